@@ -1,0 +1,65 @@
+package io.ponte.server.store;
+
+import io.ponte.protocol.v1.RoomStateRecord;
+import io.ponte.protocol.v1.SequencedOperation;
+import io.vertx.core.Future;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Durable rooms: a store keeps each room's record, its sequenced operations and snapshots of its
+ * state.
+ *
+ * <p>Guarantees:
+ * <ul>
+ *   <li>A future returned by {@link #append} completes successfully only once the operation is
+ *       durable (it survives a kill -9 of the process). Appends are group-committed: many
+ *       appends issued close together share one transaction.
+ *   <li>Appends of one room are applied in the order they were called; appending a seq that is
+ *       already stored with identical bytes succeeds (idempotent), with different bytes fails
+ *       with {@link StoreException.Kind#CONFLICT}.
+ *   <li>No method blocks the calling thread: JDBC runs on the store's own threads. Futures
+ *       complete on the Vert.x context that made the call when there is one.
+ *   <li>Failures go through the future as {@link StoreException}; nothing is thrown across
+ *       threads.
+ * </ul>
+ */
+public interface Store {
+
+  /** Creates a room; fails with ROOM_EXISTS when the id is taken. */
+  Future<Void> createRoom(RoomRecord room);
+
+  /** The room's record, or empty. */
+  Future<Optional<RoomRecord>> room(String roomId);
+
+  /** Every room's record, ordered by room id. */
+  Future<List<RoomRecord>> rooms();
+
+  /**
+   * Loads what is needed to rebuild a room: the snapshot to start from and the operations after
+   * it. The snapshot chosen is the oldest one kept, so that the rebuilt room can serve resume
+   * from as far back as possible. Fails with ROOM_NOT_FOUND.
+   */
+  Future<StoredRoom> load(String roomId);
+
+  /** Durably appends one sequenced operation. See the class comment for ordering and idempotency. */
+  Future<Void> append(String roomId, SequencedOperation operation);
+
+  /** Stored operations with seq in (afterSeq, afterSeq + limit], in seq order. */
+  Future<List<SequencedOperation>> operations(String roomId, long afterSeq, int limit);
+
+  /**
+   * Saves a snapshot of the room's state at {@code state.getSeq()}, and prunes older snapshots
+   * beyond the newest {@code keep}.
+   */
+  Future<Void> saveSnapshot(String roomId, RoomStateRecord state, int keep);
+
+  /** Replaces a room's epoch (its history was lost and a new one starts). */
+  Future<Void> setEpoch(String roomId, String epoch);
+
+  /** Whether the store answers (for readiness). */
+  Future<Void> ping();
+
+  /** Finishes pending writes, then releases the database. Later calls fail with UNAVAILABLE. */
+  Future<Void> close();
+}
