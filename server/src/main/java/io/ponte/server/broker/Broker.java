@@ -1,0 +1,53 @@
+package io.ponte.server.broker;
+
+import io.ponte.protocol.v1.Operation;
+import io.ponte.protocol.v1.SequencedOperation;
+import io.vertx.core.Future;
+import java.util.List;
+
+/**
+ * Sequences a room's durable operations, publishes them and ephemeral messages to every node
+ * that holds the room, and serves recent history for catching up.
+ *
+ * <p>Guarantees:
+ * <ul>
+ *   <li>Sequencing, appending to the room's history and publishing are one atomic step per
+ *       operation: seqs are gap-free and strictly increasing per room, and every attached node
+ *       is offered every seq.
+ *   <li>A {@link RoomListener} receives operations in seq order, without gaps and without
+ *       duplicates; an implementation that observes a gap fetches the missing range from its
+ *       history before delivering. Listener calls for one room never overlap.
+ *   <li>Ephemeral messages are best effort: never stored, may be dropped.
+ *   <li>Failures go through the returned futures; nothing is thrown across threads.
+ * </ul>
+ */
+public interface Broker {
+
+  /**
+   * Attaches this node to a room. {@code storedSeq} and {@code storedEpoch} are what this node's
+   * store holds; the broker continues the sequence after {@code max(storedSeq, its own seq)}.
+   * When the broker's own record of the room was lost, it starts a new epoch. Operations
+   * sequenced after the returned future completes are delivered to {@code listener}.
+   */
+  Future<Attachment> attach(String roomId, long storedSeq, String storedEpoch, RoomListener listener);
+
+  /** Detaches this node from a room; its listener gets nothing more. */
+  Future<Void> detach(String roomId);
+
+  /** Sequences, records and publishes one operation; completes with the seq it got. */
+  Future<Long> append(String roomId, Operation operation);
+
+  /** Recorded operations with seq > afterSeq, in order, at most limit (may start later if trimmed). */
+  Future<List<SequencedOperation>> history(String roomId, long afterSeq, int limit);
+
+  /** Best-effort delivery of an ephemeral payload to every node holding the room (this one too). */
+  void publishEphemeral(String roomId, byte[] payload);
+
+  /** Whether the broker answers (for readiness). */
+  Future<Void> ping();
+
+  Future<Void> close();
+
+  /** What a node learns when it attaches to a room. */
+  record Attachment(String epoch, long seq) {}
+}

@@ -1,0 +1,140 @@
+package io.ponte.server.broker;
+
+import io.ponte.protocol.v1.Operation;
+import io.ponte.protocol.v1.SequencedOperation;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The single-node {@link Broker}: sequencing, history and fan-out inside this process. The
+ * embedded default.
+ *
+ * <p>Each attached room delivers to its listener on the Vert.x context that attached it, one task
+ * per operation in seq order, so listener calls never overlap and never run inside
+ * {@link #append}'s caller.
+ *
+ * <p>Pitfall: the broker forgets a room when it is detached; the next attach continues from the
+ * store's seq. This is what a single node wants (an operation sequenced but never stored was
+ * never delivered), and why detach must only follow a room's last durable write.
+ */
+public final class MemoryBroker implements Broker {
+  private final int historyLimit;
+  private final ConcurrentHashMap<String, RoomChannel> rooms = new ConcurrentHashMap<>();
+
+  /** @param historyLimit operations kept per room for {@link #history} (at least 1) */
+  public MemoryBroker(int historyLimit) {
+    if (historyLimit < 1) {
+      throw new IllegalArgumentException("historyLimit must be at least 1");
+    }
+    this.historyLimit = historyLimit;
+  }
+
+  @Override
+  public Future<Attachment> attach(String roomId, long storedSeq, String storedEpoch,
+      RoomListener listener) {
+    Context context = Vertx.currentContext();
+    String epoch = storedEpoch == null || storedEpoch.isEmpty()
+        ? UUID.randomUUID().toString() : storedEpoch;
+    RoomChannel channel = new RoomChannel(epoch, storedSeq, listener, context);
+    RoomChannel previous = rooms.putIfAbsent(roomId, channel);
+    if (previous != null) {
+      return Future.failedFuture(new IllegalStateException("room " + roomId + " is already attached"));
+    }
+    return Future.succeededFuture(new Attachment(epoch, storedSeq));
+  }
+
+  @Override
+  public Future<Void> detach(String roomId) {
+    rooms.remove(roomId);
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Long> append(String roomId, Operation operation) {
+    RoomChannel channel = rooms.get(roomId);
+    if (channel == null) {
+      return Future.failedFuture(new IllegalStateException("room " + roomId + " is not attached"));
+    }
+    return Future.succeededFuture(channel.append(operation, historyLimit));
+  }
+
+  @Override
+  public Future<List<SequencedOperation>> history(String roomId, long afterSeq, int limit) {
+    RoomChannel channel = rooms.get(roomId);
+    if (channel == null) {
+      return Future.succeededFuture(List.of());
+    }
+    return Future.succeededFuture(channel.history(afterSeq, limit));
+  }
+
+  @Override
+  public void publishEphemeral(String roomId, byte[] payload) {
+    RoomChannel channel = rooms.get(roomId);
+    if (channel != null) {
+      channel.deliver(() -> channel.listener.onEphemeral(payload));
+    }
+  }
+
+  @Override
+  public Future<Void> ping() {
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> close() {
+    rooms.clear();
+    return Future.succeededFuture();
+  }
+
+  private static final class RoomChannel {
+    final String epoch;
+    final RoomListener listener;
+    final Context context;
+    private long seq;
+    private final ArrayDeque<SequencedOperation> history = new ArrayDeque<>();
+
+    RoomChannel(String epoch, long seq, RoomListener listener, Context context) {
+      this.epoch = epoch;
+      this.seq = seq;
+      this.listener = listener;
+      this.context = context;
+    }
+
+    // Sequencing, history and the hand-off to the listener's queue happen under one lock, so
+    // seq order and delivery order are the same.
+    synchronized long append(Operation operation, int historyLimit) {
+      SequencedOperation sop =
+          SequencedOperation.newBuilder().setSeq(++seq).setOperation(operation).build();
+      history.addLast(sop);
+      if (history.size() > historyLimit) {
+        history.removeFirst();
+      }
+      deliver(() -> listener.onOperation(sop));
+      return sop.getSeq();
+    }
+
+    synchronized List<SequencedOperation> history(long afterSeq, int limit) {
+      ArrayList<SequencedOperation> out = new ArrayList<>();
+      for (SequencedOperation sop : history) {
+        if (sop.getSeq() > afterSeq && out.size() < limit) {
+          out.add(sop);
+        }
+      }
+      return out;
+    }
+
+    void deliver(Runnable task) {
+      if (context != null) {
+        context.runOnContext(v -> task.run());
+      } else {
+        task.run();
+      }
+    }
+  }
+}

@@ -1,0 +1,641 @@
+package io.ponte.server.room;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.ponte.protocol.CloseCode;
+import io.ponte.protocol.ErrorCodes;
+import io.ponte.protocol.v1.Ack;
+import io.ponte.protocol.v1.Actor;
+import io.ponte.protocol.v1.ErrorCode;
+import io.ponte.protocol.v1.ErrorInfo;
+import io.ponte.protocol.v1.Event;
+import io.ponte.protocol.v1.HistoryPage;
+import io.ponte.protocol.v1.Join;
+import io.ponte.protocol.v1.Joined;
+import io.ponte.protocol.v1.LeftReason;
+import io.ponte.protocol.v1.Operation;
+import io.ponte.protocol.v1.Participant;
+import io.ponte.protocol.v1.PresenceChanged;
+import io.ponte.protocol.v1.PresenceState;
+import io.ponte.protocol.v1.Role;
+import io.ponte.protocol.v1.SequencedOperation;
+import io.ponte.protocol.v1.ServerMessage;
+import io.ponte.protocol.v1.TypingChanged;
+import io.ponte.server.broker.Broker;
+import io.ponte.server.broker.RoomListener;
+import io.ponte.server.metrics.PonteMetrics;
+import io.ponte.server.store.Store;
+import io.ponte.server.store.StoredRoom;
+import io.ponte.server.transport.OutboundMessage;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One room held by this node: its state machine, its participants here, and the pipeline that
+ * takes an operation from a participant through the broker and the store to every participant.
+ *
+ * <p>Wiring: a room lives on one Vert.x context (its shard) and every field is touched only
+ * there; public methods hop onto it. The pipeline for a durable operation is
+ * <pre>
+ *   submit ─▶ early check ─▶ Broker.append (gets seq) ─▶ Store.append (durable) ─┐
+ *   Broker listener: onOperation(seq) ─────────────────────────────────────────▶ apply in seq
+ *   order ─▶ deliver the event to members ─▶ ack or error to the sender
+ * </pre>
+ * An operation this node originated is applied only once it is durable, so nothing that any
+ * participant saw can be lost by a crash; operations from other nodes are applied on arrival
+ * (their node stored them).
+ *
+ * <p>Pitfall: seqs must be applied strictly in order; an operation waiting for durability holds
+ * back every later one. That is the price of "seen implies stored".
+ */
+public final class Room implements RoomListener {
+  private static final Logger log = LoggerFactory.getLogger(Room.class);
+
+  private final String roomId;
+  private final Context context;
+  private final Vertx vertx;
+  private final Broker broker;
+  private final Store store;
+  private final PonteMetrics metrics;
+  private final RoomOptions options;
+  private final Runnable onUnload;
+
+  private RoomState state;
+  private String epoch;
+  private long lastSnapshotSeq;
+  private boolean snapshotInFlight;
+  private boolean unloaded;
+  private boolean failed;
+  private long idleTimer = -1;
+  private long nextRef;
+
+  /** Operations from the broker not yet applied, by seq. */
+  private final TreeMap<Long, SequencedOperation> received = new TreeMap<>();
+  /** Seqs this node originated that are durable in the store. */
+  private final Set<Long> durable = new HashSet<>();
+  /** Requests this node originated, waiting for their operation to be applied. */
+  private final Map<Long, Promise<AppliedOperation>> pending = new HashMap<>();
+  /** The last applied operations, for resume. */
+  private final ArrayDeque<AppliedOperation> recent = new ArrayDeque<>();
+  /** Members by session id. */
+  private final LinkedHashMap<String, Member> members = new LinkedHashMap<>();
+  /** Participants (people, not connections) by user id. */
+  private final LinkedHashMap<String, Presence> presence = new LinkedHashMap<>();
+
+  Room(String roomId, Context context, Broker broker, Store store, PonteMetrics metrics,
+      RoomOptions options, Runnable onUnload) {
+    this.roomId = roomId;
+    this.context = context;
+    this.vertx = context.owner();
+    this.broker = broker;
+    this.store = store;
+    this.metrics = metrics;
+    this.options = options;
+    this.onUnload = onUnload;
+  }
+
+  public String roomId() {
+    return roomId;
+  }
+
+  /** Loads the state from the store, attaches to the broker, catches up. Runs on the room context. */
+  Future<Room> start() {
+    Promise<Room> started = Promise.promise();
+    context.runOnContext(v -> store.load(roomId)
+        .compose(this::rebuild)
+        .compose(stored -> broker.attach(roomId, state.seq(), epoch, this))
+        .compose(this::catchUp)
+        .onSuccess(x -> {
+          metrics.roomsLoaded().incrementAndGet();
+          started.complete(this);
+        })
+        .onFailure(started::fail));
+    return started.future();
+  }
+
+  private Future<StoredRoom> rebuild(StoredRoom stored) {
+    epoch = stored.room().epoch();
+    state = stored.snapshot() == null
+        ? RoomState.create(roomId, stored.room().settings())
+        : RoomState.fromRecord(stored.snapshot());
+    lastSnapshotSeq = state.seq();
+    for (SequencedOperation sop : stored.operationsAfterSnapshot()) {
+      remember(state.apply(sop));
+    }
+    return Future.succeededFuture(stored);
+  }
+
+  private Future<Void> catchUp(Broker.Attachment attachment) {
+    if (!attachment.epoch().equals(epoch)) {
+      // The broker started a new epoch: every client's seq from before is meaningless now.
+      epoch = attachment.epoch();
+      recent.clear();
+      return store.setEpoch(roomId, epoch);
+    }
+    if (attachment.seq() <= state.seq()) {
+      return Future.succeededFuture();
+    }
+    // Operations sequenced by other nodes that our store does not have yet.
+    return broker.history(roomId, state.seq(), (int) (attachment.seq() - state.seq()))
+        .compose(ops -> {
+          for (SequencedOperation sop : ops) {
+            onOperation(sop);
+          }
+          return Future.<Void>succeededFuture();
+        });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Broker listener
+  // ------------------------------------------------------------------------------------------
+
+  @Override
+  public void onOperation(SequencedOperation sop) {
+    if (unloaded || sop.getSeq() <= state.seq()) {
+      return;
+    }
+    received.put(sop.getSeq(), sop);
+    applyReady();
+  }
+
+  @Override
+  public void onEphemeral(byte[] payload) {
+    if (unloaded) {
+      return;
+    }
+    Event event;
+    try {
+      event = Event.parseFrom(payload);
+    } catch (InvalidProtocolBufferException e) {
+      log.warn("room {}: dropping an unreadable ephemeral message", roomId);
+      return;
+    }
+    OutboundMessage message = OutboundMessage.event(event);
+    String actor = event.getActor().getUserId();
+    boolean typing = event.getBodyCase() == Event.BodyCase.TYPING;
+    for (Member m : members.values()) {
+      if (typing && m.member.userId().equals(actor)) {
+        continue;
+      }
+      m.member.send(message);
+    }
+  }
+
+  private void applyReady() {
+    while (!received.isEmpty()) {
+      long next = state.seq() + 1;
+      SequencedOperation sop = received.get(next);
+      if (sop == null) {
+        if (received.firstKey() < next) {
+          received.pollFirstEntry();
+          continue;
+        }
+        return;
+      }
+      boolean ours = options.nodeId().equals(sop.getOperation().getOriginNode());
+      if (ours && !durable.remove(next)) {
+        return;
+      }
+      received.remove(next);
+      AppliedOperation applied = state.apply(sop);
+      remember(applied);
+      deliver(applied);
+      carryOut(applied);
+      if (ours) {
+        Promise<AppliedOperation> p = pending.remove(sop.getOperation().getOriginRef());
+        if (p != null) {
+          p.complete(applied);
+        }
+      }
+    }
+    maybeSnapshot();
+  }
+
+  private void remember(AppliedOperation applied) {
+    recent.addLast(applied);
+    while (recent.size() > options.resumeWindow()) {
+      recent.removeFirst();
+    }
+  }
+
+  private void deliver(AppliedOperation applied) {
+    OutboundMessage full = OutboundMessage.event(applied.event());
+    OutboundMessage skipped = applied.privateTo().isEmpty()
+        ? full : OutboundMessage.event(applied.skippedEvent());
+    for (Member m : members.values()) {
+      m.member.send(applied.visibleTo(m.member.userId(), m.role) ? full : skipped);
+    }
+  }
+
+  private void carryOut(AppliedOperation applied) {
+    switch (applied.effect()) {
+      case USER_REMOVED -> {
+        for (Member m : List.copyOf(members.values())) {
+          if (m.member.userId().equals(applied.affectedUser())) {
+            dropMember(m);
+            m.member.leftRoom(roomId, LeftReason.LEFT_REMOVED);
+            m.member.close(CloseCode.REMOVED, "removed from room " + roomId);
+          }
+        }
+      }
+      case SESSION_ENDED, ROOM_CLOSED -> {
+        LeftReason reason = applied.effect() == RoomState.Effect.SESSION_ENDED
+            ? LeftReason.LEFT_SESSION_ENDED : LeftReason.LEFT_ROOM_CLOSED;
+        for (Member m : List.copyOf(members.values())) {
+          dropMember(m);
+          m.member.leftRoom(roomId, reason);
+        }
+      }
+      default -> { }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Requests from connections (any thread)
+  // ------------------------------------------------------------------------------------------
+
+  /**
+   * Sequences an operation for a member; completes once it is applied (or fails with a
+   * {@link RoomException} when it is refused before sequencing or cannot be sequenced).
+   * Stamps time, origin and sender.
+   */
+  public Future<AppliedOperation> submit(Operation operation) {
+    Promise<AppliedOperation> result = Promise.promise();
+    context.runOnContext(v -> {
+      if (unloaded || failed) {
+        result.fail(new RoomException(ErrorCode.UNAVAILABLE, "room is being unloaded, retry"));
+        return;
+      }
+      Actor actor = operation.getActor();
+      long earlier = state.appliedSeq(actor.getUserId(), operation.getClientMsgId());
+      if (earlier != 0) {
+        result.complete(new AppliedOperation(
+            SequencedOperation.newBuilder().setSeq(earlier).setOperation(operation).build(),
+            Event.getDefaultInstance(), "", null, earlier, RoomState.Effect.NONE, ""));
+        return;
+      }
+      ErrorInfo early = state.check(operation);
+      if (early != null) {
+        result.fail(new RoomException(early));
+        return;
+      }
+      long ref = ++nextRef;
+      Operation stamped = operation.toBuilder()
+          .setServerTimeMs(System.currentTimeMillis())
+          .setOriginNode(options.nodeId())
+          .setOriginRef(ref)
+          .build();
+      pending.put(ref, result);
+      broker.append(roomId, stamped)
+          .onFailure(err -> {
+            pending.remove(ref);
+            log.warn("room {}: broker refused an operation: {}", roomId, err.toString());
+            result.tryFail(new RoomException(ErrorCode.UNAVAILABLE, "cannot sequence now, retry"));
+          })
+          .onSuccess(seq -> persist(SequencedOperation.newBuilder()
+              .setSeq(seq).setOperation(stamped).build()));
+    });
+    return result.future();
+  }
+
+  private void persist(SequencedOperation sop) {
+    long started = System.nanoTime();
+    store.append(roomId, sop).onComplete(ar -> context.runOnContext(v -> {
+      if (ar.failed()) {
+        fail("store write failed for seq " + sop.getSeq(), ar.cause());
+        return;
+      }
+      metrics.storeCommit(System.nanoTime() - started);
+      durable.add(sop.getSeq());
+      applyReady();
+    }));
+  }
+
+  /** Joins (or resumes) a member; completes with the Joined to send, or fails with RoomException. */
+  public Future<Void> join(RoomMember member, Role role, Join request, long requestId) {
+    Promise<Void> result = Promise.promise();
+    context.runOnContext(v -> {
+      if (unloaded || failed) {
+        result.fail(new RoomUnloadedException());
+        return;
+      }
+      ErrorInfo refused = admission(member, role);
+      if (refused != null) {
+        result.fail(new RoomException(refused));
+        return;
+      }
+      cancelIdleTimer();
+      Member m = new Member(member, role);
+      members.put(member.sessionId(), m);
+      Joined.Builder joined = Joined.newBuilder()
+          .setRoomId(roomId)
+          .setEpoch(epoch)
+          .setSeq(state.seq())
+          .setRole(role);
+      List<Event> missed = missedSince(request, member.userId(), role);
+      if (missed == null) {
+        joined.setReset(true)
+            .setSnapshot(state.snapshotFor(member.userId(), role, options.recentMessages()));
+      } else {
+        joined.addAllMissed(missed);
+      }
+      Presence p = presence.get(member.userId());
+      PresenceChanged.Kind kind;
+      if (p == null) {
+        p = new Presence(Participant.newBuilder()
+            .setUserId(member.userId())
+            .setDisplayName(member.displayName())
+            .setRole(role)
+            .setState(PresenceState.ACTIVE));
+        presence.put(member.userId(), p);
+        kind = PresenceChanged.Kind.JOINED;
+      } else {
+        kind = PresenceChanged.Kind.UPDATED;
+        if (role == Role.TEACHER || p.participant.getRole() != Role.TEACHER) {
+          p.participant.setRole(role);
+        }
+      }
+      p.sessions.add(member.sessionId());
+      p.participant.setConnections(p.sessions.size());
+      for (Presence each : presence.values()) {
+        joined.addParticipants(each.participant.build());
+      }
+      member.send(OutboundMessage.of(
+          ServerMessage.newBuilder().setRequestId(requestId).setJoined(joined).build()));
+      publishPresence(kind, p, member);
+      result.complete();
+    });
+    return result.future();
+  }
+
+  private ErrorInfo admission(RoomMember member, Role role) {
+    if (members.containsKey(member.sessionId())) {
+      return ErrorCodes.error(ErrorCode.ALREADY_IN_ROOM, "already in this room", roomId);
+    }
+    if (state.closed() || state.ended()) {
+      return ErrorCodes.error(ErrorCode.ROOM_ENDED, "the session has ended", roomId);
+    }
+    if (state.isBanned(member.userId())) {
+      return ErrorCodes.error(ErrorCode.BANNED, "removed from this room by a teacher", roomId);
+    }
+    boolean present = presence.containsKey(member.userId());
+    // A lock keeps newcomers out; teachers and people already in (another tab) still get in.
+    if (state.locked() && role != Role.TEACHER && !present) {
+      return ErrorCodes.error(ErrorCode.ROOM_LOCKED, "the room is locked", roomId);
+    }
+    int max = Math.min(options.maxParticipantsCap(),
+        Math.max(1, state.settings().getMaxParticipants()));
+    if (!present && role != Role.TEACHER && presence.size() >= max) {
+      return ErrorCodes.error(ErrorCode.ROOM_FULL, "the room is full", roomId);
+    }
+    return null;
+  }
+
+  /** The events a resuming member missed, or null when a reset snapshot is needed. */
+  private List<Event> missedSince(Join request, String userId, Role role) {
+    long last = request.getLastSeq();
+    if (last == 0 || !request.getEpoch().equals(epoch) || last > state.seq()) {
+      return null;
+    }
+    long oldest = recent.isEmpty() ? state.seq() + 1 : recent.peekFirst().seq();
+    if (last + 1 < oldest) {
+      return null;
+    }
+    ArrayList<Event> missed = new ArrayList<>();
+    for (AppliedOperation a : recent) {
+      if (a.seq() > last) {
+        missed.add(a.visibleTo(userId, role) ? a.event() : a.skippedEvent());
+      }
+    }
+    return missed;
+  }
+
+  /** Removes a member at its request or because its connection closed. */
+  public Future<Void> leave(RoomMember member) {
+    Promise<Void> result = Promise.promise();
+    context.runOnContext(v -> {
+      Member m = members.get(member.sessionId());
+      if (m == null) {
+        result.fail(new RoomException(ErrorCode.NOT_IN_ROOM, "not in this room"));
+        return;
+      }
+      dropMember(m);
+      result.complete();
+    });
+    return result.future();
+  }
+
+  private void dropMember(Member m) {
+    members.remove(m.member.sessionId());
+    Presence p = presence.get(m.member.userId());
+    if (p != null) {
+      p.sessions.remove(m.member.sessionId());
+      if (p.sessions.isEmpty()) {
+        presence.remove(m.member.userId());
+        publishPresence(PresenceChanged.Kind.LEFT, p, m.member);
+      } else {
+        p.participant.setConnections(p.sessions.size());
+        publishPresence(PresenceChanged.Kind.UPDATED, p, m.member);
+      }
+    }
+    if (members.isEmpty()) {
+      scheduleIdleUnload();
+    }
+  }
+
+  /** Away/active state of a member's user. */
+  public void updatePresence(RoomMember member, PresenceState newState) {
+    context.runOnContext(v -> {
+      Presence p = presence.get(member.userId());
+      if (p == null || !members.containsKey(member.sessionId())
+          || p.participant.getState() == newState) {
+        return;
+      }
+      p.participant.setState(newState);
+      publishPresence(PresenceChanged.Kind.UPDATED, p, member);
+    });
+  }
+
+  /** A typing indicator (the connection already rate-limited it). */
+  public void typing(RoomMember member, Role role, boolean typing) {
+    Event event = Event.newBuilder()
+        .setRoomId(roomId)
+        .setServerTimeMs(System.currentTimeMillis())
+        .setActor(actor(member, role))
+        .setTyping(TypingChanged.newBuilder().setUserId(member.userId()).setTyping(typing))
+        .build();
+    broker.publishEphemeral(roomId, event.toByteArray());
+  }
+
+  private void publishPresence(PresenceChanged.Kind kind, Presence p, RoomMember member) {
+    Event event = Event.newBuilder()
+        .setRoomId(roomId)
+        .setServerTimeMs(System.currentTimeMillis())
+        .setActor(Actor.newBuilder().setUserId(member.userId()).setDisplayName(member.displayName())
+            .setRole(p.participant.getRole()))
+        .setPresence(PresenceChanged.newBuilder().setKind(kind).setParticipant(p.participant.build()))
+        .build();
+    broker.publishEphemeral(roomId, event.toByteArray());
+  }
+
+  /** A page of chat history as the member may see it. */
+  public Future<HistoryPage> history(RoomMember member, Role role, long beforeSeq, int limit) {
+    Promise<HistoryPage> result = Promise.promise();
+    context.runOnContext(v -> {
+      RoomState.HistorySlice slice = state.history(member.userId(), role, beforeSeq, limit);
+      result.complete(HistoryPage.newBuilder()
+          .setRoomId(roomId).addAllMessages(slice.messages()).setMore(slice.more()).build());
+    });
+    return result.future();
+  }
+
+  /** What the admin API shows about the room. */
+  public Future<RoomDetails> details() {
+    Promise<RoomDetails> result = Promise.promise();
+    context.runOnContext(v -> {
+      ArrayList<Participant> people = new ArrayList<>();
+      for (Presence p : presence.values()) {
+        people.add(p.participant.build());
+      }
+      result.complete(new RoomDetails(roomId, epoch, state.seq(), state.settings(),
+          state.locked(), state.ended(), state.closed(), people, members.size()));
+    });
+    return result.future();
+  }
+
+  /** The room as the admin API lists it. */
+  public record RoomDetails(String roomId, String epoch, long seq,
+      io.ponte.protocol.v1.RoomSettings settings, boolean locked, boolean ended, boolean closed,
+      List<Participant> participants, int connections) {}
+
+  // ------------------------------------------------------------------------------------------
+  // Snapshots, unloading, failure
+  // ------------------------------------------------------------------------------------------
+
+  private void maybeSnapshot() {
+    if (!snapshotInFlight && state.seq() - lastSnapshotSeq >= options.snapshotInterval()) {
+      snapshot();
+    }
+  }
+
+  /** Saves a snapshot now if anything changed since the last one. */
+  public Future<Void> snapshot() {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> {
+      if (state == null || state.seq() == lastSnapshotSeq || snapshotInFlight) {
+        done.complete();
+        return;
+      }
+      snapshotInFlight = true;
+      long seq = state.seq();
+      store.saveSnapshot(roomId, state.toRecord(), options.snapshotsKept())
+          .onComplete(ar -> context.runOnContext(x -> {
+            snapshotInFlight = false;
+            if (ar.succeeded()) {
+              lastSnapshotSeq = Math.max(lastSnapshotSeq, seq);
+            } else {
+              log.warn("room {}: snapshot at seq {} failed: {}", roomId, seq, ar.cause().toString());
+            }
+            done.complete();
+          }));
+    });
+    return done.future();
+  }
+
+  private void scheduleIdleUnload() {
+    cancelIdleTimer();
+    idleTimer = vertx.setTimer(options.idleUnloadMs(), id -> {
+      idleTimer = -1;
+      if (members.isEmpty() && pending.isEmpty() && received.isEmpty()) {
+        unload();
+      }
+    });
+    // Idle is also the time to snapshot: loading the room again is then cheap.
+    snapshot();
+  }
+
+  private void cancelIdleTimer() {
+    if (idleTimer >= 0) {
+      vertx.cancelTimer(idleTimer);
+      idleTimer = -1;
+    }
+  }
+
+  /** Snapshots and detaches the room; later calls see it unloaded and go back to the registry. */
+  public Future<Void> unload() {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> {
+      if (unloaded) {
+        done.complete();
+        return;
+      }
+      snapshot().onComplete(x -> {
+        unloaded = true;
+        cancelIdleTimer();
+        onUnload.run();
+        metrics.roomsLoaded().decrementAndGet();
+        broker.detach(roomId).onComplete(y -> done.complete());
+      });
+    });
+    return done.future();
+  }
+
+  /** Closes every member's connection with the given code (server shutdown). */
+  public void closeMembers(CloseCode code, String reason) {
+    context.runOnContext(v -> {
+      for (Member m : List.copyOf(members.values())) {
+        m.member.close(code, reason);
+      }
+    });
+  }
+
+  private void fail(String what, Throwable cause) {
+    if (failed) {
+      return;
+    }
+    failed = true;
+    log.error("room {}: {}; closing the room's connections and unloading it", roomId, what, cause);
+    for (Promise<AppliedOperation> p : pending.values()) {
+      p.tryFail(new RoomException(ErrorCode.UNAVAILABLE, "the room failed, retry"));
+    }
+    pending.clear();
+    for (Member m : List.copyOf(members.values())) {
+      members.remove(m.member.sessionId());
+      m.member.close(CloseCode.INTERNAL_ERROR, "room failed");
+    }
+    presence.clear();
+    unloaded = true;
+    cancelIdleTimer();
+    onUnload.run();
+    metrics.roomsLoaded().decrementAndGet();
+    broker.detach(roomId);
+  }
+
+  private static Actor actor(RoomMember member, Role role) {
+    return Actor.newBuilder()
+        .setUserId(member.userId()).setDisplayName(member.displayName()).setRole(role).build();
+  }
+
+  private record Member(RoomMember member, Role role) {}
+
+  private static final class Presence {
+    final Participant.Builder participant;
+    final Set<String> sessions = new java.util.LinkedHashSet<>();
+
+    Presence(Participant.Builder participant) {
+      this.participant = participant;
+    }
+  }
+}

@@ -1,0 +1,23 @@
+package io.ponte.server.room;
+
+import io.ponte.protocol.CloseCode;
+import io.ponte.protocol.v1.LeftReason;
+import io.ponte.server.transport.OutboundMessage;
+
+/** What a room needs of a connection that joined it. Every method is safe from any thread. */
+public interface RoomMember {
+  String sessionId();
+
+  String userId();
+
+  String displayName();
+
+  /** Queues a message for the connection (it may be dropped when ephemeral and the queue is full). */
+  void send(OutboundMessage message);
+
+  /** The room no longer holds this connection (removed, ended, closed); it must forget the room. */
+  void leftRoom(String roomId, LeftReason reason);
+
+  /** Says goodbye with the code and closes the connection. */
+  void close(CloseCode code, String reason);
+}

@@ -1,0 +1,21 @@
+package io.ponte.server.room;
+
+/**
+ * The limits and policies rooms run with (from the server configuration).
+ *
+ * @param nodeId this node's id, stamped on operations it originates
+ * @param resumeWindow applied events kept in memory per room for resume
+ * @param snapshotInterval operations between snapshots
+ * @param snapshotsKept snapshots kept per room in the store
+ * @param idleUnloadMs how long a room without participants stays in memory
+ * @param maxParticipantsCap server-wide upper bound of a room's participants
+ * @param recentMessages chat messages in a join snapshot
+ */
+public record RoomOptions(
+    String nodeId,
+    int resumeWindow,
+    int snapshotInterval,
+    int snapshotsKept,
+    long idleUnloadMs,
+    int maxParticipantsCap,
+    int recentMessages) {}
