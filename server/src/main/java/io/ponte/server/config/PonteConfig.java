@@ -1,0 +1,931 @@
+package io.ponte.server.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * The server's configuration, immutable and validated once at start-up.
+ *
+ * <p>Sources, highest precedence first: command-line flags ({@code --name=value} or
+ * {@code --name value}; boolean settings also as a bare {@code --name}), environment variables
+ * ({@code PONTE_} + name upper-cased with '-' replaced by '_'), an optional properties file (path
+ * from {@code --config} / {@code PONTE_CONFIG}; keys are setting names), then defaults. Every
+ * supplied value is validated, even one overridden by a higher-precedence source. An unknown flag,
+ * an unknown file key, or a value that does not parse or is out of range raises {@link
+ * ConfigException} whose message starts with the setting name. Environment variables starting with
+ * {@code PONTE_} that match no setting are ignored. An empty value for an optional setting means
+ * "not set".
+ *
+ * <p>All settings are defined once, in {@link #TABLE}; help, environment, file and CLI share it.
+ */
+public final class PonteConfig {
+
+  // ---------------------------------------------------------------------------------------------
+  // The settings table. Order here is the order of help, describe() and validation.
+
+  private static final List<Setting<?>> TABLE = new ArrayList<>();
+
+  private static <T> Setting<T> def(
+      String name, ValueType<T> type, T defaultValue, String description) {
+    boolean unset =
+        defaultValue == null
+            || (defaultValue instanceof java.util.Collection<?> c && c.isEmpty());
+    String defaultText = unset ? "(not set)" : type.format(defaultValue);
+    return add(new Setting<>(TABLE.size(), name, type, defaultValue, defaultText, description, false));
+  }
+
+  private static <T> Setting<T> add(Setting<T> setting) {
+    TABLE.add(setting);
+    return setting;
+  }
+
+  private static final int MAX = Integer.MAX_VALUE;
+
+  private static final Setting<String> HTTP_HOST =
+      def("http-host", ValueType.nonEmptyString(), "0.0.0.0", "address to listen on");
+  private static final Setting<Integer> HTTP_PORT =
+      def("http-port", ValueType.intRange(0, 65535), 8080, "HTTP/WebSocket port; 0 = ephemeral");
+  private static final Setting<Path> DATA_DIR =
+      def(
+          "data-dir",
+          ValueType.path(),
+          Path.of("./data"),
+          "directory for the SQLite store and generated secrets");
+  private static final Setting<String> JWT_SECRET =
+      add(
+          new Setting<>(
+              TABLE.size(),
+              "jwt-secret",
+              ValueType.secretMinBytes(32),
+              null,
+              "(not set)",
+              "HS256 secret; when neither this nor jwt-public-keys is set, a secret is"
+                  + " generated in data-dir/jwt-secret",
+              true));
+  private static final Setting<List<Path>> JWT_PUBLIC_KEYS =
+      def(
+          "jwt-public-keys",
+          ValueType.readableFiles(),
+          List.of(),
+          "RS256/ES256 public keys: comma-separated PEM file paths");
+  private static final Setting<String> JWT_ISSUER =
+      def("jwt-issuer", ValueType.optionalString(), null, "required JWT 'iss' claim when set");
+  private static final Setting<String> JWT_AUDIENCE =
+      def("jwt-audience", ValueType.optionalString(), null, "required JWT 'aud' claim when set");
+  private static final Setting<String> ADMIN_TOKEN =
+      add(
+          new Setting<>(
+              TABLE.size(),
+              "admin-token",
+              ValueType.secretMinChars(16),
+              null,
+              "(not set)",
+              "bearer token for the admin API; generated in data-dir/admin-token when not set",
+              true));
+  private static final Setting<List<String>> ALLOWED_ORIGINS =
+      def(
+          "allowed-origins",
+          ValueType.origins(),
+          List.of("*"),
+          "Origin header values accepted on /ws, e.g. https://school.example; requests without"
+              + " an Origin header (non-browser clients) are always accepted");
+  private static final Setting<Integer> AUTH_TIMEOUT_MS =
+      def(
+          "auth-timeout-ms",
+          ValueType.intRange(100, 600_000),
+          10_000,
+          "time a new connection has to authenticate");
+  private static final Setting<Integer> PING_INTERVAL_MS =
+      def(
+          "ping-interval-ms",
+          ValueType.intRange(1000, 600_000),
+          25_000,
+          "interval between WebSocket pings");
+  private static final Setting<Integer> IDLE_TIMEOUT_MS =
+      def(
+          "idle-timeout-ms",
+          ValueType.intRange(1, MAX),
+          60_000,
+          "a connection silent this long is closed; must be greater than ping-interval-ms");
+  private static final Setting<Integer> MAX_FRAME_BYTES =
+      def(
+          "max-frame-bytes",
+          ValueType.intRange(1024, 16_777_216),
+          65_536,
+          "largest accepted WebSocket message");
+  private static final Setting<Integer> MAX_ROOMS_PER_CONNECTION =
+      def(
+          "max-rooms-per-connection",
+          ValueType.intRange(1, 1000),
+          10,
+          "rooms one connection may join at the same time");
+  private static final Setting<Integer> MAX_PARTICIPANTS =
+      def(
+          "max-participants",
+          ValueType.intRange(1, 100_000),
+          500,
+          "server-wide cap on a room's max participants");
+  private static final Setting<Integer> DEFAULT_MAX_PARTICIPANTS =
+      def(
+          "default-max-participants",
+          ValueType.intRange(1, 100_000),
+          100,
+          "max participants of rooms created without one; at most max-participants");
+  private static final Setting<Integer> DEFAULT_RETENTION_DAYS =
+      def(
+          "default-retention-days",
+          ValueType.intRange(1, 3650),
+          365,
+          "retention of rooms created without one");
+  private static final Setting<Integer> RATE_MESSAGES_PER_SECOND =
+      def(
+          "rate-messages-per-second",
+          ValueType.intRange(1, 100_000),
+          20,
+          "sustained inbound messages per second per connection");
+  private static final Setting<Integer> RATE_MESSAGES_BURST =
+      def(
+          "rate-messages-burst",
+          ValueType.intRange(1, MAX),
+          40,
+          "inbound message burst per connection; at least rate-messages-per-second");
+  private static final Setting<Integer> RATE_BYTES_PER_SECOND =
+      def(
+          "rate-bytes-per-second",
+          ValueType.intRange(1024, 1_073_741_824),
+          65_536,
+          "sustained inbound bytes per second per connection");
+  private static final Setting<Integer> RATE_BYTES_BURST =
+      def(
+          "rate-bytes-burst",
+          ValueType.intRange(1, MAX),
+          262_144,
+          "inbound byte burst per connection; at least rate-bytes-per-second and"
+              + " max-frame-bytes");
+  private static final Setting<Integer> TYPING_PER_SECOND =
+      def(
+          "typing-per-second",
+          ValueType.intRange(1, 100),
+          2,
+          "typing indicators per second per connection; extra ones are dropped");
+  private static final Setting<Integer> OUTBOUND_QUEUE_MESSAGES =
+      def(
+          "outbound-queue-messages",
+          ValueType.intRange(16, 1_000_000),
+          4096,
+          "per-connection outbound queue limit, in messages");
+  private static final Setting<Integer> OUTBOUND_QUEUE_BYTES =
+      def(
+          "outbound-queue-bytes",
+          ValueType.intRange(65_536, MAX),
+          8_388_608,
+          "per-connection outbound queue limit, in bytes");
+  private static final Setting<Integer> SNAPSHOT_INTERVAL =
+      def(
+          "snapshot-interval",
+          ValueType.intRange(10, 1_000_000),
+          200,
+          "operations between snapshots");
+  private static final Setting<Integer> SNAPSHOTS_KEPT =
+      def("snapshots-kept", ValueType.intRange(1, 100), 3, "snapshots kept per room");
+  private static final Setting<Integer> RESUME_WINDOW =
+      def(
+          "resume-window",
+          ValueType.intRange(10, 1_000_000),
+          2000,
+          "events per room kept in memory for resume");
+  private static final Setting<Integer> HISTORY_PAGE_MAX =
+      def("history-page-max", ValueType.intRange(1, 1000), 100, "largest history page");
+  private static final Setting<Integer> ROOM_IDLE_UNLOAD_MS =
+      def(
+          "room-idle-unload-ms",
+          ValueType.intRange(1000, 86_400_000),
+          60_000,
+          "a room without connections is unloaded from memory after this long");
+  private static final Setting<Integer> EVENT_LOOPS =
+      def(
+          "event-loops",
+          ValueType.intRange(0, 1024),
+          0,
+          "event-loop threads; 0 = 2 x available processors");
+  private static final Setting<StoreSync> STORE_SYNC =
+      def(
+          "store-sync",
+          ValueType.enumOf(StoreSync.class, false),
+          StoreSync.FULL,
+          "SQLite synchronous mode (case-insensitive)");
+  private static final Setting<Integer> STORE_MAX_BATCH =
+      def(
+          "store-max-batch",
+          ValueType.intRange(1, 100_000),
+          512,
+          "most appends group-committed in one transaction");
+  private static final Setting<Integer> SHUTDOWN_GRACE_MS =
+      def(
+          "shutdown-grace-ms",
+          ValueType.intRange(0, 600_000),
+          5000,
+          "time given to connections and the store to finish on shutdown");
+  private static final Setting<String> NODE_ID =
+      add(
+          new Setting<>(
+              TABLE.size(),
+              "node-id",
+              ValueType.optionalMatching("[A-Za-z0-9._-]{1,64}"),
+              null,
+              "(random)",
+              "identifies this server instance; a random one is generated at load when not set",
+              false));
+  private static final Setting<LogLevel> LOG_LEVEL =
+      def(
+          "log-level",
+          ValueType.enumOf(LogLevel.class, true),
+          LogLevel.INFO,
+          "log verbosity (case-insensitive)");
+
+  private static final List<Setting<?>> SETTINGS = Collections.unmodifiableList(TABLE);
+  private static final Map<String, Setting<?>> BY_NAME = new LinkedHashMap<>();
+
+  static {
+    for (Setting<?> s : SETTINGS) {
+      BY_NAME.put(s.name, s);
+    }
+  }
+
+  /** The flag / env suffix naming the properties file; not itself a setting. */
+  private static final String CONFIG = "config";
+
+  private static final String CONFIG_ENV = Setting.envVarFor(CONFIG);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  // ---------------------------------------------------------------------------------------------
+  // Instance
+
+  private final Object[] values;
+
+  private PonteConfig(Object[] values) {
+    this.values = values;
+  }
+
+  private <T> T get(Setting<T> setting) {
+    @SuppressWarnings("unchecked")
+    T value = (T) values[setting.index];
+    return value;
+  }
+
+  /** Configuration with every setting at its default (and a freshly generated node id). */
+  public static PonteConfig defaults() {
+    return new Builder().build();
+  }
+
+  /**
+   * Loads configuration from command-line flags, environment and the optional properties file,
+   * then validates it.
+   *
+   * @param args the command-line flags only (no program name)
+   * @param env environment variables, e.g. {@code System.getenv()}
+   * @throws ConfigException on the first invalid input, naming the setting
+   */
+  public static PonteConfig load(List<String> args, Map<String, String> env) {
+    Objects.requireNonNull(args, "args");
+    Objects.requireNonNull(env, "env");
+    List<String[]> flags = parseArgs(args); // {name, value, origin}
+
+    String configPath = env.get(CONFIG_ENV);
+    for (String[] flag : flags) {
+      if (flag[0].equals(CONFIG)) {
+        configPath = flag[1];
+      }
+    }
+
+    Builder builder = new Builder();
+    if (configPath != null && !configPath.isBlank()) {
+      applyFile(builder, Path.of(configPath.strip()));
+    }
+    for (Setting<?> s : SETTINGS) {
+      String value = env.get(s.envVar());
+      if (value != null) {
+        builder.values[s.index] = s.parse(value, "environment variable " + s.envVar());
+      }
+    }
+    for (String[] flag : flags) {
+      if (!flag[0].equals(CONFIG)) {
+        Setting<?> s = BY_NAME.get(flag[0]);
+        builder.values[s.index] = s.parse(flag[1], flag[2]);
+      }
+    }
+    return builder.build();
+  }
+
+  /** Whether the arguments ask for help ({@code --help} or {@code -h}); load() ignores them. */
+  public static boolean helpRequested(List<String> args) {
+    return args.contains("--help") || args.contains("-h");
+  }
+
+  /** Names of all settings, in table order. */
+  public static List<String> settingNames() {
+    return List.copyOf(BY_NAME.keySet());
+  }
+
+  private static List<String[]> parseArgs(List<String> args) {
+    List<String[]> out = new ArrayList<>();
+    for (int i = 0; i < args.size(); i++) {
+      String arg = Objects.requireNonNull(args.get(i), "argument");
+      if (arg.equals("--help") || arg.equals("-h")) {
+        continue;
+      }
+      if (!arg.startsWith("--") || arg.length() == 2) {
+        throw new ConfigException(
+            arg, "unexpected argument; settings are given as --name=value or --name value");
+      }
+      String body = arg.substring(2);
+      int eq = body.indexOf('=');
+      String name = eq >= 0 ? body.substring(0, eq) : body;
+      Setting<?> setting = BY_NAME.get(name);
+      if (setting == null && !name.equals(CONFIG)) {
+        throw new ConfigException(name, "unknown setting (--" + name + "); see --help");
+      }
+      String value;
+      if (eq >= 0) {
+        value = body.substring(eq + 1);
+      } else if (setting != null && setting.type.isFlag()) {
+        value = "true";
+      } else if (i + 1 < args.size() && !args.get(i + 1).startsWith("--")) {
+        value = args.get(++i);
+      } else {
+        throw new ConfigException(name, "missing value for --" + name);
+      }
+      out.add(new String[] {name, value, "--" + name});
+    }
+    return out;
+  }
+
+  private static void applyFile(Builder builder, Path file) {
+    Properties props = new Properties();
+    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      props.load(reader);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(CONFIG, "config file '" + file + "' does not exist", e);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new ConfigException(CONFIG, "cannot read config file '" + file + "': " + e, e);
+    }
+    String origin = "config file '" + file + "'";
+    List<String> keys = new ArrayList<>(props.stringPropertyNames());
+    Collections.sort(keys);
+    for (String key : keys) {
+      Setting<?> s = BY_NAME.get(key);
+      if (s == null) {
+        throw new ConfigException(key, "unknown setting in " + origin);
+      }
+    }
+    for (Setting<?> s : SETTINGS) {
+      String value = props.getProperty(s.name);
+      if (value != null) {
+        builder.values[s.index] = s.parse(value, origin);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Getters
+
+  /** {@code http-host}: address to listen on. */
+  public String httpHost() {
+    return get(HTTP_HOST);
+  }
+
+  /** {@code http-port}: 0..65535; 0 = ephemeral. */
+  public int httpPort() {
+    return get(HTTP_PORT);
+  }
+
+  /** {@code data-dir}: directory for the SQLite store and generated secrets. */
+  public Path dataDir() {
+    return get(DATA_DIR);
+  }
+
+  /** {@code jwt-secret}: HS256 secret, at least 32 bytes, when set. */
+  public Optional<String> jwtSecret() {
+    return Optional.ofNullable(get(JWT_SECRET));
+  }
+
+  /** {@code jwt-public-keys}: readable PEM files (RS256/ES256); empty when not set. */
+  public List<Path> jwtPublicKeys() {
+    return get(JWT_PUBLIC_KEYS);
+  }
+
+  /** {@code jwt-issuer}: required {@code iss} when set. */
+  public Optional<String> jwtIssuer() {
+    return Optional.ofNullable(get(JWT_ISSUER));
+  }
+
+  /** {@code jwt-audience}: required {@code aud} when set. */
+  public Optional<String> jwtAudience() {
+    return Optional.ofNullable(get(JWT_AUDIENCE));
+  }
+
+  /** {@code admin-token}: admin API bearer token, at least 16 chars, when set. */
+  public Optional<String> adminToken() {
+    return Optional.ofNullable(get(ADMIN_TOKEN));
+  }
+
+  /**
+   * {@code allowed-origins}: {@code ["*"]} or normalized origins ({@code scheme://host[:port]},
+   * lower case, default port omitted).
+   */
+  public List<String> allowedOrigins() {
+    return get(ALLOWED_ORIGINS);
+  }
+
+  /** {@code auth-timeout-ms}. */
+  public int authTimeoutMs() {
+    return get(AUTH_TIMEOUT_MS);
+  }
+
+  /** {@code ping-interval-ms}. */
+  public int pingIntervalMs() {
+    return get(PING_INTERVAL_MS);
+  }
+
+  /** {@code idle-timeout-ms}; always greater than {@link #pingIntervalMs()}. */
+  public int idleTimeoutMs() {
+    return get(IDLE_TIMEOUT_MS);
+  }
+
+  /** {@code max-frame-bytes}. */
+  public int maxFrameBytes() {
+    return get(MAX_FRAME_BYTES);
+  }
+
+  /** {@code max-rooms-per-connection}. */
+  public int maxRoomsPerConnection() {
+    return get(MAX_ROOMS_PER_CONNECTION);
+  }
+
+  /** {@code max-participants}: server-wide cap on a room's max participants. */
+  public int maxParticipants() {
+    return get(MAX_PARTICIPANTS);
+  }
+
+  /** {@code default-max-participants}; at most {@link #maxParticipants()}. */
+  public int defaultMaxParticipants() {
+    return get(DEFAULT_MAX_PARTICIPANTS);
+  }
+
+  /** {@code default-retention-days}. */
+  public int defaultRetentionDays() {
+    return get(DEFAULT_RETENTION_DAYS);
+  }
+
+  /** {@code rate-messages-per-second}. */
+  public int rateMessagesPerSecond() {
+    return get(RATE_MESSAGES_PER_SECOND);
+  }
+
+  /** {@code rate-messages-burst}; at least {@link #rateMessagesPerSecond()}. */
+  public int rateMessagesBurst() {
+    return get(RATE_MESSAGES_BURST);
+  }
+
+  /** {@code rate-bytes-per-second}. */
+  public int rateBytesPerSecond() {
+    return get(RATE_BYTES_PER_SECOND);
+  }
+
+  /** {@code rate-bytes-burst}; at least rate-bytes-per-second and max-frame-bytes. */
+  public int rateBytesBurst() {
+    return get(RATE_BYTES_BURST);
+  }
+
+  /** {@code typing-per-second}. */
+  public int typingPerSecond() {
+    return get(TYPING_PER_SECOND);
+  }
+
+  /** {@code outbound-queue-messages}. */
+  public int outboundQueueMessages() {
+    return get(OUTBOUND_QUEUE_MESSAGES);
+  }
+
+  /** {@code outbound-queue-bytes}. */
+  public int outboundQueueBytes() {
+    return get(OUTBOUND_QUEUE_BYTES);
+  }
+
+  /** {@code snapshot-interval}: operations between snapshots. */
+  public int snapshotInterval() {
+    return get(SNAPSHOT_INTERVAL);
+  }
+
+  /** {@code snapshots-kept}. */
+  public int snapshotsKept() {
+    return get(SNAPSHOTS_KEPT);
+  }
+
+  /** {@code resume-window}: events per room kept in memory for resume. */
+  public int resumeWindow() {
+    return get(RESUME_WINDOW);
+  }
+
+  /** {@code history-page-max}. */
+  public int historyPageMax() {
+    return get(HISTORY_PAGE_MAX);
+  }
+
+  /** {@code room-idle-unload-ms}. */
+  public int roomIdleUnloadMs() {
+    return get(ROOM_IDLE_UNLOAD_MS);
+  }
+
+  /** {@code event-loops} as configured; 0 means "2 x available processors". */
+  public int eventLoops() {
+    return get(EVENT_LOOPS);
+  }
+
+  /** The number of event loops to use: {@link #eventLoops()}, or 2 x processors when it is 0. */
+  public int effectiveEventLoops() {
+    int n = eventLoops();
+    return n > 0 ? n : 2 * Runtime.getRuntime().availableProcessors();
+  }
+
+  /** {@code store-sync}. */
+  public StoreSync storeSync() {
+    return get(STORE_SYNC);
+  }
+
+  /** {@code store-max-batch}. */
+  public int storeMaxBatch() {
+    return get(STORE_MAX_BATCH);
+  }
+
+  /** {@code shutdown-grace-ms}. */
+  public int shutdownGraceMs() {
+    return get(SHUTDOWN_GRACE_MS);
+  }
+
+  /** {@code node-id}: as configured, or generated at load/build when not set. Never null. */
+  public String nodeId() {
+    return get(NODE_ID);
+  }
+
+  /** {@code log-level}. */
+  public LogLevel logLevel() {
+    return get(LOG_LEVEL);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Derived helpers
+
+  /** Where the generated HS256 secret lives when {@link #jwtSecret()} is not set. */
+  public Path jwtSecretFile() {
+    return dataDir().resolve("jwt-secret");
+  }
+
+  /** Where the generated admin token lives when {@link #adminToken()} is not set. */
+  public Path adminTokenFile() {
+    return dataDir().resolve("admin-token");
+  }
+
+  /** True when neither jwt-secret nor jwt-public-keys is set: a generated secret is used. */
+  public boolean usesGeneratedJwtSecret() {
+    return jwtSecret().isEmpty() && jwtPublicKeys().isEmpty();
+  }
+
+  /**
+   * Whether a WebSocket upgrade with this Origin header is accepted: always when the header is
+   * absent (null or empty: non-browser clients), always with {@code *}, otherwise when the
+   * normalized origin is listed.
+   */
+  public boolean isOriginAllowed(String originHeader) {
+    if (originHeader == null || originHeader.isBlank()) {
+      return true;
+    }
+    List<String> allowed = allowedOrigins();
+    if (allowed.contains("*")) {
+      return true;
+    }
+    try {
+      return allowed.contains(ValueType.Origins.normalizeOrigin(originHeader));
+    } catch (ValueType.Invalid e) {
+      return false;
+    }
+  }
+
+  /**
+   * Each setting's effective value, in table order, as text. Secrets (jwt-secret, admin-token)
+   * are shown only as "(set)" / "(not set)"; unset optional settings as "(not set)".
+   */
+  public Map<String, String> describe() {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Setting<?> s : SETTINGS) {
+      out.put(s.name, s.describe(values[s.index]));
+    }
+    return Collections.unmodifiableMap(out);
+  }
+
+  /** Same as {@link #describe()}; never contains secret values. */
+  @Override
+  public String toString() {
+    return "PonteConfig" + describe();
+  }
+
+  /** A builder holding this configuration's values (including its node id). */
+  public Builder toBuilder() {
+    return new Builder(values.clone());
+  }
+
+  /** A builder starting from the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Help
+
+  /** The {@code --help} text: usage and a table of every setting, env var, default, description. */
+  public static String helpText() {
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"FLAG / FILE KEY", "ENVIRONMENT", "DEFAULT", "DESCRIPTION"});
+    rows.add(
+        new String[] {
+          "--" + CONFIG, CONFIG_ENV, "(not set)", "properties file with settings (keys = names)"
+        });
+    rows.add(new String[] {"--help", "", "", "print this help and exit"});
+    for (Setting<?> s : SETTINGS) {
+      rows.add(
+          new String[] {
+            s.flag(), s.envVar(), s.defaultText, s.description + " [" + s.type.rule() + "]"
+          });
+    }
+    int[] width = new int[3];
+    for (String[] row : rows) {
+      for (int c = 0; c < 3; c++) {
+        width[c] = Math.max(width[c], row[c].length());
+      }
+    }
+    StringBuilder sb = new StringBuilder();
+    sb.append("Usage: ponte-server [--name=value | --name value]...\n\n");
+    sb.append("Settings are taken, highest precedence first, from command-line flags,\n");
+    sb.append("environment variables (PONTE_ + name upper-cased, '-' -> '_'), the properties\n");
+    sb.append("file named by --config / PONTE_CONFIG (keys are setting names), then defaults.\n");
+    sb.append("An empty value for an optional setting means \"not set\".\n\n");
+    for (String[] row : rows) {
+      StringBuilder line = new StringBuilder();
+      for (int c = 0; c < 3; c++) {
+        line.append(pad(row[c], width[c])).append("  ");
+      }
+      line.append(row[3]);
+      sb.append(line.toString().stripTrailing()).append('\n');
+    }
+    return sb.toString();
+  }
+
+  private static String pad(String s, int width) {
+    return s + " ".repeat(width - s.length());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Builder
+
+  /**
+   * Programmatic overrides, mainly for tests: {@code
+   * PonteConfig.defaults().toBuilder().httpPort(0).dataDir(dir).build()}. Setters accept any
+   * value; {@link #build()} validates everything (ranges, cross-field rules, files) and throws
+   * {@link ConfigException}. For optional settings, {@code null} or "" means "not set".
+   */
+  public static final class Builder {
+
+    private final Object[] values;
+
+    private Builder() {
+      values = new Object[SETTINGS.size()];
+      for (Setting<?> s : SETTINGS) {
+        values[s.index] = s.defaultValue;
+      }
+    }
+
+    private Builder(Object[] values) {
+      this.values = values;
+    }
+
+    private Builder put(Setting<?> setting, Object value) {
+      values[setting.index] = value;
+      return this;
+    }
+
+    /** Sets a setting by name from text, parsed as if it came from the properties file. */
+    public Builder set(String name, String value) {
+      Setting<?> s = BY_NAME.get(name);
+      if (s == null) {
+        throw new ConfigException(name, "unknown setting");
+      }
+      return put(s, s.parse(Objects.requireNonNull(value, "value"), null));
+    }
+
+    public Builder httpHost(String v) {
+      return put(HTTP_HOST, v);
+    }
+
+    public Builder httpPort(int v) {
+      return put(HTTP_PORT, v);
+    }
+
+    public Builder dataDir(Path v) {
+      return put(DATA_DIR, v);
+    }
+
+    public Builder jwtSecret(String v) {
+      return put(JWT_SECRET, v);
+    }
+
+    public Builder jwtPublicKeys(List<Path> v) {
+      return put(JWT_PUBLIC_KEYS, v);
+    }
+
+    public Builder jwtIssuer(String v) {
+      return put(JWT_ISSUER, v);
+    }
+
+    public Builder jwtAudience(String v) {
+      return put(JWT_AUDIENCE, v);
+    }
+
+    public Builder adminToken(String v) {
+      return put(ADMIN_TOKEN, v);
+    }
+
+    public Builder allowedOrigins(List<String> v) {
+      return put(ALLOWED_ORIGINS, v);
+    }
+
+    public Builder authTimeoutMs(int v) {
+      return put(AUTH_TIMEOUT_MS, v);
+    }
+
+    public Builder pingIntervalMs(int v) {
+      return put(PING_INTERVAL_MS, v);
+    }
+
+    public Builder idleTimeoutMs(int v) {
+      return put(IDLE_TIMEOUT_MS, v);
+    }
+
+    public Builder maxFrameBytes(int v) {
+      return put(MAX_FRAME_BYTES, v);
+    }
+
+    public Builder maxRoomsPerConnection(int v) {
+      return put(MAX_ROOMS_PER_CONNECTION, v);
+    }
+
+    public Builder maxParticipants(int v) {
+      return put(MAX_PARTICIPANTS, v);
+    }
+
+    public Builder defaultMaxParticipants(int v) {
+      return put(DEFAULT_MAX_PARTICIPANTS, v);
+    }
+
+    public Builder defaultRetentionDays(int v) {
+      return put(DEFAULT_RETENTION_DAYS, v);
+    }
+
+    public Builder rateMessagesPerSecond(int v) {
+      return put(RATE_MESSAGES_PER_SECOND, v);
+    }
+
+    public Builder rateMessagesBurst(int v) {
+      return put(RATE_MESSAGES_BURST, v);
+    }
+
+    public Builder rateBytesPerSecond(int v) {
+      return put(RATE_BYTES_PER_SECOND, v);
+    }
+
+    public Builder rateBytesBurst(int v) {
+      return put(RATE_BYTES_BURST, v);
+    }
+
+    public Builder typingPerSecond(int v) {
+      return put(TYPING_PER_SECOND, v);
+    }
+
+    public Builder outboundQueueMessages(int v) {
+      return put(OUTBOUND_QUEUE_MESSAGES, v);
+    }
+
+    public Builder outboundQueueBytes(int v) {
+      return put(OUTBOUND_QUEUE_BYTES, v);
+    }
+
+    public Builder snapshotInterval(int v) {
+      return put(SNAPSHOT_INTERVAL, v);
+    }
+
+    public Builder snapshotsKept(int v) {
+      return put(SNAPSHOTS_KEPT, v);
+    }
+
+    public Builder resumeWindow(int v) {
+      return put(RESUME_WINDOW, v);
+    }
+
+    public Builder historyPageMax(int v) {
+      return put(HISTORY_PAGE_MAX, v);
+    }
+
+    public Builder roomIdleUnloadMs(int v) {
+      return put(ROOM_IDLE_UNLOAD_MS, v);
+    }
+
+    public Builder eventLoops(int v) {
+      return put(EVENT_LOOPS, v);
+    }
+
+    public Builder storeSync(StoreSync v) {
+      return put(STORE_SYNC, v);
+    }
+
+    public Builder storeMaxBatch(int v) {
+      return put(STORE_MAX_BATCH, v);
+    }
+
+    public Builder shutdownGraceMs(int v) {
+      return put(SHUTDOWN_GRACE_MS, v);
+    }
+
+    /** Sets the node id; {@code null} or "" means a random one is generated by build(). */
+    public Builder nodeId(String v) {
+      return put(NODE_ID, v);
+    }
+
+    public Builder logLevel(LogLevel v) {
+      return put(LOG_LEVEL, v);
+    }
+
+    /**
+     * Validates every setting in table order, then the cross-field rules, and returns the
+     * configuration.
+     *
+     * @throws ConfigException naming the first invalid setting
+     */
+    public PonteConfig build() {
+      Object[] checked = new Object[values.length];
+      for (Setting<?> s : SETTINGS) {
+        checked[s.index] = s.check(values[s.index]);
+      }
+      if (checked[NODE_ID.index] == null) {
+        checked[NODE_ID.index] = String.format("%016x", RANDOM.nextLong());
+      }
+      PonteConfig config = new PonteConfig(checked);
+      checkCrossField(config);
+      return config;
+    }
+  }
+
+  private static void checkCrossField(PonteConfig c) {
+    if (c.idleTimeoutMs() <= c.pingIntervalMs()) {
+      throw new ConfigException(
+          IDLE_TIMEOUT_MS.name,
+          "must be greater than ping-interval-ms (" + c.pingIntervalMs() + "), got "
+              + c.idleTimeoutMs());
+    }
+    if (c.defaultMaxParticipants() > c.maxParticipants()) {
+      throw new ConfigException(
+          DEFAULT_MAX_PARTICIPANTS.name,
+          "must be at most max-participants (" + c.maxParticipants() + "), got "
+              + c.defaultMaxParticipants());
+    }
+    if (c.rateMessagesBurst() < c.rateMessagesPerSecond()) {
+      throw new ConfigException(
+          RATE_MESSAGES_BURST.name,
+          "must be at least rate-messages-per-second (" + c.rateMessagesPerSecond() + "), got "
+              + c.rateMessagesBurst());
+    }
+    if (c.rateBytesBurst() < c.rateBytesPerSecond()) {
+      throw new ConfigException(
+          RATE_BYTES_BURST.name,
+          "must be at least rate-bytes-per-second (" + c.rateBytesPerSecond() + "), got "
+              + c.rateBytesBurst());
+    }
+    if (c.rateBytesBurst() < c.maxFrameBytes()) {
+      throw new ConfigException(
+          RATE_BYTES_BURST.name,
+          "must be at least max-frame-bytes (" + c.maxFrameBytes() + "), got "
+              + c.rateBytesBurst());
+    }
+  }
+}
