@@ -1,0 +1,708 @@
+package io.ponte.server.transport;
+
+import io.ponte.protocol.CloseCode;
+import io.ponte.protocol.ErrorCodes;
+import io.ponte.protocol.FrameCodec;
+import io.ponte.protocol.ProtocolException;
+import io.ponte.protocol.WireFormat;
+import io.ponte.protocol.v1.Ack;
+import io.ponte.protocol.v1.Actor;
+import io.ponte.protocol.v1.ChatDelete;
+import io.ponte.protocol.v1.ChatEdit;
+import io.ponte.protocol.v1.ChatPost;
+import io.ponte.protocol.v1.ChatReact;
+import io.ponte.protocol.v1.ClientMessage;
+import io.ponte.protocol.v1.ErrorCode;
+import io.ponte.protocol.v1.ErrorInfo;
+import io.ponte.protocol.v1.Goodbye;
+import io.ponte.protocol.v1.HistoryRequest;
+import io.ponte.protocol.v1.Join;
+import io.ponte.protocol.v1.Left;
+import io.ponte.protocol.v1.LeftReason;
+import io.ponte.protocol.v1.Limits;
+import io.ponte.protocol.v1.Operation;
+import io.ponte.protocol.v1.Pong;
+import io.ponte.protocol.v1.PresenceState;
+import io.ponte.protocol.v1.Role;
+import io.ponte.protocol.v1.ServerMessage;
+import io.ponte.protocol.v1.TeacherAction;
+import io.ponte.protocol.v1.User;
+import io.ponte.protocol.v1.Welcome;
+import io.ponte.server.auth.AuthException;
+import io.ponte.server.auth.Principal;
+import io.ponte.server.chat.ChatText;
+import io.ponte.server.config.PonteConfig;
+import io.ponte.server.room.AppliedOperation;
+import io.ponte.server.room.Room;
+import io.ponte.server.room.RoomException;
+import io.ponte.server.room.RoomMember;
+import io.ponte.server.room.RoomUnloadedException;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client's WebSocket: its protocol state machine (hello, rooms, requests), its limits, and its
+ * bounded outbound queue.
+ *
+ * <p>Pipeline: frame (type and size checks) → rate limits → decode → dispatch → room. Outbound:
+ * rooms and replies {@link #send} shared, pre-encoded messages from any thread into a bounded
+ * queue; the connection's event loop drains it, batching what queued up into one frame.
+ *
+ * <p>Under pressure, ephemeral messages are dropped once the queue is half full; a connection
+ * whose queue overflows with durable messages is closed with SLOW_CONSUMER and comes back through
+ * resume. Inbound handling and every field not marked otherwise run on the connection's context.
+ */
+public final class Connection implements RoomMember {
+  private static final Logger log = LoggerFactory.getLogger(Connection.class);
+  private static final int MAX_BATCH_MESSAGES = 128;
+  private static final int MAX_BATCH_BYTES = 64 * 1024;
+  private static final int DEFAULT_HISTORY_PAGE = 50;
+
+  private final ServerWebSocket ws;
+  private final WireFormat format;
+  private final Context context;
+  private final Vertx vertx;
+  private final Transport transport;
+  private final PonteConfig config;
+  private final String sessionId = UUID.randomUUID().toString();
+
+  private Principal principal;
+  private long authTimer = -1;
+  private long pingTimer = -1;
+  private long expiryTimer = -1;
+  private long lastReceivedNanos = System.nanoTime();
+  private final TokenBucket messageBucket;
+  private final TokenBucket byteBucket;
+  private final TokenBucket typingBucket;
+  private int refusedInARow;
+
+  /** Rooms by id; a null room means the join is in progress. Read from room threads too. */
+  private final Map<String, Membership> rooms = new ConcurrentHashMap<>();
+
+  // Outbound queue: written from any thread, drained on the connection's context.
+  private final ConcurrentLinkedQueue<OutboundMessage> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger queuedMessages = new AtomicInteger();
+  private final AtomicLong queuedBytes = new AtomicLong();
+  private final AtomicBoolean flushScheduled = new AtomicBoolean();
+  private volatile boolean closing;
+
+  Connection(ServerWebSocket ws, WireFormat format, Context context, Transport transport) {
+    this.ws = ws;
+    this.format = format;
+    this.context = context;
+    this.vertx = context.owner();
+    this.transport = transport;
+    this.config = transport.config();
+    long now = System.nanoTime();
+    this.messageBucket = new TokenBucket(config.rateMessagesPerSecond(), config.rateMessagesBurst(), now);
+    this.byteBucket = new TokenBucket(config.rateBytesPerSecond(), config.rateBytesBurst(), now);
+    this.typingBucket = new TokenBucket(config.typingPerSecond(), config.typingPerSecond(), now);
+  }
+
+  /** Wires the socket's handlers and timers; runs on the connection's context. */
+  void start() {
+    transport.metrics().connections().incrementAndGet();
+    ws.binaryMessageHandler(buf -> onFrame(buf, null));
+    ws.textMessageHandler(text -> onFrame(null, text));
+    ws.pongHandler(buf -> lastReceivedNanos = System.nanoTime());
+    ws.drainHandler(v -> flush());
+    ws.exceptionHandler(err -> log.debug("session {}: socket error: {}", sessionId, err.toString()));
+    ws.closeHandler(v -> onClosed());
+    authTimer = vertx.setTimer(config.authTimeoutMs(), id -> {
+      authTimer = -1;
+      if (principal == null) {
+        refuse(0, ErrorCodes.error(ErrorCode.AUTH_TIMEOUT, "no hello within the deadline", null),
+            CloseCode.AUTH_TIMEOUT);
+      }
+    });
+    pingTimer = vertx.setPeriodic(config.pingIntervalMs(), id -> keepAlive());
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // RoomMember
+  // ------------------------------------------------------------------------------------------
+
+  @Override
+  public String sessionId() {
+    return sessionId;
+  }
+
+  @Override
+  public String userId() {
+    return principal.userId();
+  }
+
+  @Override
+  public String displayName() {
+    return principal.displayName();
+  }
+
+  @Override
+  public void send(OutboundMessage message) {
+    if (closing) {
+      return;
+    }
+    int size = message.size(format);
+    int maxMessages = config.outboundQueueMessages();
+    long maxBytes = config.outboundQueueBytes();
+    if (message.ephemeral()
+        && (queuedMessages.get() >= maxMessages / 2 || queuedBytes.get() >= maxBytes / 2)) {
+      transport.metrics().dropped("ephemeral_backpressure");
+      return;
+    }
+    if (queuedMessages.get() >= maxMessages || queuedBytes.get() + size > maxBytes) {
+      transport.metrics().dropped("slow_consumer");
+      close(CloseCode.SLOW_CONSUMER, "outbound queue full");
+      return;
+    }
+    queue.add(message);
+    queuedMessages.incrementAndGet();
+    queuedBytes.addAndGet(size);
+    if (flushScheduled.compareAndSet(false, true)) {
+      context.runOnContext(v -> flush());
+    }
+  }
+
+  @Override
+  public void leftRoom(String roomId, LeftReason reason) {
+    context.runOnContext(v -> {
+      if (rooms.remove(roomId) == null) {
+        return;
+      }
+      send(OutboundMessage.of(ServerMessage.newBuilder()
+          .setLeft(Left.newBuilder().setRoomId(roomId).setReason(reason)).build()));
+      if (reason != LeftReason.LEFT_REMOVED && rooms.isEmpty()) {
+        close(reason == LeftReason.LEFT_SESSION_ENDED ? CloseCode.SESSION_ENDED : CloseCode.ROOM_CLOSED,
+            "no rooms left");
+      }
+    });
+  }
+
+  @Override
+  public void close(CloseCode code, String reason) {
+    context.runOnContext(v -> closeNow(code, reason, 0));
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Outbound
+  // ------------------------------------------------------------------------------------------
+
+  private void flush() {
+    flushScheduled.set(false);
+    while (!queue.isEmpty() && !ws.isClosed()) {
+      if (ws.writeQueueFull()) {
+        return; // the drain handler calls flush again
+      }
+      writeBatch();
+    }
+  }
+
+  private void writeBatch() {
+    List<OutboundMessage> batch = new ArrayList<>();
+    int bytes = 0;
+    OutboundMessage m;
+    while (batch.size() < MAX_BATCH_MESSAGES && (m = queue.peek()) != null) {
+      int size = m.size(format);
+      if (!batch.isEmpty() && bytes + size > MAX_BATCH_BYTES) {
+        break;
+      }
+      queue.poll();
+      queuedMessages.decrementAndGet();
+      queuedBytes.addAndGet(-size);
+      batch.add(m);
+      bytes += size;
+    }
+    if (batch.isEmpty()) {
+      return;
+    }
+    long now = System.currentTimeMillis();
+    for (OutboundMessage each : batch) {
+      transport.metrics().messageOut(each.typeName());
+      if (each.eventTimeMs() > 0) {
+        transport.metrics().delivered(now - each.eventTimeMs());
+      }
+    }
+    transport.metrics().frameOut();
+    if (format == WireFormat.PROTO) {
+      byte[] frame;
+      if (batch.size() == 1) {
+        frame = batch.get(0).binary();
+      } else {
+        List<byte[]> parts = new ArrayList<>(batch.size());
+        for (OutboundMessage each : batch) {
+          parts.add(each.binary());
+        }
+        frame = FrameCodec.batchBinary(parts);
+      }
+      ws.writeFinalBinaryFrame(Buffer.buffer(frame));
+    } else {
+      String frame;
+      if (batch.size() == 1) {
+        frame = batch.get(0).json();
+      } else {
+        List<String> parts = new ArrayList<>(batch.size());
+        for (OutboundMessage each : batch) {
+          parts.add(each.json());
+        }
+        frame = FrameCodec.batchJson(parts);
+      }
+      ws.writeFinalTextFrame(frame);
+    }
+  }
+
+  private void reply(long requestId, ServerMessage.Builder message) {
+    send(OutboundMessage.of(message.setRequestId(requestId).build()));
+  }
+
+  private void replyError(long requestId, ErrorInfo error) {
+    transport.metrics().error(error.getCode());
+    reply(requestId, ServerMessage.newBuilder().setError(error));
+  }
+
+  private void replyError(long requestId, ErrorCode code, String message, String roomId) {
+    replyError(requestId, ErrorCodes.error(code, message, roomId));
+  }
+
+  /** Sends the error, then closes with the code. */
+  private void refuse(long requestId, ErrorInfo error, CloseCode code) {
+    if (closing) {
+      return;
+    }
+    replyError(requestId, error);
+    closeNow(code, error.getMessage(), error.getRetryAfterMs());
+  }
+
+  private void closeNow(CloseCode code, String reason, int retryAfterMs) {
+    if (closing) {
+      return;
+    }
+    if (code == CloseCode.SLOW_CONSUMER) {
+      // What is queued cannot be delivered in time anyway; resume will bring it.
+      queue.clear();
+    }
+    send(OutboundMessage.of(ServerMessage.newBuilder()
+        .setGoodbye(Goodbye.newBuilder().setCloseCode(code.code()).setReason(reason)
+            .setRetryAfterMs(retryAfterMs))
+        .build()));
+    closing = true;
+    flushAllIgnoringBackpressure();
+    transport.metrics().closed(code.code());
+    if (!ws.isClosed()) {
+      ws.close((short) code.code(), truncate(reason));
+    }
+  }
+
+  private void flushAllIgnoringBackpressure() {
+    flushScheduled.set(false);
+    while (!queue.isEmpty() && !ws.isClosed()) {
+      writeBatch();
+    }
+  }
+
+  private static String truncate(String reason) {
+    // A close frame's reason is at most 123 bytes.
+    return reason.length() > 60 ? reason.substring(0, 60) : reason;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Inbound
+  // ------------------------------------------------------------------------------------------
+
+  private void onFrame(Buffer binary, String text) {
+    if (closing) {
+      return;
+    }
+    lastReceivedNanos = System.nanoTime();
+    int length = binary != null ? binary.length() : text.length();
+    if (length > config.maxFrameBytes()) {
+      refuse(0, ErrorCodes.error(ErrorCode.FRAME_TOO_LARGE,
+          "frame of " + length + " bytes exceeds " + config.maxFrameBytes(), null),
+          CloseCode.FRAME_TOO_LARGE);
+      return;
+    }
+    if ((binary != null) != format.binaryFrames()) {
+      refuse(0, ErrorCodes.error(ErrorCode.UNSUPPORTED_FRAME_TYPE,
+          (binary != null ? "binary" : "text") + " frame on subprotocol " + format.subprotocol(), null),
+          CloseCode.UNSUPPORTED_FRAME_TYPE);
+      return;
+    }
+    ClientMessage message;
+    try {
+      message = binary != null
+          ? FrameCodec.decodeClient(binary.getBytes())
+          : FrameCodec.decodeClient(text);
+    } catch (ProtocolException e) {
+      refuse(0, ErrorCodes.error(e.code(), e.getMessage(), null), CloseCode.MALFORMED_MESSAGE);
+      return;
+    }
+    long now = System.nanoTime();
+    long waitMs = Math.max(messageBucket.tryTake(1, now), byteBucket.tryTake(length, now));
+    if (waitMs > 0) {
+      refusedInARow++;
+      ErrorInfo limited = ErrorCodes.error(ErrorCode.RATE_LIMITED, "too many messages", null, waitMs);
+      if (refusedInARow > config.rateMessagesBurst()) {
+        // Still sending after a burst's worth of refusals: a flood, not a burst.
+        refuse(message.getRequestId(), limited, CloseCode.FLOODING);
+      } else {
+        replyError(message.getRequestId(), limited);
+      }
+      return;
+    }
+    refusedInARow = 0;
+    transport.metrics().messageIn(message.getBodyCase().name().toLowerCase(java.util.Locale.ROOT));
+    try {
+      dispatch(message);
+    } catch (RuntimeException e) {
+      log.error("session {}: failed to handle a {} request", sessionId, message.getBodyCase(), e);
+      replyError(message.getRequestId(), ErrorCode.INTERNAL, "internal error", null);
+    }
+  }
+
+  private void dispatch(ClientMessage message) {
+    long requestId = message.getRequestId();
+    if (principal == null) {
+      switch (message.getBodyCase()) {
+        case HELLO -> hello(requestId, message.getHello().getToken());
+        case PING -> pong(requestId, message.getPing().getClientTimeMs());
+        default -> refuse(requestId, ErrorCodes.error(ErrorCode.NOT_AUTHENTICATED,
+            "the first message must be a hello", null), CloseCode.PROTOCOL_VIOLATION);
+      }
+      return;
+    }
+    switch (message.getBodyCase()) {
+      case HELLO -> replyError(requestId, ErrorCode.ALREADY_AUTHENTICATED, "already authenticated", null);
+      case PING -> pong(requestId, message.getPing().getClientTimeMs());
+      case JOIN -> join(requestId, message.getJoin(), true);
+      case LEAVE -> leave(requestId, message.getLeave().getRoomId());
+      case CHAT_POST -> chatPost(requestId, message.getChatPost());
+      case CHAT_EDIT -> chatEdit(requestId, message.getChatEdit());
+      case CHAT_DELETE -> chatDelete(requestId, message.getChatDelete());
+      case CHAT_REACT -> chatReact(requestId, message.getChatReact());
+      case TEACHER_ACTION -> teacherAction(requestId, message.getTeacherAction());
+      case HISTORY -> history(requestId, message.getHistory());
+      case TYPING -> typing(requestId, message.getTyping().getRoomId(), message.getTyping().getTyping());
+      case PRESENCE_UPDATE -> presence(requestId, message.getPresenceUpdate().getRoomId(),
+          message.getPresenceUpdate().getState());
+      default -> replyError(requestId, ErrorCode.UNKNOWN_MESSAGE, "unknown or empty message", null);
+    }
+  }
+
+  private void pong(long requestId, long clientTimeMs) {
+    reply(requestId, ServerMessage.newBuilder().setPong(
+        Pong.newBuilder().setClientTimeMs(clientTimeMs).setServerTimeMs(System.currentTimeMillis())));
+  }
+
+  private void hello(long requestId, String token) {
+    Principal p;
+    try {
+      p = transport.tokens().verify(token);
+    } catch (AuthException e) {
+      CloseCode close = e.code() == ErrorCode.TOKEN_EXPIRED ? CloseCode.TOKEN_EXPIRED : CloseCode.AUTH_FAILED;
+      refuse(requestId, ErrorCodes.error(e.code(), e.getMessage(), null), close);
+      return;
+    }
+    principal = p;
+    if (authTimer >= 0) {
+      vertx.cancelTimer(authTimer);
+      authTimer = -1;
+    }
+    long untilExpiry = Math.max(1, p.expiresAtMs() - System.currentTimeMillis());
+    expiryTimer = vertx.setTimer(untilExpiry, id -> refuse(0,
+        ErrorCodes.error(ErrorCode.TOKEN_EXPIRED, "token expired", null), CloseCode.TOKEN_EXPIRED));
+    reply(requestId, ServerMessage.newBuilder().setWelcome(Welcome.newBuilder()
+        .setSessionId(sessionId)
+        .setUser(User.newBuilder().setUserId(p.userId()).setDisplayName(p.displayName()))
+        .setServerTimeMs(System.currentTimeMillis())
+        .setTokenExpiresMs(p.expiresAtMs())
+        .setLimits(Limits.newBuilder()
+            .setMaxFrameBytes(config.maxFrameBytes())
+            .setMaxRoomsPerConnection(config.maxRoomsPerConnection())
+            .setMaxChatChars(ChatText.MAX_CHARS)
+            .setMessagesPerSecond(config.rateMessagesPerSecond())
+            .setBytesPerSecond(config.rateBytesPerSecond())
+            .setAuthTimeoutMs(config.authTimeoutMs())
+            .setIdleTimeoutMs(config.idleTimeoutMs())
+            .setHistoryPageMax(config.historyPageMax()))));
+  }
+
+  private void join(long requestId, Join join, boolean retryIfUnloaded) {
+    String roomId = join.getRoomId();
+    if (!ChatText.validId(roomId)) {
+      replyError(requestId, ErrorCode.INVALID_REQUEST, "room_id is missing or invalid", null);
+      return;
+    }
+    Role role = principal.roleFor(roomId);
+    if (role == null) {
+      replyError(requestId, ErrorCode.ROOM_NOT_ALLOWED, "the token grants no role in this room", roomId);
+      return;
+    }
+    if (retryIfUnloaded) {
+      if (rooms.containsKey(roomId)) {
+        replyError(requestId, ErrorCode.ALREADY_IN_ROOM, "already in this room", roomId);
+        return;
+      }
+      if (rooms.size() >= config.maxRoomsPerConnection()) {
+        replyError(requestId, ErrorCode.TOO_MANY_ROOMS,
+            "at most " + config.maxRoomsPerConnection() + " rooms per connection", roomId);
+        return;
+      }
+      rooms.put(roomId, Membership.JOINING);
+    }
+    transport.rooms().room(roomId)
+        .compose(room -> room.join(this, role, join, requestId).map(room))
+        .onComplete(ar -> context.runOnContext(v -> {
+          if (ar.succeeded()) {
+            Room room = ar.result();
+            if (closing || rooms.get(roomId) != Membership.JOINING) {
+              room.leave(this);
+              return;
+            }
+            rooms.put(roomId, new Membership(room, role));
+          } else if (ar.cause() instanceof RoomUnloadedException && retryIfUnloaded) {
+            join(requestId, join, false);
+          } else {
+            rooms.remove(roomId);
+            replyError(requestId, errorOf(ar.cause(), roomId));
+          }
+        }));
+  }
+
+  private void leave(long requestId, String roomId) {
+    Membership m = rooms.get(roomId);
+    if (m == null || m.room() == null) {
+      replyError(requestId, ErrorCode.NOT_IN_ROOM, "not in this room", roomId);
+      return;
+    }
+    rooms.remove(roomId);
+    m.room().leave(this).onComplete(ar -> reply(requestId, ServerMessage.newBuilder()
+        .setLeft(Left.newBuilder().setRoomId(roomId).setReason(LeftReason.LEFT_BY_REQUEST))));
+  }
+
+  private void chatPost(long requestId, ChatPost post) {
+    Membership m = member(requestId, post.getRoomId());
+    if (m == null) {
+      return;
+    }
+    ChatText.Checked text = ChatText.message(post.getText());
+    ChatText.Checked language = ChatText.language(post.getLanguage());
+    ChatText.Checked id = ChatText.clientMsgId(post.getClientMsgId());
+    ChatText.Checked bad = !text.ok() ? text : !language.ok() ? language : !id.ok() ? id : null;
+    if (bad != null) {
+      replyError(requestId, bad.error(), bad.reason(), post.getRoomId());
+      return;
+    }
+    submit(requestId, m, id.value(), Operation.newBuilder().setChatPost(post.toBuilder()
+        .setText(text.value()).setLanguage(language.value()).setClientMsgId(id.value())));
+  }
+
+  private void chatEdit(long requestId, ChatEdit edit) {
+    Membership m = member(requestId, edit.getRoomId());
+    if (m == null) {
+      return;
+    }
+    ChatText.Checked text = ChatText.message(edit.getText());
+    ChatText.Checked id = ChatText.clientMsgId(edit.getClientMsgId());
+    ChatText.Checked bad = !text.ok() ? text : !id.ok() ? id : null;
+    if (bad != null) {
+      replyError(requestId, bad.error(), bad.reason(), edit.getRoomId());
+      return;
+    }
+    submit(requestId, m, id.value(),
+        Operation.newBuilder().setChatEdit(edit.toBuilder().setText(text.value())));
+  }
+
+  private void chatDelete(long requestId, ChatDelete delete) {
+    Membership m = member(requestId, delete.getRoomId());
+    if (m == null) {
+      return;
+    }
+    ChatText.Checked id = ChatText.clientMsgId(delete.getClientMsgId());
+    if (!id.ok()) {
+      replyError(requestId, id.error(), id.reason(), delete.getRoomId());
+      return;
+    }
+    submit(requestId, m, id.value(), Operation.newBuilder().setChatDelete(delete));
+  }
+
+  private void chatReact(long requestId, ChatReact react) {
+    Membership m = member(requestId, react.getRoomId());
+    if (m == null) {
+      return;
+    }
+    ChatText.Checked reaction = ChatText.reaction(react.getReaction());
+    ChatText.Checked id = ChatText.clientMsgId(react.getClientMsgId());
+    ChatText.Checked bad = !reaction.ok() ? reaction : !id.ok() ? id : null;
+    if (bad != null) {
+      replyError(requestId, bad.error(), bad.reason(), react.getRoomId());
+      return;
+    }
+    submit(requestId, m, id.value(),
+        Operation.newBuilder().setChatReact(react.toBuilder().setReaction(reaction.value())));
+  }
+
+  private void teacherAction(long requestId, TeacherAction action) {
+    Membership m = member(requestId, action.getRoomId());
+    if (m == null) {
+      return;
+    }
+    if (m.role() != Role.TEACHER) {
+      replyError(requestId, ErrorCode.PERMISSION_DENIED, "only teachers can do this", action.getRoomId());
+      return;
+    }
+    if (action.getActionCase() == TeacherAction.ActionCase.ACTION_NOT_SET) {
+      replyError(requestId, ErrorCode.INVALID_REQUEST, "teacher action has no action", action.getRoomId());
+      return;
+    }
+    ChatText.Checked id = ChatText.clientMsgId(action.getClientMsgId());
+    if (!id.ok()) {
+      replyError(requestId, id.error(), id.reason(), action.getRoomId());
+      return;
+    }
+    submit(requestId, m, id.value(), Operation.newBuilder().setTeacherAction(action));
+  }
+
+  private void submit(long requestId, Membership m, String clientMsgId, Operation.Builder op) {
+    String roomId = m.room().roomId();
+    op.setClientMsgId(clientMsgId).setActor(Actor.newBuilder()
+        .setUserId(principal.userId()).setDisplayName(principal.displayName()).setRole(m.role()));
+    m.room().submit(op.build()).onComplete(ar -> {
+      if (ar.failed()) {
+        replyError(requestId, errorOf(ar.cause(), roomId));
+        return;
+      }
+      AppliedOperation applied = ar.result();
+      if (applied.rejection() != null) {
+        replyError(requestId, applied.rejection());
+      } else {
+        boolean duplicate = applied.duplicateOf() != 0;
+        reply(requestId, ServerMessage.newBuilder().setAck(Ack.newBuilder()
+            .setSeq(duplicate ? applied.duplicateOf() : applied.seq()).setDuplicate(duplicate)));
+      }
+    });
+  }
+
+  private void history(long requestId, HistoryRequest request) {
+    Membership m = member(requestId, request.getRoomId());
+    if (m == null) {
+      return;
+    }
+    int limit = request.getLimit() == 0 ? Math.min(DEFAULT_HISTORY_PAGE, config.historyPageMax())
+        : request.getLimit();
+    if (limit > config.historyPageMax()) {
+      replyError(requestId, ErrorCode.INVALID_REQUEST,
+          "limit is at most " + config.historyPageMax(), request.getRoomId());
+      return;
+    }
+    m.room().history(this, m.role(), request.getBeforeSeq(), limit)
+        .onSuccess(page -> reply(requestId, ServerMessage.newBuilder().setHistory(page)));
+  }
+
+  private void typing(long requestId, String roomId, boolean typing) {
+    Membership m = member(requestId, roomId);
+    if (m == null) {
+      return;
+    }
+    if (m.role() == Role.OBSERVER) {
+      replyError(requestId, ErrorCode.READ_ONLY, "observers are read-only", roomId);
+      return;
+    }
+    if (typingBucket.tryTake(1, System.nanoTime()) > 0) {
+      transport.metrics().dropped("typing_rate");
+      return;
+    }
+    m.room().typing(this, m.role(), typing);
+  }
+
+  private void presence(long requestId, String roomId, PresenceState state) {
+    Membership m = member(requestId, roomId);
+    if (m == null) {
+      return;
+    }
+    if (state != PresenceState.ACTIVE && state != PresenceState.AWAY) {
+      replyError(requestId, ErrorCode.INVALID_REQUEST, "state must be ACTIVE or AWAY", roomId);
+      return;
+    }
+    m.room().updatePresence(this, state);
+  }
+
+  /** The membership for a request about a room, or null after replying NOT_IN_ROOM. */
+  private Membership member(long requestId, String roomId) {
+    Membership m = rooms.get(roomId);
+    if (m == null || m.room() == null) {
+      replyError(requestId, ErrorCode.NOT_IN_ROOM, "not in this room", roomId);
+      return null;
+    }
+    return m;
+  }
+
+  private static ErrorInfo errorOf(Throwable cause, String roomId) {
+    if (cause instanceof RoomException re) {
+      ErrorInfo e = re.error();
+      return e.getRoomId().isEmpty() ? e.toBuilder().setRoomId(roomId).build() : e;
+    }
+    log.warn("request failed unexpectedly: {}", cause.toString());
+    return ErrorCodes.error(ErrorCode.INTERNAL, "internal error", roomId);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Liveness and shutdown
+  // ------------------------------------------------------------------------------------------
+
+  private void keepAlive() {
+    long silentMs = (System.nanoTime() - lastReceivedNanos) / 1_000_000;
+    if (silentMs > config.idleTimeoutMs()) {
+      closeNow(CloseCode.IDLE_TIMEOUT, "nothing received for " + silentMs + " ms", 0);
+      return;
+    }
+    if (!ws.isClosed()) {
+      ws.writePing(Buffer.buffer("p"));
+    }
+  }
+
+  private void onClosed() {
+    closing = true;
+    for (long timer : new long[] {authTimer, pingTimer, expiryTimer}) {
+      if (timer >= 0) {
+        vertx.cancelTimer(timer);
+      }
+    }
+    for (Membership m : rooms.values()) {
+      if (m.room() != null) {
+        m.room().leave(this);
+      }
+    }
+    rooms.clear();
+    queue.clear();
+    transport.metrics().connections().decrementAndGet();
+    transport.forget(this);
+  }
+
+  private record Membership(Room room, Role role) {
+    static final Membership JOINING = new Membership(null, Role.ROLE_UNSPECIFIED);
+  }
+
+  /** Whether the socket is in the given room (for tests and admin). */
+  boolean inRoom(String roomId) {
+    Membership m = rooms.get(roomId);
+    return m != null && m.room() != null;
+  }
+
+  Future<Void> closeForShutdown() {
+    close(CloseCode.SERVER_SHUTDOWN, "server shutting down");
+    return Future.succeededFuture();
+  }
+}
