@@ -1,5 +1,7 @@
 package io.ponte.server.auth;
 
+import com.nimbusds.jose.Algorithm;
+import com.nimbusds.jose.Header;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObject;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -125,6 +127,11 @@ public final class TokenVerifier {
     }
     JOSEObject parsed;
     try {
+      Header header = Header.parse(JOSEObject.split(token)[0]);
+      if (Algorithm.NONE.equals(header.getAlgorithm())) {
+        // also when a signature part is appended: "none" is never accepted
+        throw badSignature("unsigned token (alg none) refused");
+      }
       parsed = JOSEObject.parse(token);
     } catch (ParseException e) {
       throw invalid("not a JWT");
