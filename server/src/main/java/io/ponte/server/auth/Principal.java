@@ -1,0 +1,112 @@
+package io.ponte.server.auth;
+
+import io.ponte.protocol.v1.ErrorCode;
+import io.ponte.protocol.v1.Role;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Who a verified token says the holder is, and which rooms they may enter in which role. The token
+ * format is described on {@link TokenVerifier}.
+ *
+ * @param userId the {@code sub} claim, 1..128 characters
+ * @param displayName the {@code name} claim, trimmed, 1..100 characters
+ * @param expiresAtMs the {@code exp} claim in milliseconds since the epoch
+ * @param admin true when the token carries {@code "admin": true}
+ * @param rooms the {@code rooms} claim: room id or {@code prefix*} pattern to role (immutable)
+ */
+public record Principal(
+    String userId, String displayName, long expiresAtMs, boolean admin, Map<String, Role> rooms) {
+
+  public Principal {
+    String problem = Claims.checkUserId(userId);
+    if (problem == null) {
+      problem = Claims.checkDisplayName(displayName);
+    }
+    if (problem == null && !displayName.equals(displayName.trim())) {
+      problem = "name must be trimmed";
+    }
+    if (problem != null) {
+      throw new IllegalArgumentException(problem);
+    }
+    Objects.requireNonNull(rooms, "rooms");
+    Map<String, Role> copy = new LinkedHashMap<>();
+    for (Map.Entry<String, Role> e : rooms.entrySet()) {
+      String p = Claims.checkPattern(e.getKey());
+      if (p != null) {
+        throw new IllegalArgumentException(p);
+      }
+      if (Claims.roleToClaim(e.getValue()) == null) {
+        throw new IllegalArgumentException(
+            "rooms maps '" + e.getKey() + "' to an invalid role " + e.getValue());
+      }
+      copy.put(e.getKey(), e.getValue());
+    }
+    rooms = Collections.unmodifiableMap(copy);
+  }
+
+  /**
+   * The role this principal has in {@code roomId}: an exact grant wins; otherwise the longest
+   * {@code prefix*} pattern the room id starts with (a bare {@code *} matches every room);
+   * otherwise null.
+   */
+  public Role roleFor(String roomId) {
+    Objects.requireNonNull(roomId, "roomId");
+    Role exact = rooms.get(roomId);
+    if (exact != null) {
+      return exact;
+    }
+    Role best = null;
+    int bestLength = -1;
+    for (Map.Entry<String, Role> e : rooms.entrySet()) {
+      String pattern = e.getKey();
+      if (!pattern.endsWith("*")) {
+        continue;
+      }
+      String prefix = pattern.substring(0, pattern.length() - 1);
+      if (prefix.length() > bestLength && roomId.startsWith(prefix)) {
+        best = e.getValue();
+        bestLength = prefix.length();
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Parses the {@code rooms} claim as decoded from JSON: null (absent) gives no grants; anything
+   * other than an object of role strings is TOKEN_INVALID.
+   */
+  static Map<String, Role> parseRooms(Object claim) throws AuthException {
+    if (claim == null) {
+      return Map.of();
+    }
+    if (!(claim instanceof Map<?, ?> raw)) {
+      throw new AuthException(ErrorCode.TOKEN_INVALID, "rooms is not a JSON object");
+    }
+    Map<String, Role> out = new LinkedHashMap<>();
+    for (Map.Entry<?, ?> e : raw.entrySet()) {
+      if (!(e.getKey() instanceof String pattern)) {
+        throw new AuthException(ErrorCode.TOKEN_INVALID, "rooms has a non-string key");
+      }
+      String problem = Claims.checkPattern(pattern);
+      if (problem != null) {
+        throw new AuthException(ErrorCode.TOKEN_INVALID, problem);
+      }
+      Role role = e.getValue() instanceof String s ? Claims.roleFromClaim(s) : null;
+      if (role == null) {
+        throw new AuthException(
+            ErrorCode.TOKEN_INVALID,
+            "rooms maps a pattern to an unknown role; expected \"teacher\", \"student\" or \"observer\"");
+      }
+      out.put(pattern, role);
+    }
+    return out;
+  }
+
+  @Override
+  public String toString() {
+    return "Principal[userId=" + userId + ", admin=" + admin + ", rooms=" + rooms.size() + "]";
+  }
+}

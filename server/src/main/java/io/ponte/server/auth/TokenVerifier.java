@@ -1,0 +1,278 @@
+package io.ponte.server.auth;
+
+import com.nimbusds.jose.Algorithm;
+import com.nimbusds.jose.Header;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObject;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.PlainObject;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.MACVerifier;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import io.ponte.protocol.v1.ErrorCode;
+import io.ponte.protocol.v1.Role;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.text.ParseException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Verifies the access tokens clients present, and turns them into {@link Principal}s.
+ *
+ * <h2>Token format</h2>
+ *
+ * <p>A token is a JWT in JWS compact serialization, signed with one of:
+ *
+ * <ul>
+ *   <li>{@code HS256} with the server's shared secret (its UTF-8 bytes; see {@link AuthKeys});
+ *   <li>{@code RS256} with an RSA private key (at least 2048 bits) whose public key is configured;
+ *   <li>{@code ES256} with an EC P-256 private key whose public key is configured.
+ * </ul>
+ *
+ * <p>Unsigned tokens ({@code "alg": "none"}), encrypted tokens, and any other algorithm or an
+ * algorithm whose key is not configured are refused. The compact token must not exceed 8 KiB.
+ *
+ * <p>Claims:
+ *
+ * <table>
+ *   <caption>Token claims</caption>
+ *   <tr><th>claim</th><th>required</th><th>meaning</th></tr>
+ *   <tr><td>{@code sub}</td><td>yes</td><td>user id, string of 1..128 characters</td></tr>
+ *   <tr><td>{@code name}</td><td>yes</td><td>display name, string of 1..100 characters after
+ *       trimming surrounding whitespace</td></tr>
+ *   <tr><td>{@code exp}</td><td>yes</td><td>expiry, NumericDate (seconds since the epoch)</td></tr>
+ *   <tr><td>{@code nbf}</td><td>no</td><td>not before, NumericDate</td></tr>
+ *   <tr><td>{@code iat}</td><td>no</td><td>issued at, NumericDate (type-checked only)</td></tr>
+ *   <tr><td>{@code iss}</td><td>no</td><td>must equal the configured issuer, when one is
+ *       configured; ignored otherwise</td></tr>
+ *   <tr><td>{@code aud}</td><td>no</td><td>string or array of strings that must contain the
+ *       configured audience, when one is configured; ignored otherwise</td></tr>
+ *   <tr><td>{@code rooms}</td><td>no</td><td>JSON object mapping a room id, or a prefix
+ *       followed by {@code *}, to {@code "teacher"}, {@code "student"} or {@code "observer"}
+ *       (lowercase). A bare {@code "*"} matches every room. An exact room id beats any pattern;
+ *       among patterns the longest prefix wins. {@code *} may appear only as the last character.
+ *       Absent means no room grants.</td></tr>
+ *   <tr><td>{@code admin}</td><td>no</td><td>boolean; {@code true} allows the admin HTTP
+ *       API</td></tr>
+ * </table>
+ *
+ * <p>Example payload: {@code {"sub":"u-17","name":"Ana","exp":1767225600,
+ * "rooms":{"erasmus-nl-pl-*":"student"}}}
+ *
+ * <p>{@code exp} and {@code nbf} are checked with 30 seconds of clock skew allowed. Other claims
+ * are ignored.
+ *
+ * <h2>Errors</h2>
+ *
+ * <ul>
+ *   <li>TOKEN_EXPIRED: {@code exp} has passed (beyond the skew);
+ *   <li>TOKEN_BAD_SIGNATURE: the signature does not verify, the algorithm is not accepted or has
+ *       no configured key, or the token is unsigned ({@code alg: none});
+ *   <li>TOKEN_INVALID: anything else: not a JWS, longer than 8 KiB, payload not a JSON object,
+ *       required claim missing or of the wrong type, bad {@code rooms}, {@code nbf} in the future,
+ *       wrong {@code iss} or {@code aud}.
+ * </ul>
+ *
+ * <p>The signature is checked before any claim, so a forged token is always TOKEN_BAD_SIGNATURE.
+ * Instances are thread-safe.
+ */
+public final class TokenVerifier {
+  private final Clock clock;
+  private final String issuer;
+  private final String audience;
+  private final JWSVerifier hmac;
+  private final List<JWSVerifier> rsa = new ArrayList<>();
+  private final List<JWSVerifier> ec = new ArrayList<>();
+
+  public TokenVerifier(AuthKeys keys) {
+    this(keys, Clock.systemUTC());
+  }
+
+  public TokenVerifier(AuthKeys keys, Clock clock) {
+    Objects.requireNonNull(keys, "keys");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.issuer = keys.issuer();
+    this.audience = keys.audience();
+    try {
+      byte[] secret = keys.secret();
+      this.hmac = secret == null ? null : new MACVerifier(secret);
+      for (RSAPublicKey key : keys.rsaKeys()) {
+        rsa.add(new RSASSAVerifier(key));
+      }
+      for (ECPublicKey key : keys.ecKeys()) {
+        ec.add(new ECDSAVerifier(key));
+      }
+    } catch (JOSEException e) {
+      throw new IllegalArgumentException("unusable key: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Verifies {@code token} and returns who it names.
+   *
+   * @throws AuthException with TOKEN_INVALID, TOKEN_EXPIRED or TOKEN_BAD_SIGNATURE
+   */
+  public Principal verify(String token) throws AuthException {
+    if (token == null || token.isEmpty()) {
+      throw invalid("no token");
+    }
+    if (token.length() > Claims.MAX_TOKEN_LENGTH) {
+      throw invalid("token longer than " + Claims.MAX_TOKEN_LENGTH + " characters");
+    }
+    JOSEObject parsed;
+    try {
+      Header header = Header.parse(JOSEObject.split(token)[0]);
+      if (Algorithm.NONE.equals(header.getAlgorithm())) {
+        // also when a signature part is appended: "none" is never accepted
+        throw badSignature("unsigned token (alg none) refused");
+      }
+      parsed = JOSEObject.parse(token);
+    } catch (ParseException e) {
+      throw invalid("not a JWT");
+    }
+    if (parsed instanceof PlainObject) {
+      throw badSignature("unsigned token (alg none) refused");
+    }
+    if (!(parsed instanceof JWSObject jws)) {
+      throw invalid("not a signed JWT");
+    }
+    checkSignature(jws);
+    Map<String, Object> claims = jws.getPayload().toJSONObject();
+    if (claims == null) {
+      throw invalid("payload is not a JSON object");
+    }
+    return principalFrom(claims);
+  }
+
+  /**
+   * The role {@code p} has in {@code roomId}.
+   *
+   * @throws AuthException ROOM_NOT_ALLOWED when no grant of {@code p} covers the room
+   */
+  public static Role requireRole(Principal p, String roomId) throws AuthException {
+    Role role = p.roleFor(roomId);
+    if (role == null) {
+      throw new AuthException(ErrorCode.ROOM_NOT_ALLOWED, "token grants no role in this room");
+    }
+    return role;
+  }
+
+  private void checkSignature(JWSObject jws) throws AuthException {
+    JWSAlgorithm alg = jws.getHeader().getAlgorithm();
+    List<JWSVerifier> candidates;
+    if (JWSAlgorithm.HS256.equals(alg)) {
+      candidates = hmac == null ? List.of() : List.of(hmac);
+    } else if (JWSAlgorithm.RS256.equals(alg)) {
+      candidates = rsa;
+    } else if (JWSAlgorithm.ES256.equals(alg)) {
+      candidates = ec;
+    } else {
+      throw badSignature("algorithm " + alg + " is not accepted");
+    }
+    if (candidates.isEmpty()) {
+      throw badSignature("no key configured for " + alg);
+    }
+    for (JWSVerifier verifier : candidates) {
+      try {
+        // JWSObject.verify is synchronized on the object, which is local to this call.
+        if (jws.verify(verifier)) {
+          return;
+        }
+      } catch (JOSEException | IllegalStateException e) {
+        throw badSignature("signature check failed: " + e.getMessage());
+      }
+    }
+    throw badSignature("signature does not verify");
+  }
+
+  private Principal principalFrom(Map<String, Object> claims) throws AuthException {
+    long nowMs = clock.millis();
+    long skewMs = Claims.CLOCK_SKEW_SECONDS * 1000;
+
+    Long exp = numericDate(claims, "exp");
+    if (exp == null) {
+      throw invalid("exp is required");
+    }
+    long expMs = exp * 1000;
+    if (nowMs > expMs + skewMs) {
+      throw new AuthException(ErrorCode.TOKEN_EXPIRED, "token expired");
+    }
+    Long nbf = numericDate(claims, "nbf");
+    if (nbf != null && nbf * 1000 > nowMs + skewMs) {
+      throw invalid("token not valid yet (nbf)");
+    }
+    numericDate(claims, "iat"); // type check only
+
+    if (issuer != null && !issuer.equals(claims.get("iss"))) {
+      throw invalid("wrong or missing iss");
+    }
+    if (audience != null && !audienceMatches(claims.get("aud"))) {
+      throw invalid("wrong or missing aud");
+    }
+
+    Object sub = claims.get("sub");
+    if (sub != null && !(sub instanceof String)) {
+      throw invalid("sub is not a string");
+    }
+    String problem = Claims.checkUserId((String) sub);
+    if (problem != null) {
+      throw invalid(problem);
+    }
+    Object name = claims.get(Claims.NAME);
+    if (name != null && !(name instanceof String)) {
+      throw invalid("name is not a string");
+    }
+    String displayName = name == null ? null : ((String) name).strip();
+    problem = Claims.checkDisplayName(displayName);
+    if (problem != null) {
+      throw invalid(problem);
+    }
+    Object admin = claims.get(Claims.ADMIN);
+    if (admin != null && !(admin instanceof Boolean)) {
+      throw invalid("admin is not a boolean");
+    }
+    Map<String, Role> rooms = Principal.parseRooms(claims.get(Claims.ROOMS));
+    return new Principal((String) sub, displayName, expMs, Boolean.TRUE.equals(admin), rooms);
+  }
+
+  private boolean audienceMatches(Object aud) {
+    if (aud instanceof String s) {
+      return audience.equals(s);
+    }
+    if (aud instanceof List<?> list) {
+      return list.contains(audience);
+    }
+    return false;
+  }
+
+  /** Seconds since the epoch, or null when absent; TOKEN_INVALID when not a sane number. */
+  private static Long numericDate(Map<String, Object> claims, String name) throws AuthException {
+    Object value = claims.get(name);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof Number n)) {
+      throw invalid(name + " is not a number");
+    }
+    double d = n.doubleValue();
+    // 1e11 s is around the year 5138: beyond that the value is garbage, and *1000 stays safe.
+    if (Double.isNaN(d) || d < 0 || d > 1e11) {
+      throw invalid(name + " is out of range");
+    }
+    return n.longValue();
+  }
+
+  private static AuthException invalid(String message) {
+    return new AuthException(ErrorCode.TOKEN_INVALID, message);
+  }
+
+  private static AuthException badSignature(String message) {
+    return new AuthException(ErrorCode.TOKEN_BAD_SIGNATURE, message);
+  }
+}
