@@ -434,6 +434,12 @@ public final class SqliteStore implements Store {
         });
   }
 
+  /**
+   * Stored operations with seq greater than {@code afterSeq}, in seq order, at most {@code limit}
+   * of them. With the broker's gap-free seqs this is exactly (afterSeq, afterSeq + limit]; if a
+   * room ever has gaps, the page still holds {@code limit} operations (when there are that many),
+   * so paging on the last returned seq never stalls. Fails with ROOM_NOT_FOUND for an unknown room.
+   */
   @Override
   public Future<List<SequencedOperation>> operations(String roomId, long afterSeq, int limit) {
     if (roomId == null) {
@@ -595,29 +601,49 @@ public final class SqliteStore implements Store {
         continue;
       }
       writes.drainTo(batch, options.maxBatch() - 1);
-      List<WriteRequest> txn = new ArrayList<>(batch.size());
-      for (WriteRequest r : batch) {
-        if (r instanceof CloseRequest c) {
-          runBatch(txn);
-          txn.clear();
-          // Anything after the close request cannot exist (enqueued under the lock), but be safe.
-          for (WriteRequest late : writes) {
-            if (late.done != null) {
-              late.done.fail(closedException());
-            }
-          }
-          c.finish();
+      try {
+        if (!handle(batch)) {
           return;
-        } else if (r instanceof OpenRequest o) {
-          runBatch(txn);
-          txn.clear();
-          o.run(this);
-        } else {
-          txn.add(r);
+        }
+      } catch (RuntimeException | Error e) {
+        // Never let the writer die silently: every caller would wait forever.
+        LOG.error("Store writer failed on a batch of {}: {}", batch.size(), e.toString());
+        StoreException se =
+            new StoreException(StoreException.Kind.UNAVAILABLE, "store writer failed", e);
+        for (WriteRequest r : batch) {
+          if (r.done != null) {
+            r.done.fail(se); // no effect on futures already completed
+          }
         }
       }
-      runBatch(txn);
     }
+  }
+
+  /** Handles one drained batch; false once the store is closed and the writer must end. */
+  private boolean handle(List<WriteRequest> batch) {
+    List<WriteRequest> txn = new ArrayList<>(batch.size());
+    for (WriteRequest r : batch) {
+      if (r instanceof CloseRequest c) {
+        runBatch(txn);
+        txn.clear();
+        // Anything after the close request cannot exist (enqueued under the lock), but be safe.
+        for (WriteRequest late : writes) {
+          if (late.done != null) {
+            late.done.fail(closedException());
+          }
+        }
+        c.finish();
+        return false;
+      } else if (r instanceof OpenRequest o) {
+        runBatch(txn);
+        txn.clear();
+        o.run(this);
+      } else {
+        txn.add(r);
+      }
+    }
+    runBatch(txn);
+    return true;
   }
 
   /** Runs the requests in one transaction, one savepoint each; completes futures after commit. */
