@@ -1,1 +1,164 @@
-package io.ponte.server; public class Main { public static void main(String[] a){} }
+package io.ponte.server;
+
+import io.ponte.protocol.v1.Role;
+import io.ponte.server.auth.AuthKeys;
+import io.ponte.server.auth.TokenIssuer;
+import io.ponte.server.config.ConfigException;
+import io.ponte.server.config.PonteConfig;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Command line: {@code serve} (the default) runs a node; {@code token} mints a token with the
+ * node's HS256 secret. Configuration flags work with both.
+ */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] argv) {
+    List<String> args = new ArrayList<>(Arrays.asList(argv));
+    String command = !args.isEmpty() && !args.get(0).startsWith("-") ? args.remove(0) : "serve";
+    try {
+      switch (command) {
+        case "serve" -> serve(args);
+        case "token" -> token(args);
+        case "help" -> System.out.println(usage());
+        default -> {
+          System.err.println("unknown command '" + command + "'\n\n" + usage());
+          System.exit(2);
+        }
+      }
+    } catch (ConfigException | IllegalArgumentException e) {
+      System.err.println("ponte: " + e.getMessage());
+      System.exit(2);
+    }
+  }
+
+  private static String usage() {
+    return """
+        usage: java -jar ponte-server.jar [serve] [--setting value ...]
+               java -jar ponte-server.jar token --room ROOM --role teacher|student|observer \\
+                    --name NAME [--user USER_ID] [--ttl SECONDS] [--admin] [--setting value ...]
+
+        Settings (flag, environment variable, default):
+        """ + PonteConfig.helpText();
+  }
+
+  private static void serve(List<String> args) {
+    if (PonteConfig.helpRequested(args)) {
+      System.out.println(usage());
+      return;
+    }
+    PonteConfig config = PonteConfig.load(args, System.getenv());
+    configureLogging(config);
+    PonteServer server;
+    try {
+      server = PonteServer.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      System.err.println("ponte: cannot start: " + cause.getMessage());
+      System.exit(1);
+      return;
+    }
+    if (server.keys().generatedSecret()) {
+      System.out.println("No jwt-secret configured: generated one in " + server.keys().secretFile()
+          + " (mode 0600).\nMint a token with:\n  java -jar server/target/ponte-server.jar token"
+          + " --data-dir " + config.dataDir() + " --room ROOM --role teacher --name NAME");
+    }
+    if (server.adminAuth().generatedToken()) {
+      System.out.println("No admin-token configured: generated one in " + server.adminAuth().tokenFile()
+          + " (mode 0600); send it as 'Authorization: Bearer <token>' to /admin.");
+    }
+    System.out.println("Ponte is listening on port " + server.port() + " (WebSocket at /ws).");
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        server.stop().toCompletionStage().toCompletableFuture()
+            .get(config.shutdownGraceMs() + 10_000L, TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        System.err.println("ponte: unclean shutdown: " + e);
+      }
+      stopped.countDown();
+    }, "ponte-shutdown"));
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void token(List<String> args) throws IllegalArgumentException {
+    Map<String, String> own = new LinkedHashMap<>();
+    List<String> configArgs = new ArrayList<>();
+    boolean admin = false;
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+      switch (name) {
+        case "--room", "--role", "--name", "--user", "--ttl" -> {
+          String value;
+          if (a.contains("=")) {
+            value = a.substring(a.indexOf('=') + 1);
+          } else if (i + 1 < args.size()) {
+            value = args.get(++i);
+          } else {
+            throw new IllegalArgumentException(name.substring(2) + ": needs a value");
+          }
+          own.put(name.substring(2), value);
+        }
+        case "--admin" -> admin = true;
+        default -> configArgs.add(a);
+      }
+    }
+    PonteConfig config = PonteConfig.load(configArgs, System.getenv());
+    String room = own.get("room");
+    String roleName = own.getOrDefault("role", "student");
+    String name = own.get("name");
+    if (name == null) {
+      throw new IllegalArgumentException("name: required (the display name)");
+    }
+    if (room == null && !admin) {
+      throw new IllegalArgumentException("room: required (a room id, or a prefix ending in *)");
+    }
+    Role role = switch (roleName.toLowerCase(Locale.ROOT)) {
+      case "teacher" -> Role.TEACHER;
+      case "student" -> Role.STUDENT;
+      case "observer" -> Role.OBSERVER;
+      default -> throw new IllegalArgumentException("role: teacher, student or observer");
+    };
+    long ttl;
+    try {
+      ttl = Long.parseLong(own.getOrDefault("ttl", "3600"));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("ttl: seconds, got '" + own.get("ttl") + "'");
+    }
+    String user = own.getOrDefault("user", "u-" + Long.toHexString(Double.doubleToLongBits(Math.random())));
+    try {
+      Files.createDirectories(config.dataDir());
+      AuthKeys keys = AuthKeys.load(config.dataDir(), config.jwtSecret().orElse(null),
+          config.jwtPublicKeys(), config.jwtIssuer().orElse(null), config.jwtAudience().orElse(null));
+      if (!keys.hasSecret()) {
+        throw new IllegalArgumentException("jwt-secret: this node verifies public-key tokens only;"
+            + " mint tokens with the issuing system's private key");
+      }
+      Map<String, Role> rooms = room == null ? Map.of() : Map.of(room, role);
+      System.out.println(new TokenIssuer(keys).mint(user, name, rooms, Duration.ofSeconds(ttl), admin));
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("data-dir: " + e.getMessage());
+    }
+  }
+
+  private static void configureLogging(PonteConfig config) {
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", config.logLevel().configName());
+    System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+    System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSX");
+  }
+}

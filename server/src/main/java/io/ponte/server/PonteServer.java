@@ -1,0 +1,236 @@
+package io.ponte.server;
+
+import io.ponte.server.admin.AdminApi;
+import io.ponte.server.auth.AdminAuth;
+import io.ponte.server.auth.AuthKeys;
+import io.ponte.server.auth.TokenIssuer;
+import io.ponte.server.auth.TokenVerifier;
+import io.ponte.server.broker.Broker;
+import io.ponte.server.broker.MemoryBroker;
+import io.ponte.server.config.PonteConfig;
+import io.ponte.server.metrics.PonteMetrics;
+import io.ponte.server.room.Room;
+import io.ponte.server.room.RoomOptions;
+import io.ponte.server.room.RoomRegistry;
+import io.ponte.server.store.SqliteStore;
+import io.ponte.server.store.Store;
+import io.ponte.server.transport.Transport;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Ponte node: wires configuration, keys, store, broker, rooms, the WebSocket transport
+ * and the HTTP endpoints (/ws, /admin, /metrics, /health) together, and takes them down again.
+ *
+ * <p>HTTP is served by one verticle instance per event loop, all on the same port, so
+ * connections spread over every core.
+ */
+public final class PonteServer {
+  private static final Logger log = LoggerFactory.getLogger(PonteServer.class);
+
+  private final PonteConfig config;
+  private final Vertx vertx;
+  private final AuthKeys keys;
+  private final AdminAuth adminAuth;
+  private final TokenIssuer issuer;
+  private final Store store;
+  private final Broker broker;
+  private final PonteMetrics metrics;
+  private final RoomRegistry rooms;
+  private final Transport transport;
+  private final AtomicBoolean stopping = new AtomicBoolean();
+  private volatile int port;
+
+  private PonteServer(PonteConfig config, Vertx vertx, AuthKeys keys, AdminAuth adminAuth,
+      Store store, Broker broker, PonteMetrics metrics) {
+    this.config = config;
+    this.vertx = vertx;
+    this.keys = keys;
+    this.adminAuth = adminAuth;
+    this.issuer = keys.hasSecret() ? new TokenIssuer(keys) : null;
+    this.store = store;
+    this.broker = broker;
+    this.metrics = metrics;
+    this.rooms = new RoomRegistry(vertx, config.effectiveEventLoops(), broker, store, metrics,
+        new RoomOptions(config.nodeId(), config.resumeWindow(), config.snapshotInterval(),
+            config.snapshotsKept(), config.roomIdleUnloadMs(), config.maxParticipants(), 50));
+    this.transport = new Transport(config, new TokenVerifier(keys), rooms, metrics);
+  }
+
+  /**
+   * Starts a node. Call from a plain thread (main, a test), not from a Vert.x thread: keys and
+   * the data directory are prepared synchronously first.
+   */
+  public static Future<PonteServer> start(PonteConfig config) {
+    AuthKeys keys;
+    AdminAuth adminAuth;
+    try {
+      Files.createDirectories(config.dataDir());
+      keys = AuthKeys.load(config.dataDir(), config.jwtSecret().orElse(null),
+          config.jwtPublicKeys(), config.jwtIssuer().orElse(null), config.jwtAudience().orElse(null));
+      adminAuth = AdminAuth.load(config.dataDir(), config.adminToken().orElse(null),
+          new TokenVerifier(keys));
+    } catch (IOException e) {
+      return Future.failedFuture(new UncheckedIOException("data-dir: " + e.getMessage(), e));
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.effectiveEventLoops()));
+    PonteMetrics metrics = new PonteMetrics();
+    Broker broker = new MemoryBroker(config.resumeWindow());
+    SqliteStore.Options storeOptions = SqliteStore.Options.defaults()
+        .withSynchronous(config.storeSync().name())
+        .withMaxBatch(config.storeMaxBatch());
+    AuthKeys k = keys;
+    AdminAuth a = adminAuth;
+    return SqliteStore.open(config.dataDir(), storeOptions)
+        .map(store -> new PonteServer(config, vertx, k, a, store, broker, metrics))
+        .compose(PonteServer::listen)
+        .recover(err -> vertx.close().transform(x -> Future.failedFuture(err)));
+  }
+
+  private Future<PonteServer> listen() {
+    int instances = config.effectiveEventLoops();
+    // Port 0 means "any free port": bind the first instance, then the others to the same port.
+    return vertx.deployVerticle(new HttpVerticle(config.httpPort()))
+        .compose(id -> {
+          if (instances == 1) {
+            return Future.succeededFuture();
+          }
+          return vertx.deployVerticle(() -> new HttpVerticle(port),
+              new DeploymentOptions().setInstances(instances - 1));
+        })
+        .map(x -> {
+          log.info("Ponte node {} listening on {}:{} (data in {}, {} event loops)", config.nodeId(),
+              config.httpHost(), port, config.dataDir().toAbsolutePath(), instances);
+          return this;
+        });
+  }
+
+  private final class HttpVerticle extends VerticleBase {
+    private final int bindPort;
+
+    HttpVerticle(int bindPort) {
+      this.bindPort = bindPort;
+    }
+
+    @Override
+    public Future<?> start() {
+      // Frames up to 4x the limit reach the connection, which answers FRAME_TOO_LARGE with a
+      // Ponte close code; beyond that Netty closes with 1009 before buffering them.
+      int wireLimit = (int) Math.min(Integer.MAX_VALUE / 2, 4L * config.maxFrameBytes());
+      HttpServerOptions options = new HttpServerOptions()
+          .setHost(config.httpHost())
+          .setPort(bindPort)
+          .setMaxWebSocketFrameSize(wireLimit)
+          .setMaxWebSocketMessageSize(wireLimit)
+          .setWebSocketSubProtocols(List.of("ponte.v1.proto", "ponte.v1.json"))
+          .setTcpNoDelay(true);
+      Router router = Router.router(vertx);
+      router.route("/ws").handler(ctx -> transport.handle(ctx.request()));
+      router.get("/health/live").handler(ctx -> ctx.response()
+          .putHeader("Content-Type", "application/json").end("{\"status\":\"UP\"}"));
+      router.get("/health/ready").handler(ctx -> ready().onComplete(ar -> {
+        boolean up = ar.succeeded();
+        ctx.response().setStatusCode(up ? 200 : 503)
+            .putHeader("Content-Type", "application/json")
+            .end(up ? "{\"status\":\"UP\"}" : "{\"status\":\"DOWN\"}");
+      }));
+      router.get("/metrics").handler(ctx -> ctx.response()
+          .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+          .end(metrics.scrape()));
+      new AdminApi(config, adminAuth, issuer, store, rooms).mount(router);
+      HttpServer server = vertx.createHttpServer(options).requestHandler(router);
+      return server.listen().onSuccess(s -> port = s.actualPort());
+    }
+  }
+
+  /** Ready when the broker and the store answer, within a second, and not shutting down. */
+  public Future<Void> ready() {
+    if (stopping.get()) {
+      return Future.failedFuture("stopping");
+    }
+    return Future.all(broker.ping(), store.ping())
+        .timeout(1, TimeUnit.SECONDS)
+        .mapEmpty();
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public PonteConfig config() {
+    return config;
+  }
+
+  public AuthKeys keys() {
+    return keys;
+  }
+
+  public AdminAuth adminAuth() {
+    return adminAuth;
+  }
+
+  /** Mints tokens with the HS256 secret; null when the node has none. */
+  public TokenIssuer issuer() {
+    return issuer;
+  }
+
+  public PonteMetrics metrics() {
+    return metrics;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, tell every client to reconnect (SERVER_SHUTDOWN, resume),
+   * snapshot every room, flush the store, release everything.
+   */
+  public Future<Void> stop() {
+    if (!stopping.compareAndSet(false, true)) {
+      return Future.succeededFuture();
+    }
+    log.info("shutting down: closing connections, saving rooms, flushing the store");
+    Promise<Void> grace = Promise.promise();
+    transport.drain().onComplete(x -> {
+      // Give clients a moment to receive their goodbye before the sockets go away.
+      long wait = Math.min(config.shutdownGraceMs(), 500);
+      if (wait <= 0) {
+        grace.complete();
+      } else {
+        vertx.setTimer(wait, id -> grace.complete());
+      }
+    });
+    return grace.future()
+        .compose(x -> {
+          List<Future<Void>> unloads = new ArrayList<>();
+          for (Room room : rooms.loaded()) {
+            unloads.add(room.unload());
+          }
+          return Future.join(unloads).timeout(Math.max(1000, config.shutdownGraceMs()), TimeUnit.MILLISECONDS)
+              .otherwiseEmpty();
+        })
+        .compose(x -> store.close().otherwiseEmpty())
+        .compose(x -> broker.close().otherwiseEmpty())
+        .compose(x -> vertx.close())
+        .onComplete(x -> log.info("stopped"));
+  }
+}

@@ -1,0 +1,324 @@
+package io.ponte.server.admin;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import io.ponte.protocol.v1.Actor;
+import io.ponte.protocol.v1.CloseRoom;
+import io.ponte.protocol.v1.Operation;
+import io.ponte.protocol.v1.Participant;
+import io.ponte.protocol.v1.Permissions;
+import io.ponte.protocol.v1.Role;
+import io.ponte.protocol.v1.RoomSettings;
+import io.ponte.server.auth.AdminAuth;
+import io.ponte.server.auth.TokenIssuer;
+import io.ponte.server.chat.ChatText;
+import io.ponte.server.config.PonteConfig;
+import io.ponte.server.room.Room;
+import io.ponte.server.room.RoomException;
+import io.ponte.server.room.RoomRegistry;
+import io.ponte.server.store.RoomRecord;
+import io.ponte.server.store.Store;
+import io.ponte.server.store.StoreException;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin HTTP API under /admin, for the institution's systems and IT staff: rooms (create,
+ * list, details, close) and token minting. Every call needs {@code Authorization: Bearer} with
+ * the admin token or an admin JWT. Errors are JSON {@code {"code": "...", "message": "..."}} with
+ * the same codes as the WebSocket protocol where one fits.
+ */
+public final class AdminApi {
+  private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
+  /** Room ids are what tokens' room patterns match, so no '*' and no spaces. */
+  static final Pattern ROOM_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
+  private static final int MAX_BODY_BYTES = 64 * 1024;
+  private static final long MAX_TOKEN_TTL_SECONDS = 30L * 24 * 3600;
+
+  private final PonteConfig config;
+  private final AdminAuth adminAuth;
+  private final TokenIssuer issuer;
+  private final Store store;
+  private final RoomRegistry rooms;
+
+  /** @param issuer null when no HS256 secret is configured (token minting is then refused) */
+  public AdminApi(PonteConfig config, AdminAuth adminAuth, TokenIssuer issuer, Store store,
+      RoomRegistry rooms) {
+    this.config = config;
+    this.adminAuth = adminAuth;
+    this.issuer = issuer;
+    this.store = store;
+    this.rooms = rooms;
+  }
+
+  public void mount(Router router) {
+    router.route("/admin/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+    router.route("/admin/*").handler(this::authorize);
+    router.post("/admin/rooms").handler(this::createRoom);
+    router.get("/admin/rooms").handler(this::listRooms);
+    router.get("/admin/rooms/:id").handler(this::roomDetails);
+    router.post("/admin/rooms/:id/close").handler(this::closeRoom);
+    router.post("/admin/tokens").handler(this::mintToken);
+  }
+
+  private void authorize(RoutingContext ctx) {
+    if (!adminAuth.isAdmin(ctx.request().getHeader("Authorization"))) {
+      ctx.response().putHeader("WWW-Authenticate", "Bearer");
+      fail(ctx, 401, "UNAUTHORIZED", "admin token required");
+      return;
+    }
+    ctx.next();
+  }
+
+  private void createRoom(RoutingContext ctx) {
+    JsonObject body = body(ctx);
+    if (body == null) {
+      return;
+    }
+    String id = body.getValue("id") instanceof String s ? s : null;
+    if (id == null || !ROOM_ID.matcher(id).matches()) {
+      fail(ctx, 400, "INVALID_REQUEST",
+          "id: 1-128 characters of letters, digits, '.', '_', ':' or '-', starting with a letter or digit");
+      return;
+    }
+    body.remove("id");
+    RoomSettings.Builder settings = RoomSettings.newBuilder();
+    try {
+      JsonFormat.parser().merge(body.encode(), settings);
+    } catch (InvalidProtocolBufferException | RuntimeException e) {
+      fail(ctx, 400, "INVALID_REQUEST", "room settings: " + e.getMessage());
+      return;
+    }
+    String problem = normalise(settings, body);
+    if (problem != null) {
+      fail(ctx, 400, "INVALID_REQUEST", problem);
+      return;
+    }
+    RoomRecord record = new RoomRecord(id, UUID.randomUUID().toString(), System.currentTimeMillis(),
+        settings.build());
+    store.createRoom(record).onComplete(ar -> {
+      if (ar.succeeded()) {
+        log.info("room {} created", id);
+        json(ctx, 201, roomJson(record));
+      } else if (ar.cause() instanceof StoreException se && se.kind() == StoreException.Kind.ROOM_EXISTS) {
+        fail(ctx, 409, "ROOM_EXISTS", "a room with this id exists");
+      } else {
+        fail(ctx, 503, "UNAVAILABLE", "store unavailable");
+      }
+    });
+  }
+
+  /** Fills defaults and checks limits; returns a problem description or null. */
+  private String normalise(RoomSettings.Builder s, JsonObject body) {
+    String title = s.getTitle().strip();
+    if (title.isEmpty() || title.length() > 200) {
+      return "title: 1-200 characters";
+    }
+    ChatText.Checked checkedTitle = ChatText.message(title);
+    if (!checkedTitle.ok()) {
+      return "title: " + checkedTitle.reason();
+    }
+    s.setTitle(checkedTitle.value());
+    if (s.getLanguagesCount() > 20) {
+      return "languages: at most 20";
+    }
+    for (int i = 0; i < s.getLanguagesCount(); i++) {
+      ChatText.Checked lang = ChatText.language(s.getLanguages(i));
+      if (!lang.ok() || lang.value().isEmpty()) {
+        return "languages: '" + s.getLanguages(i) + "' is not a BCP 47 tag";
+      }
+      s.setLanguages(i, lang.value());
+    }
+    if (s.getMaxParticipants() == 0) {
+      s.setMaxParticipants(config.defaultMaxParticipants());
+    } else if (s.getMaxParticipants() > config.maxParticipants()) {
+      return "maxParticipants: at most " + config.maxParticipants();
+    }
+    if (s.getRetentionDays() == 0) {
+      s.setRetentionDays(config.defaultRetentionDays());
+    } else if (s.getRetentionDays() > 3650) {
+      return "retentionDays: at most 3650";
+    }
+    if (!body.containsKey("studentPermissions") && !body.containsKey("student_permissions")) {
+      s.setStudentPermissions(Permissions.newBuilder().setChat(true).setWhiteboard(true).setDocuments(true));
+    }
+    return null;
+  }
+
+  private void listRooms(RoutingContext ctx) {
+    store.rooms().onComplete(ar -> {
+      if (ar.failed()) {
+        fail(ctx, 503, "UNAVAILABLE", "store unavailable");
+        return;
+      }
+      JsonArray list = new JsonArray();
+      for (RoomRecord r : ar.result()) {
+        list.add(roomJson(r).put("loaded", rooms.loadedRoom(r.roomId()) != null));
+      }
+      json(ctx, 200, new JsonObject().put("rooms", list));
+    });
+  }
+
+  private void roomDetails(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    rooms.room(id).compose(Room::details).onComplete(ar -> {
+      if (ar.failed()) {
+        failRoom(ctx, ar.cause());
+        return;
+      }
+      Room.RoomDetails d = ar.result();
+      JsonArray people = new JsonArray();
+      for (Participant p : d.participants()) {
+        people.add(new JsonObject()
+            .put("userId", p.getUserId())
+            .put("displayName", p.getDisplayName())
+            .put("role", p.getRole().name().toLowerCase(Locale.ROOT))
+            .put("state", p.getState().name().toLowerCase(Locale.ROOT))
+            .put("connections", p.getConnections()));
+      }
+      json(ctx, 200, new JsonObject()
+          .put("id", d.roomId())
+          .put("epoch", d.epoch())
+          .put("seq", d.seq())
+          .put("settings", settingsJson(d.settings()))
+          .put("locked", d.locked())
+          .put("ended", d.ended())
+          .put("closed", d.closed())
+          .put("connections", d.connections())
+          .put("participants", people));
+    });
+  }
+
+  private void closeRoom(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    Operation close = Operation.newBuilder()
+        .setActor(Actor.newBuilder().setUserId("admin").setDisplayName("Administrator")
+            .setRole(Role.ROLE_UNSPECIFIED))
+        .setCloseRoom(CloseRoom.getDefaultInstance())
+        .build();
+    rooms.room(id).compose(room -> room.submit(close)).onComplete(ar -> {
+      if (ar.failed()) {
+        failRoom(ctx, ar.cause());
+      } else if (ar.result().rejection() != null) {
+        fail(ctx, 409, ar.result().rejection().getCode().name(), ar.result().rejection().getMessage());
+      } else {
+        log.info("room {} closed by an administrator", id);
+        json(ctx, 200, new JsonObject().put("id", id).put("closed", true).put("seq", ar.result().seq()));
+      }
+    });
+  }
+
+  private void mintToken(RoutingContext ctx) {
+    if (issuer == null) {
+      fail(ctx, 409, "NO_SIGNING_SECRET", "no HS256 secret is configured, so this server cannot mint tokens");
+      return;
+    }
+    JsonObject body = body(ctx);
+    if (body == null) {
+      return;
+    }
+    try {
+      String userId = body.getString("userId");
+      String name = body.getString("name");
+      long ttl = body.getLong("ttlSeconds", 3600L);
+      if (ttl < 1 || ttl > MAX_TOKEN_TTL_SECONDS) {
+        fail(ctx, 400, "INVALID_REQUEST", "ttlSeconds: 1 to " + MAX_TOKEN_TTL_SECONDS);
+        return;
+      }
+      JsonObject roomsJson = body.getJsonObject("rooms", new JsonObject());
+      Map<String, Role> grants = new LinkedHashMap<>();
+      for (String pattern : roomsJson.fieldNames()) {
+        Object role = roomsJson.getValue(pattern);
+        Role r = role instanceof String s ? roleOf(s) : null;
+        if (r == null) {
+          fail(ctx, 400, "INVALID_REQUEST", "rooms: role must be teacher, student or observer");
+          return;
+        }
+        grants.put(pattern, r);
+      }
+      boolean admin = body.getBoolean("admin", false);
+      String token = issuer.mint(userId, name, grants, Duration.ofSeconds(ttl), admin);
+      json(ctx, 200, new JsonObject().put("token", token)
+          .put("expiresAt", System.currentTimeMillis() / 1000 + ttl));
+    } catch (ClassCastException | IllegalArgumentException | NullPointerException e) {
+      fail(ctx, 400, "INVALID_REQUEST", e.getMessage() == null ? "bad token request" : e.getMessage());
+    }
+  }
+
+  static Role roleOf(String s) {
+    return switch (s) {
+      case "teacher" -> Role.TEACHER;
+      case "student" -> Role.STUDENT;
+      case "observer" -> Role.OBSERVER;
+      default -> null;
+    };
+  }
+
+  private static JsonObject body(RoutingContext ctx) {
+    try {
+      JsonObject body = ctx.body().asJsonObject();
+      if (body == null) {
+        fail(ctx, 400, "INVALID_REQUEST", "a JSON object body is required");
+      }
+      return body;
+    } catch (DecodeException | ClassCastException e) {
+      fail(ctx, 400, "INVALID_REQUEST", "body is not a JSON object");
+      return null;
+    }
+  }
+
+  private static JsonObject roomJson(RoomRecord r) {
+    return new JsonObject()
+        .put("id", r.roomId())
+        .put("epoch", r.epoch())
+        .put("createdMs", r.createdMs())
+        .put("settings", settingsJson(r.settings()));
+  }
+
+  private static JsonObject settingsJson(RoomSettings s) {
+    try {
+      return new JsonObject(JsonFormat.printer().includingDefaultValueFields().print(s));
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void failRoom(RoutingContext ctx, Throwable cause) {
+    if (cause instanceof RoomException re) {
+      int status = switch (re.error().getCode()) {
+        case ROOM_NOT_FOUND -> 404;
+        case UNAVAILABLE -> 503;
+        default -> 409;
+      };
+      fail(ctx, status, re.error().getCode().name(), re.error().getMessage());
+    } else {
+      log.warn("admin request failed: {}", cause.toString());
+      fail(ctx, 500, "INTERNAL", "internal error");
+    }
+  }
+
+  private static void fail(RoutingContext ctx, int status, String code, String message) {
+    json(ctx, status, new JsonObject().put("code", code).put("message", message));
+  }
+
+  private static void json(RoutingContext ctx, int status, JsonObject body) {
+    if (ctx.response().ended()) {
+      return;
+    }
+    ctx.response().setStatusCode(status)
+        .putHeader("Content-Type", "application/json; charset=utf-8")
+        .end(body.encode());
+  }
+}

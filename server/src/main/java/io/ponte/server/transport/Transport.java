@@ -1,0 +1,112 @@
+package io.ponte.server.transport;
+
+import io.ponte.protocol.WireFormat;
+import io.ponte.server.auth.TokenVerifier;
+import io.ponte.server.config.PonteConfig;
+import io.ponte.server.metrics.PonteMetrics;
+import io.ponte.server.room.RoomRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The WebSocket endpoint at /ws: checks the upgrade request (subprotocol, origin, draining),
+ * upgrades it, and keeps the open {@link Connection}s.
+ *
+ * <p>Refusals before the upgrade are plain HTTP answers with a one-line reason: 426 when the
+ * request is not a WebSocket upgrade, 400 without a Ponte subprotocol, 403 for an origin not
+ * allowed, 503 while shutting down.
+ */
+public final class Transport {
+  private static final Logger log = LoggerFactory.getLogger(Transport.class);
+
+  private final PonteConfig config;
+  private final TokenVerifier tokens;
+  private final RoomRegistry rooms;
+  private final PonteMetrics metrics;
+  private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+  private volatile boolean draining;
+
+  public Transport(PonteConfig config, TokenVerifier tokens, RoomRegistry rooms, PonteMetrics metrics) {
+    this.config = config;
+    this.tokens = tokens;
+    this.rooms = rooms;
+    this.metrics = metrics;
+  }
+
+  PonteConfig config() {
+    return config;
+  }
+
+  TokenVerifier tokens() {
+    return tokens;
+  }
+
+  RoomRegistry rooms() {
+    return rooms;
+  }
+
+  PonteMetrics metrics() {
+    return metrics;
+  }
+
+  void forget(Connection c) {
+    connections.remove(c);
+  }
+
+  /** Number of open connections. */
+  public int connectionCount() {
+    return connections.size();
+  }
+
+  /** Handles an HTTP request for /ws. */
+  public void handle(HttpServerRequest request) {
+    HttpServerResponse response = request.response();
+    if (draining) {
+      response.setStatusCode(503).end("server shutting down\n");
+      return;
+    }
+    String upgrade = request.getHeader("Upgrade");
+    if (upgrade == null || !"websocket".equalsIgnoreCase(upgrade)) {
+      response.setStatusCode(426).putHeader("Upgrade", "websocket")
+          .end("this endpoint speaks WebSocket only\n");
+      return;
+    }
+    if (!config.isOriginAllowed(request.getHeader("Origin"))) {
+      response.setStatusCode(403).end("origin not allowed\n");
+      return;
+    }
+    WireFormat format = WireFormat.negotiate(request.getHeader("Sec-WebSocket-Protocol"));
+    if (format == null) {
+      response.setStatusCode(400).end("missing or unknown subprotocol: offer "
+          + WireFormat.PROTO.subprotocol() + " or " + WireFormat.JSON.subprotocol() + "\n");
+      return;
+    }
+    request.toWebSocket().onComplete(ar -> {
+      if (ar.failed()) {
+        log.debug("websocket upgrade failed: {}", ar.cause().toString());
+        return;
+      }
+      Connection c = new Connection(ar.result(), format, Vertx.currentContext(), this);
+      connections.add(c);
+      c.start();
+    });
+  }
+
+  /** Stops accepting sockets and closes every open one with SERVER_SHUTDOWN (resume later). */
+  public Future<Void> drain() {
+    draining = true;
+    List<Future<Void>> closing = new ArrayList<>();
+    for (Connection c : List.copyOf(connections)) {
+      closing.add(c.closeForShutdown());
+    }
+    return Future.all(closing).mapEmpty();
+  }
+}
