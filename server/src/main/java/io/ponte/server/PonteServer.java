@@ -107,15 +107,9 @@ public final class PonteServer {
 
   private Future<PonteServer> listen() {
     int instances = config.effectiveEventLoops();
-    // Port 0 means "any free port": bind the first instance, then the others to the same port.
-    return vertx.deployVerticle(new HttpVerticle(config.httpPort()))
-        .compose(id -> {
-          if (instances == 1) {
-            return Future.succeededFuture();
-          }
-          return vertx.deployVerticle(() -> new HttpVerticle(port),
-              new DeploymentOptions().setInstances(instances - 1));
-        })
+    // All instances share one listening socket (Vert.x server sharing), port 0 included.
+    return vertx.deployVerticle(() -> new HttpVerticle(config.httpPort()),
+            new DeploymentOptions().setInstances(instances))
         .map(x -> {
           log.info("Ponte node {} listening on {}:{} (data in {}, {} event loops)", config.nodeId(),
               config.httpHost(), port, config.dataDir().toAbsolutePath(), instances);
