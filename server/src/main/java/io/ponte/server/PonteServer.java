@@ -15,6 +15,7 @@ import io.ponte.server.room.RoomRegistry;
 import io.ponte.server.store.SqliteStore;
 import io.ponte.server.store.Store;
 import io.ponte.server.transport.Transport;
+import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -58,7 +59,7 @@ public final class PonteServer {
   private volatile int port;
 
   private PonteServer(PonteConfig config, Vertx vertx, AuthKeys keys, AdminAuth adminAuth,
-      Store store, Broker broker, PonteMetrics metrics) {
+      Store store, Broker broker, PonteMetrics metrics, List<Context> roomShards) {
     this.config = config;
     this.vertx = vertx;
     this.keys = keys;
@@ -67,7 +68,7 @@ public final class PonteServer {
     this.store = store;
     this.broker = broker;
     this.metrics = metrics;
-    this.rooms = new RoomRegistry(vertx, config.effectiveEventLoops(), broker, store, metrics,
+    this.rooms = new RoomRegistry(roomShards, broker, store, metrics,
         new RoomOptions(config.nodeId(), config.resumeWindow(), config.snapshotInterval(),
             config.snapshotsKept(), config.roomIdleUnloadMs(), config.maxParticipants(), 50));
     this.transport = new Transport(config, new TokenVerifier(keys), rooms, metrics);
@@ -100,7 +101,8 @@ public final class PonteServer {
     AuthKeys k = keys;
     AdminAuth a = adminAuth;
     return SqliteStore.open(config.dataDir(), storeOptions)
-        .map(store -> new PonteServer(config, vertx, k, a, store, broker, metrics))
+        .compose(store -> RoomRegistry.deployShards(vertx, config.effectiveEventLoops())
+            .map(shards -> new PonteServer(config, vertx, k, a, store, broker, metrics, shards)))
         .compose(PonteServer::listen)
         .recover(err -> vertx.close().transform(x -> Future.failedFuture(err)));
   }

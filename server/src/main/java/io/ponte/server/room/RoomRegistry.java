@@ -25,24 +25,32 @@ public final class RoomRegistry {
   private final RoomOptions options;
   private final ConcurrentHashMap<String, Future<Room>> rooms = new ConcurrentHashMap<>();
 
-  /**
-   * Must be created on a non-Vert.x thread (or from a fresh context) so that each
-   * {@code getOrCreateContext} call yields its own event-loop context.
-   */
-  public RoomRegistry(Vertx vertx, int shardCount, Broker broker, Store store, PonteMetrics metrics,
+  /** @param shards the event-loop contexts rooms run on (see {@link #deployShards}) */
+  public RoomRegistry(List<Context> shards, Broker broker, Store store, PonteMetrics metrics,
       RoomOptions options) {
-    if (shardCount < 1) {
-      throw new IllegalArgumentException("shardCount must be at least 1");
+    if (shards.isEmpty()) {
+      throw new IllegalArgumentException("at least one shard is needed");
     }
-    this.shards = new Context[shardCount];
-    for (int i = 0; i < shardCount; i++) {
-      // Each call from a non-Vert.x thread creates a new event-loop context, round-robin over loops.
-      shards[i] = vertx.getOrCreateContext();
-    }
+    this.shards = shards.toArray(new Context[0]);
     this.broker = broker;
     this.store = store;
     this.metrics = metrics;
     this.options = options;
+  }
+
+  /**
+   * Creates {@code count} event-loop contexts for rooms, one per deployed verticle instance, so
+   * they spread over the event loops (Vert.x assigns instances round-robin).
+   */
+  public static Future<List<Context>> deployShards(Vertx vertx, int count) {
+    List<Context> contexts = java.util.Collections.synchronizedList(new ArrayList<>());
+    return vertx.deployVerticle(() -> new io.vertx.core.VerticleBase() {
+      @Override
+      public Future<?> start() {
+        contexts.add(context);
+        return Future.succeededFuture();
+      }
+    }, new io.vertx.core.DeploymentOptions().setInstances(count)).map(id -> List.copyOf(contexts));
   }
 
   /** The room, loading it when needed; fails with RoomException ROOM_NOT_FOUND for unknown ids. */
