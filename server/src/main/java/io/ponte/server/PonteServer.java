@@ -9,6 +9,7 @@ import io.ponte.server.broker.Broker;
 import io.ponte.server.broker.MemoryBroker;
 import io.ponte.server.config.PonteConfig;
 import io.ponte.server.metrics.PonteMetrics;
+import io.ponte.server.room.RetentionSweeper;
 import io.ponte.server.room.Room;
 import io.ponte.server.room.RoomOptions;
 import io.ponte.server.room.RoomRegistry;
@@ -55,7 +56,9 @@ public final class PonteServer {
   private final PonteMetrics metrics;
   private final RoomRegistry rooms;
   private final Transport transport;
+  private final RetentionSweeper retention;
   private final AtomicBoolean stopping = new AtomicBoolean();
+  private long retentionTimer = -1;
   private volatile int port;
 
   private PonteServer(PonteConfig config, Vertx vertx, AuthKeys keys, AdminAuth adminAuth,
@@ -72,7 +75,10 @@ public final class PonteServer {
         new RoomOptions(config.nodeId(), config.resumeWindow(), config.snapshotInterval(),
             config.snapshotsKept(), config.roomIdleUnloadMs(), config.maxParticipants(), 50));
     this.transport = new Transport(config, new TokenVerifier(keys), rooms, metrics);
+    this.retention = new RetentionSweeper(store, rooms);
   }
+
+  private static final long RETENTION_SWEEP_MS = 3_600_000;
 
   /**
    * Starts a node. Call from a plain thread (main, a test), not from a Vert.x thread: keys and
@@ -113,6 +119,9 @@ public final class PonteServer {
     return vertx.deployVerticle(() -> new HttpVerticle(config.httpPort()),
             new DeploymentOptions().setInstances(instances))
         .map(x -> {
+          retention.sweep(System.currentTimeMillis());
+          retentionTimer = vertx.setPeriodic(RETENTION_SWEEP_MS,
+              id -> retention.sweep(System.currentTimeMillis()));
           log.info("Ponte node {} listening on {}:{} (data in {}, {} event loops)", config.nodeId(),
               config.httpHost(), port, config.dataDir().toAbsolutePath(), instances);
           return this;
@@ -167,6 +176,11 @@ public final class PonteServer {
         .mapEmpty();
   }
 
+  /** Erases the rooms whose retention period is over at {@code nowMs} (runs hourly anyway). */
+  public Future<List<String>> sweepRetention(long nowMs) {
+    return retention.sweep(nowMs);
+  }
+
   public int port() {
     return port;
   }
@@ -205,6 +219,7 @@ public final class PonteServer {
       return Future.succeededFuture();
     }
     log.info("shutting down: closing connections, saving rooms, flushing the store");
+    vertx.cancelTimer(retentionTimer);
     Promise<Void> grace = Promise.promise();
     transport.drain().onComplete(x -> {
       // Give clients a moment to receive their goodbye before the sockets go away.

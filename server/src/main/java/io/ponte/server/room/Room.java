@@ -251,6 +251,9 @@ public final class Room implements RoomListener {
         }
       }
       case SESSION_ENDED, ROOM_CLOSED -> {
+        // Starts the retention period; idempotent, so every node may record it.
+        store.markEnded(roomId, Math.max(1, applied.event().getServerTimeMs()))
+            .onFailure(err -> log.warn("room {}: cannot record its end: {}", roomId, err.toString()));
         LeftReason reason = applied.effect() == RoomState.Effect.SESSION_ENDED
             ? LeftReason.LEFT_SESSION_ENDED : LeftReason.LEFT_ROOM_CLOSED;
         for (Member m : List.copyOf(members.values())) {
@@ -372,6 +375,7 @@ public final class Room implements RoomListener {
       for (Presence each : presence.values()) {
         joined.addParticipants(each.participant.build());
       }
+      member.joined(this, role);
       member.send(OutboundMessage.of(
           ServerMessage.newBuilder().setRequestId(requestId).setJoined(joined).build()));
       publishPresence(kind, p, member);

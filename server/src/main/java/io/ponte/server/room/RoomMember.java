@@ -12,6 +12,12 @@ public interface RoomMember {
 
   String displayName();
 
+  /**
+   * The room accepted the member's join; called on the room's context right before the Joined
+   * message is queued, so requests the client sends after reading Joined find the membership.
+   */
+  void joined(Room room, io.ponte.protocol.v1.Role role);
+
   /** Queues a message for the connection (it may be dropped when ephemeral and the queue is full). */
   void send(OutboundMessage message);
 

@@ -94,7 +94,9 @@ public final class SqliteStore implements Store {
                 + " room_id TEXT NOT NULL REFERENCES rooms(room_id),"
                 + " seq INTEGER NOT NULL,"
                 + " state BLOB NOT NULL,"
-                + " PRIMARY KEY (room_id, seq))"));
+                + " PRIMARY KEY (room_id, seq))"),
+          // 2: when a room's session ended (or it was closed), for its retention period.
+          List.of("ALTER TABLE rooms ADD COLUMN ended_ms INTEGER NOT NULL DEFAULT 0"));
 
   /** Store settings. */
   public record Options(String synchronous, int maxBatch) {
@@ -372,6 +374,65 @@ public final class SqliteStore implements Store {
             }
           }
           return null;
+        });
+  }
+
+  @Override
+  public Future<Void> markEnded(String roomId, long endedMs) {
+    if (roomId == null || endedMs <= 0) {
+      return Future.failedFuture(new IllegalArgumentException("roomId and a positive endedMs required"));
+    }
+    return write(
+        "markEnded",
+        conn -> {
+          requireRoom(conn, roomId);
+          try (PreparedStatement st = conn.prepareStatement(
+              "UPDATE rooms SET ended_ms = ? WHERE room_id = ? AND ended_ms = 0")) {
+            st.setLong(1, endedMs);
+            st.setString(2, roomId);
+            st.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public Future<Void> deleteRoom(String roomId) {
+    if (roomId == null) {
+      return Future.failedFuture(new IllegalArgumentException("roomId required"));
+    }
+    return write(
+        "deleteRoom",
+        conn -> {
+          requireRoom(conn, roomId);
+          for (String table : List.of("operations", "snapshots", "rooms")) {
+            try (PreparedStatement st =
+                conn.prepareStatement("DELETE FROM " + table + " WHERE room_id = ?")) {
+              st.setString(1, roomId);
+              st.executeUpdate();
+            }
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public Future<List<String>> expiredRooms(long nowMs) {
+    return read(
+        "expiredRooms",
+        conn -> {
+          List<String> out = new ArrayList<>();
+          try (PreparedStatement st = conn.prepareStatement(
+                  "SELECT room_id, ended_ms, settings FROM rooms WHERE ended_ms > 0 ORDER BY room_id");
+              ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+              long days = RoomSettings.parseFrom(rs.getBytes(3)).getRetentionDays();
+              if (rs.getLong(2) + days * 86_400_000L <= nowMs) {
+                out.add(rs.getString(1));
+              }
+            }
+          }
+          return out;
         });
   }
 

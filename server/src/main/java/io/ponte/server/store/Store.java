@@ -57,6 +57,18 @@ public interface Store {
   /** Replaces a room's epoch (its history was lost and a new one starts). */
   Future<Void> setEpoch(String roomId, String epoch);
 
+  /**
+   * Records when the room's session ended or the room was closed (the first call counts), which
+   * starts its retention period. Fails with ROOM_NOT_FOUND.
+   */
+  Future<Void> markEnded(String roomId, long endedMs);
+
+  /** Ids of ended rooms whose retention period (settings.retention_days after the end) is over. */
+  Future<List<String>> expiredRooms(long nowMs);
+
+  /** Erases a room: its record, operations and snapshots. Fails with ROOM_NOT_FOUND. */
+  Future<Void> deleteRoom(String roomId);
+
   /** Whether the store answers (for readiness). */
   Future<Void> ping();
 

@@ -178,6 +178,11 @@ public final class Connection implements RoomMember {
   }
 
   @Override
+  public void joined(Room room, Role role) {
+    rooms.replace(room.roomId(), Membership.JOINING, new Membership(room, role));
+  }
+
+  @Override
   public void leftRoom(String roomId, LeftReason reason) {
     context.runOnContext(v -> {
       if (rooms.remove(roomId) == null) {
@@ -467,11 +472,11 @@ public final class Connection implements RoomMember {
         .onComplete(ar -> context.runOnContext(v -> {
           if (ar.succeeded()) {
             Room room = ar.result();
-            if (closing || rooms.get(roomId) != Membership.JOINING) {
+            Membership m = rooms.get(roomId);
+            if (closing || m == null || m.room() != room) {
+              // Closed or gave up while the join was under way.
               room.leave(this);
-              return;
             }
-            rooms.put(roomId, new Membership(room, role));
           } else if (ar.cause() instanceof RoomUnloadedException && retryIfUnloaded) {
             join(requestId, join, false);
           } else {

@@ -1,0 +1,51 @@
+package io.ponte.server.room;
+
+import io.ponte.server.store.Store;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Erases rooms whose retention period is over: a room's data is kept for its
+ * {@code retention_days} after its session ended or it was closed, then deleted whole
+ * (operations, snapshots, record). Rooms still in memory are unloaded first.
+ */
+public final class RetentionSweeper {
+  private static final Logger log = LoggerFactory.getLogger(RetentionSweeper.class);
+
+  private final Store store;
+  private final RoomRegistry rooms;
+
+  public RetentionSweeper(Store store, RoomRegistry rooms) {
+    this.store = store;
+    this.rooms = rooms;
+  }
+
+  /** Erases every room expired at {@code nowMs}; completes with the ids erased. */
+  public Future<List<String>> sweep(long nowMs) {
+    return store.expiredRooms(nowMs).compose(ids -> {
+      List<Future<String>> erased = new ArrayList<>();
+      for (String id : ids) {
+        Room loaded = rooms.loadedRoom(id);
+        Future<Void> unloaded = loaded == null ? Future.succeededFuture() : loaded.unload();
+        erased.add(unloaded.compose(x -> store.deleteRoom(id)).map(x -> {
+          log.info("room {} erased: its retention period is over", id);
+          return id;
+        }));
+      }
+      return Future.join(erased).map(x -> {
+        List<String> done = new ArrayList<>();
+        for (Future<String> f : erased) {
+          if (f.succeeded()) {
+            done.add(f.result());
+          } else {
+            log.warn("erasing an expired room failed: {}", f.cause().toString());
+          }
+        }
+        return done;
+      });
+    });
+  }
+}
