@@ -1,0 +1,102 @@
+package io.ponte.server.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ponte.protocol.WireFormat;
+import io.ponte.protocol.v1.ChatPost;
+import io.ponte.protocol.v1.ClientMessage;
+import io.ponte.protocol.v1.HistoryRequest;
+import io.ponte.protocol.v1.Role;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import reactor.blockhound.BlockHound;
+
+/**
+ * Proves that event-loop code never blocks: BlockHound reports every blocking JDK call made on a
+ * Vert.x event-loop thread while a realistic session runs (connect, hello, join, chat, history,
+ * leave, restart with snapshots).
+ */
+@Timeout(120)
+class EventLoopBlockingIT {
+  private static final List<String> BLOCKING = new CopyOnWriteArrayList<>();
+
+  @TempDir
+  Path dir;
+
+  @BeforeAll
+  static void installBlockHound() {
+    BlockHound.builder()
+        .nonBlockingThreadPredicate(p -> p.or(t -> t.getName().startsWith("vert.x-eventloop-thread")))
+        // Reading /dev/urandom for random ids does not block in practice on Linux.
+        .allowBlockingCallsInside("java.util.UUID", "randomUUID")
+        // Recording instead of throwing: a throw inside Vert.x would only be logged.
+        .blockingMethodCallback(m -> BLOCKING.add(m + " on " + Thread.currentThread().getName()
+            + " at " + stackOf(new Throwable())))
+        .install();
+  }
+
+  private static String stackOf(Throwable t) {
+    StringBuilder sb = new StringBuilder();
+    for (StackTraceElement e : t.getStackTrace()) {
+      if (e.getClassName().startsWith("io.ponte")) {
+        sb.append(e).append(" <- ");
+      }
+    }
+    return sb.toString();
+  }
+
+  @Test
+  void blockHoundSeesASleepOnAnEventLoop() throws Exception {
+    BLOCKING.clear();
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+      vertx.runOnContext(v -> {
+        try {
+          Thread.sleep(1);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        done.countDown();
+      });
+      assertTrue(done.await(10, java.util.concurrent.TimeUnit.SECONDS));
+      assertTrue(BLOCKING.stream().anyMatch(b -> b.contains("sleep")), "BlockHound is not active");
+    } finally {
+      vertx.close();
+      BLOCKING.clear();
+    }
+  }
+
+  @Test
+  void aClassroomSessionNeverBlocksAnEventLoop() {
+    BLOCKING.clear();
+    try (TestServer s = new TestServer(dir, b -> b.snapshotInterval(10))) {
+      s.createRoom("blockhound");
+      try (TestClient teacher = s.user("t", "blockhound", Role.TEACHER);
+          TestClient student = s.user("s", "blockhound", Role.STUDENT, WireFormat.JSON)) {
+        teacher.join("blockhound");
+        student.join("blockhound");
+        for (int i = 0; i < 30; i++) {
+          (i % 2 == 0 ? teacher : student).post("blockhound", "line " + i);
+        }
+        student.request(ClientMessage.newBuilder().setChatPost(ChatPost.newBuilder()
+            .setRoomId("blockhound").setText("private question").setToTeachers(true)));
+        var page = student.request(ClientMessage.newBuilder()
+            .setHistory(HistoryRequest.newBuilder().setRoomId("blockhound").setLimit(20)));
+        assertEquals(20, page.getHistory().getMessagesCount());
+      }
+      s.stop();
+      s.start();
+      try (TestClient again = s.user("s", "blockhound", Role.STUDENT)) {
+        assertEquals(31, again.join("blockhound").getSeq());
+      }
+    }
+    assertTrue(BLOCKING.isEmpty(), () -> "blocking calls on event loops:\n" + String.join("\n", BLOCKING));
+  }
+}
