@@ -152,6 +152,93 @@ class DurabilityIT {
     }
   }
 
+  @Test
+  void manyOperationsWithFrequentSnapshotsRebuildTheSameHistory() {
+    UnaryOperator<PonteConfig.Builder> config = b -> NO_RATE_LIMIT.apply(b)
+        .snapshotInterval(10).snapshotsKept(2).resumeWindow(10);
+    try (TestServer s = new TestServer(dir, config)) {
+      s.createRoom(ROOM);
+      String epoch;
+      List<ChatMessage> before;
+      TestClient tina = s.user("tina", ROOM, Role.TEACHER);
+      TestClient ana = s.user("ana", ROOM, Role.STUDENT);
+      epoch = tina.join(ROOM).getEpoch();
+      ana.join(ROOM);
+      long seq = 0;
+      for (int i = 1; i <= 100; i++) {
+        TestClient who = i % 3 == 0 ? tina : ana;
+        seq = who.post(ROOM, "message " + i).getSeq();
+        assertEquals(i + (i + 4) / 10 * 2L, seq, "gap-free seqs");
+        if (i % 10 == 5) {
+          // An edit and a reaction every ten posts, so snapshots hold more than posts.
+          assertEquals(seq + 1, ack(who, ClientMessage.newBuilder().setChatEdit(ChatEdit.newBuilder()
+              .setRoomId(ROOM).setMessageSeq(seq).setText("message " + i + " (edited)"))));
+          assertEquals(seq + 2, ack(tina, react(seq, "👍")));
+        }
+      }
+      long last = seq;
+      // Three more after the last post; ana's last seen seq is a recent one.
+      awaitSeq(ana, last);
+      long anaSeen = last;
+      for (int i = 1; i <= 3; i++) {
+        assertEquals(last + i, tina.post(ROOM, "late " + i).getSeq());
+      }
+      long finalSeq = last + 3;
+      awaitSeq(tina, finalSeq);
+      before = history(tina);
+      assertEquals(103, before.size());
+      ana.close();
+
+      s.stop();
+      tina.close();
+      s.start();
+
+      try (TestClient theo = s.user("theo", ROOM, Role.TEACHER);
+          TestClient ana2 = s.user("ana", ROOM, Role.STUDENT);
+          TestClient early = s.user("early", ROOM, Role.STUDENT)) {
+        Joined j = theo.join(ROOM);
+        assertEquals(epoch, j.getEpoch());
+        assertEquals(finalSeq, j.getSeq());
+        assertEquals(before, history(theo), "the history rebuilt from snapshots and later operations");
+        assertEquals("message 95 (edited)", before.get(94).getText());
+        assertEquals(List.of(reaction("👍", "tina")), before.get(94).getReactionsList());
+
+        Joined a = ana2.join(ROOM, anaSeen, epoch);
+        assertFalse(a.getReset());
+        assertEquals(finalSeq, a.getSeq());
+        assertEquals(List.of("late 1", "late 2", "late 3"), a.getMissedList().stream()
+            .map(e -> e.getChatPosted().getText()).collect(Collectors.toList()));
+
+        // Far behind the resume window: a reset with a fresh snapshot, never a gap.
+        Joined e = early.join(ROOM, 5, epoch);
+        assertTrue(e.getReset());
+        assertEquals(finalSeq, e.getSeq());
+        assertEquals("late 3", e.getSnapshot().getRecentMessages(
+            e.getSnapshot().getRecentMessagesCount() - 1).getText());
+
+        assertEquals(finalSeq + 1, theo.post(ROOM, "after").getSeq());
+      }
+    }
+  }
+
+  /** Every message the client may see, oldest first, through HistoryRequest pages. */
+  static List<ChatMessage> history(TestClient c) {
+    java.util.ArrayList<ChatMessage> all = new java.util.ArrayList<>();
+    long before = 0;
+    while (true) {
+      var page = c.request(ClientMessage.newBuilder().setHistory(io.ponte.protocol.v1.HistoryRequest
+          .newBuilder().setRoomId(ROOM).setBeforeSeq(before).setLimit(7)));
+      assertEquals(io.ponte.protocol.v1.ServerMessage.BodyCase.HISTORY, page.getBodyCase(), page::toString);
+      List<ChatMessage> m = page.getHistory().getMessagesList();
+      all.addAll(0, m);
+      if (!page.getHistory().getMore()) {
+        return all;
+      }
+      assertFalse(m.isEmpty(), "more=true with an empty page");
+      before = m.get(0).getSeq();
+    }
+  }
+
   private static void checkSnapshot(RoomSnapshot snap) {
     assertTrue(snap.getLocked());
     assertFalse(snap.getStudentChatEnabled());
