@@ -17,6 +17,7 @@ import io.ponte.protocol.v1.Participant;
 import io.ponte.protocol.v1.PresenceChanged;
 import io.ponte.protocol.v1.PresenceState;
 import io.ponte.protocol.v1.Role;
+import io.ponte.protocol.v1.RoomStateRecord;
 import io.ponte.protocol.v1.SequencedOperation;
 import io.ponte.protocol.v1.ServerMessage;
 import io.ponte.protocol.v1.TypingChanged;
@@ -127,14 +128,68 @@ public final class Room implements RoomListener {
 
   private Future<StoredRoom> rebuild(StoredRoom stored) {
     epoch = stored.room().epoch();
-    state = stored.snapshot() == null
-        ? RoomState.create(roomId, stored.room().settings())
-        : RoomState.fromRecord(stored.snapshot());
-    lastSnapshotSeq = state.seq();
+    RoomStateRecord snapshot = stored.snapshot();
+    if (snapshot == null || snapshot.getSeq() == 0
+        || stored.operationsAfterSnapshot().size() >= options.resumeWindow()
+        || snapshot.getSeq() > options.resumeWindow()) {
+      return Future.succeededFuture(rebuildFrom(stored, snapshot, List.of()));
+    }
+    // The operations after the snapshot do not fill the resume window (say the room was
+    // snapshotted when it went idle or at shutdown), but the whole history is short: replay it
+    // from the start, so clients that were behind the snapshot can still resume without a reset.
+    // Costs at most twice the resume window.
+    return store.operations(roomId, 0, (int) snapshot.getSeq())
+        .map(before -> rebuildFrom(stored, snapshot, before))
+        .otherwise(err -> {
+          log.warn("room {}: cannot read operations before its snapshot: {}", roomId, err.toString());
+          return rebuildFrom(stored, snapshot, List.of());
+        });
+  }
+
+  /**
+   * Rebuilds the state from the snapshot (null: none) and the operations after it. With
+   * {@code beforeSnapshot} (operations 1..snapshot seq), replays those from an empty state instead
+   * of reading the snapshot, to refill the resume window; falls back to the snapshot when the
+   * replay does not give exactly the snapshot's state.
+   */
+  private StoredRoom rebuildFrom(StoredRoom stored, RoomStateRecord snapshot,
+      List<SequencedOperation> beforeSnapshot) {
+    state = null;
+    recent.clear();
+    if (snapshot != null && !beforeSnapshot.isEmpty()
+        && beforeSnapshot.size() == snapshot.getSeq()
+        && beforeSnapshot.get(beforeSnapshot.size() - 1).getSeq() == snapshot.getSeq()) {
+      RoomState replayed = RoomState.create(roomId, stored.room().settings());
+      ArrayDeque<AppliedOperation> applied = new ArrayDeque<>();
+      try {
+        for (SequencedOperation sop : beforeSnapshot) {
+          applied.addLast(replayed.apply(sop));
+          if (applied.size() > options.resumeWindow()) {
+            applied.removeFirst();
+          }
+        }
+        if (replayed.toRecord().equals(snapshot)) {
+          state = replayed;
+          recent.addAll(applied);
+        } else {
+          log.warn("room {}: replaying its operations does not give its snapshot at seq {};"
+              + " using the snapshot", roomId, snapshot.getSeq());
+        }
+      } catch (IllegalStateException e) {
+        log.warn("room {}: cannot replay its operations before seq {}: {}; using the snapshot",
+            roomId, snapshot.getSeq(), e.getMessage());
+      }
+    }
+    if (state == null) {
+      state = snapshot == null
+          ? RoomState.create(roomId, stored.room().settings())
+          : RoomState.fromRecord(snapshot);
+    }
+    lastSnapshotSeq = snapshot == null ? 0 : snapshot.getSeq();
     for (SequencedOperation sop : stored.operationsAfterSnapshot()) {
       remember(state.apply(sop));
     }
-    return Future.succeededFuture(stored);
+    return stored;
   }
 
   private Future<Void> catchUp(Broker.Attachment attachment) {
@@ -334,7 +389,7 @@ public final class Room implements RoomListener {
         result.fail(new RoomUnloadedException());
         return;
       }
-      ErrorInfo refused = admission(member, role);
+      ErrorInfo refused = admission(member, role, request);
       if (refused != null) {
         result.fail(new RoomException(refused));
         return;
@@ -384,7 +439,7 @@ public final class Room implements RoomListener {
     return result.future();
   }
 
-  private ErrorInfo admission(RoomMember member, Role role) {
+  private ErrorInfo admission(RoomMember member, Role role, Join request) {
     if (members.containsKey(member.sessionId())) {
       return ErrorCodes.error(ErrorCode.ALREADY_IN_ROOM, "already in this room", roomId);
     }
@@ -394,8 +449,13 @@ public final class Room implements RoomListener {
     if (state.isBanned(member.userId())) {
       return ErrorCodes.error(ErrorCode.BANNED, "removed from this room by a teacher", roomId);
     }
-    boolean present = presence.containsKey(member.userId());
-    // A lock keeps newcomers out; teachers and people already in (another tab) still get in.
+    // A resume (this room's epoch and a seq it has reached) comes from someone who was in the
+    // room before a reconnect or a node restart: not a newcomer.
+    boolean resuming = request.getLastSeq() > 0 && request.getEpoch().equals(epoch)
+        && request.getLastSeq() <= state.seq();
+    boolean present = presence.containsKey(member.userId()) || resuming;
+    // A lock keeps newcomers out; teachers, people already in (another tab) and people resuming
+    // still get in.
     if (state.locked() && role != Role.TEACHER && !present) {
       return ErrorCodes.error(ErrorCode.ROOM_LOCKED, "the room is locked", roomId);
     }
