@@ -178,6 +178,12 @@ public final class Connection implements RoomMember {
   }
 
   @Override
+  public void joinedRoom(Room room, Role role) {
+    // On the room's context: a request the client sends after seeing Joined must find the room.
+    rooms.replace(room.roomId(), Membership.JOINING, new Membership(room, role));
+  }
+
+  @Override
   public void leftRoom(String roomId, LeftReason reason) {
     context.runOnContext(v -> {
       if (rooms.remove(roomId) == null) {
@@ -467,11 +473,11 @@ public final class Connection implements RoomMember {
         .onComplete(ar -> context.runOnContext(v -> {
           if (ar.succeeded()) {
             Room room = ar.result();
-            if (closing || rooms.get(roomId) != Membership.JOINING) {
+            // joinedRoom recorded the membership before the Joined went out.
+            Membership m = rooms.get(roomId);
+            if (closing || m == null || m.room() != room) {
               room.leave(this);
-              return;
             }
-            rooms.put(roomId, new Membership(room, role));
           } else if (ar.cause() instanceof RoomUnloadedException && retryIfUnloaded) {
             join(requestId, join, false);
           } else {
