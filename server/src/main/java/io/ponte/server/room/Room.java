@@ -267,13 +267,15 @@ public final class Room implements RoomListener {
       AppliedOperation applied = state.apply(sop);
       remember(applied);
       deliver(applied);
-      carryOut(applied);
       if (ours) {
+        // Answer the sender before carrying out effects that may close its connection (ending
+        // the session): its ack is then queued ahead of the goodbye.
         Promise<AppliedOperation> p = pending.remove(sop.getOperation().getOriginRef());
         if (p != null) {
           p.complete(applied);
         }
       }
+      carryOut(applied);
     }
     maybeSnapshot();
   }

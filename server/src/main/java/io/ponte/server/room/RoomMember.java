@@ -2,6 +2,7 @@ package io.ponte.server.room;
 
 import io.ponte.protocol.CloseCode;
 import io.ponte.protocol.v1.LeftReason;
+import io.ponte.protocol.v1.Role;
 import io.ponte.server.transport.OutboundMessage;
 
 /** What a room needs of a connection that joined it. Every method is safe from any thread. */
@@ -16,7 +17,7 @@ public interface RoomMember {
    * The room accepted the member's join; called on the room's context right before the Joined
    * message is queued, so requests the client sends after reading Joined find the membership.
    */
-  void joined(Room room, io.ponte.protocol.v1.Role role);
+  void joined(Room room, Role role);
 
   /** Queues a message for the connection (it may be dropped when ephemeral and the queue is full). */
   void send(OutboundMessage message);

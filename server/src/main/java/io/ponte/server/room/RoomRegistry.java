@@ -7,6 +7,7 @@ import io.ponte.server.store.Store;
 import io.ponte.server.store.StoreException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,10 +60,18 @@ public final class RoomRegistry {
     if (existing != null) {
       return existing;
     }
-    return rooms.computeIfAbsent(roomId, this::load);
+    // Not computeIfAbsent: a load can fail before it returns, and its cleanup must not run
+    // inside the map's compute (that throws "Recursive update").
+    Promise<Room> loading = Promise.promise();
+    existing = rooms.putIfAbsent(roomId, loading.future());
+    if (existing != null) {
+      return existing;
+    }
+    load(roomId, loading.future()).onComplete(loading);
+    return loading.future();
   }
 
-  private Future<Room> load(String roomId) {
+  private Future<Room> load(String roomId, Future<Room> entry) {
     Context shard = shards[Math.floorMod(roomId.hashCode(), shards.length)];
     Room[] self = new Room[1];
     Runnable forget = () -> rooms.computeIfPresent(roomId,
@@ -70,7 +79,7 @@ public final class RoomRegistry {
     Room room = new Room(roomId, shard, broker, store, metrics, options, forget);
     self[0] = room;
     return room.start().recover(err -> {
-      rooms.remove(roomId);
+      rooms.remove(roomId, entry);
       if (err instanceof StoreException se && se.kind() == StoreException.Kind.ROOM_NOT_FOUND) {
         return Future.failedFuture(new RoomException(ErrorCode.ROOM_NOT_FOUND, "no such room"));
       }
