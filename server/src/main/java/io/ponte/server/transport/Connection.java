@@ -600,13 +600,15 @@ public final class Connection implements RoomMember {
     if (m == null) {
       return;
     }
-    int limit = request.getLimit() == 0 ? Math.min(DEFAULT_HISTORY_PAGE, config.historyPageMax())
-        : request.getLimit();
-    if (limit > config.historyPageMax()) {
+    // limit is a uint32: above 2^31 it reads as a negative int, so compare it unsigned.
+    long requested = Integer.toUnsignedLong(request.getLimit());
+    if (requested > config.historyPageMax()) {
       replyError(requestId, ErrorCode.INVALID_REQUEST,
           "limit is at most " + config.historyPageMax(), request.getRoomId());
       return;
     }
+    int limit = requested == 0 ? Math.min(DEFAULT_HISTORY_PAGE, config.historyPageMax())
+        : (int) requested;
     m.room().history(this, m.role(), request.getBeforeSeq(), limit)
         .onSuccess(page -> reply(requestId, ServerMessage.newBuilder().setHistory(page)));
   }

@@ -81,6 +81,12 @@ class HistoryIT {
         assertEquals("h1", tooLarge.getRoomId());
         assertFalse(tooLarge.getRetryable());
 
+        // uint32 limits above 2^31 (negative as a Java int) are too large as well.
+        var huge = TestClient.error(student.historyRaw("h1", 0, -1));
+        assertEquals(ErrorCode.INVALID_REQUEST, huge.getCode());
+        var huge2 = TestClient.error(student.historyRaw("h1", 0, Integer.MIN_VALUE));
+        assertEquals(ErrorCode.INVALID_REQUEST, huge2.getCode());
+
         var notIn = TestClient.error(student.historyRaw("elsewhere", 0, 10));
         assertEquals(ErrorCode.NOT_IN_ROOM, notIn.getCode());
 

@@ -273,6 +273,17 @@ public final class TestClient implements AutoCloseable {
     }
   }
 
+  /**
+   * Forgets every message received so far (stashed or queued) that matches; returns how many.
+   * Use it after a reply to ignore what was sent before that reply.
+   */
+  public synchronized int discard(Predicate<ServerMessage> match) {
+    inbox.drainTo(stash);
+    int before = stash.size();
+    stash.removeIf(match);
+    return before - stash.size();
+  }
+
   /** Waits until the server closes the connection; returns the close code. */
   public int awaitClose() {
     try {
