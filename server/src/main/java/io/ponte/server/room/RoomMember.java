@@ -2,6 +2,7 @@ package io.ponte.server.room;
 
 import io.ponte.protocol.CloseCode;
 import io.ponte.protocol.v1.LeftReason;
+import io.ponte.protocol.v1.Role;
 import io.ponte.server.transport.OutboundMessage;
 
 /** What a room needs of a connection that joined it. Every method is safe from any thread. */
@@ -14,6 +15,12 @@ public interface RoomMember {
 
   /** Queues a message for the connection (it may be dropped when ephemeral and the queue is full). */
   void send(OutboundMessage message);
+
+  /**
+   * The room admitted this connection: called on the room's context just before Joined is queued,
+   * so that requests the client sends as soon as it sees Joined already find the room.
+   */
+  default void joinedRoom(Room room, Role role) {}
 
   /** The room no longer holds this connection (removed, ended, closed); it must forget the room. */
   void leftRoom(String roomId, LeftReason reason);

@@ -178,6 +178,11 @@ public final class Connection implements RoomMember {
   }
 
   @Override
+  public void joinedRoom(Room room, Role role) {
+    rooms.replace(room.roomId(), Membership.JOINING, new Membership(room, role));
+  }
+
+  @Override
   public void leftRoom(String roomId, LeftReason reason) {
     context.runOnContext(v -> {
       if (rooms.remove(roomId) == null) {
@@ -466,12 +471,12 @@ public final class Connection implements RoomMember {
         .compose(room -> room.join(this, role, join, requestId).map(room))
         .onComplete(ar -> context.runOnContext(v -> {
           if (ar.succeeded()) {
+            // joinedRoom (on the room's context, before Joined was sent) recorded the membership.
             Room room = ar.result();
-            if (closing || rooms.get(roomId) != Membership.JOINING) {
+            Membership current = rooms.get(roomId);
+            if (closing || current == null || current.room() != room) {
               room.leave(this);
-              return;
             }
-            rooms.put(roomId, new Membership(room, role));
           } else if (ar.cause() instanceof RoomUnloadedException && retryIfUnloaded) {
             join(requestId, join, false);
           } else {

@@ -136,4 +136,22 @@ class RoomsIT {
       }
     }
   }
+
+  /** A request sent the moment Joined arrives must find the connection in the room. */
+  @ParameterizedTest
+  @EnumSource(WireFormat.class)
+  void requestRightAfterJoinedIsInTheRoom(WireFormat format) {
+    try (TestServer s = new TestServer(dir)) {
+      s.createRoom("quick");
+      try (TestClient teacher = s.user("tea", "quick", Role.TEACHER)) {
+        teacher.join("quick");
+        for (int i = 0; i < 25; i++) {
+          try (TestClient c = s.user("u" + i, "quick", Role.STUDENT, format)) {
+            c.join("quick");
+            assertEquals(i + 1, c.post("quick", "hi " + i).getSeq());
+          }
+        }
+      }
+    }
+  }
 }
