@@ -471,10 +471,10 @@ public final class Connection implements RoomMember {
         .compose(room -> room.join(this, role, join, requestId).map(room))
         .onComplete(ar -> context.runOnContext(v -> {
           if (ar.succeeded()) {
+            // joined() (on the room's context, before Joined was queued) recorded the membership.
             Room room = ar.result();
-            Membership m = rooms.get(roomId);
-            if (closing || m == null || m.room() != room) {
-              // Closed or gave up while the join was under way.
+            Membership current = rooms.get(roomId);
+            if (closing || current == null || current.room() != room) {
               room.leave(this);
             }
           } else if (ar.cause() instanceof RoomUnloadedException && retryIfUnloaded) {
@@ -605,13 +605,15 @@ public final class Connection implements RoomMember {
     if (m == null) {
       return;
     }
-    int limit = request.getLimit() == 0 ? Math.min(DEFAULT_HISTORY_PAGE, config.historyPageMax())
-        : request.getLimit();
-    if (limit > config.historyPageMax()) {
+    // limit is a uint32: above 2^31 it reads as a negative int, so compare it unsigned.
+    long requested = Integer.toUnsignedLong(request.getLimit());
+    if (requested > config.historyPageMax()) {
       replyError(requestId, ErrorCode.INVALID_REQUEST,
           "limit is at most " + config.historyPageMax(), request.getRoomId());
       return;
     }
+    int limit = requested == 0 ? Math.min(DEFAULT_HISTORY_PAGE, config.historyPageMax())
+        : (int) requested;
     m.room().history(this, m.role(), request.getBeforeSeq(), limit)
         .onSuccess(page -> reply(requestId, ServerMessage.newBuilder().setHistory(page)));
   }

@@ -13,6 +13,8 @@ import io.ponte.protocol.v1.ClientMessage;
 import io.ponte.protocol.v1.ErrorInfo;
 import io.ponte.protocol.v1.Event;
 import io.ponte.protocol.v1.Hello;
+import io.ponte.protocol.v1.HistoryPage;
+import io.ponte.protocol.v1.HistoryRequest;
 import io.ponte.protocol.v1.Join;
 import io.ponte.protocol.v1.Joined;
 import io.ponte.protocol.v1.ServerMessage;
@@ -136,6 +138,18 @@ public final class TestClient implements AutoCloseable {
     return await(m -> m.getRequestId() == id, "answer to request " + id);
   }
 
+  /** Sends with a fresh request id without waiting for the answer; returns the id. */
+  public long sendRequest(ClientMessage.Builder message) {
+    long id = nextRequestId();
+    send(message.setRequestId(id).build());
+    return id;
+  }
+
+  /** Waits for the answer to a request sent earlier with {@link #sendRequest}. */
+  public ServerMessage answer(long requestId) {
+    return await(m -> m.getRequestId() == requestId, "answer to request " + requestId);
+  }
+
   public Welcome hello(String token) {
     ServerMessage m = request(ClientMessage.newBuilder().setHello(Hello.newBuilder().setToken(token)));
     assertEquals(ServerMessage.BodyCase.WELCOME, m.getBodyCase(), () -> "expected welcome: " + m);
@@ -161,6 +175,24 @@ public final class TestClient implements AutoCloseable {
   public Ack post(String roomId, String text) {
     return ack(request(ClientMessage.newBuilder()
         .setChatPost(ChatPost.newBuilder().setRoomId(roomId).setText(text))));
+  }
+
+  /** Posts and returns the answer (ack or error). */
+  public ServerMessage post(ChatPost.Builder post) {
+    return request(ClientMessage.newBuilder().setChatPost(post));
+  }
+
+  /** Requests a history page and returns the answer (page or error). */
+  public ServerMessage historyRaw(String roomId, long beforeSeq, int limit) {
+    return request(ClientMessage.newBuilder().setHistory(
+        HistoryRequest.newBuilder().setRoomId(roomId).setBeforeSeq(beforeSeq).setLimit(limit)));
+  }
+
+  /** Requests a history page and expects one. */
+  public HistoryPage history(String roomId, long beforeSeq, int limit) {
+    ServerMessage m = historyRaw(roomId, beforeSeq, limit);
+    assertEquals(ServerMessage.BodyCase.HISTORY, m.getBodyCase(), () -> "expected history: " + m);
+    return m.getHistory();
   }
 
   public static Ack ack(ServerMessage m) {
@@ -230,6 +262,26 @@ public final class TestClient implements AutoCloseable {
     } catch (AssertionError e) {
       return false;
     }
+  }
+
+  /** The first matching message arriving within the time (consumed), or null if none does. */
+  public ServerMessage poll(Predicate<ServerMessage> match, Duration within) {
+    try {
+      return await(match, "optional", within);
+    } catch (AssertionError e) {
+      return null;
+    }
+  }
+
+  /**
+   * Forgets every message received so far (stashed or queued) that matches; returns how many.
+   * Use it after a reply to ignore what was sent before that reply.
+   */
+  public synchronized int discard(Predicate<ServerMessage> match) {
+    inbox.drainTo(stash);
+    int before = stash.size();
+    stash.removeIf(match);
+    return before - stash.size();
   }
 
   /** Waits until the server closes the connection; returns the close code. */
