@@ -105,6 +105,24 @@ public final class TestClient implements AutoCloseable {
     return format;
   }
 
+  /** The subprotocol the server selected in the handshake (null if none). */
+  public String subProtocol() {
+    return ws.subProtocol();
+  }
+
+  /**
+   * Stops reading from the socket (the underlying Vert.x WebSocket is paused): once its small
+   * buffer is full, nothing more is read, so the server's writes back up, and pings go unanswered.
+   */
+  public void pause() {
+    ws.pause();
+  }
+
+  /** Reads again after {@link #pause()}. */
+  public void resume() {
+    ws.resume();
+  }
+
   public long nextRequestId() {
     return requestIds.incrementAndGet();
   }
