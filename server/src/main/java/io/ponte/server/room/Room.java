@@ -372,6 +372,7 @@ public final class Room implements RoomListener {
       for (Presence each : presence.values()) {
         joined.addParticipants(each.participant.build());
       }
+      member.admitted(this, role);
       member.send(OutboundMessage.of(
           ServerMessage.newBuilder().setRequestId(requestId).setJoined(joined).build()));
       publishPresence(kind, p, member);

@@ -2,6 +2,7 @@ package io.ponte.server.room;
 
 import io.ponte.protocol.CloseCode;
 import io.ponte.protocol.v1.LeftReason;
+import io.ponte.protocol.v1.Role;
 import io.ponte.server.transport.OutboundMessage;
 
 /** What a room needs of a connection that joined it. Every method is safe from any thread. */
@@ -11,6 +12,13 @@ public interface RoomMember {
   String userId();
 
   String displayName();
+
+  /**
+   * Called on the room's context when the room admits this connection, before the Joined (and
+   * any event after it) is queued: from here on the connection must treat requests about the room
+   * as coming from a member, since the client may send them as soon as it reads the Joined.
+   */
+  default void admitted(Room room, Role role) {}
 
   /** Queues a message for the connection (it may be dropped when ephemeral and the queue is full). */
   void send(OutboundMessage message);

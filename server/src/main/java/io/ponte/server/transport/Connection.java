@@ -178,6 +178,13 @@ public final class Connection implements RoomMember {
   }
 
   @Override
+  public void admitted(Room room, Role role) {
+    // On the room's context, before the Joined is queued: a request the client sends once it
+    // has read the Joined must find the membership. Only a join still in progress is completed.
+    rooms.replace(room.roomId(), Membership.JOINING, new Membership(room, role));
+  }
+
+  @Override
   public void leftRoom(String roomId, LeftReason reason) {
     context.runOnContext(v -> {
       if (rooms.remove(roomId) == null) {
@@ -478,11 +485,11 @@ public final class Connection implements RoomMember {
         .onComplete(ar -> context.runOnContext(v -> {
           if (ar.succeeded()) {
             Room room = ar.result();
-            if (closing || rooms.get(roomId) != Membership.JOINING) {
+            // admitted() registered the membership; a Leave or a close since then undoes it.
+            Membership now = rooms.get(roomId);
+            if (closing || now == null || now.room() != room) {
               room.leave(this);
-              return;
             }
-            rooms.put(roomId, new Membership(room, role));
           } else if (ar.cause() instanceof RoomUnloadedException && retryIfUnloaded) {
             join(requestId, join, false);
           } else {

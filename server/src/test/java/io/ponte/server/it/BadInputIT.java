@@ -289,6 +289,22 @@ class BadInputIT {
   }
 
   @Test
+  void postRightAfterJoinedIsAccepted() {
+    // Regression: the connection registered the membership only after the Joined had gone out,
+    // so a post sent as soon as the Joined arrived could get NOT_IN_ROOM.
+    try (TestServer s = new TestServer(dir); Bystanders others = new Bystanders(s, "r1")) {
+      for (int i = 0; i < 100; i++) {
+        try (TestClient c = s.user("quick-" + (i % 2), "r1", i % 2 == 0 ? Role.STUDENT : Role.TEACHER,
+            i % 3 == 0 ? WireFormat.JSON : WireFormat.PROTO)) {
+          c.join("r1");
+          c.post("r1", "first words " + i);
+        }
+      }
+      others.assertServed();
+    }
+  }
+
+  @Test
   void requestBeforeHelloIsNotAuthenticated() {
     try (TestServer s = new TestServer(dir); Bystanders others = new Bystanders(s, "r1")) {
       try (TestClient c = s.client()) {
