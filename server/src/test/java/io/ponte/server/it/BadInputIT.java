@@ -308,6 +308,8 @@ class BadInputIT {
   void requestBeforeHelloIsNotAuthenticated() {
     try (TestServer s = new TestServer(dir); Bystanders others = new Bystanders(s, "r1")) {
       try (TestClient c = s.client()) {
+        // Ping is the one request answered before hello.
+        assertStillOpen(c);
         c.send(ClientMessage.newBuilder().setRequestId(3)
             .setJoin(Join.newBuilder().setRoomId("r1")).build());
         ErrorInfo e = assertRefused(c, ErrorCode.NOT_AUTHENTICATED, CloseCode.PROTOCOL_VIOLATION);
