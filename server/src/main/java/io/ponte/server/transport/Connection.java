@@ -332,7 +332,7 @@ public final class Connection implements RoomMember {
       return;
     }
     lastReceivedNanos = System.nanoTime();
-    int length = binary != null ? binary.length() : text.length();
+    int length = binary != null ? binary.length() : utf8Length(text);
     if (length > config.maxFrameBytes()) {
       refuse(0, ErrorCodes.error(ErrorCode.FRAME_TOO_LARGE,
           "frame of " + length + " bytes exceeds " + config.maxFrameBytes(), null),
@@ -375,6 +375,17 @@ public final class Connection implements RoomMember {
       log.error("session {}: failed to handle a {} request", sessionId, message.getBodyCase(), e);
       replyError(message.getRequestId(), ErrorCode.INTERNAL, "internal error", null);
     }
+  }
+
+  /** The size of a text frame on the wire: the limits are in bytes, not UTF-16 chars. */
+  static int utf8Length(String text) {
+    int bytes = 0;
+    for (int i = 0, n = text.length(); i < n; i++) {
+      char ch = text.charAt(i);
+      // A surrogate pair is 4 bytes: 2 per half.
+      bytes += ch < 0x80 ? 1 : ch < 0x800 || Character.isSurrogate(ch) ? 2 : 3;
+    }
+    return bytes;
   }
 
   private void dispatch(ClientMessage message) {

@@ -24,12 +24,14 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketConnectOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -67,23 +69,64 @@ public final class TestClient implements AutoCloseable {
 
   /** Connects offering the given subprotocol header value (may be null for none). */
   public static TestClient connect(Vertx vertx, int port, String subprotocols, WireFormat format) {
+    return connect(vertx, port, subprotocols, format, null);
+  }
+
+  /**
+   * Connects offering the given subprotocol header value (may be null for none) with the given
+   * Origin header (null: none, as a non-browser client).
+   */
+  public static TestClient connect(Vertx vertx, int port, String subprotocols, WireFormat format,
+      String origin) {
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
         .setMaxFrameSize(16 * 1024 * 1024).setMaxMessageSize(64 * 1024 * 1024));
-    WebSocketConnectOptions options = new WebSocketConnectOptions()
-        .setHost("127.0.0.1").setPort(port).setURI("/ws");
-    if (subprotocols != null) {
-      for (String s : subprotocols.split(",")) {
-        options.addSubProtocol(s.trim());
-      }
-    }
     try {
-      WebSocket ws = client.connect(options).toCompletionStage().toCompletableFuture()
-          .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      WebSocket ws = client.connect(connectOptions(port, subprotocols, origin))
+          .toCompletionStage().toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       return new TestClient(client, ws, format);
     } catch (Exception e) {
       client.close();
       throw new AssertionError("cannot connect: " + e, e);
     }
+  }
+
+  /**
+   * Tries a WebSocket upgrade and returns the HTTP status: 101 when the server accepted it (the
+   * socket is closed again right away), else the status of the refusal.
+   */
+  public static int upgradeStatus(Vertx vertx, int port, String subprotocols, String origin) {
+    WebSocketClient client = vertx.createWebSocketClient();
+    try {
+      WebSocket ws = client.connect(connectOptions(port, subprotocols, origin))
+          .toCompletionStage().toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      ws.close();
+      return 101;
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof UpgradeRejectedException rejected) {
+        return rejected.getStatus();
+      }
+      throw new AssertionError("upgrade failed without an HTTP status: " + e.getCause(), e);
+    } catch (Exception e) {
+      throw new AssertionError("upgrade failed: " + e, e);
+    } finally {
+      client.close();
+    }
+  }
+
+  private static WebSocketConnectOptions connectOptions(int port, String subprotocols, String origin) {
+    WebSocketConnectOptions options = new WebSocketConnectOptions()
+        .setHost("127.0.0.1").setPort(port).setURI("/ws")
+        // Vert.x adds its own Origin header unless told not to; with false it drops ours too.
+        .setAllowOriginHeader(origin != null);
+    if (subprotocols != null) {
+      for (String s : subprotocols.split(",")) {
+        options.addSubProtocol(s.trim());
+      }
+    }
+    if (origin != null) {
+      options.putHeader("Origin", origin);
+    }
+    return options;
   }
 
   private interface Decoder {
@@ -105,6 +148,24 @@ public final class TestClient implements AutoCloseable {
 
   public WireFormat format() {
     return format;
+  }
+
+  /** The subprotocol the server selected in the handshake (null if none). */
+  public String subProtocol() {
+    return ws.subProtocol();
+  }
+
+  /**
+   * Stops reading from the socket (the underlying Vert.x WebSocket is paused): once its small
+   * buffer is full, nothing more is read, so the server's writes back up, and pings go unanswered.
+   */
+  public void pause() {
+    ws.pause();
+  }
+
+  /** Reads again after {@link #pause()}. */
+  public void resume() {
+    ws.resume();
   }
 
   public long nextRequestId() {
