@@ -52,6 +52,8 @@ public final class LoadResult {
   public long joinFailures;
   public Percentiles latency;
   public Percentiles connect;
+  public Percentiles upgrade;
+  public Percentiles hello;
   public Percentiles join;
   public Percentiles resume;
   public List<Storm> storms = new ArrayList<>();

@@ -634,6 +634,8 @@ public final class LoadRun implements Participant.Listener {
     }
     r.connect = percentiles(stats.connect.getIntervalHistogram());
     r.join = percentiles(stats.join.getIntervalHistogram());
+    r.upgrade = percentiles(stats.upgrade.getIntervalHistogram());
+    r.hello = percentiles(stats.hello.getIntervalHistogram());
     r.resume = percentiles(stats.resume.getIntervalHistogram());
     r.errors = Stats.snapshot(stats.errors);
     r.expectedErrors = Stats.snapshot(stats.expectedErrors);

@@ -167,6 +167,7 @@ final class Participant {
 
   private void opened(WebSocket socket) {
     ws = socket;
+    stats.upgrade.recordValue(micros(connectStart));
     stats.connected.incrementAndGet();
     if (format.binaryFrames()) {
       socket.binaryMessageHandler(buf -> {
@@ -234,7 +235,7 @@ final class Participant {
 
   /** Drops the connection and resumes every room with its last seq and epoch (storm). */
   void drop() {
-    if (stopped || ws == null) {
+    if (stopped || ws == null || closingByUs) {
       return;
     }
     dropNanos = System.nanoTime();
@@ -273,8 +274,9 @@ final class Participant {
     Pending p = m.getRequestId() == 0 ? null : pending.remove(m.getRequestId());
     switch (m.getBodyCase()) {
       case WELCOME -> {
+        stats.connect.recordValue(micros(connectStart));
         if (p != null) {
-          stats.connect.recordValue(micros(p.startNanos() == 0 ? connectStart : connectStart));
+          stats.hello.recordValue(micros(p.startNanos()));
         }
         for (RoomView v : rooms.values()) {
           sendJoin(v);
@@ -438,8 +440,14 @@ final class Participant {
   // Sending
   // ------------------------------------------------------------------------------------------
 
-  private boolean send(Kind kind, String roomId, boolean resume, ClientMessage.Builder message) {
+  /** The socket when it can be written to (not closing), else null. */
+  private WebSocket live() {
     WebSocket socket = ws;
+    return socket == null || closingByUs || socket.isClosed() ? null : socket;
+  }
+
+  private boolean send(Kind kind, String roomId, boolean resume, ClientMessage.Builder message) {
+    WebSocket socket = live();
     if (socket == null) {
       return false;
     }
@@ -505,10 +513,11 @@ final class Participant {
   }
 
   private void post(RoomView v) {
-    if (postRate <= 0 || ws == null || !v.joined) {
+    WebSocket socket = live();
+    if (postRate <= 0 || socket == null || !v.joined) {
       return;
     }
-    if (ws.writeQueueFull()) {
+    if (socket.writeQueueFull()) {
       stats.sendsSkipped.increment();
       return;
     }
@@ -523,7 +532,7 @@ final class Participant {
   }
 
   void typing(String roomId, boolean on) {
-    WebSocket socket = ws;
+    WebSocket socket = live();
     if (socket == null) {
       return;
     }

@@ -60,6 +60,8 @@ public final class Report {
         .append(", acked ").append(r.acked).append(", delivered ").append(r.delivered).append('\n');
     sb.append("latency      ").append(pct(r.latency)).append('\n');
     sb.append("connect      ").append(pct(r.connect)).append('\n');
+    sb.append("  upgrade    ").append(pct(r.upgrade)).append('\n');
+    sb.append("  hello      ").append(pct(r.hello)).append('\n');
     sb.append("join         ").append(pct(r.join)).append('\n');
     if (r.resume != null && r.resume.count() > 0) {
       sb.append("resume       ").append(pct(r.resume)).append('\n');
@@ -118,6 +120,9 @@ public final class Report {
 
   private static Map<String, Object> pctMap(LoadResult.Percentiles p) {
     Map<String, Object> m = new LinkedHashMap<>();
+    if (p == null) {
+      return m;
+    }
     m.put("count", p.count());
     m.put("p50Ms", p.p50());
     m.put("p90Ms", p.p90());
@@ -144,6 +149,8 @@ public final class Report {
     m.put("deliveredPerSecond", r.deliveredPerSecond);
     m.put("latency", pctMap(r.latency));
     m.put("connect", pctMap(r.connect));
+    m.put("upgrade", pctMap(r.upgrade));
+    m.put("hello", pctMap(r.hello));
     m.put("join", pctMap(r.join));
     m.put("resume", pctMap(r.resume));
     List<Object> storms = new ArrayList<>();

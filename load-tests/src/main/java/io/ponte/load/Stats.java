@@ -13,6 +13,10 @@ final class Stats {
   final Recorder latency = new Recorder(3);
   /** WebSocket connect + Hello to Welcome, microseconds. */
   final Recorder connect = new Recorder(3);
+  /** WebSocket connect (TCP + upgrade), microseconds. */
+  final Recorder upgrade = new Recorder(3);
+  /** Hello to Welcome, microseconds. */
+  final Recorder hello = new Recorder(3);
   /** Join to Joined, microseconds. */
   final Recorder join = new Recorder(3);
   /** Drop to every room of the participant resumed (storm, auto-resume), microseconds. */
