@@ -1,0 +1,134 @@
+package io.ponte.load;
+
+import io.ponte.protocol.WireFormat;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything a run is configured with. The command line fills it (see {@link LoadMain}); tests
+ * build it directly. Defaults are small so that a bare command is harmless.
+ */
+public final class LoadOptions {
+  /** WebSocket endpoints (ws://host:port/ws); participants are spread over them round-robin. */
+  public List<URI> urls = new ArrayList<>(List.of(URI.create("ws://127.0.0.1:8080/ws")));
+  public int rooms = 10;
+  /** Participants per room (in the classroom scenario: one teacher plus students). */
+  public int roomSize = 30;
+  /** Room ids are {@code <roomPrefix>-<n>}; tokens grant {@code <roomPrefix>-*}. */
+  public String roomPrefix = "load";
+  /** Chat posts per second per participant. */
+  public double rate = 1.0;
+  public Duration duration = Duration.ofSeconds(30);
+  public Duration warmup = Duration.ofSeconds(5);
+  /** New connections per second while connecting. */
+  public double rampUp = 500;
+  public WireFormat format = WireFormat.PROTO;
+  /** HS256 secret to mint tokens with; or {@link #tokenFile}. */
+  public String jwtSecret;
+  /** One token per line, used in order (they must grant the rooms). */
+  public Path tokenFile;
+  /** Local addresses to bind (127.0.0.x), round-robin, for more than ~60,000 connections. */
+  public List<String> sourceAddresses = new ArrayList<>();
+  /** Admin API token: when set, the rooms are created first (an existing room is fine). */
+  public String adminToken;
+  public Path reportDir = Path.of("load-reports");
+  /** Seconds between progress lines (0: none). */
+  public int progressSeconds = 5;
+  /** Seconds between /metrics scrapes (0: no scraping). */
+  public int scrapeSeconds = 2;
+  /** Characters of chat text (the timestamp prefix included). */
+  public int messageSize = 64;
+  /** Vert.x event loops of the generator (0: number of cores). */
+  public int eventLoops = 0;
+  /** Connection attempts per participant before it counts as failed. */
+  public int connectAttempts = 5;
+  /** How long to wait for deliveries to settle after the last send. */
+  public Duration drain = Duration.ofSeconds(5);
+  /** Print progress and the summary to stdout. */
+  public boolean quiet = false;
+
+  // storm
+  public int storms = 1;
+  /** Time of steady chat before (and between) storms. */
+  public Duration stormInterval = Duration.ofSeconds(5);
+  /** Chat posts per second per room of the writer that keeps posting while everyone is away. */
+  public double writerRate = 5;
+  /** Each participant waits a random 0..jitter before reconnecting (0: all at once). */
+  public Duration reconnectJitter = Duration.ZERO;
+
+  // classroom
+  /** Probability that a student announces typing before a post. */
+  public double typingProbability = 0.5;
+  /** Fraction of students that leave and rejoin per minute. */
+  public double churnPerMinute = 0.2;
+  /** Time between teacher actions per room (student chat off/on, lock/unlock). */
+  public Duration teacherActionInterval = Duration.ofSeconds(10);
+  /** Chat posts per second of the teacher. */
+  public double teacherRate = 0.2;
+
+  public LoadOptions copy() {
+    LoadOptions o = new LoadOptions();
+    o.urls = new ArrayList<>(urls);
+    o.rooms = rooms;
+    o.roomSize = roomSize;
+    o.roomPrefix = roomPrefix;
+    o.rate = rate;
+    o.duration = duration;
+    o.warmup = warmup;
+    o.rampUp = rampUp;
+    o.format = format;
+    o.jwtSecret = jwtSecret;
+    o.tokenFile = tokenFile;
+    o.sourceAddresses = new ArrayList<>(sourceAddresses);
+    o.adminToken = adminToken;
+    o.reportDir = reportDir;
+    o.progressSeconds = progressSeconds;
+    o.scrapeSeconds = scrapeSeconds;
+    o.messageSize = messageSize;
+    o.eventLoops = eventLoops;
+    o.connectAttempts = connectAttempts;
+    o.drain = drain;
+    o.quiet = quiet;
+    o.storms = storms;
+    o.stormInterval = stormInterval;
+    o.writerRate = writerRate;
+    o.reconnectJitter = reconnectJitter;
+    o.typingProbability = typingProbability;
+    o.churnPerMinute = churnPerMinute;
+    o.teacherActionInterval = teacherActionInterval;
+    o.teacherRate = teacherRate;
+    return o;
+  }
+
+  void validate() {
+    if (urls.isEmpty()) {
+      throw new IllegalArgumentException("--url: at least one");
+    }
+    for (URI u : urls) {
+      if (!"ws".equals(u.getScheme()) && !"wss".equals(u.getScheme())) {
+        throw new IllegalArgumentException("--url: ws:// or wss:// expected, got " + u);
+      }
+    }
+    if (rooms < 1 || roomSize < 1) {
+      throw new IllegalArgumentException("--rooms and --room-size: at least 1");
+    }
+    if (rate < 0 || writerRate < 0 || teacherRate < 0) {
+      throw new IllegalArgumentException("rates must not be negative");
+    }
+    if (rampUp <= 0) {
+      throw new IllegalArgumentException("--ramp-up: connections per second, above 0");
+    }
+    if ((jwtSecret == null) == (tokenFile == null)) {
+      throw new IllegalArgumentException("give exactly one of --jwt-secret and --token-file");
+    }
+    if (jwtSecret != null && jwtSecret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
+      throw new IllegalArgumentException("--jwt-secret: at least 32 bytes");
+    }
+    if (messageSize < 24) {
+      throw new IllegalArgumentException("--message-size: at least 24 characters");
+    }
+  }
+}

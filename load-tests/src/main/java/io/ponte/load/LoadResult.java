@@ -1,0 +1,81 @@
+package io.ponte.load;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What a run measured; rendered by {@link Report}. */
+public final class LoadResult {
+  /** One second of the run, client side. Latencies in milliseconds, NaN when nothing arrived. */
+  public record Point(double t, boolean measuring, int connections, double sentPerSecond,
+      double deliveredPerSecond, double p50, double p90, double p99, double p999, double max) {}
+
+  /** One storm: everyone dropped at once. */
+  public record Storm(int participants, int resumed, int failed, double allResumedMs,
+      double p50Ms, double p99Ms, long resets) {}
+
+  /** Percentiles of a histogram, milliseconds. */
+  public record Percentiles(long count, double p50, double p90, double p99, double p999, double max,
+      double mean) {}
+
+  public String scenario;
+  public String startedAt;
+  public Map<String, Object> settings = new LinkedHashMap<>();
+  public int participants;
+  public int readyParticipants;
+  public double measuredSeconds;
+  public long sent;
+  public long acked;
+  public long delivered;
+  public long deliveredMeasured;
+  public double sentPerSecond;
+  public double deliveredPerSecond;
+  public long replayed;
+  public long skippedEvents;
+  public long otherEvents;
+  public long ephemeralEvents;
+  public long typingSent;
+  public long teacherActions;
+  public long leaves;
+  public long rejoins;
+  public long missed;
+  public long duplicates;
+  public long strayEvents;
+  /** Participants that ended behind their room's highest seq after the drain. */
+  public long laggards;
+  public long resumesOk;
+  public long resumeResets;
+  public long sendsSkipped;
+  public long connectFailures;
+  public long joinFailures;
+  public Percentiles latency;
+  public Percentiles connect;
+  public Percentiles upgrade;
+  public Percentiles hello;
+  public Percentiles join;
+  public Percentiles resume;
+  public List<Storm> storms = new ArrayList<>();
+  public Map<String, Long> errors = new LinkedHashMap<>();
+  public Map<String, Long> expectedErrors = new LinkedHashMap<>();
+  public Map<String, Long> closes = new LinkedHashMap<>();
+  public Map<String, Long> connectErrors = new LinkedHashMap<>();
+  public List<Point> series = new ArrayList<>();
+  public Map<String, List<MetricsScraper.Sample>> server = new LinkedHashMap<>();
+  public Map<String, String> scrapeFailures = new LinkedHashMap<>();
+  public List<String> notes = new ArrayList<>();
+  public Path jsonReport;
+  public Path htmlReport;
+  public Path textReport;
+
+  /** Unexpected errors in total (error answers not expected by the scenario). */
+  public long unexpectedErrors() {
+    return errors.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** Whether the run kept every guarantee: no gaps, no duplicates, no failed resumes. */
+  public boolean consistent() {
+    return missed == 0 && duplicates == 0 && laggards == 0 && resumeResets == 0 && strayEvents == 0;
+  }
+}

@@ -1,0 +1,655 @@
+package io.ponte.load;
+
+import io.ponte.protocol.v1.LockRoom;
+import io.ponte.protocol.v1.SetStudentChat;
+import io.ponte.protocol.v1.TeacherAction;
+import io.vertx.core.Context;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+
+/**
+ * One run of one scenario: creates the rooms (when given an admin token), connects the
+ * participants at the ramp-up rate, drives the scenario, drains, checks that every participant
+ * ended at its room's highest seq, and writes the reports.
+ */
+public final class LoadRun implements Participant.Listener {
+  public enum Scenario {
+    IDLE, CHAT, STORM, CLASSROOM;
+
+    public String id() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  private final Scenario scenario;
+  private final LoadOptions o;
+  private final PrintStream out;
+  private final Stats stats = new Stats();
+  private final List<Participant> participants = new ArrayList<>();
+  /** Storm: one writer per room that keeps posting while everyone else is away. */
+  private final List<Participant> writers = new ArrayList<>();
+  private final Set<String> expectedErrors;
+  private final AtomicInteger failed = new AtomicInteger();
+  private final AtomicInteger resumedInStorm = new AtomicInteger();
+  private final AtomicInteger failedInStorm = new AtomicInteger();
+  private final ConcurrentLinkedQueue<Long> stormResumeNanos = new ConcurrentLinkedQueue<>();
+  private volatile CountDownLatch closedLatch;
+  private final List<LoadResult.Point> series = new CopyOnWriteArrayList<>();
+  private final Histogram totalLatency = new Histogram(3);
+  private volatile boolean measuring;
+  private volatile double measureStart = -1;
+  private volatile double measureEnd = -1;
+  private long deliveredAtMeasureStart;
+  private long sentAtMeasureStart;
+  private long deliveredAtMeasureEnd;
+  private long sentAtMeasureEnd;
+  private long startNanos;
+  private Vertx vertx;
+  private MetricsScraper scraper;
+
+  public LoadRun(Scenario scenario, LoadOptions options, PrintStream out) {
+    this.scenario = scenario;
+    this.o = options.copy();
+    this.out = options.quiet ? new PrintStream(java.io.OutputStream.nullOutputStream()) : out;
+    this.expectedErrors = scenario == Scenario.CLASSROOM
+        ? Set.of("CHAT_DISABLED", "ROOM_LOCKED") : Set.of();
+  }
+
+  /** Runs the scenario and writes the reports; the result says where they are. */
+  public LoadResult run() throws Exception {
+    o.validate();
+    Tokens tokens = Tokens.forOptions(o);
+    String runId = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36)
+        + Integer.toString(ThreadLocalRandom.current().nextInt(1296), 36);
+    Instant startedAt = Instant.now();
+    startNanos = System.nanoTime();
+    List<String> roomIds = new ArrayList<>();
+    for (int r = 0; r < o.rooms; r++) {
+      roomIds.add(o.roomPrefix + "-" + r);
+    }
+    int extraPerRoom = scenario == Scenario.STORM ? 1 : 0;
+    if (o.adminToken != null) {
+      createRooms(roomIds, o.roomSize + extraPerRoom + 2);
+    }
+
+    int loops = o.eventLoops > 0 ? o.eventLoops : Runtime.getRuntime().availableProcessors();
+    vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops)
+        .setBlockedThreadCheckInterval(10_000));
+    List<Context> contexts = eventLoopContexts(loops);
+    List<WebSocketClient> clients = new ArrayList<>();
+    List<String> sources = o.sourceAddresses.isEmpty() ? java.util.Collections.singletonList(null)
+        : o.sourceAddresses;
+    for (String source : sources) {
+      WebSocketClientOptions co = new WebSocketClientOptions()
+          .setMaxConnections(Integer.MAX_VALUE)
+          .setMaxFrameSize(1 << 20).setMaxMessageSize(16 << 20)
+          .setConnectTimeout(20_000);
+      if (source != null) {
+        co.setLocalAddress(source);
+      }
+      clients.add(vertx.createWebSocketClient(co));
+    }
+
+    String pattern = o.roomPrefix + "-*";
+    int n = 0;
+    for (int r = 0; r < o.rooms; r++) {
+      for (int s = 0; s < o.roomSize; s++, n++) {
+        boolean teacher = scenario == Scenario.CLASSROOM && s == 0;
+        String user = "lt" + runId + "-" + n;
+        String token = tokens.token(user, (teacher ? "Teacher " : "Load ") + n, pattern,
+            teacher ? "teacher" : "student");
+        participants.add(new Participant(n, user, teacher, false, token, List.of(roomIds.get(r)),
+            contexts.get(n % contexts.size()), clients.get(n % clients.size()),
+            connectOptions(o.urls.get(n % o.urls.size())), o, stats, expectedErrors, this));
+      }
+    }
+    if (scenario == Scenario.STORM) {
+      for (int r = 0; r < o.rooms; r++, n++) {
+        String user = "lt" + runId + "-w" + r;
+        writers.add(new Participant(n, user, false, true, tokens.token(user, "Writer " + r, pattern,
+            "student"), List.of(roomIds.get(r)), contexts.get(n % contexts.size()),
+            clients.get(n % clients.size()), connectOptions(o.urls.get(n % o.urls.size())), o, stats,
+            expectedErrors, this));
+      }
+    }
+
+    scraper = new MetricsScraper(o.urls);
+    ScheduledExecutorService sampler = Executors.newScheduledThreadPool(2, r -> {
+      Thread t = new Thread(r, "load-sampler");
+      t.setDaemon(true);
+      return t;
+    });
+    AtomicLong lastSent = new AtomicLong();
+    AtomicLong lastDelivered = new AtomicLong();
+    AtomicInteger ticks = new AtomicInteger();
+    sampler.scheduleAtFixedRate(() -> sample(lastSent, lastDelivered, ticks), 1, 1, TimeUnit.SECONDS);
+    if (o.scrapeSeconds > 0) {
+      sampler.scheduleWithFixedDelay(() -> scraper.scrape(now()), 0, o.scrapeSeconds, TimeUnit.SECONDS);
+    }
+
+    LoadResult result = new LoadResult();
+    try {
+      out.printf("ponte-load %s: %d rooms x %d participants = %d connections to %s (%s)%n",
+          scenario.id(), o.rooms, o.roomSize, participants.size(), o.urls, o.format.subprotocol());
+      List<Participant> all = new ArrayList<>(participants);
+      all.addAll(writers);
+      connectAll(all);
+      switch (scenario) {
+        case IDLE -> measureFor(o.warmup, o.duration);
+        case CHAT -> {
+          participants.forEach(p -> p.run(() -> p.startPosting(o.rate, false)));
+          measureFor(o.warmup, o.duration);
+        }
+        case STORM -> storm(result);
+        case CLASSROOM -> classroom();
+      }
+      drain();
+      result.laggards = countLaggards();
+    } finally {
+      stopAll();
+      sampler.shutdownNow();
+      sampler.awaitTermination(5, TimeUnit.SECONDS);
+      if (o.scrapeSeconds > 0) {
+        scraper.scrape(now());
+      }
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    fill(result, startedAt);
+    Report.write(result, o.reportDir);
+    out.print(Report.text(result));
+    return result;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Setup
+  // ------------------------------------------------------------------------------------------
+
+  private WebSocketConnectOptions connectOptions(URI url) {
+    WebSocketConnectOptions c = new WebSocketConnectOptions()
+        .setHost(url.getHost()).setPort(MetricsScraper.port(url))
+        .setURI(url.getRawPath() == null || url.getRawPath().isEmpty() ? "/ws" : url.getRawPath())
+        .setSsl("wss".equals(url.getScheme()));
+    c.addSubProtocol(o.format.subprotocol());
+    return c;
+  }
+
+  private List<Context> eventLoopContexts(int loops) throws Exception {
+    List<Context> contexts = new CopyOnWriteArrayList<>();
+    vertx.deployVerticle(() -> new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        contexts.add(context);
+        return Future.succeededFuture();
+      }
+    }, new DeploymentOptions().setInstances(loops)).toCompletionStage().toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
+    return contexts;
+  }
+
+  private void createRooms(List<String> roomIds, int maxParticipants) throws Exception {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    Set<URI> servers = new java.util.LinkedHashSet<>();
+    for (URI u : o.urls) {
+      String scheme = "wss".equals(u.getScheme()) ? "https" : "http";
+      servers.add(URI.create(scheme + "://" + u.getHost() + ":" + MetricsScraper.port(u)));
+    }
+    // Rooms are cluster-wide; creating them through the first server is enough.
+    URI base = servers.iterator().next();
+    Map<Integer, Integer> statuses = new HashMap<>();
+    List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
+    for (String id : roomIds) {
+      String body = "{\"id\":" + Json.quote(id) + ",\"title\":" + Json.quote("Load test " + id)
+          + ",\"maxParticipants\":" + maxParticipants + "}";
+      inFlight.add(http.sendAsync(HttpRequest.newBuilder(base.resolve("/admin/rooms"))
+          .timeout(Duration.ofSeconds(30))
+          .header("Authorization", "Bearer " + o.adminToken)
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString()));
+      if (inFlight.size() >= 16) {
+        collect(inFlight, statuses);
+      }
+    }
+    collect(inFlight, statuses);
+    for (Map.Entry<Integer, Integer> e : statuses.entrySet()) {
+      if (e.getKey() != 201 && e.getKey() != 409) {
+        throw new IllegalStateException("creating rooms: " + e.getValue() + " answered HTTP " + e.getKey());
+      }
+    }
+    out.printf("rooms: %d created, %d existed%n", statuses.getOrDefault(201, 0),
+        statuses.getOrDefault(409, 0));
+  }
+
+  private static void collect(List<CompletableFuture<HttpResponse<String>>> inFlight,
+      Map<Integer, Integer> statuses) throws Exception {
+    for (CompletableFuture<HttpResponse<String>> f : inFlight) {
+      statuses.merge(f.get(60, TimeUnit.SECONDS).statusCode(), 1, Integer::sum);
+    }
+    inFlight.clear();
+  }
+
+  /** Opens every connection at the ramp-up rate and waits until each is in its rooms or failed. */
+  private void connectAll(List<Participant> all) throws InterruptedException {
+    long t0 = System.nanoTime();
+    double perConnNanos = 1e9 / o.rampUp;
+    for (int i = 0; i < all.size(); i++) {
+      long due = t0 + (long) (i * perConnNanos);
+      long wait = due - System.nanoTime();
+      if (wait > 1_000_000) {
+        TimeUnit.NANOSECONDS.sleep(wait);
+      }
+      Participant p = all.get(i);
+      p.run(p::start);
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (stats.ready.get() + failed.get() < all.size() && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    out.printf("connected: %d of %d ready in %.1f s (%d failed)%n", stats.ready.get(), all.size(),
+        (System.nanoTime() - t0) / 1e9, failed.get());
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Scenarios
+  // ------------------------------------------------------------------------------------------
+
+  private void measureFor(Duration warmup, Duration duration) throws InterruptedException {
+    Thread.sleep(warmup.toMillis());
+    startMeasuring();
+    Thread.sleep(duration.toMillis());
+    stopMeasuring();
+  }
+
+  private synchronized void startMeasuring() {
+    deliveredAtMeasureStart = stats.delivered.sum();
+    sentAtMeasureStart = stats.sent.sum();
+    measureStart = now();
+    measuring = true;
+  }
+
+  private synchronized void stopMeasuring() {
+    measuring = false;
+    measureEnd = now();
+    deliveredAtMeasureEnd = stats.delivered.sum();
+    sentAtMeasureEnd = stats.sent.sum();
+    participants.forEach(p -> p.run(p::stopPosting));
+    writers.forEach(p -> p.run(p::stopPosting));
+  }
+
+  private void storm(LoadResult result) throws InterruptedException {
+    participants.forEach(p -> p.run(() -> p.startPosting(o.rate, false)));
+    writers.forEach(p -> p.run(() -> p.startPosting(o.writerRate, false)));
+    Thread.sleep(o.warmup.toMillis());
+    startMeasuring();
+    for (int s = 0; s < o.storms; s++) {
+      Thread.sleep(o.stormInterval.toMillis());
+      List<Participant> inStorm = participants.stream().filter(Participant::isOpen).toList();
+      resumedInStorm.set(0);
+      failedInStorm.set(0);
+      stormResumeNanos.clear();
+      long resetsBefore = stats.resumeResets.sum();
+      long t0 = System.nanoTime();
+      out.printf("storm %d: dropping %d connections%n", s + 1, inStorm.size());
+      inStorm.forEach(p -> p.run(p::drop));
+      long deadline = t0 + TimeUnit.SECONDS.toNanos(60);
+      while (resumedInStorm.get() + failedInStorm.get() < inStorm.size() && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      long last = stormResumeNanos.stream().mapToLong(Long::longValue).max().orElse(0);
+      Histogram h = new Histogram(3);
+      stormResumeNanos.forEach(v -> h.recordValue(Math.max(0, v / 1000)));
+      LoadResult.Storm storm = new LoadResult.Storm(inStorm.size(), resumedInStorm.get(),
+          inStorm.size() - resumedInStorm.get(), last / 1e6,
+          h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(50) / 1000.0,
+          h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(99) / 1000.0,
+          stats.resumeResets.sum() - resetsBefore);
+      result.storms.add(storm);
+      out.printf("storm %d: %d of %d resumed, all within %.0f ms (p50 %.0f ms, p99 %.0f ms), %d resets%n",
+          s + 1, storm.resumed(), storm.participants(), storm.allResumedMs(), storm.p50Ms(),
+          storm.p99Ms(), storm.resets());
+    }
+    Thread.sleep(o.stormInterval.toMillis());
+    stopMeasuring();
+  }
+
+  private void classroom() throws InterruptedException {
+    for (Participant p : participants) {
+      p.run(() -> p.startPosting(p.teacher ? o.teacherRate : o.rate, !p.teacher));
+    }
+    ScheduledExecutorService driver = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "load-classroom");
+      t.setDaemon(true);
+      return t;
+    });
+    List<Participant> teachers = participants.stream().filter(p -> p.teacher).toList();
+    List<Participant> students = participants.stream().filter(p -> !p.teacher).toList();
+    AtomicInteger actionNo = new AtomicInteger();
+    long interval = Math.max(200, o.teacherActionInterval.toMillis());
+    driver.scheduleAtFixedRate(() -> {
+      // Alternate: student chat off (back on 1 s later), then lock (unlocked 1 s later).
+      boolean chatToggle = actionNo.getAndIncrement() % 2 == 0;
+      for (Participant t : teachers) {
+        String room = t.rooms.keySet().iterator().next();
+        t.run(() -> t.teacherAction(room, chatToggle
+            ? TeacherAction.newBuilder().setStudentChat(SetStudentChat.newBuilder().setEnabled(false))
+            : TeacherAction.newBuilder().setLock(LockRoom.newBuilder().setLocked(true))));
+        t.context().owner().setTimer(1000, x -> t.run(() -> t.teacherAction(room, chatToggle
+            ? TeacherAction.newBuilder().setStudentChat(SetStudentChat.newBuilder().setEnabled(true))
+            : TeacherAction.newBuilder().setLock(LockRoom.newBuilder().setLocked(false)))));
+      }
+    }, interval / 2, interval, TimeUnit.MILLISECONDS);
+    if (o.churnPerMinute > 0 && !students.isEmpty()) {
+      double perSecond = o.churnPerMinute / 60.0;
+      driver.scheduleAtFixedRate(() -> {
+        for (Participant s : students) {
+          if (ThreadLocalRandom.current().nextDouble() < perSecond) {
+            s.run(() -> s.leaveAndRejoin(500 + ThreadLocalRandom.current().nextLong(1500)));
+          }
+        }
+      }, 1, 1, TimeUnit.SECONDS);
+    }
+    try {
+      measureFor(o.warmup, o.duration);
+    } finally {
+      driver.shutdownNow();
+      driver.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    // Leave no room locked or muted for the next run, and bring every student back in.
+    Thread.sleep(1200);
+    for (Participant t : teachers) {
+      String room = t.rooms.keySet().iterator().next();
+      t.run(() -> {
+        t.teacherAction(room, TeacherAction.newBuilder().setLock(LockRoom.newBuilder().setLocked(false)));
+        t.teacherAction(room, TeacherAction.newBuilder().setStudentChat(SetStudentChat.newBuilder().setEnabled(true)));
+      });
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      students.forEach(s -> s.run(s::rejoinAll));
+      Thread.sleep(2500);
+      if (countOnContexts(p -> p.isOpen() && !p.allJoined()) == 0) {
+        break;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Ending
+  // ------------------------------------------------------------------------------------------
+
+  /** Waits until every request is answered and deliveries have stopped for a second. */
+  private void drain() throws InterruptedException {
+    long deadline = System.nanoTime() + o.drain.toNanos();
+    long lastDelivered = -1;
+    long stableSince = System.nanoTime();
+    while (System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      long d = stats.delivered.sum() + stats.skippedEvents.sum() + stats.otherEvents.sum();
+      if (d != lastDelivered) {
+        lastDelivered = d;
+        stableSince = System.nanoTime();
+        continue;
+      }
+      if (System.nanoTime() - stableSince > 1_000_000_000L
+          && countOnContexts(p -> p.pendingPosts() > 0) == 0) {
+        return;
+      }
+    }
+    stats.errors.computeIfAbsent("DRAIN_TIMEOUT", k -> new java.util.concurrent.atomic.LongAdder())
+        .increment();
+  }
+
+  /** Participants whose last seq is below the highest seq any participant saw in the room. */
+  private long countLaggards() throws InterruptedException {
+    Map<String, Long> max = new HashMap<>();
+    Map<Participant, Map<String, Long>> seen = new HashMap<>();
+    List<Participant> all = new ArrayList<>(participants);
+    all.addAll(writers);
+    for (Participant p : all) {
+      CompletableFuture<Map<String, Long>> f = new CompletableFuture<>();
+      p.run(() -> {
+        Map<String, Long> m = new HashMap<>();
+        if (p.allJoined()) {
+          p.rooms.values().forEach(v -> m.put(v.roomId, v.lastSeq));
+        }
+        f.complete(m);
+      });
+      try {
+        Map<String, Long> m = f.get(5, TimeUnit.SECONDS);
+        seen.put(p, m);
+        m.forEach((room, seq) -> max.merge(room, seq, Math::max));
+      } catch (Exception e) {
+        seen.put(p, Map.of());
+      }
+    }
+    long laggards = 0;
+    for (Map<String, Long> m : seen.values()) {
+      for (Map.Entry<String, Long> e : m.entrySet()) {
+        if (e.getValue() < max.get(e.getKey())) {
+          laggards++;
+        }
+      }
+    }
+    return laggards;
+  }
+
+  private int countOnContexts(java.util.function.Predicate<Participant> predicate) throws InterruptedException {
+    AtomicInteger count = new AtomicInteger();
+    CountDownLatch done = new CountDownLatch(participants.size());
+    for (Participant p : participants) {
+      p.run(() -> {
+        if (predicate.test(p)) {
+          count.incrementAndGet();
+        }
+        done.countDown();
+      });
+    }
+    done.await(5, TimeUnit.SECONDS);
+    return count.get();
+  }
+
+  private void stopAll() throws InterruptedException {
+    List<Participant> all = new ArrayList<>(participants);
+    all.addAll(writers);
+    closedLatch = new CountDownLatch(all.size());
+    all.forEach(p -> p.run(p::stop));
+    closedLatch.await(15, TimeUnit.SECONDS);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Participant.Listener (called on event loops)
+  // ------------------------------------------------------------------------------------------
+
+  @Override
+  public void ready(Participant p) {
+    stats.ready.incrementAndGet();
+  }
+
+  @Override
+  public void failed(Participant p) {
+    failed.incrementAndGet();
+    failedInStorm.incrementAndGet();
+  }
+
+  @Override
+  public void resumed(Participant p, long nanos) {
+    if (!p.writer) {
+      stormResumeNanos.add(nanos);
+      resumedInStorm.incrementAndGet();
+    }
+  }
+
+  @Override
+  public void closed(Participant p) {
+    CountDownLatch l = closedLatch;
+    if (l != null) {
+      l.countDown();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Sampling and results
+  // ------------------------------------------------------------------------------------------
+
+  private double now() {
+    return (System.nanoTime() - startNanos) / 1e9;
+  }
+
+  private Histogram interval;
+
+  private void sample(AtomicLong lastSent, AtomicLong lastDelivered, AtomicInteger ticks) {
+    try {
+      interval = stats.latency.getIntervalHistogram(interval);
+      boolean m = measuring;
+      if (m) {
+        synchronized (totalLatency) {
+          totalLatency.add(interval);
+        }
+      }
+      long sent = stats.sent.sum();
+      long delivered = stats.delivered.sum();
+      double sentRate = sent - lastSent.getAndSet(sent);
+      double deliveredRate = delivered - lastDelivered.getAndSet(delivered);
+      boolean any = interval.getTotalCount() > 0;
+      series.add(new LoadResult.Point(now(), m, stats.connected.get(),
+          sentRate, deliveredRate,
+          any ? interval.getValueAtPercentile(50) / 1000.0 : Double.NaN,
+          any ? interval.getValueAtPercentile(90) / 1000.0 : Double.NaN,
+          any ? interval.getValueAtPercentile(99) / 1000.0 : Double.NaN,
+          any ? interval.getValueAtPercentile(99.9) / 1000.0 : Double.NaN,
+          any ? interval.getMaxValue() / 1000.0 : Double.NaN));
+      int t = ticks.incrementAndGet();
+      if (o.progressSeconds > 0 && t % o.progressSeconds == 0) {
+        double p99;
+        synchronized (totalLatency) {
+          p99 = totalLatency.getTotalCount() > 0 ? totalLatency.getValueAtPercentile(99) / 1000.0
+              : (any ? interval.getValueAtPercentile(99) / 1000.0 : Double.NaN);
+        }
+        out.printf(Locale.ROOT, "[%4ds] conns %d  sent %.0f/s  delivered %.0f/s  p99 %.2f ms  "
+                + "missed %d  dup %d  errors %d%s%n",
+            t, stats.connected.get(), sentRate, deliveredRate, p99, stats.missed.sum(),
+            stats.duplicates.sum(), Stats.total(stats.errors), m ? "" : "  (not measuring)");
+      }
+    } catch (RuntimeException e) {
+      out.println("sampler: " + e);
+    }
+  }
+
+  private static LoadResult.Percentiles percentiles(Histogram h) {
+    if (h.getTotalCount() == 0) {
+      return new LoadResult.Percentiles(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+          Double.NaN, Double.NaN);
+    }
+    return new LoadResult.Percentiles(h.getTotalCount(), h.getValueAtPercentile(50) / 1000.0,
+        h.getValueAtPercentile(90) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
+        h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0, h.getMean() / 1000.0);
+  }
+
+  private void fill(LoadResult r, Instant startedAt) {
+    r.scenario = scenario.id();
+    r.startedAt = startedAt.toString();
+    Map<String, Object> s = r.settings;
+    s.put("urls", o.urls.stream().map(URI::toString).toList());
+    s.put("format", o.format.subprotocol());
+    s.put("rooms", o.rooms);
+    s.put("roomSize", o.roomSize);
+    s.put("rate", o.rate);
+    s.put("warmupSeconds", o.warmup.toMillis() / 1000.0);
+    s.put("durationSeconds", o.duration.toMillis() / 1000.0);
+    s.put("rampUp", o.rampUp);
+    s.put("messageSize", o.messageSize);
+    s.put("sourceAddresses", o.sourceAddresses);
+    s.put("generatorEventLoops", o.eventLoops > 0 ? o.eventLoops : Runtime.getRuntime().availableProcessors());
+    if (scenario == Scenario.STORM) {
+      s.put("storms", o.storms);
+      s.put("stormIntervalSeconds", o.stormInterval.toMillis() / 1000.0);
+      s.put("writerRate", o.writerRate);
+      s.put("reconnectJitterMs", o.reconnectJitter.toMillis());
+    }
+    if (scenario == Scenario.CLASSROOM) {
+      s.put("typingProbability", o.typingProbability);
+      s.put("churnPerMinute", o.churnPerMinute);
+      s.put("teacherActionIntervalSeconds", o.teacherActionInterval.toMillis() / 1000.0);
+      s.put("teacherRate", o.teacherRate);
+    }
+    r.participants = participants.size() + writers.size();
+    r.readyParticipants = stats.ready.get();
+    r.measuredSeconds = measureStart >= 0 && measureEnd >= measureStart ? measureEnd - measureStart : 0;
+    r.sent = stats.sent.sum();
+    r.acked = stats.acked.sum();
+    r.delivered = stats.delivered.sum();
+    r.deliveredMeasured = deliveredAtMeasureEnd - deliveredAtMeasureStart;
+    if (r.measuredSeconds > 0) {
+      r.deliveredPerSecond = r.deliveredMeasured / r.measuredSeconds;
+      r.sentPerSecond = (sentAtMeasureEnd - sentAtMeasureStart) / r.measuredSeconds;
+    }
+    r.replayed = stats.replayed.sum();
+    r.skippedEvents = stats.skippedEvents.sum();
+    r.otherEvents = stats.otherEvents.sum();
+    r.ephemeralEvents = stats.ephemeral.sum();
+    r.typingSent = stats.typingSent.sum();
+    r.teacherActions = stats.teacherActions.sum();
+    r.leaves = stats.leaves.sum();
+    r.rejoins = stats.rejoins.sum();
+    r.missed = stats.missed.sum();
+    r.duplicates = stats.duplicates.sum();
+    r.strayEvents = stats.strayEvents.sum();
+    r.resumesOk = stats.resumesOk.sum();
+    r.resumeResets = stats.resumeResets.sum();
+    r.sendsSkipped = stats.sendsSkipped.sum();
+    r.connectFailures = stats.connectFailures.sum();
+    r.joinFailures = stats.joinFailures.sum();
+    synchronized (totalLatency) {
+      r.latency = percentiles(totalLatency);
+    }
+    r.connect = percentiles(stats.connect.getIntervalHistogram());
+    r.join = percentiles(stats.join.getIntervalHistogram());
+    r.upgrade = percentiles(stats.upgrade.getIntervalHistogram());
+    r.hello = percentiles(stats.hello.getIntervalHistogram());
+    r.resume = percentiles(stats.resume.getIntervalHistogram());
+    r.errors = Stats.snapshot(stats.errors);
+    r.expectedErrors = Stats.snapshot(stats.expectedErrors);
+    r.closes = Stats.snapshot(stats.closes);
+    r.connectErrors = Stats.snapshot(stats.connectErrors);
+    r.series = new ArrayList<>(series);
+    r.server = scraper.samples();
+    r.scrapeFailures = scraper.failures();
+    if (r.sendsSkipped > 0) {
+      r.notes.add("the generator skipped " + r.sendsSkipped + " posts because a connection's write"
+          + " queue was full: the generator (or the network) was a bottleneck");
+    }
+    if (r.readyParticipants < r.participants) {
+      r.notes.add((r.participants - r.readyParticipants) + " participants never got into their rooms");
+    }
+  }
+}

@@ -1,0 +1,593 @@
+package io.ponte.load;
+
+import io.ponte.protocol.CloseCode;
+import io.ponte.protocol.FrameCodec;
+import io.ponte.protocol.ProtocolException;
+import io.ponte.protocol.WireFormat;
+import io.ponte.protocol.v1.ChatPost;
+import io.ponte.protocol.v1.ClientMessage;
+import io.ponte.protocol.v1.ErrorInfo;
+import io.ponte.protocol.v1.Event;
+import io.ponte.protocol.v1.Hello;
+import io.ponte.protocol.v1.Join;
+import io.ponte.protocol.v1.Joined;
+import io.ponte.protocol.v1.Leave;
+import io.ponte.protocol.v1.ServerMessage;
+import io.ponte.protocol.v1.TeacherAction;
+import io.ponte.protocol.v1.Typing;
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * One simulated participant: one WebSocket connection, authenticated, in one or more rooms.
+ * Everything runs on the participant's event-loop context; other threads call in through
+ * {@link #run(Runnable)}. Tracks per room the last seq and epoch (as a real client does for
+ * resuming) and counts gaps and duplicates.
+ */
+final class Participant {
+  /** What the run wants to hear from a participant. */
+  interface Listener {
+    /** Connected, authenticated, in every room for the first time. */
+    void ready(Participant p);
+
+    /** Gave up connecting. */
+    void failed(Participant p);
+
+    /** Back in every room after a drop (storm or server-initiated close). */
+    void resumed(Participant p, long nanos);
+
+    /** The WebSocket closed (for any reason). */
+    void closed(Participant p);
+  }
+
+  private enum Kind { HELLO, JOIN, LEAVE, POST, ACTION }
+
+  private record Pending(Kind kind, String roomId, long startNanos, boolean resume) {}
+
+  final int index;
+  final String userId;
+  final boolean teacher;
+  final boolean writer;
+  private final String token;
+  private final Context context;
+  private final WebSocketClient client;
+  private final WebSocketConnectOptions connectOptions;
+  private final WireFormat format;
+  private final Stats stats;
+  private final Listener listener;
+  private final LoadOptions options;
+  private final java.util.Set<String> expectedErrors;
+  final Map<String, RoomView> rooms = new LinkedHashMap<>();
+  private final Map<Long, Pending> pending = new HashMap<>();
+
+  private WebSocket ws;
+  private long requestIds;
+  private int attempts;
+  private long connectStart;
+  private boolean everReady;
+  /** Set when this side closes the socket on purpose. */
+  private boolean closingByUs;
+  /** Reconnect (and resume) when the socket has closed. */
+  private boolean reconnectAfterClose;
+  /** Start of the current drop, for the resume time; 0 when not resuming. */
+  private long dropNanos;
+  private boolean stopped;
+  private long postTimer = -1;
+  private double postRate;
+  private boolean typingBeforePost;
+  private long postCounter;
+  private final String filler;
+
+  Participant(int index, String userId, boolean teacher, boolean writer, String token,
+      Collection<String> roomIds, Context context, WebSocketClient client,
+      WebSocketConnectOptions connectOptions, LoadOptions options, Stats stats,
+      java.util.Set<String> expectedErrors, Listener listener) {
+    this.index = index;
+    this.userId = userId;
+    this.teacher = teacher;
+    this.writer = writer;
+    this.token = token;
+    this.context = context;
+    this.client = client;
+    this.connectOptions = connectOptions;
+    this.format = options.format;
+    this.options = options;
+    this.stats = stats;
+    this.expectedErrors = expectedErrors;
+    this.listener = listener;
+    for (String r : roomIds) {
+      rooms.put(r, new RoomView(r));
+    }
+    this.filler = "x".repeat(options.messageSize);
+  }
+
+  void run(Runnable action) {
+    context.runOnContext(v -> action.run());
+  }
+
+  Context context() {
+    return context;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Connecting
+  // ------------------------------------------------------------------------------------------
+
+  /** Opens the connection (on the context). */
+  void start() {
+    attempts = 0;
+    connect();
+  }
+
+  private void connect() {
+    if (stopped) {
+      return;
+    }
+    attempts++;
+    connectStart = System.nanoTime();
+    client.connect(connectOptions).onComplete(ar -> {
+      if (ar.failed()) {
+        stats.connectFailures.increment();
+        Stats.count(stats.connectErrors, describe(ar.cause()));
+        if (!stopped && attempts < options.connectAttempts) {
+          long backoff = Math.min(2000, 100L << Math.min(attempts, 5));
+          context.owner().setTimer(backoff + ThreadLocalRandom.current().nextLong(backoff),
+              t -> connect());
+        } else if (!everReady || dropNanos != 0) {
+          listener.failed(this);
+        }
+        return;
+      }
+      if (stopped) {
+        ar.result().close();
+        return;
+      }
+      opened(ar.result());
+    });
+  }
+
+  private static String describe(Throwable t) {
+    String m = t.getMessage();
+    String name = t.getClass().getSimpleName();
+    if (m == null) {
+      return name;
+    }
+    // Keep the kind, not the address or numbers that make every message unique.
+    m = m.replaceAll("[0-9./:]+", "#");
+    return name + ": " + (m.length() > 80 ? m.substring(0, 80) : m);
+  }
+
+  private void opened(WebSocket socket) {
+    ws = socket;
+    stats.upgrade.recordValue(micros(connectStart));
+    stats.connected.incrementAndGet();
+    if (format.binaryFrames()) {
+      socket.binaryMessageHandler(buf -> {
+        try {
+          onMessage(FrameCodec.decodeServer(buf.getBytes()));
+        } catch (ProtocolException e) {
+          Stats.count(stats.errors, "CLIENT_DECODE_FAILED");
+        }
+      });
+    } else {
+      socket.textMessageHandler(text -> {
+        try {
+          onMessage(FrameCodec.decodeServer(text));
+        } catch (ProtocolException e) {
+          Stats.count(stats.errors, "CLIENT_DECODE_FAILED");
+        }
+      });
+    }
+    socket.exceptionHandler(e -> Stats.count(stats.connectErrors, "socket " + describe(e)));
+    socket.closeHandler(v -> onClose(socket));
+    send(Kind.HELLO, null, false, ClientMessage.newBuilder()
+        .setHello(Hello.newBuilder().setToken(token).setClient("ponte-load/1")));
+  }
+
+  private void onClose(WebSocket socket) {
+    if (socket != ws) {
+      return;
+    }
+    ws = null;
+    stats.connected.decrementAndGet();
+    pending.clear();
+    for (RoomView v : rooms.values()) {
+      v.joined = false;
+    }
+    boolean ours = closingByUs;
+    closingByUs = false;
+    if (!ours) {
+      Short code = socket.closeStatusCode();
+      CloseCode cc = code == null ? null : CloseCode.of(code);
+      Stats.count(stats.closes, code == null ? "none" : code + (cc == null ? "" : " " + cc.name()));
+      boolean resume = cc != null && (cc.action() == CloseCode.ClientAction.RESUME
+          || cc.action() == CloseCode.ClientAction.RECONNECT);
+      if (code == null || resume) {
+        // The server went away or asked us to come back: resume like a real client.
+        reconnectAfterClose = true;
+        if (dropNanos == 0) {
+          dropNanos = System.nanoTime();
+        }
+      }
+    }
+    listener.closed(this);
+    if (reconnectAfterClose && !stopped) {
+      reconnectAfterClose = false;
+      long jitter = options.reconnectJitter.toMillis();
+      long delay = ours ? (jitter > 0 ? ThreadLocalRandom.current().nextLong(jitter) : 0)
+          : 100 + ThreadLocalRandom.current().nextLong(400);
+      attempts = 0;
+      if (delay == 0) {
+        connect();
+      } else {
+        context.owner().setTimer(delay, t -> connect());
+      }
+    }
+  }
+
+  /** Drops the connection and resumes every room with its last seq and epoch (storm). */
+  void drop() {
+    if (stopped || ws == null || closingByUs) {
+      return;
+    }
+    dropNanos = System.nanoTime();
+    closingByUs = true;
+    reconnectAfterClose = true;
+    ws.close();
+  }
+
+  /** Stops everything and closes the connection. */
+  void stop() {
+    stopped = true;
+    stopPosting();
+    if (ws != null) {
+      closingByUs = true;
+      ws.close();
+    } else {
+      listener.closed(this);
+    }
+  }
+
+  boolean isOpen() {
+    return ws != null;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Receiving
+  // ------------------------------------------------------------------------------------------
+
+  private void onMessage(ServerMessage m) {
+    if (m.getBodyCase() == ServerMessage.BodyCase.BATCH) {
+      for (ServerMessage inner : m.getBatch().getMessagesList()) {
+        onMessage(inner);
+      }
+      return;
+    }
+    Pending p = m.getRequestId() == 0 ? null : pending.remove(m.getRequestId());
+    switch (m.getBodyCase()) {
+      case WELCOME -> {
+        stats.connect.recordValue(micros(connectStart));
+        if (p != null) {
+          stats.hello.recordValue(micros(p.startNanos()));
+        }
+        for (RoomView v : rooms.values()) {
+          sendJoin(v);
+        }
+      }
+      case JOINED -> onJoined(m.getJoined(), p);
+      case EVENT -> onEvent(m.getEvent(), false);
+      case ACK -> stats.acked.increment();
+      case ERROR -> onError(m.getError(), p);
+      case LEFT -> {
+        RoomView v = rooms.get(m.getLeft().getRoomId());
+        if (v != null) {
+          v.joined = false;
+        }
+        if (m.getRequestId() == 0) {
+          Stats.count(stats.errors, "LEFT_UNASKED_" + m.getLeft().getReason().name());
+        }
+      }
+      case GOODBYE -> { }
+      default -> { }
+    }
+  }
+
+  private void onJoined(Joined j, Pending p) {
+    RoomView v = rooms.get(j.getRoomId());
+    if (v == null) {
+      return;
+    }
+    boolean resume = p != null && p.resume();
+    if (p != null) {
+      stats.join.recordValue(micros(p.startNanos()));
+    }
+    if (j.getReset()) {
+      if (resume) {
+        stats.resumeResets.increment();
+      }
+      v.reset(j.getSeq(), j.getEpoch());
+    } else {
+      for (Event e : j.getMissedList()) {
+        onEvent(e, true);
+      }
+      v.resumedAt(j.getSeq(), j.getEpoch());
+      if (resume) {
+        stats.resumesOk.increment();
+      }
+    }
+    v.joined = true;
+    for (RoomView other : rooms.values()) {
+      if (!other.joined) {
+        return;
+      }
+    }
+    if (!everReady) {
+      everReady = true;
+      listener.ready(this);
+    } else if (dropNanos != 0) {
+      long took = System.nanoTime() - dropNanos;
+      dropNanos = 0;
+      stats.resume.recordValue(took / 1000);
+      listener.resumed(this, took);
+    }
+  }
+
+  private void onEvent(Event e, boolean replayed) {
+    if (e.getSeq() == 0) {
+      stats.ephemeral.increment();
+      return;
+    }
+    RoomView v = rooms.get(e.getRoomId());
+    if (v == null || (!v.joined && !replayed)) {
+      stats.strayEvents.increment();
+      return;
+    }
+    long missedBefore = v.missed;
+    long dupBefore = v.duplicates;
+    boolean fresh = v.onSeq(e.getSeq());
+    if (v.missed != missedBefore) {
+      stats.missed.add(v.missed - missedBefore);
+    }
+    if (v.duplicates != dupBefore) {
+      stats.duplicates.add(v.duplicates - dupBefore);
+    }
+    if (!fresh) {
+      return;
+    }
+    switch (e.getBodyCase()) {
+      case CHAT_POSTED -> {
+        if (replayed) {
+          stats.replayed.increment();
+        } else {
+          stats.delivered.increment();
+          long sent = sentNanos(e.getChatPosted().getText());
+          if (sent != 0) {
+            long lat = System.nanoTime() - sent;
+            if (lat >= 0) {
+              stats.latency.recordValue(lat / 1000);
+            }
+          }
+        }
+      }
+      case SKIPPED -> stats.skippedEvents.increment();
+      default -> stats.otherEvents.increment();
+    }
+  }
+
+  private void onError(ErrorInfo error, Pending p) {
+    String code = error.getCode().name();
+    if (p != null && p.kind() == Kind.JOIN && "ROOM_LOCKED".equals(code)
+        && expectedErrors.contains(code)) {
+      // Classroom: a teacher locked the room while this student was out; try again shortly.
+      Stats.count(stats.expectedErrors, code);
+      RoomView v = rooms.get(p.roomId());
+      context.owner().setTimer(500 + ThreadLocalRandom.current().nextLong(1000), t -> {
+        if (!stopped && ws != null && v != null && !v.joined) {
+          sendJoin(v);
+        }
+      });
+      return;
+    }
+    if (expectedErrors.contains(code)) {
+      Stats.count(stats.expectedErrors, code);
+    } else {
+      Stats.count(stats.errors, code);
+    }
+    if (p != null && p.kind() == Kind.JOIN) {
+      stats.joinFailures.increment();
+    }
+  }
+
+  /** The send time a post carries: "t<nanoTime> ...", or 0 when the text is not one of ours. */
+  static long sentNanos(String text) {
+    if (text.length() < 2 || text.charAt(0) != 't') {
+      return 0;
+    }
+    long v = 0;
+    boolean negative = false;
+    int i = 1;
+    if (text.charAt(1) == '-') {
+      negative = true;
+      i = 2;
+    }
+    int start = i;
+    for (; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < '0' || c > '9') {
+        break;
+      }
+      v = v * 10 + (c - '0');
+    }
+    if (i == start || (i < text.length() && text.charAt(i) != ' ')) {
+      return 0;
+    }
+    return negative ? -v : v;
+  }
+
+  private static long micros(long startNanos) {
+    return Math.max(0, (System.nanoTime() - startNanos) / 1000);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Sending
+  // ------------------------------------------------------------------------------------------
+
+  /** The socket when it can be written to (not closing), else null. */
+  private WebSocket live() {
+    WebSocket socket = ws;
+    return socket == null || closingByUs || socket.isClosed() ? null : socket;
+  }
+
+  private boolean send(Kind kind, String roomId, boolean resume, ClientMessage.Builder message) {
+    WebSocket socket = live();
+    if (socket == null) {
+      return false;
+    }
+    long id = ++requestIds;
+    message.setRequestId(id);
+    pending.put(id, new Pending(kind, roomId, System.nanoTime(), resume));
+    ClientMessage built = message.build();
+    if (format.binaryFrames()) {
+      socket.writeBinaryMessage(Buffer.buffer(FrameCodec.encodeBinary(built)));
+    } else {
+      socket.writeTextMessage(FrameCodec.encodeJson(built));
+    }
+    return true;
+  }
+
+  private void sendJoin(RoomView v) {
+    boolean resume = v.lastSeq > 0 || !v.epoch.isEmpty();
+    if (resume && everReady && dropNanos == 0) {
+      stats.rejoins.increment();
+    }
+    send(Kind.JOIN, v.roomId, resume, ClientMessage.newBuilder().setJoin(Join.newBuilder()
+        .setRoomId(v.roomId).setLastSeq(v.lastSeq).setEpoch(v.epoch)));
+  }
+
+  /** Posts at {@code rate} per second to the first room, with an optional typing indicator first. */
+  void startPosting(double rate, boolean typing) {
+    stopPosting();
+    if (rate <= 0 || stopped) {
+      return;
+    }
+    postRate = rate;
+    typingBeforePost = typing;
+    long interval = Math.max(1, Math.round(1000 / rate));
+    long first = 1 + ThreadLocalRandom.current().nextLong(interval);
+    postTimer = context.owner().setTimer(first, t -> {
+      postTimer = context.owner().setPeriodic(interval, t2 -> tick());
+      tick();
+    });
+  }
+
+  void stopPosting() {
+    if (postTimer >= 0) {
+      context.owner().cancelTimer(postTimer);
+      postTimer = -1;
+    }
+    postRate = 0;
+  }
+
+  private void tick() {
+    if (postRate <= 0) {
+      return;
+    }
+    RoomView v = rooms.values().iterator().next();
+    if (ws == null || !v.joined) {
+      return;
+    }
+    if (typingBeforePost && ThreadLocalRandom.current().nextDouble() < options.typingProbability) {
+      typing(v.roomId, true);
+      context.owner().setTimer(200 + ThreadLocalRandom.current().nextLong(300), t -> post(v));
+    } else {
+      post(v);
+    }
+  }
+
+  private void post(RoomView v) {
+    WebSocket socket = live();
+    if (postRate <= 0 || socket == null || !v.joined) {
+      return;
+    }
+    if (socket.writeQueueFull()) {
+      stats.sendsSkipped.increment();
+      return;
+    }
+    long n = ++postCounter;
+    String head = "t" + System.nanoTime() + " " + index + "." + n + " ";
+    String text = head.length() >= options.messageSize ? head
+        : head + filler.substring(0, options.messageSize - head.length());
+    if (send(Kind.POST, v.roomId, false, ClientMessage.newBuilder().setChatPost(ChatPost.newBuilder()
+        .setRoomId(v.roomId).setText(text).setClientMsgId(userId + "." + n)))) {
+      stats.sent.increment();
+    }
+  }
+
+  void typing(String roomId, boolean on) {
+    WebSocket socket = live();
+    if (socket == null) {
+      return;
+    }
+    ClientMessage m = ClientMessage.newBuilder().setRequestId(++requestIds)
+        .setTyping(Typing.newBuilder().setRoomId(roomId).setTyping(on)).build();
+    if (format.binaryFrames()) {
+      socket.writeBinaryMessage(Buffer.buffer(FrameCodec.encodeBinary(m)));
+    } else {
+      socket.writeTextMessage(FrameCodec.encodeJson(m));
+    }
+    stats.typingSent.increment();
+  }
+
+  /** Leaves the first room and rejoins it (resuming with last seq and epoch) after a while. */
+  void leaveAndRejoin(long rejoinAfterMs) {
+    RoomView v = rooms.values().iterator().next();
+    if (ws == null || !v.joined || stopped) {
+      return;
+    }
+    if (send(Kind.LEAVE, v.roomId, false, ClientMessage.newBuilder()
+        .setLeave(Leave.newBuilder().setRoomId(v.roomId)))) {
+      stats.leaves.increment();
+      context.owner().setTimer(rejoinAfterMs, t -> {
+        if (!stopped && ws != null && !v.joined) {
+          sendJoin(v);
+        }
+      });
+    }
+  }
+
+  /** Rejoins every room this participant is out of (end of a classroom run). */
+  void rejoinAll() {
+    if (ws == null || stopped) {
+      return;
+    }
+    for (RoomView v : rooms.values()) {
+      if (!v.joined && !pending.values().stream().anyMatch(p -> p.kind() == Kind.JOIN
+          && v.roomId.equals(p.roomId()))) {
+        sendJoin(v);
+      }
+    }
+  }
+
+  boolean allJoined() {
+    return ws != null && rooms.values().stream().allMatch(v -> v.joined);
+  }
+
+  int pendingPosts() {
+    return (int) pending.values().stream().filter(p -> p.kind() == Kind.POST || p.kind() == Kind.ACTION).count();
+  }
+
+  void teacherAction(String roomId, TeacherAction.Builder action) {
+    action.setRoomId(roomId).setClientMsgId(userId + ".a" + (++postCounter));
+    if (send(Kind.ACTION, roomId, false, ClientMessage.newBuilder().setTeacherAction(action))) {
+      stats.teacherActions.increment();
+    }
+  }
+}

@@ -1,0 +1,69 @@
+package io.ponte.load;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Recorder;
+
+/** Counters and histograms shared by every participant (thread-safe). */
+final class Stats {
+  /** Send-to-receipt latency of live chat events, microseconds. */
+  final Recorder latency = new Recorder(3);
+  /** WebSocket connect + Hello to Welcome, microseconds. */
+  final Recorder connect = new Recorder(3);
+  /** WebSocket connect (TCP + upgrade), microseconds. */
+  final Recorder upgrade = new Recorder(3);
+  /** Hello to Welcome, microseconds. */
+  final Recorder hello = new Recorder(3);
+  /** Join to Joined, microseconds. */
+  final Recorder join = new Recorder(3);
+  /** Drop to every room of the participant resumed (storm, auto-resume), microseconds. */
+  final Recorder resume = new Recorder(3);
+
+  final LongAdder sent = new LongAdder();
+  final LongAdder acked = new LongAdder();
+  /** Live chat events received (every receiver, the sender included). */
+  final LongAdder delivered = new LongAdder();
+  /** Chat events received as Joined.missed on a resume. */
+  final LongAdder replayed = new LongAdder();
+  final LongAdder skippedEvents = new LongAdder();
+  final LongAdder otherEvents = new LongAdder();
+  final LongAdder ephemeral = new LongAdder();
+  final LongAdder typingSent = new LongAdder();
+  final LongAdder teacherActions = new LongAdder();
+  final LongAdder leaves = new LongAdder();
+  final LongAdder rejoins = new LongAdder();
+  final LongAdder missed = new LongAdder();
+  final LongAdder duplicates = new LongAdder();
+  /** Events for a room the participant was not in. */
+  final LongAdder strayEvents = new LongAdder();
+  /** Resumes answered with reset=true (a failure to resume). */
+  final LongAdder resumeResets = new LongAdder();
+  final LongAdder resumesOk = new LongAdder();
+  /** Posts not sent because the connection's write queue was full (generator-side backpressure). */
+  final LongAdder sendsSkipped = new LongAdder();
+  final LongAdder connectFailures = new LongAdder();
+  final LongAdder joinFailures = new LongAdder();
+  final AtomicInteger connected = new AtomicInteger();
+  final AtomicInteger ready = new AtomicInteger();
+  final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+  final Map<String, LongAdder> expectedErrors = new ConcurrentHashMap<>();
+  final Map<String, LongAdder> closes = new ConcurrentHashMap<>();
+  final Map<String, LongAdder> connectErrors = new ConcurrentHashMap<>();
+
+  static void count(Map<String, LongAdder> m, String key) {
+    m.computeIfAbsent(key, k -> new LongAdder()).increment();
+  }
+
+  static Map<String, Long> snapshot(Map<String, LongAdder> m) {
+    Map<String, Long> out = new TreeMap<>();
+    m.forEach((k, v) -> out.put(k, v.sum()));
+    return out;
+  }
+
+  static long total(Map<String, LongAdder> m) {
+    return m.values().stream().mapToLong(LongAdder::sum).sum();
+  }
+}

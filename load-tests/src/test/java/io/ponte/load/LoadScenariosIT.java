@@ -1,0 +1,179 @@
+package io.ponte.load;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ponte.protocol.WireFormat;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A smoke run of each scenario: a few seconds against a real server (a child JVM), asserting that
+ * messages are delivered, no seq is missed or duplicated, nothing unexpected failed, and the
+ * reports are written. No timing assertions.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class LoadScenariosIT {
+  @TempDir
+  static Path dir;
+  static ChildServer server;
+
+  @BeforeAll
+  static void startServer() throws Exception {
+    server = ChildServer.start(dir.resolve("server"));
+  }
+
+  @AfterAll
+  static void stopServer() throws Exception {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private static LoadOptions options(String prefix) {
+    LoadOptions o = new LoadOptions();
+    o.urls = List.of(server.wsUrl());
+    o.jwtSecret = ChildServer.SECRET;
+    o.adminToken = ChildServer.ADMIN_TOKEN;
+    o.roomPrefix = prefix;
+    o.rooms = 3;
+    o.roomSize = 5;
+    o.rate = 2;
+    o.warmup = Duration.ofMillis(500);
+    o.duration = Duration.ofSeconds(2);
+    o.rampUp = 200;
+    o.progressSeconds = 1;
+    o.scrapeSeconds = 1;
+    o.eventLoops = 2;
+    o.reportDir = dir.resolve("reports-" + prefix);
+    return o;
+  }
+
+  private static LoadResult run(LoadRun.Scenario scenario, LoadOptions o) throws Exception {
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    LoadResult r;
+    try (PrintStream out = new PrintStream(console, true, StandardCharsets.UTF_8)) {
+      r = new LoadRun(scenario, o, out).run();
+    }
+    String printed = console.toString(StandardCharsets.UTF_8);
+    assertTrue(printed.contains("==== ponte-load " + scenario.id()), () -> "no summary:\n" + printed);
+    assertTrue(printed.contains("[   1s]") || printed.contains("[   2s]"), () -> "no progress line:\n" + printed);
+    return r;
+  }
+
+  /** What every scenario must keep: everyone in, nothing lost or doubled, reports on disk. */
+  private static void assertSound(LoadResult r) throws Exception {
+    String summary = Report.text(r);
+    assertEquals(r.participants, r.readyParticipants, () -> "not everyone got in:\n" + summary);
+    assertEquals(0, r.missed, () -> "missed seqs:\n" + summary);
+    assertEquals(0, r.duplicates, () -> "duplicated seqs:\n" + summary);
+    assertEquals(0, r.strayEvents, () -> "events outside a room:\n" + summary);
+    assertEquals(0, r.laggards, () -> "participants behind their room:\n" + summary);
+    assertEquals(0, r.resumeResets, () -> "resumes answered with a snapshot:\n" + summary);
+    assertTrue(r.errors.isEmpty(), () -> "unexpected errors " + r.errors + ":\n" + summary + server.log());
+    assertTrue(r.closes.isEmpty(), () -> "unexpected closes " + r.closes + ":\n" + summary);
+    assertEquals(0, r.connectFailures, () -> "connect failures:\n" + summary);
+    assertTrue(r.consistent());
+
+    assertTrue(Files.size(r.jsonReport) > 0);
+    String json = Files.readString(r.jsonReport);
+    assertTrue(json.contains("\"scenario\": \"" + r.scenario + "\""), json);
+    assertTrue(json.contains("\"consistent\": true"), json);
+    String html = Files.readString(r.htmlReport);
+    assertTrue(html.startsWith("<!DOCTYPE html>"));
+    assertTrue(html.contains("<svg"), "plots are inline SVG");
+    assertTrue(!html.contains("<script") && !html.contains("http://") || html.contains("xmlns=\"http://www.w3.org/2000/svg\""),
+        "self-contained");
+    assertTrue(!html.contains("<script"), "no scripts");
+    assertTrue(Files.readString(r.textReport).contains("ponte-load " + r.scenario));
+    // The server side was scraped too.
+    assertTrue(r.server.values().stream().anyMatch(s -> !s.isEmpty()),
+        () -> "no /metrics samples: " + r.scrapeFailures);
+    assertTrue(r.server.values().stream().flatMap(List::stream)
+        .anyMatch(s -> s.connections() > 0), "server connections were seen in /metrics");
+  }
+
+  @Test
+  void idleKeepsConnectionsInTheirRooms() throws Exception {
+    LoadOptions o = options("idle");
+    o.rate = 0;
+    LoadResult r = run(LoadRun.Scenario.IDLE, o);
+    assertSound(r);
+    assertEquals(15, r.participants);
+    assertEquals(0, r.sent);
+    assertEquals(15, r.join.count(), "every participant joined once");
+  }
+
+  @Test
+  void chatDeliversEveryPostToEveryParticipant() throws Exception {
+    LoadResult r = run(LoadRun.Scenario.CHAT, options("chat"));
+    assertSound(r);
+    assertTrue(r.sent > 0, "posts were sent");
+    assertEquals(r.sent, r.acked, "every post was acknowledged");
+    // Every post reaches all 5 participants of its room (the sender included).
+    assertEquals(r.sent * 5, r.delivered, "deliveries");
+    assertTrue(r.latency.count() > 0, "latency was recorded");
+  }
+
+  @Test
+  void chatOverJson() throws Exception {
+    LoadOptions o = options("chatjson");
+    o.format = WireFormat.JSON;
+    LoadResult r = run(LoadRun.Scenario.CHAT, o);
+    assertSound(r);
+    assertTrue(r.sent > 0);
+    assertEquals(r.sent * 5, r.delivered, "deliveries");
+  }
+
+  @Test
+  void stormResumesEveryoneWithNothingMissed() throws Exception {
+    LoadOptions o = options("storm");
+    o.rate = 1;
+    o.writerRate = 10;
+    o.storms = 2;
+    o.stormInterval = Duration.ofSeconds(1);
+    LoadResult r = run(LoadRun.Scenario.STORM, o);
+    assertSound(r);
+    assertEquals(2, r.storms.size());
+    for (LoadResult.Storm s : r.storms) {
+      assertEquals(15, s.participants());
+      assertEquals(15, s.resumed(), "everyone resumed");
+      assertEquals(0, s.resets(), "nobody got a snapshot instead of the missed events");
+    }
+    assertEquals(30, r.resumesOk, "15 participants x 2 storms resumed their room");
+    assertTrue(r.delivered > 0);
+  }
+
+  @Test
+  void classroomMixKeepsSeqsIntact() throws Exception {
+    LoadOptions o = options("class");
+    o.rooms = 2;
+    o.roomSize = 6;
+    o.rate = 1;
+    o.teacherRate = 1;
+    o.typingProbability = 1;
+    o.churnPerMinute = 30; // half the students per second: churn happens within the short run
+    o.teacherActionInterval = Duration.ofMillis(800);
+    o.duration = Duration.ofSeconds(3);
+    LoadResult r = run(LoadRun.Scenario.CLASSROOM, o);
+    assertSound(r);
+    assertTrue(r.delivered > 0, "chat was delivered");
+    assertTrue(r.typingSent > 0, "typing indicators were sent");
+    assertTrue(r.teacherActions > 0, "teachers acted");
+    assertTrue(r.leaves > 0, "students left");
+    assertTrue(r.resumesOk > 0, "students rejoined with their last seq");
+    assertTrue(r.otherEvents > 0, "teacher actions reached the room as events");
+    assertTrue(r.ephemeralEvents > 0, "presence and typing events arrived");
+  }
+}

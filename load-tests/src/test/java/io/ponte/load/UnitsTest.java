@@ -1,0 +1,129 @@
+package io.ponte.load;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(10)
+class UnitsTest {
+  @Test
+  void roomViewCountsGapsAndDuplicates() {
+    RoomView v = new RoomView("r");
+    v.reset(10, "e1");
+    assertTrue(v.onSeq(11));
+    assertFalse(v.onSeq(11), "a repeated seq");
+    assertEquals(1, v.duplicates);
+    assertTrue(v.onSeq(14), "a seq after a gap still advances");
+    assertEquals(2, v.missed, "12 and 13 never came");
+    assertFalse(v.onSeq(5));
+    assertEquals(2, v.duplicates);
+    assertEquals(14, v.lastSeq);
+  }
+
+  @Test
+  void resumeThatDoesNotFillTheGapCountsAsMissed() {
+    RoomView v = new RoomView("r");
+    v.reset(3, "e");
+    v.onSeq(4);
+    v.resumedAt(7, "e");
+    assertEquals(3, v.missed, "Joined.seq 7 but missed events stopped at 4");
+    assertEquals(7, v.lastSeq);
+    v.resumedAt(7, "e");
+    assertEquals(3, v.missed, "an exact resume adds nothing");
+  }
+
+  @Test
+  void sendTimeIsReadFromTheTextPrefixOnly() {
+    assertEquals(123456789L, Participant.sentNanos("t123456789 4.2 xxxx"));
+    assertEquals(-42L, Participant.sentNanos("t-42 0.1 x"));
+    assertEquals(0, Participant.sentNanos("hello"));
+    assertEquals(0, Participant.sentNanos("t12a3 x"));
+    assertEquals(0, Participant.sentNanos("t"));
+  }
+
+  @Test
+  void durationsParse() {
+    assertEquals(Duration.ofSeconds(30), LoadMain.duration("30s"));
+    assertEquals(Duration.ofMinutes(2), LoadMain.duration("2m"));
+    assertEquals(Duration.ofMillis(500), LoadMain.duration("500ms"));
+    assertEquals(Duration.ofMillis(1500), LoadMain.duration("1.5"));
+    assertThrows(RuntimeException.class, () -> LoadMain.duration("soon"));
+  }
+
+  @Test
+  void mintedTokensAreHs256JwtsWithTheRoomClaim() throws Exception {
+    LoadOptions o = new LoadOptions();
+    o.jwtSecret = "unit-secret-0123456789-0123456789-abcdef";
+    String token = Tokens.forOptions(o).token("u-1", "Ana \"A\"", "load-*", "teacher");
+    String[] parts = token.split("\\.");
+    assertEquals(3, parts.length);
+    String header = new String(Base64.getUrlDecoder().decode(parts[0]), StandardCharsets.UTF_8);
+    String payload = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8);
+    assertTrue(header.contains("\"alg\":\"HS256\""), header);
+    assertTrue(payload.contains("\"sub\":\"u-1\""), payload);
+    assertTrue(payload.contains("\"name\":\"Ana \\\"A\\\"\""), payload);
+    assertTrue(payload.contains("\"rooms\":{\"load-*\":\"teacher\"}"), payload);
+    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+    mac.init(new javax.crypto.spec.SecretKeySpec(o.jwtSecret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    String expected = Base64.getUrlEncoder().withoutPadding().encodeToString(
+        mac.doFinal((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII)));
+    assertEquals(expected, parts[2]);
+  }
+
+  @Test
+  void optionsNeedExactlyOneTokenSource() {
+    LoadOptions o = new LoadOptions();
+    assertThrows(IllegalArgumentException.class, o::validate);
+    o.jwtSecret = "short";
+    assertThrows(IllegalArgumentException.class, o::validate);
+    o.jwtSecret = "long-enough-secret-0123456789-0123456789";
+    o.validate();
+    o.tokenFile = java.nio.file.Path.of("tokens.txt");
+    assertThrows(IllegalArgumentException.class, o::validate);
+  }
+
+  @Test
+  void metricsParseThePrometheusText() {
+    String text = """
+        # HELP process_cpu_usage The "recent cpu usage" for the JVM process
+        process_cpu_usage 0.25
+        system_cpu_usage 0.5
+        jvm_memory_used_bytes{area="heap",id="G1 Eden Space"} 1000.0
+        jvm_memory_used_bytes{area="heap",id="G1 Old Gen"} 24.0
+        jvm_memory_used_bytes{area="nonheap",id="Metaspace"} 99999.0
+        jvm_memory_max_bytes{area="heap",id="G1 Eden Space"} -1.0
+        jvm_memory_max_bytes{area="heap",id="G1 Old Gen"} 4096.0
+        ponte_connections 42.0
+        ponte_frames_out_total 7.0
+        """;
+    MetricsScraper.Sample s = MetricsScraper.parse(1.5, text);
+    assertEquals(0.25, s.processCpu());
+    assertEquals(0.5, s.systemCpu());
+    assertEquals(1024.0, s.heapUsedBytes());
+    assertEquals(4096.0, s.heapMaxBytes());
+    assertEquals(42.0, s.connections());
+    assertEquals(7.0, s.framesOut());
+  }
+
+  @Test
+  void jsonAndSvgAreWellFormed() {
+    String json = Json.write(Map.of("a", List.of(1, 2.5, Double.NaN), "b", "x\"y\n"));
+    assertTrue(json.contains("[1, 2.5, null]"), json);
+    assertTrue(json.contains("\"x\\\"y\\n\""), json);
+    String svg = Report.chart("T <1>", "ms", List.of(new Report.Line("p99", "#000",
+        new double[] {1, 2, 3}, new double[] {1, Double.NaN, 3})));
+    assertTrue(svg.startsWith("<svg") && svg.endsWith("</svg>"));
+    assertTrue(svg.contains("T &lt;1&gt;"));
+    assertEquals(2, svg.split(" M").length - 1 + (svg.contains("d=\"M") ? 1 : 0),
+        "the NaN breaks the line into two pieces");
+  }
+}
