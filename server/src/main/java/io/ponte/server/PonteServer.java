@@ -7,6 +7,7 @@ import io.ponte.server.auth.TokenIssuer;
 import io.ponte.server.auth.TokenVerifier;
 import io.ponte.server.broker.Broker;
 import io.ponte.server.broker.MemoryBroker;
+import io.ponte.server.broker.RedisBroker;
 import io.ponte.server.config.PonteConfig;
 import io.ponte.server.metrics.PonteMetrics;
 import io.ponte.server.room.RetentionSweeper;
@@ -100,15 +101,22 @@ public final class PonteServer {
     }
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.effectiveEventLoops()));
     PonteMetrics metrics = new PonteMetrics();
-    Broker broker = new MemoryBroker(config.resumeWindow());
+    Future<Broker> brokerStarted = config.redisUrl().isPresent()
+        ? RedisBroker.connect(vertx, new RedisBroker.Options(config.redisUrl().get(),
+            config.redisKeyPrefix(), config.redisStreamMaxLength()), metrics)
+            .<Broker>map(b -> b)
+            .recover(err -> Future.failedFuture(new IllegalStateException(
+                "redis-url: cannot connect to Redis: " + err.getMessage(), err)))
+        : Future.succeededFuture(new MemoryBroker(config.resumeWindow()));
     SqliteStore.Options storeOptions = SqliteStore.Options.defaults()
         .withSynchronous(config.storeSync().name())
         .withMaxBatch(config.storeMaxBatch());
     AuthKeys k = keys;
     AdminAuth a = adminAuth;
-    return SqliteStore.open(config.dataDir(), storeOptions)
+    return brokerStarted.compose(broker -> SqliteStore.open(config.dataDir(), storeOptions)
         .compose(store -> RoomRegistry.deployShards(vertx, config.effectiveEventLoops())
             .map(shards -> new PonteServer(config, vertx, k, a, store, broker, metrics, shards)))
+        .onFailure(err -> broker.close()))
         .compose(PonteServer::listen)
         .recover(err -> vertx.close().transform(x -> Future.failedFuture(err)));
   }

@@ -233,6 +233,25 @@ public final class PonteConfig {
           ValueType.intRange(1, 100_000),
           512,
           "most appends group-committed in one transaction");
+  private static final Setting<String> REDIS_URL =
+      def(
+          "redis-url",
+          ValueType.redisUrl(),
+          null,
+          "Redis for a multi-node cluster (RedisBroker), e.g. redis://127.0.0.1:6379; not set ="
+              + " the embedded single-node broker");
+  private static final Setting<String> REDIS_KEY_PREFIX =
+      def(
+          "redis-key-prefix",
+          ValueType.optionalMatching("[A-Za-z0-9._:-]{1,64}"),
+          "ponte:",
+          "prefix of every Redis key and channel of this cluster");
+  private static final Setting<Integer> REDIS_STREAM_MAX_LENGTH =
+      def(
+          "redis-stream-max-length",
+          ValueType.intRange(100, 100_000_000),
+          10_000,
+          "operations kept per room in its Redis stream (approximately), for catching up");
   private static final Setting<Integer> SHUTDOWN_GRACE_MS =
       def(
           "shutdown-grace-ms",
@@ -571,6 +590,22 @@ public final class PonteConfig {
     return get(STORE_MAX_BATCH);
   }
 
+  /** {@code redis-url}: the Redis of a cluster; empty when not set (single node). */
+  public Optional<String> redisUrl() {
+    return Optional.ofNullable(get(REDIS_URL));
+  }
+
+  /** {@code redis-key-prefix}: prefix of every Redis key and channel. */
+  public String redisKeyPrefix() {
+    String prefix = get(REDIS_KEY_PREFIX);
+    return prefix == null ? "ponte:" : prefix;
+  }
+
+  /** {@code redis-stream-max-length}: operations kept per room stream (approximately). */
+  public int redisStreamMaxLength() {
+    return get(REDIS_STREAM_MAX_LENGTH);
+  }
+
   /** {@code shutdown-grace-ms}. */
   public int shutdownGraceMs() {
     return get(SHUTDOWN_GRACE_MS);
@@ -861,6 +896,19 @@ public final class PonteConfig {
 
     public Builder storeMaxBatch(int v) {
       return put(STORE_MAX_BATCH, v);
+    }
+
+    /** Sets the Redis URL; {@code null} or "" means not set (single node). */
+    public Builder redisUrl(String v) {
+      return put(REDIS_URL, v);
+    }
+
+    public Builder redisKeyPrefix(String v) {
+      return put(REDIS_KEY_PREFIX, v);
+    }
+
+    public Builder redisStreamMaxLength(int v) {
+      return put(REDIS_STREAM_MAX_LENGTH, v);
     }
 
     public Builder shutdownGraceMs(int v) {

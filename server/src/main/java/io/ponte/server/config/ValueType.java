@@ -103,6 +103,14 @@ interface ValueType<T> {
     return new BoolType();
   }
 
+  /**
+   * Optional Redis URL ({@code redis://} or {@code rediss://} with a host); shown and reported
+   * with any password masked.
+   */
+  static ValueType<String> redisUrl() {
+    return new RedisUrl();
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Implementations
 
@@ -228,6 +236,53 @@ interface ValueType<T> {
         return "optional, >= " + min + (bytes ? " bytes" : " characters");
       }
       return "optional string";
+    }
+  }
+
+  final class RedisUrl implements ValueType<String> {
+    @Override
+    public String parse(String text) {
+      return check(text);
+    }
+
+    @Override
+    public String check(String value) {
+      if (value == null || value.isEmpty()) {
+        return null;
+      }
+      String lower = value.toLowerCase(Locale.ROOT);
+      if (!lower.startsWith("redis://") && !lower.startsWith("rediss://")) {
+        throw new Invalid("must start with redis:// or rediss://, got '" + masked(value) + "'");
+      }
+      try {
+        URI uri = new URI(value);
+        if (uri.getHost() == null || uri.getHost().isEmpty()) {
+          throw new Invalid("must name a host, got '" + masked(value) + "'");
+        }
+      } catch (URISyntaxException e) {
+        throw new Invalid("is not a valid URL: '" + masked(value) + "'");
+      }
+      return value;
+    }
+
+    @Override
+    public String format(String value) {
+      return value == null ? "" : masked(value);
+    }
+
+    @Override
+    public String rule() {
+      return "optional, redis://[user:password@]host[:port][/db] or rediss://...";
+    }
+
+    /** The URL with the user info (which may hold a password) replaced by "***". */
+    static String masked(String url) {
+      int scheme = url.indexOf("://");
+      int at = url.lastIndexOf('@');
+      if (scheme < 0 || at < scheme) {
+        return url;
+      }
+      return url.substring(0, scheme + 3) + "***" + url.substring(at);
     }
   }
 

@@ -35,6 +35,8 @@ public final class PonteMetrics {
   private final Timer storeCommit;
   private final Timer deliveryLatency;
   private final Counter framesOut;
+  private final Timer brokerPublish;
+  private final Counter gapsFetched;
 
   public PonteMetrics() {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -56,6 +58,12 @@ public final class PonteMetrics {
         .publishPercentiles(0.5, 0.99, 0.999).register(registry);
     framesOut = Counter.builder("ponte.frames.out")
         .description("WebSocket frames written (one frame may batch several messages)")
+        .register(registry);
+    brokerPublish = Timer.builder("ponte.broker.publish")
+        .description("Time to sequence, record and publish one operation through the broker")
+        .publishPercentiles(0.5, 0.99).register(registry);
+    gapsFetched = Counter.builder("ponte.broker.gaps.fetched")
+        .description("Operations a node fetched from the broker's history to fill a seq gap")
         .register(registry);
   }
 
@@ -108,6 +116,14 @@ public final class PonteMetrics {
 
   public void storeCommit(long nanos) {
     storeCommit.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  public void brokerPublish(long nanos) {
+    brokerPublish.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  public void gapsFetched(int operations) {
+    gapsFetched.increment(operations);
   }
 
   public void delivered(long latencyMs) {

@@ -32,7 +32,8 @@ class PonteConfigTest {
           "rate-messages-burst", "rate-bytes-per-second", "rate-bytes-burst", "typing-per-second",
           "outbound-queue-messages", "outbound-queue-bytes", "snapshot-interval", "snapshots-kept",
           "resume-window", "history-page-max", "room-idle-unload-ms", "event-loops", "store-sync",
-          "store-max-batch", "shutdown-grace-ms", "node-id", "log-level");
+          "store-max-batch", "redis-url", "redis-key-prefix", "redis-stream-max-length",
+          "shutdown-grace-ms", "node-id", "log-level");
 
   private static final String SECRET = "s3cr3t-jwt-value-that-is-long-enough-xyz";
   private static final String TOKEN = "admin-token-value-0123456789";

@@ -1,0 +1,695 @@
+package io.ponte.server.broker;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.ponte.protocol.v1.Operation;
+import io.ponte.protocol.v1.SequencedOperation;
+import io.ponte.server.metrics.PonteMetrics;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The multi-node {@link Broker} on Redis: every node holding a room sees the same operations in
+ * the same order.
+ *
+ * <p>Per room (hash tag {@code {room}}, so a room lives on one Redis Cluster shard) it uses the
+ * keys {@code <prefix>{room}:seq} (the last seq), {@code …:epoch} (the room's epoch),
+ * {@code …:stream} (recent operations, bounded by {@code MAXLEN ~}, entry id {@code <seq>-0},
+ * fields {@code seq} and {@code op} = the serialized {@link SequencedOperation}) and the pub/sub
+ * channels {@code …:ops} (each sequenced operation, as its serialized SequencedOperation) and
+ * {@code …:eph} (ephemeral payloads, never stored).
+ *
+ * <p>{@link #append} is one atomic Lua script: check the epoch, {@code INCR} the seq,
+ * {@code XADD} to the stream, {@code PUBLISH} to the ops channel. The script refuses to append
+ * when the room's seq or epoch is gone from Redis or the epoch is not the one this node attached
+ * with (Redis was flushed or another node renewed the epoch): it never restarts a room's seqs
+ * from 1 under an epoch clients already know.
+ *
+ * <p>Epoch rule, applied atomically by the attach script:
+ * <ul>
+ *   <li>Redis holds the room's seq and epoch and {@code storedSeq <= seq}: the room continues with
+ *       Redis's epoch and seq.
+ *   <li>Redis does not hold the room (a new room, or Redis was flushed or replaced), or Redis is
+ *       behind the store ({@code storedSeq > seq}: Redis lost operations): seq becomes
+ *       {@code storedSeq}, the epoch a new random one, and the stream is emptied. Operations
+ *       acknowledged after the store's last one may have been lost, so clients are reset through
+ *       resume rather than risk reusing a seq they already saw. (A new room gets a fresh epoch too;
+ *       nobody has seen seqs of it yet.)
+ * </ul>
+ *
+ * <p>The node subscribes once per attached room (both channels, on one shared pub/sub connection)
+ * and unsubscribes on detach. Operations reach the room's listener on the Vert.x context that
+ * attached it, in seq order without gaps or duplicates: a published seq ahead of the next expected
+ * one makes the node fetch the missing range from the stream ({@code XRANGE}) first; seqs already
+ * delivered are dropped. When the pub/sub connection drops, the node reconnects with backoff,
+ * subscribes again and fetches whatever each room missed from its stream.
+ *
+ * <p>Pitfall: the stream is bounded; a node that falls behind by more than the stream length
+ * cannot fill its gap from Redis. It then logs an error and skips to what the stream still has.
+ */
+public final class RedisBroker implements Broker {
+  private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
+
+  /** Connection settings. */
+  public record Options(String url, String keyPrefix, int streamMaxLength) {
+    public Options {
+      Objects.requireNonNull(url, "url");
+      Objects.requireNonNull(keyPrefix, "keyPrefix");
+      if (streamMaxLength < 1) {
+        throw new IllegalArgumentException("streamMaxLength must be at least 1");
+      }
+    }
+
+    public static Options of(String url) {
+      return new Options(url, "ponte:", 10_000);
+    }
+
+    public Options withKeyPrefix(String prefix) {
+      return new Options(url, prefix, streamMaxLength);
+    }
+
+    public Options withStreamMaxLength(int max) {
+      return new Options(url, keyPrefix, max);
+    }
+  }
+
+  // KEYS: seq, epoch, stream. ARGV: storedSeq, newEpoch. Returns {epoch, seq}.
+  static final String ATTACH_SCRIPT = """
+      local seq = redis.call('GET', KEYS[1])
+      local epoch = redis.call('GET', KEYS[2])
+      local stored = tonumber(ARGV[1])
+      if seq and epoch then
+        if stored <= tonumber(seq) then
+          return {epoch, seq}
+        end
+      end
+      redis.call('SET', KEYS[1], ARGV[1])
+      redis.call('SET', KEYS[2], ARGV[2])
+      redis.call('DEL', KEYS[3])
+      return {ARGV[2], ARGV[1]}
+      """;
+
+  // KEYS: seq, epoch, stream. ARGV: epoch, stream max length, SequencedOperation without its seq
+  // (field 2 only), ops channel. The seq is prepended as protobuf field 1 (varint), which gives
+  // the canonical encoding of the whole SequencedOperation. Returns the seq.
+  static final String APPEND_SCRIPT = """
+      local epoch = redis.call('GET', KEYS[2])
+      if epoch ~= ARGV[1] or redis.call('EXISTS', KEYS[1]) == 0 then
+        return redis.error_reply('PONTE_EPOCH the room epoch changed or was lost; attach again')
+      end
+      local seq = redis.call('INCR', KEYS[1])
+      local n = seq
+      local varint = ''
+      while n >= 128 do
+        varint = varint .. string.char(n % 128 + 128)
+        n = math.floor(n / 128)
+      end
+      varint = varint .. string.char(n)
+      local payload = '\\8' .. varint .. ARGV[3]
+      local s = string.format('%d', seq)
+      redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], s .. '-0', 'seq', s, 'op', payload)
+      redis.call('PUBLISH', ARGV[4], payload)
+      return seq
+      """;
+
+  private static final String ATTACH_SHA = sha1(ATTACH_SCRIPT);
+  private static final String APPEND_SHA = sha1(APPEND_SCRIPT);
+  private static final long RETRY_MS = 200;
+  private static final long MAX_RECONNECT_MS = 5_000;
+
+  private final Vertx vertx;
+  private final Options options;
+  private final PonteMetrics metrics;
+  private final Redis client;
+  private final Redis pubsubClient;
+  /** Runs everything that touches the pub/sub connection and {@link #pendingSubscribes}. */
+  private final Context pubsubContext;
+  private RedisConnection pubsub;
+  private long reconnectDelayMs = 100;
+  private volatile boolean closed;
+
+  private final ConcurrentHashMap<String, RoomChannel> rooms = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, RoomChannel> byOpsChannel = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, RoomChannel> byEphChannel = new ConcurrentHashMap<>();
+  /** Subscriptions sent and not yet confirmed, by channel (pub/sub context only). */
+  private final Map<String, ArrayDeque<Promise<Void>>> pendingSubscribes = new java.util.HashMap<>();
+
+  private RedisBroker(Vertx vertx, Options options, PonteMetrics metrics) {
+    this.vertx = vertx;
+    this.options = options;
+    this.metrics = metrics;
+    RedisOptions redisOptions = new RedisOptions()
+        .setConnectionString(options.url())
+        .setMaxPoolSize(16)
+        .setMaxPoolWaiting(100_000)
+        .setMaxWaitingHandlers(100_000);
+    this.client = Redis.createClient(vertx, redisOptions);
+    this.pubsubClient = Redis.createClient(vertx, new RedisOptions(redisOptions).setMaxPoolSize(1));
+    Context current = Vertx.currentContext();
+    this.pubsubContext = current != null && current.owner() == vertx
+        ? current : vertx.getOrCreateContext();
+  }
+
+  /**
+   * Connects to Redis: opens the pub/sub connection and loads the scripts. Fails when Redis does
+   * not answer.
+   */
+  public static Future<RedisBroker> connect(Vertx vertx, Options options, PonteMetrics metrics) {
+    RedisBroker broker = new RedisBroker(vertx, options, metrics);
+    Promise<RedisBroker> result = Promise.promise();
+    broker.pubsubContext.runOnContext(v -> broker.connectPubSub()
+        .compose(x -> broker.client.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(ATTACH_SCRIPT)))
+        .compose(x -> broker.client.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(APPEND_SCRIPT)))
+        .onComplete(ar -> {
+          if (ar.succeeded()) {
+            result.complete(broker);
+          } else {
+            broker.close().onComplete(x -> result.fail(ar.cause()));
+          }
+        }));
+    return result.future();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Keys
+
+  private String key(String roomId, String suffix) {
+    return options.keyPrefix() + "{" + roomId + "}:" + suffix;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Broker
+
+  @Override
+  public Future<Attachment> attach(String roomId, long storedSeq, String storedEpoch,
+      RoomListener listener) {
+    Context context = Vertx.currentContext();
+    if (context == null || context.owner() != vertx) {
+      context = vertx.getOrCreateContext();
+    }
+    if (closed) {
+      return Future.failedFuture(new IllegalStateException("broker closed"));
+    }
+    RoomChannel channel = new RoomChannel(roomId, listener, context);
+    if (rooms.putIfAbsent(roomId, channel) != null) {
+      return Future.failedFuture(new IllegalStateException("room " + roomId + " is already attached"));
+    }
+    byOpsChannel.put(channel.opsChannel, channel);
+    byEphChannel.put(channel.ephChannel, channel);
+    Promise<Attachment> result = Promise.promise();
+    Context ctx = context;
+    subscribe(channel)
+        .compose(x -> evalScript(ATTACH_SHA, ATTACH_SCRIPT,
+            List.of(channel.seqKey, channel.epochKey, channel.streamKey),
+            List.of(Long.toString(Math.max(0, storedSeq)).getBytes(StandardCharsets.UTF_8),
+                UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8))))
+        .onComplete(ar -> ctx.runOnContext(v -> {
+          if (ar.failed()) {
+            forget(channel);
+            result.fail(ar.cause());
+            return;
+          }
+          String epoch = ar.result().get(0).toString();
+          long seq = Long.parseLong(ar.result().get(1).toString());
+          channel.epoch = epoch;
+          channel.ready(seq);
+          result.complete(new Attachment(epoch, seq));
+        }));
+    return result.future();
+  }
+
+  @Override
+  public Future<Void> detach(String roomId) {
+    RoomChannel channel = rooms.get(roomId);
+    if (channel == null) {
+      return Future.succeededFuture();
+    }
+    return forget(channel);
+  }
+
+  /** Stops delivering to the channel and unsubscribes it. */
+  private Future<Void> forget(RoomChannel channel) {
+    channel.detached = true;
+    if (!rooms.remove(channel.roomId, channel)) {
+      return Future.succeededFuture();
+    }
+    byOpsChannel.remove(channel.opsChannel, channel);
+    byEphChannel.remove(channel.ephChannel, channel);
+    Promise<Void> done = Promise.promise();
+    pubsubContext.runOnContext(v -> {
+      if (pubsub == null) {
+        done.complete();
+        return;
+      }
+      pubsub.send(Request.cmd(Command.UNSUBSCRIBE).arg(channel.opsChannel).arg(channel.ephChannel))
+          .onComplete(ar -> done.complete());
+    });
+    return done.future();
+  }
+
+  @Override
+  public Future<Long> append(String roomId, Operation operation) {
+    Context caller = Vertx.currentContext();
+    RoomChannel channel = rooms.get(roomId);
+    if (channel == null || channel.epoch == null) {
+      return Future.failedFuture(new IllegalStateException("room " + roomId + " is not attached"));
+    }
+    byte[] body = SequencedOperation.newBuilder().setOperation(operation).build().toByteArray();
+    long started = System.nanoTime();
+    Future<Long> seq = evalScript(APPEND_SHA, APPEND_SCRIPT,
+        List.of(channel.seqKey, channel.epochKey, channel.streamKey),
+        List.of(channel.epoch.getBytes(StandardCharsets.UTF_8),
+            Integer.toString(options.streamMaxLength()).getBytes(StandardCharsets.UTF_8),
+            body,
+            channel.opsChannel.getBytes(StandardCharsets.UTF_8)))
+        .map(r -> {
+          metrics.brokerPublish(System.nanoTime() - started);
+          return r.toLong();
+        });
+    return onContext(caller, seq);
+  }
+
+  @Override
+  public Future<List<SequencedOperation>> history(String roomId, long afterSeq, int limit) {
+    if (limit <= 0) {
+      return Future.succeededFuture(List.of());
+    }
+    Context caller = Vertx.currentContext();
+    return onContext(caller,
+        xrange(key(roomId, "stream"), Math.max(0, afterSeq) + 1, Long.MAX_VALUE, limit));
+  }
+
+  @Override
+  public void publishEphemeral(String roomId, byte[] payload) {
+    client.send(Request.cmd(Command.PUBLISH).arg(key(roomId, "eph")).arg(payload))
+        .onFailure(err -> log.debug("room {}: ephemeral publish failed: {}", roomId, err.toString()));
+  }
+
+  @Override
+  public Future<Void> ping() {
+    return client.send(Request.cmd(Command.PING)).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> close() {
+    closed = true;
+    for (RoomChannel channel : List.copyOf(rooms.values())) {
+      channel.detached = true;
+    }
+    rooms.clear();
+    byOpsChannel.clear();
+    byEphChannel.clear();
+    Promise<Void> done = Promise.promise();
+    pubsubContext.runOnContext(v -> {
+      RedisConnection conn = pubsub;
+      pubsub = null;
+      Future<Void> closing = conn == null ? Future.succeededFuture() : conn.close().otherwiseEmpty();
+      closing
+          .compose(x -> pubsubClient.close().otherwiseEmpty())
+          .compose(x -> client.close().otherwiseEmpty())
+          .onComplete(x -> done.complete());
+    });
+    return done.future();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Redis commands
+
+  /** EVALSHA, falling back to EVAL when Redis does not know the script (restarted, flushed). */
+  private Future<Response> evalScript(String sha, String script, List<String> keys,
+      List<byte[]> args) {
+    Function<Request, Request> fill = req -> {
+      req.arg(keys.size());
+      for (String k : keys) {
+        req.arg(k);
+      }
+      for (byte[] a : args) {
+        req.arg(a);
+      }
+      return req;
+    };
+    return client.send(fill.apply(Request.cmd(Command.EVALSHA).arg(sha)))
+        .recover(err -> {
+          String message = err.getMessage();
+          if (message != null && message.startsWith("NOSCRIPT")) {
+            return client.send(fill.apply(Request.cmd(Command.EVAL).arg(script)));
+          }
+          return Future.failedFuture(err);
+        });
+  }
+
+  /** Stream entries with fromSeq <= seq <= toSeq, at most count. */
+  private Future<List<SequencedOperation>> xrange(String streamKey, long fromSeq, long toSeq,
+      int count) {
+    Request req = Request.cmd(Command.XRANGE).arg(streamKey).arg(Long.toString(fromSeq))
+        .arg(toSeq == Long.MAX_VALUE ? "+" : Long.toString(toSeq))
+        .arg("COUNT").arg(count);
+    return client.send(req).map(response -> {
+      List<SequencedOperation> out = new ArrayList<>();
+      if (response == null) {
+        return out;
+      }
+      for (Response entry : response) {
+        Response fields = entry.get(1);
+        byte[] op = null;
+        if (fields.type() == ResponseType.MULTI && !fields.isMap()) {
+          for (int i = 0; i + 1 < fields.size(); i += 2) {
+            if ("op".equals(fields.get(i).toString())) {
+              op = fields.get(i + 1).toBytes();
+            }
+          }
+        } else if (fields.containsKey("op")) {
+          op = fields.get("op").toBytes();
+        }
+        if (op == null) {
+          continue;
+        }
+        try {
+          out.add(SequencedOperation.parseFrom(op));
+        } catch (InvalidProtocolBufferException e) {
+          log.warn("stream {}: skipping an unreadable entry {}", streamKey, entry.get(0));
+        }
+      }
+      return out;
+    });
+  }
+
+  /** The future, completed on {@code context} when there is one (callers' state is confined). */
+  private static <T> Future<T> onContext(Context context, Future<T> future) {
+    if (context == null) {
+      return future;
+    }
+    Promise<T> promise = Promise.promise();
+    future.onComplete(ar -> {
+      if (Vertx.currentContext() == context) {
+        promise.handle(ar);
+      } else {
+        context.runOnContext(v -> promise.handle(ar));
+      }
+    });
+    return promise.future();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Pub/sub (pub/sub context only)
+
+  private Future<Void> connectPubSub() {
+    return pubsubClient.connect().map(conn -> {
+      if (closed) {
+        conn.close();
+        return null;
+      }
+      pubsub = conn;
+      conn.handler(this::onPubSub);
+      conn.exceptionHandler(err -> log.warn("redis pub/sub connection error: {}", err.toString()));
+      conn.endHandler(v -> onPubSubLost(conn));
+      return null;
+    });
+  }
+
+  private void onPubSubLost(RedisConnection conn) {
+    if (pubsub != conn) {
+      return;
+    }
+    pubsub = null;
+    failPendingSubscribes(new IllegalStateException("redis pub/sub connection lost"));
+    if (closed) {
+      return;
+    }
+    log.warn("redis pub/sub connection lost; reconnecting");
+    scheduleReconnect();
+  }
+
+  private void scheduleReconnect() {
+    long delay = reconnectDelayMs;
+    reconnectDelayMs = Math.min(MAX_RECONNECT_MS, reconnectDelayMs * 2);
+    vertx.setTimer(delay, id -> pubsubContext.runOnContext(v -> {
+      if (closed || pubsub != null) {
+        return;
+      }
+      connectPubSub().onComplete(ar -> {
+        if (ar.failed() || pubsub == null) {
+          if (!closed) {
+            scheduleReconnect();
+          }
+          return;
+        }
+        reconnectDelayMs = 100;
+        log.info("redis pub/sub connection back; subscribing {} rooms again", rooms.size());
+        for (RoomChannel channel : List.copyOf(rooms.values())) {
+          sendSubscribe(channel).onSuccess(x -> channel.resync());
+        }
+      });
+    }));
+  }
+
+  private Future<Void> subscribe(RoomChannel channel) {
+    Promise<Void> done = Promise.promise();
+    pubsubContext.runOnContext(v -> sendSubscribe(channel).onComplete(done));
+    return done.future();
+  }
+
+  /** SUBSCRIBE both channels; completes when Redis confirmed both. */
+  private Future<Void> sendSubscribe(RoomChannel channel) {
+    if (pubsub == null) {
+      return Future.failedFuture(new IllegalStateException("redis pub/sub connection is down"));
+    }
+    Promise<Void> ops = Promise.promise();
+    Promise<Void> eph = Promise.promise();
+    pendingSubscribes.computeIfAbsent(channel.opsChannel, k -> new ArrayDeque<>()).add(ops);
+    pendingSubscribes.computeIfAbsent(channel.ephChannel, k -> new ArrayDeque<>()).add(eph);
+    pubsub.send(Request.cmd(Command.SUBSCRIBE).arg(channel.opsChannel).arg(channel.ephChannel))
+        .onFailure(err -> {
+          ops.tryFail(err);
+          eph.tryFail(err);
+        });
+    return Future.all(ops.future(), eph.future()).mapEmpty();
+  }
+
+  private void failPendingSubscribes(Throwable cause) {
+    for (ArrayDeque<Promise<Void>> queue : pendingSubscribes.values()) {
+      for (Promise<Void> p : queue) {
+        p.tryFail(cause);
+      }
+    }
+    pendingSubscribes.clear();
+  }
+
+  private void onPubSub(Response message) {
+    if (message == null || message.size() < 3) {
+      return;
+    }
+    String kind = message.get(0).toString();
+    String channelName = message.get(1).toString();
+    switch (kind) {
+      case "message" -> {
+        byte[] payload = message.get(2).toBytes();
+        RoomChannel ops = byOpsChannel.get(channelName);
+        if (ops != null) {
+          ops.published(payload);
+          return;
+        }
+        RoomChannel eph = byEphChannel.get(channelName);
+        if (eph != null) {
+          eph.ephemeral(payload);
+        }
+      }
+      case "subscribe" -> {
+        ArrayDeque<Promise<Void>> queue = pendingSubscribes.get(channelName);
+        if (queue != null) {
+          Promise<Void> p = queue.poll();
+          if (queue.isEmpty()) {
+            pendingSubscribes.remove(channelName);
+          }
+          if (p != null) {
+            p.tryComplete();
+          }
+        }
+      }
+      default -> {
+        // unsubscribe confirmations and anything else: nothing to do
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // One attached room
+
+  private final class RoomChannel {
+    final String roomId;
+    final RoomListener listener;
+    final Context context;
+    final String seqKey;
+    final String epochKey;
+    final String streamKey;
+    final String opsChannel;
+    final String ephChannel;
+    volatile String epoch;
+    volatile boolean detached;
+    // Room context only:
+    /** The next seq to deliver; 0 until the attach script answered. */
+    private long next;
+    private final TreeMap<Long, SequencedOperation> buffered = new TreeMap<>();
+    private boolean fetching;
+
+    RoomChannel(String roomId, RoomListener listener, Context context) {
+      this.roomId = roomId;
+      this.listener = listener;
+      this.context = context;
+      this.seqKey = key(roomId, "seq");
+      this.epochKey = key(roomId, "epoch");
+      this.streamKey = key(roomId, "stream");
+      this.opsChannel = key(roomId, "ops");
+      this.ephChannel = key(roomId, "eph");
+    }
+
+    /** From the pub/sub connection. */
+    void published(byte[] payload) {
+      context.runOnContext(v -> {
+        if (detached) {
+          return;
+        }
+        SequencedOperation sop;
+        try {
+          sop = SequencedOperation.parseFrom(payload);
+        } catch (InvalidProtocolBufferException e) {
+          log.warn("room {}: dropping an unreadable published operation", roomId);
+          return;
+        }
+        if (next != 0 && sop.getSeq() < next) {
+          return;
+        }
+        buffered.put(sop.getSeq(), sop);
+        drain();
+      });
+    }
+
+    /** From the pub/sub connection. */
+    void ephemeral(byte[] payload) {
+      context.runOnContext(v -> {
+        if (!detached && next != 0) {
+          listener.onEphemeral(payload);
+        }
+      });
+    }
+
+    /** On the room context: the attach script answered with the room's seq. */
+    void ready(long seq) {
+      next = seq + 1;
+      drain();
+    }
+
+    /** After the pub/sub connection came back: fetch whatever was published meanwhile. */
+    void resync() {
+      context.runOnContext(v -> {
+        if (detached || next == 0) {
+          return;
+        }
+        if (fetching) {
+          vertx.setTimer(RETRY_MS, id -> resync());
+          return;
+        }
+        fetch(next, Long.MAX_VALUE);
+      });
+    }
+
+    private void drain() {
+      if (next == 0 || detached) {
+        return;
+      }
+      while (!buffered.isEmpty() && !detached) {
+        long first = buffered.firstKey();
+        if (first < next) {
+          buffered.pollFirstEntry();
+        } else if (first == next) {
+          SequencedOperation sop = buffered.pollFirstEntry().getValue();
+          next++;
+          listener.onOperation(sop);
+        } else {
+          if (!fetching) {
+            fetch(next, first - 1);
+          }
+          return;
+        }
+      }
+    }
+
+    /** Fetches seqs from..to (to = MAX_VALUE: up to the end) from the stream, then drains. */
+    private void fetch(long from, long to) {
+      fetching = true;
+      int count = to == Long.MAX_VALUE ? 1000 : (int) Math.min(100_000, to - from + 1);
+      xrange(streamKey, from, to, count).onComplete(ar -> context.runOnContext(v -> {
+        fetching = false;
+        if (detached) {
+          return;
+        }
+        if (ar.failed()) {
+          log.warn("room {}: cannot fetch seqs {}..{} from the stream: {}; retrying", roomId, from,
+              to == Long.MAX_VALUE ? "end" : to, ar.cause().toString());
+          vertx.setTimer(RETRY_MS, id -> context.runOnContext(x -> {
+            if (!detached && !fetching) {
+              if (to == Long.MAX_VALUE) {
+                fetch(next, Long.MAX_VALUE);
+              } else {
+                drain();
+              }
+            }
+          }));
+          return;
+        }
+        List<SequencedOperation> ops = ar.result();
+        int added = 0;
+        for (SequencedOperation sop : ops) {
+          if (sop.getSeq() >= next && buffered.putIfAbsent(sop.getSeq(), sop) == null) {
+            added++;
+          }
+        }
+        if (added > 0) {
+          metrics.gapsFetched(added);
+        }
+        if (to != Long.MAX_VALUE && !buffered.isEmpty() && buffered.firstKey() > next) {
+          long skipTo = buffered.firstKey();
+          log.error("room {}: seqs {}..{} are no longer in the Redis stream (trimmed or lost);"
+              + " skipping them", roomId, next, skipTo - 1);
+          next = skipTo;
+        }
+        drain();
+        if (to == Long.MAX_VALUE && ops.size() == count) {
+          fetch(next, Long.MAX_VALUE); // more than one page was missed
+        }
+      }));
+    }
+  }
+
+  private static String sha1(String script) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-1");
+      return HexFormat.of().formatHex(md.digest(script.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

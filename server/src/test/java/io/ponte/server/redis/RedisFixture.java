@@ -1,0 +1,161 @@
+package io.ponte.server.redis;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Redis the tests use, one per test JVM: {@code REDIS_URL} when set; otherwise a local
+ * {@code redis-server} started on an ephemeral port (no persistence) and killed when the JVM
+ * exits. When neither works the tests fail with the reason; they are never skipped.
+ *
+ * <p>Each test takes its own key prefix ({@link #newPrefix()}), so tests never see each other's
+ * keys. {@link #owned()} says whether this JVM started the server, so destructive commands
+ * (FLUSHALL) are only used on a server nobody else shares.
+ */
+public final class RedisFixture {
+  private static RedisFixture instance;
+
+  private final String url;
+  private final Process process;
+
+  private RedisFixture(String url, Process process) {
+    this.url = url;
+    this.process = process;
+  }
+
+  /** The shared fixture, started on first use. */
+  public static synchronized RedisFixture get() {
+    if (instance == null) {
+      instance = start();
+    }
+    return instance;
+  }
+
+  public String url() {
+    return url;
+  }
+
+  /** Whether this JVM started the Redis (and may flush it, kill it, restart it). */
+  public boolean owned() {
+    return process != null;
+  }
+
+  /** A key prefix no other test uses. */
+  public static String newPrefix() {
+    return "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 16) + ":";
+  }
+
+  private static RedisFixture start() {
+    String env = System.getenv("REDIS_URL");
+    if (env != null && !env.isBlank()) {
+      return new RedisFixture(env.strip(), null);
+    }
+    List<String> errors = new ArrayList<>();
+    for (int attempt = 0; attempt < 3; attempt++) {
+      int p = freePort();
+      Process proc;
+      Path dir;
+      try {
+        dir = Files.createTempDirectory("ponte-redis-");
+        proc = new ProcessBuilder("redis-server", "--port", Integer.toString(p),
+            "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("redis.log").toFile())
+            .start();
+      } catch (IOException e) {
+        throw new IllegalStateException("REDIS_URL is not set and redis-server cannot be started"
+            + " (install redis-server, e.g. apt-get install redis-server): " + e.getMessage(), e);
+      }
+      if (awaitPing("127.0.0.1", p, proc, 10_000)) {
+        Process started = proc;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          started.destroy();
+          try {
+            started.waitFor(5, TimeUnit.SECONDS);
+          } catch (InterruptedException ignored) {
+            Thread.currentThread().interrupt();
+          }
+          started.destroyForcibly();
+        }));
+        return new RedisFixture("redis://127.0.0.1:" + p, proc);
+      }
+      proc.destroyForcibly();
+      String log = "";
+      try {
+        log = Files.readString(dir.resolve("redis.log"));
+      } catch (IOException ignored) {
+        // no log
+      }
+      errors.add("port " + p + ": " + log.strip());
+    }
+    throw new IllegalStateException("REDIS_URL is not set and a local redis-server did not answer"
+        + " PING: " + errors);
+  }
+
+  private static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static boolean awaitPing(String host, int port, Process proc, long timeoutMs) {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    while (System.currentTimeMillis() < deadline) {
+      if (!proc.isAlive()) {
+        return false;
+      }
+      try {
+        if (command(host, port, "PING").startsWith("+PONG")) {
+          return true;
+        }
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /** Runs one command on a fresh connection and returns the first line of the raw reply. */
+  private static String command(String host, int port, String... args) throws IOException {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(host, port), 1000);
+      socket.setSoTimeout(5000);
+      StringBuilder sb = new StringBuilder("*").append(args.length).append("\r\n");
+      for (String a : args) {
+        byte[] b = a.getBytes(StandardCharsets.UTF_8);
+        sb.append('$').append(b.length).append("\r\n").append(a).append("\r\n");
+      }
+      OutputStream out = socket.getOutputStream();
+      out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      InputStream in = socket.getInputStream();
+      StringBuilder line = new StringBuilder();
+      int c;
+      while ((c = in.read()) >= 0 && c != '\n') {
+        if (c != '\r') {
+          line.append((char) c);
+        }
+      }
+      return line.toString();
+    }
+  }
+}
