@@ -28,6 +28,10 @@ import java.util.Properties;
  *       ({@code user=...&password=...}); they are never logged.
  *   <li>Migrations run at start-up in one transaction under {@code pg_advisory_xact_lock}, keyed
  *       by the schema, so nodes starting at the same time migrate once.
+ *   <li>Connections default to {@code connectTimeout=10}, {@code socketTimeout=60} (seconds) and
+ *       {@code ApplicationName=ponte-store}; the same parameters in the URL win. A connection
+ *       lost (database restart, failover) fails the calls in flight with UNAVAILABLE and is
+ *       replaced on the next call.
  * </ul>
  */
 public final class PostgresStore extends JdbcStore {
@@ -87,10 +91,17 @@ public final class PostgresStore extends JdbcStore {
   }
 
   private final String jdbcUrl;
+  private final Options options;
 
   private PostgresStore(String jdbcUrl, Options options) {
     super(redact(jdbcUrl), options.maxBatch(), options.readers());
     this.jdbcUrl = jdbcUrl;
+    this.options = options;
+  }
+
+  @Override
+  protected String openDetails() {
+    return "(readers=" + options.readers() + ", maxBatch=" + options.maxBatch() + ")";
   }
 
   /**
