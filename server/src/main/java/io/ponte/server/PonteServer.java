@@ -14,6 +14,7 @@ import io.ponte.server.room.RetentionSweeper;
 import io.ponte.server.room.Room;
 import io.ponte.server.room.RoomOptions;
 import io.ponte.server.room.RoomRegistry;
+import io.ponte.server.store.PostgresStore;
 import io.ponte.server.store.SqliteStore;
 import io.ponte.server.store.Store;
 import io.ponte.server.transport.Transport;
@@ -30,6 +31,7 @@ import io.vertx.ext.web.Router;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -108,17 +110,36 @@ public final class PonteServer {
             .recover(err -> Future.failedFuture(new IllegalStateException(
                 "redis-url: cannot connect to Redis: " + err.getMessage(), err)))
         : Future.succeededFuture(new MemoryBroker(config.resumeWindow()));
-    SqliteStore.Options storeOptions = SqliteStore.Options.defaults()
-        .withSynchronous(config.storeSync().name())
-        .withMaxBatch(config.storeMaxBatch());
     AuthKeys k = keys;
     AdminAuth a = adminAuth;
-    return brokerStarted.compose(broker -> SqliteStore.open(config.dataDir(), storeOptions)
+    return brokerStarted.compose(broker -> openStore(config)
         .compose(store -> RoomRegistry.deployShards(vertx, config.effectiveEventLoops())
             .map(shards -> new PonteServer(config, vertx, k, a, store, broker, metrics, shards)))
         .onFailure(err -> broker.close()))
         .compose(PonteServer::listen)
         .recover(err -> vertx.close().transform(x -> Future.failedFuture(err)));
+  }
+
+  /**
+   * The store selected by {@code store-url}: not set = SQLite in data-dir, {@code
+   * jdbc:postgresql:} = PostgreSQL, {@code jdbc:sqlite:<file>} = SQLite in that file (the config
+   * validated the URL).
+   */
+  static Future<Store> openStore(PonteConfig config) {
+    SqliteStore.Options sqlite = SqliteStore.Options.defaults()
+        .withSynchronous(config.storeSync().name())
+        .withMaxBatch(config.storeMaxBatch());
+    String url = config.storeUrl().orElse(null);
+    if (url == null) {
+      return SqliteStore.open(config.dataDir(), sqlite).map(s -> (Store) s);
+    }
+    if (url.startsWith("jdbc:postgresql:")) {
+      return PostgresStore.open(url,
+              PostgresStore.Options.defaults().withMaxBatch(config.storeMaxBatch()))
+          .map(s -> (Store) s);
+    }
+    return SqliteStore.openFile(Path.of(url.substring("jdbc:sqlite:".length())), sqlite)
+        .map(s -> (Store) s);
   }
 
   private Future<PonteServer> listen() {

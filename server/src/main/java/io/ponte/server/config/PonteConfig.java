@@ -221,6 +221,14 @@ public final class PonteConfig {
           ValueType.intRange(0, 1024),
           0,
           "event-loop threads; 0 = 2 x available processors");
+  private static final Setting<String> STORE_URL =
+      def(
+          "store-url",
+          ValueType.storeUrl(),
+          null,
+          "store JDBC URL: not set = SQLite in data-dir; jdbc:postgresql://host:5432/db?user=..."
+              + " (optionally &currentSchema=...) for clusters; jdbc:sqlite:<file> for SQLite"
+              + " elsewhere");
   private static final Setting<StoreSync> STORE_SYNC =
       def(
           "store-sync",
@@ -580,6 +588,14 @@ public final class PonteConfig {
     return n > 0 ? n : 2 * Runtime.getRuntime().availableProcessors();
   }
 
+  /**
+   * {@code store-url}: a {@code jdbc:postgresql://...} or {@code jdbc:sqlite:<file>} URL when set;
+   * empty means SQLite in {@link #dataDir()}.
+   */
+  public Optional<String> storeUrl() {
+    return Optional.ofNullable(get(STORE_URL));
+  }
+
   /** {@code store-sync}. */
   public StoreSync storeSync() {
     return get(STORE_SYNC);
@@ -888,6 +904,10 @@ public final class PonteConfig {
 
     public Builder eventLoops(int v) {
       return put(EVENT_LOOPS, v);
+    }
+
+    public Builder storeUrl(String v) {
+      return put(STORE_URL, v);
     }
 
     public Builder storeSync(StoreSync v) {

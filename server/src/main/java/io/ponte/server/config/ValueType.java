@@ -98,9 +98,12 @@ interface ValueType<T> {
     return new EnumType<>(type, lowerCase);
   }
 
-  /** Boolean; a bare {@code --name} on the command line means true. */
-  static ValueType<Boolean> bool() {
-    return new BoolType();
+  /**
+   * Optional store JDBC URL: {@code jdbc:postgresql://...} or {@code jdbc:sqlite:<file>}; empty
+   * means not set. Passwords in it never appear in errors or when printed.
+   */
+  static ValueType<String> storeUrl() {
+    return new StoreUrl();
   }
 
   /**
@@ -109,6 +112,11 @@ interface ValueType<T> {
    */
   static ValueType<String> redisUrl() {
     return new RedisUrl();
+  }
+
+  /** Boolean; a bare {@code --name} on the command line means true. */
+  static ValueType<Boolean> bool() {
+    return new BoolType();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -283,6 +291,62 @@ interface ValueType<T> {
         return url;
       }
       return url.substring(0, scheme + 3) + "***" + url.substring(at);
+    }
+  }
+
+  final class StoreUrl implements ValueType<String> {
+    static final String POSTGRESQL = "jdbc:postgresql://";
+    static final String SQLITE = "jdbc:sqlite:";
+
+    @Override
+    public String parse(String text) {
+      return check(text);
+    }
+
+    @Override
+    public String check(String value) {
+      if (value == null || value.isBlank()) {
+        return null;
+      }
+      String url = value.strip();
+      if (url.startsWith(POSTGRESQL)) {
+        if (url.length() == POSTGRESQL.length() || url.charAt(POSTGRESQL.length()) == '/') {
+          throw new Invalid("must name a host, as in jdbc:postgresql://host:5432/db, got '"
+              + redact(url) + "'");
+        }
+        return url;
+      }
+      if (url.startsWith(SQLITE)) {
+        String file = url.substring(SQLITE.length());
+        if (file.isEmpty() || file.startsWith(":") || file.startsWith("file:")
+            || file.contains("?")) {
+          throw new Invalid("must name a database file, as in jdbc:sqlite:/var/lib/ponte/ponte.db,"
+              + " got '" + redact(url) + "'");
+        }
+        try {
+          Path.of(file);
+        } catch (InvalidPathException e) {
+          throw new Invalid("is not a valid file path, got '" + file + "': " + e.getReason());
+        }
+        return url;
+      }
+      throw new Invalid("must be a jdbc:postgresql://... or jdbc:sqlite:<file> URL, got '"
+          + redact(url) + "'");
+    }
+
+    /** The URL with any password replaced by ***. */
+    static String redact(String url) {
+      return url.replaceAll("(?i)(password=)[^&;]*", "$1***").replaceAll("//[^/@?]*@", "//***@");
+    }
+
+    @Override
+    public String format(String value) {
+      return value == null ? "" : redact(value);
+    }
+
+    @Override
+    public String rule() {
+      return "optional, jdbc:postgresql://host[:port]/db?... or jdbc:sqlite:<file>";
     }
   }
 

@@ -31,8 +31,8 @@ class PonteConfigTest {
           "default-max-participants", "default-retention-days", "rate-messages-per-second",
           "rate-messages-burst", "rate-bytes-per-second", "rate-bytes-burst", "typing-per-second",
           "outbound-queue-messages", "outbound-queue-bytes", "snapshot-interval", "snapshots-kept",
-          "resume-window", "history-page-max", "room-idle-unload-ms", "event-loops", "store-sync",
-          "store-max-batch", "redis-url", "redis-key-prefix", "redis-stream-max-length",
+          "resume-window", "history-page-max", "room-idle-unload-ms", "event-loops", "store-url",
+          "store-sync", "store-max-batch", "redis-url", "redis-key-prefix", "redis-stream-max-length",
           "shutdown-grace-ms", "node-id", "log-level");
 
   private static final String SECRET = "s3cr3t-jwt-value-that-is-long-enough-xyz";
@@ -90,6 +90,7 @@ class PonteConfigTest {
     assertEquals(60000, c.roomIdleUnloadMs());
     assertEquals(0, c.eventLoops());
     assertEquals(2 * Runtime.getRuntime().availableProcessors(), c.effectiveEventLoops());
+    assertEquals(Optional.empty(), c.storeUrl());
     assertEquals(StoreSync.FULL, c.storeSync());
     assertEquals(512, c.storeMaxBatch());
     assertEquals(5000, c.shutdownGraceMs());
@@ -278,6 +279,11 @@ class PonteConfigTest {
         "room-idle-unload-ms|999",
         "event-loops|1025",
         "event-loops|two",
+        "store-url|postgres://db/ponte",
+        "store-url|jdbc:mysql://db/ponte",
+        "store-url|jdbc:postgresql://",
+        "store-url|jdbc:sqlite:",
+        "store-url|jdbc:sqlite::memory:",
         "store-sync|OFF",
         "store-max-batch|0",
         "shutdown-grace-ms|-5",
@@ -439,6 +445,32 @@ class PonteConfigTest {
     ConfigException e = fails(() -> load("--max-participants=50"));
     assertEquals("default-max-participants", e.setting());
     assertEquals(50, load("--max-participants=50", "--default-max-participants=50").maxParticipants());
+  }
+
+  // --- store url ------------------------------------------------------------------------------------
+
+  @Test
+  void storeUrlSelectsPostgresqlOrSqliteAndNeverShowsItsPassword() {
+    String pg = "jdbc:postgresql://db.example:5432/ponte?user=ponte&password=pg-pass-123";
+    PonteConfig c = PonteConfig.load(List.of(), Map.of("PONTE_STORE_URL", pg));
+    assertEquals(Optional.of(pg), c.storeUrl());
+    String shown = c.describe().get("store-url");
+    assertFalse(shown.contains("pg-pass-123"), shown);
+    assertTrue(shown.startsWith("jdbc:postgresql://db.example:5432/ponte?user=ponte"), shown);
+    assertFalse(c.toString().contains("pg-pass-123"));
+
+    Path file = dir.resolve("rooms.db");
+    assertEquals(
+        Optional.of("jdbc:sqlite:" + file), load("--store-url", "jdbc:sqlite:" + file).storeUrl());
+    assertEquals(Optional.empty(), load("--store-url=").storeUrl());
+    assertEquals(
+        Optional.of("jdbc:sqlite:/x.db"),
+        PonteConfig.defaults().toBuilder().storeUrl("jdbc:sqlite:/x.db").build().storeUrl());
+
+    ConfigException e = fails(() -> load("--store-url=mysql://u:hidden-pw@db/x"));
+    assertEquals("store-url", e.setting());
+    assertFalse(e.getMessage().contains("hidden-pw"), e.getMessage());
+    assertTrue(e.getMessage().contains("jdbc:postgresql"), e.getMessage());
   }
 
   // --- jwt public keys -----------------------------------------------------------------------------

@@ -9,19 +9,22 @@ import java.nio.file.Path;
 import java.util.concurrent.Semaphore;
 
 /**
- * Child JVM for {@link SqliteStoreTest#acknowledgedAppendsSurviveKill}: opens the store in
- * {@code args[0]}, creates room {@code args[1]} and appends operations forever, a window of them in
- * flight, printing each seq on stdout only after its append future succeeded. The test kills it.
+ * Child JVM for the kill -9 tests ({@link StoreContractTest#ackedBeforeKill}): opens the store in
+ * {@code args[0]} (a data directory for SQLite, or a {@code jdbc:postgresql:} URL), creates room
+ * {@code args[1]} and appends operations forever, a window of them in flight, printing each seq on stdout only after its append future succeeded. The test kills it.
  */
 public final class DurabilityChild {
   private DurabilityChild() {}
 
   public static void main(String[] args) throws Exception {
-    Path dir = Path.of(args[0]);
+    String target = args[0];
     String roomId = args[1];
     PrintStream out = System.out;
-    SqliteStore store =
-        SqliteStore.open(dir, SqliteStore.Options.defaults())
+    Store store =
+        (target.startsWith("jdbc:postgresql:")
+                ? PostgresStore.open(target, PostgresStore.Options.defaults()).map(s -> (Store) s)
+                : SqliteStore.open(Path.of(target), SqliteStore.Options.defaults())
+                    .map(s -> (Store) s))
             .toCompletionStage()
             .toCompletableFuture()
             .get();

@@ -1,59 +1,45 @@
 package io.ponte.server.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ponte.protocol.v1.ChatPost;
-import io.ponte.protocol.v1.Operation;
-import io.ponte.protocol.v1.RoomSettings;
-import io.ponte.protocol.v1.RoomStateRecord;
-import io.ponte.protocol.v1.SequencedOperation;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-class SqliteStoreTest {
+/** The {@link StoreContractTest} suite on {@link SqliteStore}, plus SQLite-specific tests. */
+class SqliteStoreTest extends StoreContractTest {
 
   @TempDir Path dir;
 
-  private SqliteStore store;
-
-  @BeforeEach
-  void open() throws Exception {
-    store = await(SqliteStore.open(dir, SqliteStore.Options.defaults()));
+  @Override
+  protected void prepareDatabase() {
+    // A fresh @TempDir per test: nothing to do.
   }
 
-  @AfterEach
-  void close() throws Exception {
-    if (store != null) {
-      await(store.close());
+  @Override
+  protected void dropDatabase() {
+    // @TempDir is removed by JUnit.
+  }
+
+  @Override
+  protected Future<SqliteStore> openStore(int maxBatch) {
+    return SqliteStore.open(dir, SqliteStore.Options.defaults().withMaxBatch(maxBatch));
+  }
+
+  @Override
+  protected void execSql(String sql) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(SqliteStore.DB_FILE));
+        Statement st = c.createStatement()) {
+      st.execute(sql);
     }
   }
 
@@ -79,333 +65,6 @@ class SqliteStoreTest {
     assertEquals(
         StoreException.Kind.UNAVAILABLE,
         failureKind(SqliteStore.open(file, SqliteStore.Options.defaults())));
-  }
-
-  @Test
-  @Timeout(30)
-  void openRefusesANewerSchema() throws Exception {
-    await(store.close());
-    store = null;
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(SqliteStore.DB_FILE));
-        Statement st = c.createStatement()) {
-      st.execute("INSERT INTO schema_version(version) VALUES (99)");
-    }
-    StoreException.Kind kind =
-        failureKind(SqliteStore.open(dir, SqliteStore.Options.defaults()));
-    assertEquals(StoreException.Kind.UNAVAILABLE, kind);
-  }
-
-  @Test
-  @Timeout(30)
-  void createListAndGetRooms() throws Exception {
-    RoomRecord b = room("room-b");
-    RoomRecord a =
-        new RoomRecord(
-            "room-a",
-            "epoch-a",
-            1234L,
-            RoomSettings.newBuilder().setTitle("Maths").addLanguages("nl").setMaxParticipants(30).build());
-    await(store.createRoom(b));
-    await(store.createRoom(a));
-
-    assertEquals(List.of(a, b), await(store.rooms()));
-    assertEquals(a, await(store.room("room-a")).orElseThrow());
-    assertTrue(await(store.room("nope")).isEmpty());
-  }
-
-  @Test
-  @Timeout(30)
-  void duplicateCreateFailsWithRoomExists() throws Exception {
-    await(store.createRoom(room("r")));
-    assertEquals(StoreException.Kind.ROOM_EXISTS, failureKind(store.createRoom(room("r"))));
-    assertEquals(1, await(store.rooms()).size());
-  }
-
-  @Test
-  @Timeout(30)
-  void appendThenLoadReturnsOperationsInSeqOrder() throws Exception {
-    await(store.createRoom(room("r")));
-    List<Future<Void>> fs = new ArrayList<>();
-    for (long seq = 1; seq <= 50; seq++) {
-      fs.add(store.append("r", op("r", seq)));
-    }
-    for (Future<Void> f : fs) {
-      await(f);
-    }
-    StoredRoom loaded = await(store.load("r"));
-    assertEquals(room("r"), loaded.room());
-    assertNull(loaded.snapshot());
-    assertEquals(expectedOps("r", 1, 50), loaded.operationsAfterSnapshot());
-    assertEquals(50, loaded.lastSeq());
-  }
-
-  @Test
-  @Timeout(30)
-  void unknownRoomFailsWithRoomNotFound() throws Exception {
-    assertEquals(StoreException.Kind.ROOM_NOT_FOUND, failureKind(store.load("x")));
-    assertEquals(StoreException.Kind.ROOM_NOT_FOUND, failureKind(store.append("x", op("x", 1))));
-    assertEquals(
-        StoreException.Kind.ROOM_NOT_FOUND, failureKind(store.saveSnapshot("x", state("x", 1), 2)));
-    assertEquals(StoreException.Kind.ROOM_NOT_FOUND, failureKind(store.setEpoch("x", "e2")));
-    assertEquals(StoreException.Kind.ROOM_NOT_FOUND, failureKind(store.operations("x", 0, 10)));
-  }
-
-  @Test
-  @Timeout(30)
-  void reappendIdenticalIsIdempotentAndDifferentBytesConflict() throws Exception {
-    await(store.createRoom(room("r")));
-    await(store.append("r", op("r", 1)));
-    await(store.append("r", op("r", 2)));
-    await(store.append("r", op("r", 1))); // identical: success
-
-    SequencedOperation other =
-        SequencedOperation.newBuilder()
-            .setSeq(1)
-            .setOperation(op("r", 1).getOperation().toBuilder().setClientMsgId("different"))
-            .build();
-    assertEquals(StoreException.Kind.CONFLICT, failureKind(store.append("r", other)));
-    assertEquals(expectedOps("r", 1, 2), await(store.load("r")).operationsAfterSnapshot());
-  }
-
-  @Test
-  @Timeout(30)
-  void nonPositiveAndOutOfOrderSeqsConflict() throws Exception {
-    await(store.createRoom(room("r")));
-    assertEquals(StoreException.Kind.CONFLICT, failureKind(store.append("r", op("r", 0))));
-    assertEquals(StoreException.Kind.CONFLICT, failureKind(store.append("r", op("r", -5))));
-    await(store.append("r", op("r", 1)));
-    await(store.append("r", op("r", 3)));
-    // seq 2 would land behind the tail: out of order.
-    assertEquals(StoreException.Kind.CONFLICT, failureKind(store.append("r", op("r", 2))));
-    List<Long> seqs =
-        await(store.operations("r", 0, 100)).stream().map(SequencedOperation::getSeq).toList();
-    assertEquals(List.of(1L, 3L), seqs);
-  }
-
-  @Test
-  @Timeout(60)
-  void conflictInABatchFailsOnlyThatAppend() throws Exception {
-    int threads = 8;
-    int perThread = 300;
-    for (int t = 0; t < threads; t++) {
-      await(store.createRoom(room("room-" + t)));
-      await(store.append("room-" + t, op("room-" + t, 1)));
-    }
-    long commitsBefore = store.commitCount();
-    ConcurrentLinkedQueue<Future<Void>> good = new ConcurrentLinkedQueue<>();
-    ConcurrentLinkedQueue<Future<Void>> bad = new ConcurrentLinkedQueue<>();
-    CountDownLatch start = new CountDownLatch(1);
-    List<Thread> workers = new ArrayList<>();
-    for (int t = 0; t < threads; t++) {
-      String roomId = "room-" + t;
-      Thread w =
-          new Thread(
-              () -> {
-                try {
-                  start.await();
-                } catch (InterruptedException e) {
-                  return;
-                }
-                for (long seq = 2; seq <= perThread + 1; seq++) {
-                  good.add(store.append(roomId, op(roomId, seq)));
-                  if (seq % 10 == 0) {
-                    // Seq 1 again with other bytes: must fail alone, inside the same batches.
-                    bad.add(store.append(roomId, conflicting(roomId, 1)));
-                  }
-                }
-              });
-      w.start();
-      workers.add(w);
-    }
-    start.countDown();
-    for (Thread w : workers) {
-      w.join();
-    }
-    for (Future<Void> f : good) {
-      await(f);
-    }
-    for (Future<Void> f : bad) {
-      assertEquals(StoreException.Kind.CONFLICT, failureKind(f));
-    }
-    long commits = store.commitCount() - commitsBefore;
-    int requests = good.size() + bad.size();
-    assertTrue(commits < requests, "expected group commit: " + commits + " commits");
-    for (int t = 0; t < threads; t++) {
-      String roomId = "room-" + t;
-      assertEquals(
-          expectedOps(roomId, 1, perThread + 1), await(store.load(roomId)).operationsAfterSnapshot());
-    }
-  }
-
-  @Test
-  @Timeout(60)
-  void concurrentAppendsAreGroupCommitted() throws Exception {
-    await(store.createRoom(room("r")));
-    long before = store.commitCount();
-    int n = 2000;
-    List<Future<Void>> fs = new ArrayList<>(n);
-    for (long seq = 1; seq <= n; seq++) {
-      fs.add(store.append("r", op("r", seq)));
-    }
-    for (Future<Void> f : fs) {
-      await(f);
-    }
-    long commits = store.commitCount() - before;
-    assertTrue(commits >= 1 && commits < n, "commits: " + commits);
-    assertEquals(n, await(store.load("r")).operationsAfterSnapshot().size());
-  }
-
-  @Test
-  @Timeout(30)
-  void maxBatchBoundsTransactionSize() throws Exception {
-    await(store.close());
-    store = await(SqliteStore.open(dir, SqliteStore.Options.defaults().withMaxBatch(1)));
-    await(store.createRoom(room("r")));
-    long before = store.commitCount();
-    List<Future<Void>> fs = new ArrayList<>();
-    for (long seq = 1; seq <= 20; seq++) {
-      fs.add(store.append("r", op("r", seq)));
-    }
-    for (Future<Void> f : fs) {
-      await(f);
-    }
-    assertEquals(20, store.commitCount() - before);
-  }
-
-  @Test
-  @Timeout(30)
-  void snapshotsArePrunedAndLoadStartsFromOldestKept() throws Exception {
-    await(store.createRoom(room("r")));
-    for (long seq = 1; seq <= 10; seq++) {
-      await(store.append("r", op("r", seq)));
-    }
-    await(store.saveSnapshot("r", state("r", 3), 2));
-    StoredRoom one = await(store.load("r"));
-    assertEquals(state("r", 3), one.snapshot());
-    assertEquals(expectedOps("r", 4, 10), one.operationsAfterSnapshot());
-
-    await(store.saveSnapshot("r", state("r", 5), 2));
-    await(store.saveSnapshot("r", state("r", 7), 2));
-    await(store.saveSnapshot("r", state("r", 9), 2));
-    StoredRoom loaded = await(store.load("r"));
-    assertEquals(state("r", 7), loaded.snapshot()); // 3 and 5 pruned; oldest kept is 7
-    assertEquals(expectedOps("r", 8, 10), loaded.operationsAfterSnapshot());
-    assertEquals(10, loaded.lastSeq());
-
-    // Re-saving at an existing seq replaces it.
-    RoomStateRecord replaced = state("r", 7).toBuilder().setLocked(true).build();
-    await(store.saveSnapshot("r", replaced, 2));
-    assertEquals(replaced, await(store.load("r")).snapshot());
-
-    // keep=1 leaves only the newest.
-    await(store.saveSnapshot("r", state("r", 10), 1));
-    StoredRoom latest = await(store.load("r"));
-    assertEquals(state("r", 10), latest.snapshot());
-    assertTrue(latest.operationsAfterSnapshot().isEmpty());
-    assertEquals(10, latest.lastSeq());
-
-    // Operations are never pruned with snapshots.
-    assertEquals(expectedOps("r", 1, 10), await(store.operations("r", 0, 100)));
-  }
-
-  @Test
-  @Timeout(30)
-  void operationsPagesAfterSeq() throws Exception {
-    await(store.createRoom(room("r")));
-    for (long seq = 1; seq <= 10; seq++) {
-      await(store.append("r", op("r", seq)));
-    }
-    assertEquals(expectedOps("r", 1, 4), await(store.operations("r", 0, 4)));
-    assertEquals(expectedOps("r", 5, 8), await(store.operations("r", 4, 4)));
-    assertEquals(expectedOps("r", 9, 10), await(store.operations("r", 8, 4)));
-    assertTrue(await(store.operations("r", 10, 4)).isEmpty());
-    assertTrue(await(store.operations("r", 0, 0)).isEmpty());
-  }
-
-  @Test
-  @Timeout(30)
-  void setEpochReplacesEpoch() throws Exception {
-    await(store.createRoom(room("r")));
-    await(store.setEpoch("r", "epoch-2"));
-    assertEquals("epoch-2", await(store.room("r")).orElseThrow().epoch());
-    assertEquals("epoch-2", await(store.load("r")).room().epoch());
-  }
-
-  @Test
-  @Timeout(30)
-  void reopenKeepsEverything() throws Exception {
-    await(store.createRoom(room("r")));
-    for (long seq = 1; seq <= 5; seq++) {
-      await(store.append("r", op("r", seq)));
-    }
-    await(store.saveSnapshot("r", state("r", 2), 3));
-    await(store.setEpoch("r", "epoch-2"));
-    // Writes queued right before close are committed by close.
-    List<Future<Void>> pending = new ArrayList<>();
-    for (long seq = 6; seq <= 100; seq++) {
-      pending.add(store.append("r", op("r", seq)));
-    }
-    await(store.close());
-    for (Future<Void> f : pending) {
-      assertTrue(f.succeeded());
-    }
-
-    store = await(SqliteStore.open(dir, SqliteStore.Options.defaults()));
-    StoredRoom loaded = await(store.load("r"));
-    assertEquals("epoch-2", loaded.room().epoch());
-    assertEquals(state("r", 2), loaded.snapshot());
-    assertEquals(expectedOps("r", 3, 100), loaded.operationsAfterSnapshot());
-  }
-
-  @Test
-  @Timeout(30)
-  void futuresCompleteOnTheCallingContext() throws Exception {
-    Vertx vertx = Vertx.vertx();
-    try {
-      await(store.createRoom(room("r")));
-      Context ctx = vertx.getOrCreateContext();
-      CompletableFuture<List<Boolean>> result = new CompletableFuture<>();
-      ctx.runOnContext(
-          v -> {
-            List<Boolean> onCtx = new ArrayList<>();
-            store
-                .append("r", op("r", 1)) // write, succeeds
-                .onComplete(ar -> onCtx.add(ar.succeeded() && Vertx.currentContext() == ctx))
-                .compose(x -> store.load("r")) // read
-                .onComplete(ar -> onCtx.add(ar.succeeded() && Vertx.currentContext() == ctx))
-                .compose(x -> store.createRoom(room("r"))) // write, fails
-                .onComplete(ar -> onCtx.add(ar.failed() && Vertx.currentContext() == ctx))
-                .recover(x -> store.load("missing").mapEmpty()) // read, fails
-                .onComplete(
-                    ar -> {
-                      onCtx.add(ar.failed() && Vertx.currentContext() == ctx);
-                      result.complete(onCtx);
-                    });
-          });
-      assertEquals(List.of(true, true, true, true), result.get(10, TimeUnit.SECONDS));
-    } finally {
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
-  }
-
-  @Test
-  @Timeout(30)
-  void callsAfterCloseFailWithUnavailable() throws Exception {
-    await(store.createRoom(room("r")));
-    SqliteStore closed = store;
-    await(closed.close());
-    store = null;
-    assertEquals(StoreException.Kind.UNAVAILABLE, failureKind(closed.ping()));
-    assertEquals(StoreException.Kind.UNAVAILABLE, failureKind(closed.room("r")));
-    assertEquals(StoreException.Kind.UNAVAILABLE, failureKind(closed.rooms()));
-    assertEquals(StoreException.Kind.UNAVAILABLE, failureKind(closed.load("r")));
-    assertEquals(StoreException.Kind.UNAVAILABLE, failureKind(closed.operations("r", 0, 1)));
-    assertEquals(StoreException.Kind.UNAVAILABLE, failureKind(closed.createRoom(room("s"))));
-    assertEquals(StoreException.Kind.UNAVAILABLE, failureKind(closed.append("r", op("r", 1))));
-    assertEquals(
-        StoreException.Kind.UNAVAILABLE, failureKind(closed.saveSnapshot("r", state("r", 1), 1)));
-    assertEquals(StoreException.Kind.UNAVAILABLE, failureKind(closed.setEpoch("r", "e")));
-    await(closed.close()); // idempotent
   }
 
   @Test
@@ -438,106 +97,29 @@ class SqliteStoreTest {
     await(store.close());
     store = null;
     Path childDir = dir.resolve("child");
-    Path stderr = dir.resolve("child-stderr.txt");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb =
-        new ProcessBuilder(
-            java,
-            "-cp",
-            System.getProperty("java.class.path"),
-            DurabilityChild.class.getName(),
-            childDir.toString(),
-            "k");
-    pb.redirectError(stderr.toFile());
-    Process child = pb.start();
-    Set<Long> acked = new HashSet<>();
-    try (BufferedReader out =
-        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-      String line = out.readLine();
-      assertEquals("ready", line, () -> "child did not start: " + readQuietly(stderr));
-      while (acked.size() < 500 && (line = out.readLine()) != null) {
-        acked.add(Long.parseLong(line.trim()));
-      }
-      // SIGKILL while appends are in flight. (The JDK closes our end of the pipe on destroy,
-      // so only the seqs read so far are checked; that is every seq acknowledged to us.)
-      child.destroyForcibly();
-      assertTrue(child.waitFor(30, TimeUnit.SECONDS));
-    } finally {
-      child.destroyForcibly();
-    }
-    assertTrue(acked.size() >= 500, "acknowledged: " + acked.size());
-
+    Set<Long> acked = ackedBeforeKill(childDir.toString(), "k", dir.resolve("child-stderr.txt"));
     store = await(SqliteStore.open(childDir, SqliteStore.Options.defaults()));
-    List<SequencedOperation> stored = await(store.load("k")).operationsAfterSnapshot();
-    Set<Long> storedSeqs = stored.stream().map(SequencedOperation::getSeq).collect(Collectors.toSet());
-    Set<Long> missing = new HashSet<>(acked);
-    missing.removeAll(storedSeqs);
-    assertTrue(missing.isEmpty(), "acknowledged but lost: " + missing);
-    for (SequencedOperation op : stored) {
-      assertEquals(DurabilityChild.op("k", op.getSeq()), op);
-    }
+    assertNoAcknowledgedLoss(store, "k", acked);
   }
 
-  // -------------------------------------------------------------------------------------------
-
-  private static String readQuietly(Path p) {
+  @Test
+  @Timeout(30)
+  void openFileUsesTheGivenFileAndKeepsData() throws Exception {
+    Path file = dir.resolve("elsewhere/rooms.db");
+    SqliteStore other = await(SqliteStore.openFile(file, SqliteStore.Options.defaults()));
     try {
-      return Files.readString(p);
-    } catch (Exception e) {
-      return "(no stderr)";
+      await(other.createRoom(room("r")));
+      await(other.append("r", op("r", 1)));
+    } finally {
+      await(other.close());
     }
-  }
-
-  static <T> T await(Future<T> f) throws Exception {
+    assertTrue(Files.isRegularFile(file));
+    assertTrue(Files.notExists(dir.resolve("elsewhere").resolve(SqliteStore.DB_FILE)));
+    other = await(SqliteStore.openFile(file, SqliteStore.Options.defaults()));
     try {
-      return f.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      throw new AssertionError("store call failed", e.getCause());
+      assertEquals(expectedOps("r", 1, 1), await(other.load("r")).operationsAfterSnapshot());
+    } finally {
+      await(other.close());
     }
-  }
-
-  static StoreException.Kind failureKind(Future<?> f) throws Exception {
-    try {
-      f.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      StoreException se = assertInstanceOf(StoreException.class, e.getCause());
-      assertNotNull(se.kind());
-      return se.kind();
-    }
-    throw new AssertionError("expected failure, got success");
-  }
-
-  static RoomRecord room(String id) {
-    return new RoomRecord(id, "epoch-1", 1000L, RoomSettings.newBuilder().setTitle(id).build());
-  }
-
-  static SequencedOperation op(String roomId, long seq) {
-    return DurabilityChild.op(roomId, seq);
-  }
-
-  static SequencedOperation conflicting(String roomId, long seq) {
-    return SequencedOperation.newBuilder()
-        .setSeq(seq)
-        .setOperation(
-            Operation.newBuilder()
-                .setChatPost(ChatPost.newBuilder().setRoomId(roomId).setText("other " + seq)))
-        .build();
-  }
-
-  static List<SequencedOperation> expectedOps(String roomId, long from, long to) {
-    List<SequencedOperation> out = new ArrayList<>();
-    for (long seq = from; seq <= to; seq++) {
-      out.add(op(roomId, seq));
-    }
-    return out;
-  }
-
-  static RoomStateRecord state(String roomId, long seq) {
-    return RoomStateRecord.newBuilder()
-        .setRoomId(roomId)
-        .setSeq(seq)
-        .setStudentChatEnabled(true)
-        .addMutedUserIds("u-" + seq)
-        .build();
   }
 }

@@ -1,0 +1,1033 @@
+package io.ponte.server.store;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.ponte.protocol.v1.Operation;
+import io.ponte.protocol.v1.RoomSettings;
+import io.ponte.protocol.v1.RoomStateRecord;
+import io.ponte.protocol.v1.SequencedOperation;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The JDBC machinery shared by {@link SqliteStore} and {@link PostgresStore}: threads, group
+ * commit, savepoints, futures, error mapping, the versioned migration runner and every statement
+ * whose SQL is the same on both databases. A subclass supplies only how to connect (and set up a
+ * session), its migration list and, when needed, a lock taken before migrating.
+ *
+ * <p>Wiring:
+ * <ul>
+ *   <li>{@link #start} returns a future; the connections and the schema migrations are all done on
+ *       the store's threads, never on the caller's.
+ *   <li>Writes (createRoom, append, saveSnapshot, setEpoch, markEnded, deleteRoom) go into one
+ *       queue drained by the daemon thread {@code ponte-store-writer}, which owns the only writing
+ *       connection. It takes every pending request (up to {@code maxBatch}), runs them in ONE
+ *       transaction, each inside its own savepoint so a failing request (CONFLICT,
+ *       ROOM_NOT_FOUND, ...) is rolled back alone, commits once, and only then completes the
+ *       futures (group commit).
+ *   <li>Reads (room, rooms, load, operations, expiredRooms, ping) run on a small pool of daemon
+ *       threads {@code ponte-store-reader[-n]}, each read on a read-only connection of its own,
+ *       inside one read transaction (a consistent view across statements).
+ *   <li>Every future completes on the Vert.x context that made the call (captured at call time
+ *       with {@link Vertx#currentContext()}), or on the store thread when there was none.
+ *   <li>A connection found broken after a failure (e.g. the database server restarted) is
+ *       replaced on the next call; the failed calls themselves fail with UNAVAILABLE.
+ * </ul>
+ *
+ * <p>Pitfalls:
+ * <ul>
+ *   <li>Queue order is call order: two appends of one room are applied in the order their
+ *       {@code append} calls returned. An append whose seq is below the room's highest stored seq
+ *       and is not stored yet is rejected as CONFLICT (out of order); seq gaps forward are
+ *       allowed (the store does not know the broker's numbering beyond what it holds).
+ *   <li>Several stores (nodes) may write one PostgreSQL database: inserts use
+ *       {@code ON CONFLICT ... DO NOTHING} and then compare, so two nodes storing the same seq get
+ *       idempotent success or CONFLICT, never a constraint error.
+ *   <li>Operations are never deleted by snapshot pruning: history paging and audits read them.
+ *       Only {@link #deleteRoom} (retention) removes them.
+ *   <li>Nothing logged here contains operation contents or tokens: only room ids, counts and
+ *       SQL error messages.
+ * </ul>
+ */
+public abstract class JdbcStore implements Store {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JdbcStore.class);
+
+  private final String description;
+  private final int maxBatch;
+  private final BlockingQueue<WriteRequest> writes = new LinkedBlockingQueue<>();
+  private final ExecutorService reader;
+  private final BlockingQueue<ReadSlot> readSlots;
+  private final int readers;
+  private final Thread writerThread;
+  private final Object lock = new Object();
+  private final AtomicLong commits = new AtomicLong();
+
+  // Guarded by lock.
+  private boolean closed;
+  private Future<Void> closeFuture;
+
+  // Owned by the writer thread.
+  private Connection writeConn;
+  private boolean writerBroken;
+
+  /**
+   * @param description what logs call this store (never contains a password)
+   * @param maxBatch most write requests per transaction
+   * @param readers reader threads, each with its own connection
+   */
+  protected JdbcStore(String description, int maxBatch, int readers) {
+    if (maxBatch < 1 || readers < 1) {
+      throw new IllegalArgumentException("maxBatch and readers must be >= 1");
+    }
+    this.description = description;
+    this.maxBatch = maxBatch;
+    this.readers = readers;
+    this.readSlots = new ArrayBlockingQueue<>(readers);
+    AtomicInteger n = new AtomicInteger();
+    this.reader =
+        Executors.newFixedThreadPool(
+            readers,
+            r -> {
+              int i = n.incrementAndGet();
+              Thread t =
+                  new Thread(r, readers == 1 ? "ponte-store-reader" : "ponte-store-reader-" + i);
+              t.setDaemon(true);
+              return t;
+            });
+    this.writerThread = new Thread(this::writerLoop, "ponte-store-writer");
+    this.writerThread.setDaemon(true);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // What a database provides
+  // ---------------------------------------------------------------------------------------------
+
+  /** A new writing connection, its session set up (autocommit on). Runs on the writer thread. */
+  protected abstract Connection connectWriter() throws Exception;
+
+  /** A new read-only connection, its session set up (autocommit on). */
+  protected abstract Connection connectReader() throws Exception;
+
+  /** Schema migrations; index i brings the schema from version i to i + 1. */
+  protected abstract List<List<String>> migrations();
+
+  /**
+   * Runs first inside the migration transaction, before the schema version is read: a database
+   * shared by several nodes takes a lock here so that only one of them migrates at a time.
+   */
+  protected void lockForMigration(Connection conn) throws SQLException {}
+
+  /** Extra words for the "Store open" log line, e.g. "(synchronous=FULL)". */
+  protected String openDetails() {
+    return "";
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Open
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * Starts the store's threads and opens it: the writer connects and migrates, then the readers
+   * connect. The future fails with UNAVAILABLE when the database cannot be opened or has a newer
+   * schema than this server knows.
+   */
+  protected static <S extends JdbcStore> Future<S> start(S store) {
+    Completer<S> done = new Completer<>();
+    JdbcStore s = store;
+    s.writerThread.start();
+    s.writes.add(new OpenRequest<>(store, done));
+    return done.future();
+  }
+
+  /** First request of the writer: opens the database, migrates, then connects the readers. */
+  private static final class OpenRequest<S extends JdbcStore> extends WriteRequest {
+    private final S store;
+    private final Completer<S> done;
+
+    OpenRequest(S store, Completer<S> done) {
+      super("open", null, null);
+      this.store = store;
+      this.done = done;
+    }
+
+    void run() {
+      JdbcStore s = store;
+      try {
+        s.writeConn = s.connectWriter();
+        s.migrate(s.writeConn);
+      } catch (Exception e) {
+        s.failOpen(done, e);
+        return;
+      }
+      try {
+        s.reader.execute(
+            () -> {
+              try {
+                for (int i = 0; i < s.readers; i++) {
+                  s.readSlots.add(new ReadSlot(s.connectReader()));
+                }
+                LOG.info("Store open: {} {}", s.description, s.openDetails());
+                done.succeed(store);
+              } catch (Exception e) {
+                s.failOpen(done, e);
+              }
+            });
+      } catch (RejectedExecutionException e) {
+        s.failOpen(done, e);
+      }
+    }
+  }
+
+  private void failOpen(Completer<?> done, Exception e) {
+    LOG.error("Cannot open store {}: {}", description, e.toString());
+    close();
+    done.fail(
+        e instanceof StoreException se
+            ? se
+            : new StoreException(StoreException.Kind.UNAVAILABLE, "cannot open store: " + e, e));
+  }
+
+  /** How many transactions the writer has committed (for tests of group commit). */
+  long commitCount() {
+    return commits.get();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Migrations
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * Brings the schema to the newest version in ONE transaction: lock (see {@link
+   * #lockForMigration}), create {@code schema_version} when missing, read the version, apply the
+   * missing migrations, record each. Another node starting at the same time waits for the lock and
+   * then finds nothing to do.
+   */
+  private void migrate(Connection conn) throws SQLException {
+    List<List<String>> migrations = migrations();
+    conn.setAutoCommit(false);
+    try (Statement st = conn.createStatement()) {
+      lockForMigration(conn);
+      st.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+      int version;
+      try (ResultSet rs = st.executeQuery("SELECT COALESCE(MAX(version), 0) FROM schema_version")) {
+        version = rs.next() ? rs.getInt(1) : 0;
+      }
+      if (version > migrations.size()) {
+        throw new StoreException(
+            StoreException.Kind.UNAVAILABLE,
+            "database schema version "
+                + version
+                + " is newer than this server knows ("
+                + migrations.size()
+                + ")");
+      }
+      for (int v = version; v < migrations.size(); v++) {
+        for (String sql : migrations.get(v)) {
+          st.execute(sql);
+        }
+        st.execute("INSERT INTO schema_version(version) VALUES (" + (v + 1) + ")");
+      }
+      conn.commit();
+      if (version < migrations.size()) {
+        LOG.info("Store schema migrated from version {} to {}", version, migrations.size());
+      }
+    } catch (SQLException | RuntimeException e) {
+      try {
+        conn.rollback();
+      } catch (SQLException re) {
+        LOG.warn("Store migration rollback failed: {}", re.toString());
+      }
+      throw e;
+    } finally {
+      try {
+        conn.setAutoCommit(true);
+      } catch (SQLException e) {
+        LOG.warn("Store setAutoCommit failed: {}", e.toString());
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Store API: writes
+  // ---------------------------------------------------------------------------------------------
+
+  @Override
+  public Future<Void> createRoom(RoomRecord room) {
+    if (room == null || room.roomId() == null || room.epoch() == null || room.settings() == null) {
+      return Future.failedFuture(
+          new IllegalArgumentException("room, roomId, epoch and settings must not be null"));
+    }
+    byte[] settings = room.settings().toByteArray();
+    return write(
+        "createRoom",
+        conn -> {
+          try (PreparedStatement st =
+              conn.prepareStatement(
+                  "INSERT INTO rooms(room_id, epoch, created_ms, settings) VALUES (?, ?, ?, ?)"
+                      + " ON CONFLICT (room_id) DO NOTHING")) {
+            st.setString(1, room.roomId());
+            st.setString(2, room.epoch());
+            st.setLong(3, room.createdMs());
+            st.setBytes(4, settings);
+            if (st.executeUpdate() == 0) {
+              throw new StoreException(
+                  StoreException.Kind.ROOM_EXISTS, "room exists: " + room.roomId());
+            }
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public Future<Void> append(String roomId, SequencedOperation operation) {
+    if (roomId == null || operation == null) {
+      return Future.failedFuture(new IllegalArgumentException("roomId and operation required"));
+    }
+    long seq = operation.getSeq();
+    if (seq <= 0) {
+      // uint64 values above Long.MAX_VALUE arrive negative: out of range too.
+      return Future.failedFuture(
+          new StoreException(
+              StoreException.Kind.CONFLICT, "seq must be greater than 0, was " + seq));
+    }
+    byte[] op = operation.getOperation().toByteArray();
+    return write(
+        "append",
+        conn -> {
+          if (sameAsStored(conn, roomId, seq, op)) {
+            return null; // idempotent retry
+          }
+          requireRoom(conn, roomId);
+          try (PreparedStatement st =
+              conn.prepareStatement("SELECT MAX(seq) FROM operations WHERE room_id = ?")) {
+            st.setString(1, roomId);
+            try (ResultSet rs = st.executeQuery()) {
+              long max = rs.next() ? rs.getLong(1) : 0;
+              if (seq < max) {
+                throw new StoreException(
+                    StoreException.Kind.CONFLICT,
+                    "room " + roomId + ": seq " + seq + " is out of order (highest is " + max + ")");
+              }
+            }
+          }
+          try (PreparedStatement st =
+              conn.prepareStatement(
+                  "INSERT INTO operations(room_id, seq, op) VALUES (?, ?, ?)"
+                      + " ON CONFLICT (room_id, seq) DO NOTHING")) {
+            st.setString(1, roomId);
+            st.setLong(2, seq);
+            st.setBytes(3, op);
+            if (st.executeUpdate() == 0 && !sameAsStored(conn, roomId, seq, op)) {
+              // Another node stored this seq between our check and our insert.
+              throw new StoreException(StoreException.Kind.CONFLICT, conflictMessage(roomId, seq));
+            }
+          }
+          return null;
+        });
+  }
+
+  /**
+   * True when the room already has {@code seq} with exactly these bytes; CONFLICT when it has it
+   * with other bytes; false when it does not have it.
+   */
+  private static boolean sameAsStored(Connection conn, String roomId, long seq, byte[] op)
+      throws SQLException {
+    try (PreparedStatement st =
+        conn.prepareStatement("SELECT op FROM operations WHERE room_id = ? AND seq = ?")) {
+      st.setString(1, roomId);
+      st.setLong(2, seq);
+      try (ResultSet rs = st.executeQuery()) {
+        if (!rs.next()) {
+          return false;
+        }
+        if (Arrays.equals(rs.getBytes(1), op)) {
+          return true;
+        }
+        throw new StoreException(StoreException.Kind.CONFLICT, conflictMessage(roomId, seq));
+      }
+    }
+  }
+
+  private static String conflictMessage(String roomId, long seq) {
+    return "room " + roomId + " already has seq " + seq + " with different content";
+  }
+
+  @Override
+  public Future<Void> saveSnapshot(String roomId, RoomStateRecord state, int keep) {
+    if (roomId == null || state == null) {
+      return Future.failedFuture(new IllegalArgumentException("roomId and state required"));
+    }
+    if (keep < 1) {
+      return Future.failedFuture(new IllegalArgumentException("keep must be >= 1, was " + keep));
+    }
+    if (!state.getRoomId().isEmpty() && !state.getRoomId().equals(roomId)) {
+      return Future.failedFuture(
+          new IllegalArgumentException("state.room_id does not match roomId"));
+    }
+    long seq = state.getSeq();
+    if (seq < 0) {
+      return Future.failedFuture(new IllegalArgumentException("state.seq out of range"));
+    }
+    byte[] bytes = state.toByteArray();
+    return write(
+        "saveSnapshot",
+        conn -> {
+          requireRoom(conn, roomId);
+          try (PreparedStatement st =
+              conn.prepareStatement(
+                  "INSERT INTO snapshots(room_id, seq, state) VALUES (?, ?, ?)"
+                      + " ON CONFLICT (room_id, seq) DO UPDATE SET state = excluded.state")) {
+            st.setString(1, roomId);
+            st.setLong(2, seq);
+            st.setBytes(3, bytes);
+            st.executeUpdate();
+          }
+          try (PreparedStatement st =
+              conn.prepareStatement(
+                  "DELETE FROM snapshots WHERE room_id = ? AND seq NOT IN"
+                      + " (SELECT seq FROM snapshots WHERE room_id = ? ORDER BY seq DESC LIMIT ?)")) {
+            st.setString(1, roomId);
+            st.setString(2, roomId);
+            st.setInt(3, keep);
+            st.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public Future<Void> setEpoch(String roomId, String epoch) {
+    if (roomId == null || epoch == null) {
+      return Future.failedFuture(new IllegalArgumentException("roomId and epoch required"));
+    }
+    return write(
+        "setEpoch",
+        conn -> {
+          try (PreparedStatement st =
+              conn.prepareStatement("UPDATE rooms SET epoch = ? WHERE room_id = ?")) {
+            st.setString(1, epoch);
+            st.setString(2, roomId);
+            if (st.executeUpdate() == 0) {
+              throw notFound(roomId);
+            }
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public Future<Void> markEnded(String roomId, long endedMs) {
+    if (roomId == null || endedMs <= 0) {
+      return Future.failedFuture(
+          new IllegalArgumentException("roomId and a positive endedMs required"));
+    }
+    return write(
+        "markEnded",
+        conn -> {
+          requireRoom(conn, roomId);
+          try (PreparedStatement st =
+              conn.prepareStatement(
+                  "UPDATE rooms SET ended_ms = ? WHERE room_id = ? AND ended_ms = 0")) {
+            st.setLong(1, endedMs);
+            st.setString(2, roomId);
+            st.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public Future<Void> deleteRoom(String roomId) {
+    if (roomId == null) {
+      return Future.failedFuture(new IllegalArgumentException("roomId required"));
+    }
+    return write(
+        "deleteRoom",
+        conn -> {
+          requireRoom(conn, roomId);
+          for (String table : List.of("operations", "snapshots", "rooms")) {
+            try (PreparedStatement st =
+                conn.prepareStatement("DELETE FROM " + table + " WHERE room_id = ?")) {
+              st.setString(1, roomId);
+              st.executeUpdate();
+            }
+          }
+          return null;
+        });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Store API: reads
+  // ---------------------------------------------------------------------------------------------
+
+  @Override
+  public Future<List<String>> expiredRooms(long nowMs) {
+    return read(
+        "expiredRooms",
+        conn -> {
+          List<String> out = new ArrayList<>();
+          try (PreparedStatement st =
+                  conn.prepareStatement(
+                      "SELECT room_id, ended_ms, settings FROM rooms WHERE ended_ms > 0"
+                          + " ORDER BY room_id");
+              ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+              long days = RoomSettings.parseFrom(rs.getBytes(3)).getRetentionDays();
+              if (rs.getLong(2) + days * 86_400_000L <= nowMs) {
+                out.add(rs.getString(1));
+              }
+            }
+          }
+          return out;
+        });
+  }
+
+  @Override
+  public Future<Optional<RoomRecord>> room(String roomId) {
+    if (roomId == null) {
+      return Future.failedFuture(new IllegalArgumentException("roomId required"));
+    }
+    return read("room", conn -> Optional.ofNullable(readRoom(conn, roomId)));
+  }
+
+  @Override
+  public Future<List<RoomRecord>> rooms() {
+    return read(
+        "rooms",
+        conn -> {
+          List<RoomRecord> out = new ArrayList<>();
+          try (PreparedStatement st =
+                  conn.prepareStatement(
+                      "SELECT room_id, epoch, created_ms, settings FROM rooms ORDER BY room_id");
+              ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+              out.add(toRoom(rs));
+            }
+          }
+          return out;
+        });
+  }
+
+  @Override
+  public Future<StoredRoom> load(String roomId) {
+    if (roomId == null) {
+      return Future.failedFuture(new IllegalArgumentException("roomId required"));
+    }
+    return read(
+        "load",
+        conn -> {
+          RoomRecord room = readRoom(conn, roomId);
+          if (room == null) {
+            throw notFound(roomId);
+          }
+          RoomStateRecord snapshot = null;
+          try (PreparedStatement st =
+              conn.prepareStatement(
+                  "SELECT state FROM snapshots WHERE room_id = ? ORDER BY seq ASC LIMIT 1")) {
+            st.setString(1, roomId);
+            try (ResultSet rs = st.executeQuery()) {
+              if (rs.next()) {
+                snapshot = RoomStateRecord.parseFrom(rs.getBytes(1));
+              }
+            }
+          }
+          long after = snapshot == null ? 0 : snapshot.getSeq();
+          List<SequencedOperation> ops = readOperations(conn, roomId, after, -1);
+          return new StoredRoom(room, snapshot, List.copyOf(ops));
+        });
+  }
+
+  /**
+   * Stored operations with seq greater than {@code afterSeq}, in seq order, at most {@code limit}
+   * of them. With the broker's gap-free seqs this is exactly (afterSeq, afterSeq + limit]; if a
+   * room ever has gaps, the page still holds {@code limit} operations (when there are that many),
+   * so paging on the last returned seq never stalls. Fails with ROOM_NOT_FOUND for an unknown room.
+   */
+  @Override
+  public Future<List<SequencedOperation>> operations(String roomId, long afterSeq, int limit) {
+    if (roomId == null) {
+      return Future.failedFuture(new IllegalArgumentException("roomId required"));
+    }
+    if (limit < 0) {
+      return Future.failedFuture(new IllegalArgumentException("limit must be >= 0, was " + limit));
+    }
+    return read(
+        "operations",
+        conn -> {
+          if (readRoom(conn, roomId) == null) {
+            throw notFound(roomId);
+          }
+          if (limit == 0) {
+            return List.of();
+          }
+          return List.copyOf(readOperations(conn, roomId, Math.max(afterSeq, 0), limit));
+        });
+  }
+
+  @Override
+  public Future<Void> ping() {
+    return read(
+        "ping",
+        conn -> {
+          try (Statement st = conn.createStatement();
+              ResultSet rs = st.executeQuery("SELECT MAX(version) FROM schema_version")) {
+            rs.next();
+          }
+          return null;
+        });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Close
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * Stops accepting calls, commits every write queued before it, then closes the connections and
+   * ends the threads. Calling it again returns the same future (close is idempotent); every other
+   * call after it fails with UNAVAILABLE.
+   */
+  @Override
+  public Future<Void> close() {
+    Completer<Void> done = new Completer<>();
+    synchronized (lock) {
+      if (closed) {
+        Future<Void> f = closeFuture;
+        Context ctx = Vertx.currentContext();
+        if (ctx == null) {
+          return f;
+        }
+        Promise<Void> p = Promise.promise();
+        f.onComplete(ar -> ctx.runOnContext(v -> p.handle(ar)));
+        return p.future();
+      }
+      closed = true;
+      closeFuture = done.plain.future();
+      writes.add(new CloseRequest(done));
+    }
+    return done.future();
+  }
+
+  private final class CloseRequest extends WriteRequest {
+    private final Completer<Void> done;
+
+    CloseRequest(Completer<Void> done) {
+      super("close", null, null);
+      this.done = done;
+    }
+
+    /** Runs on the writer thread after every earlier write was committed. */
+    void finish() {
+      closeQuietly(writeConn, "writer");
+      writeConn = null;
+      reader.shutdown();
+      // Wait for the readers on a helper thread, so no store thread waits on another.
+      Thread waiter =
+          new Thread(
+              () -> {
+                try {
+                  while (!reader.awaitTermination(10, TimeUnit.SECONDS)) {
+                    LOG.warn("Store reader still busy while closing");
+                  }
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+                ReadSlot slot;
+                while ((slot = readSlots.poll()) != null) {
+                  closeQuietly(slot.conn, "reader");
+                }
+                LOG.info("Store closed: {} ({} commits)", description, commits.get());
+                done.succeed(null);
+              },
+              "ponte-store-close");
+      waiter.setDaemon(true);
+      waiter.start();
+    }
+  }
+
+  /** Closes a connection, logging (not throwing) a failure. */
+  protected static void closeQuietly(Connection c, String which) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (SQLException e) {
+      LOG.warn("Closing store {} connection failed: {}", which, e.toString());
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Writer
+  // ---------------------------------------------------------------------------------------------
+
+  @FunctionalInterface
+  private interface SqlWork<T> {
+    T run(Connection conn) throws Exception;
+  }
+
+  private static class WriteRequest {
+    final String name;
+    final SqlWork<?> work;
+    final Completer<Object> done;
+
+    @SuppressWarnings("unchecked")
+    WriteRequest(String name, SqlWork<?> work, Completer<?> done) {
+      this.name = name;
+      this.work = work;
+      this.done = (Completer<Object>) done;
+    }
+  }
+
+  private <T> Future<T> write(String name, SqlWork<T> work) {
+    Completer<T> done = new Completer<>();
+    synchronized (lock) {
+      if (closed) {
+        return Future.failedFuture(closedException());
+      }
+      writes.add(new WriteRequest(name, work, done));
+    }
+    return done.future();
+  }
+
+  private void writerLoop() {
+    List<WriteRequest> batch = new ArrayList<>(maxBatch);
+    while (true) {
+      batch.clear();
+      try {
+        batch.add(writes.take());
+      } catch (InterruptedException e) {
+        // Nobody interrupts this thread on purpose; keep serving until a CloseRequest arrives.
+        continue;
+      }
+      writes.drainTo(batch, maxBatch - 1);
+      try {
+        if (!handle(batch)) {
+          return;
+        }
+      } catch (RuntimeException | Error e) {
+        // Never let the writer die silently: every caller would wait forever.
+        LOG.error("Store writer failed on a batch of {}: {}", batch.size(), e.toString());
+        StoreException se =
+            new StoreException(StoreException.Kind.UNAVAILABLE, "store writer failed", e);
+        for (WriteRequest r : batch) {
+          if (r.done != null) {
+            r.done.fail(se); // no effect on futures already completed
+          }
+        }
+      }
+    }
+  }
+
+  /** Handles one drained batch; false once the store is closed and the writer must end. */
+  private boolean handle(List<WriteRequest> batch) {
+    List<WriteRequest> txn = new ArrayList<>(batch.size());
+    for (WriteRequest r : batch) {
+      if (r instanceof CloseRequest c) {
+        runBatch(txn);
+        txn.clear();
+        // Anything after the close request cannot exist (enqueued under the lock), but be safe.
+        for (WriteRequest late : writes) {
+          if (late.done != null) {
+            late.done.fail(closedException());
+          }
+        }
+        c.finish();
+        return false;
+      } else if (r instanceof OpenRequest<?> o) {
+        runBatch(txn);
+        txn.clear();
+        o.run();
+      } else {
+        txn.add(r);
+      }
+    }
+    runBatch(txn);
+    return true;
+  }
+
+  /** The writing connection, reconnected first when the last transaction found it broken. */
+  private Connection writer() {
+    if (writeConn != null && writerBroken) {
+      closeQuietly(writeConn, "writer");
+      try {
+        writeConn = connectWriter();
+        writerBroken = false;
+        LOG.info("Store writer reconnected: {}", description);
+      } catch (Exception e) {
+        LOG.error("Store writer cannot reconnect to {}: {}", description, e.toString());
+        return null;
+      }
+    }
+    return writeConn;
+  }
+
+  /** Runs the requests in one transaction, one savepoint each; completes futures after commit. */
+  private void runBatch(List<WriteRequest> txn) {
+    if (txn.isEmpty()) {
+      return;
+    }
+    Connection conn = writer();
+    if (conn == null) {
+      String why = writerBroken ? "store database unreachable" : "store is not open";
+      for (WriteRequest r : txn) {
+        r.done.fail(new StoreException(StoreException.Kind.UNAVAILABLE, why));
+      }
+      return;
+    }
+    Object[] results = new Object[txn.size()];
+    Throwable[] failures = new Throwable[txn.size()];
+    try (Statement sp = conn.createStatement()) {
+      conn.setAutoCommit(false);
+      for (int i = 0; i < txn.size(); i++) {
+        WriteRequest r = txn.get(i);
+        sp.execute("SAVEPOINT req");
+        try {
+          results[i] = r.work.run(conn);
+          sp.execute("RELEASE SAVEPOINT req");
+        } catch (Exception e) {
+          sp.execute("ROLLBACK TO SAVEPOINT req");
+          sp.execute("RELEASE SAVEPOINT req");
+          failures[i] = toStoreException(r.name, e);
+        }
+      }
+      conn.commit();
+      commits.incrementAndGet();
+    } catch (SQLException e) {
+      LOG.error("Store transaction of {} requests failed: {}", txn.size(), e.toString());
+      try {
+        conn.rollback();
+      } catch (SQLException re) {
+        LOG.warn("Store rollback failed: {}", re.toString());
+      }
+      writerBroken = !isValid(conn);
+      StoreException se =
+          new StoreException(StoreException.Kind.UNAVAILABLE, "store transaction failed", e);
+      for (WriteRequest r : txn) {
+        r.done.fail(se);
+      }
+      return;
+    } finally {
+      try {
+        conn.setAutoCommit(true);
+      } catch (SQLException e) {
+        LOG.warn("Store setAutoCommit failed: {}", e.toString());
+      }
+    }
+    for (int i = 0; i < txn.size(); i++) {
+      if (failures[i] != null) {
+        txn.get(i).done.fail(failures[i]);
+      } else {
+        txn.get(i).done.succeed(results[i]);
+      }
+    }
+  }
+
+  private static boolean isValid(Connection conn) {
+    try {
+      return conn.isValid(2);
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Readers
+  // ---------------------------------------------------------------------------------------------
+
+  /** One reader connection; replaced when a failed read finds it broken. */
+  private static final class ReadSlot {
+    Connection conn;
+
+    ReadSlot(Connection conn) {
+      this.conn = conn;
+    }
+  }
+
+  private <T> Future<T> read(String name, SqlWork<T> work) {
+    Completer<T> done = new Completer<>();
+    synchronized (lock) {
+      if (closed) {
+        return Future.failedFuture(closedException());
+      }
+      try {
+        reader.execute(() -> runRead(name, work, done));
+      } catch (RejectedExecutionException e) {
+        return Future.failedFuture(closedException());
+      }
+    }
+    return done.future();
+  }
+
+  private <T> void runRead(String name, SqlWork<T> work, Completer<T> done) {
+    // At most `readers` reads run at once, one per thread, so a slot is free unless not open yet.
+    ReadSlot slot = readSlots.poll();
+    if (slot == null) {
+      done.fail(new StoreException(StoreException.Kind.UNAVAILABLE, "store is not open"));
+      return;
+    }
+    try {
+      if (slot.conn == null) {
+        try {
+          slot.conn = connectReader();
+          LOG.info("Store reader reconnected: {}", description);
+        } catch (Exception e) {
+          LOG.error("Store reader cannot reconnect to {}: {}", description, e.toString());
+          done.fail(
+              new StoreException(
+                  StoreException.Kind.UNAVAILABLE, "store database unreachable", e));
+          return;
+        }
+      }
+      Connection conn = slot.conn;
+      T result;
+      try {
+        conn.setAutoCommit(false); // one read transaction: a consistent view across statements
+        try {
+          result = work.run(conn);
+        } finally {
+          conn.rollback();
+          conn.setAutoCommit(true);
+        }
+      } catch (Exception e) {
+        if (e instanceof SQLException && !isValid(conn)) {
+          closeQuietly(conn, "reader");
+          slot.conn = null;
+        }
+        done.fail(toStoreException(name, e));
+        return;
+      }
+      done.succeed(result);
+    } finally {
+      readSlots.add(slot);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // SQL helpers
+  // ---------------------------------------------------------------------------------------------
+
+  private static RoomRecord readRoom(Connection conn, String roomId) throws Exception {
+    try (PreparedStatement st =
+        conn.prepareStatement(
+            "SELECT room_id, epoch, created_ms, settings FROM rooms WHERE room_id = ?")) {
+      st.setString(1, roomId);
+      try (ResultSet rs = st.executeQuery()) {
+        return rs.next() ? toRoom(rs) : null;
+      }
+    }
+  }
+
+  private static RoomRecord toRoom(ResultSet rs)
+      throws SQLException, InvalidProtocolBufferException {
+    return new RoomRecord(
+        rs.getString(1), rs.getString(2), rs.getLong(3), RoomSettings.parseFrom(rs.getBytes(4)));
+  }
+
+  /** Operations with seq > afterSeq in seq order; at most limit of them (limit < 0: all). */
+  private static List<SequencedOperation> readOperations(
+      Connection conn, String roomId, long afterSeq, int limit) throws Exception {
+    List<SequencedOperation> out = new ArrayList<>();
+    // No "LIMIT -1": SQLite reads it as "no limit", PostgreSQL rejects it.
+    String sql = "SELECT seq, op FROM operations WHERE room_id = ? AND seq > ? ORDER BY seq";
+    try (PreparedStatement st = conn.prepareStatement(limit < 0 ? sql : sql + " LIMIT ?")) {
+      st.setString(1, roomId);
+      st.setLong(2, afterSeq);
+      if (limit >= 0) {
+        st.setLong(3, limit);
+      }
+      try (ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          out.add(
+              SequencedOperation.newBuilder()
+                  .setSeq(rs.getLong(1))
+                  .setOperation(Operation.parseFrom(rs.getBytes(2)))
+                  .build());
+        }
+      }
+    }
+    return out;
+  }
+
+  private static void requireRoom(Connection conn, String roomId) throws SQLException {
+    try (PreparedStatement st = conn.prepareStatement("SELECT 1 FROM rooms WHERE room_id = ?")) {
+      st.setString(1, roomId);
+      try (ResultSet rs = st.executeQuery()) {
+        if (!rs.next()) {
+          throw notFound(roomId);
+        }
+      }
+    }
+  }
+
+  private static StoreException notFound(String roomId) {
+    return new StoreException(StoreException.Kind.ROOM_NOT_FOUND, "no room " + roomId);
+  }
+
+  private static StoreException closedException() {
+    return new StoreException(StoreException.Kind.UNAVAILABLE, "store is closed");
+  }
+
+  private static Throwable toStoreException(String what, Exception e) {
+    if (e instanceof StoreException || e instanceof IllegalArgumentException) {
+      return e;
+    }
+    if (e instanceof InvalidProtocolBufferException) {
+      LOG.error("Store {}: stored bytes do not parse", what);
+      return new StoreException(StoreException.Kind.UNAVAILABLE, "corrupt stored record", e);
+    }
+    LOG.error("Store {} failed: {}", what, e.toString());
+    return new StoreException(StoreException.Kind.UNAVAILABLE, what + " failed", e);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Completion on the caller's context
+  // ---------------------------------------------------------------------------------------------
+
+  /** A promise that completes on the Vert.x context current when it was created, if any. */
+  private static final class Completer<T> {
+    private final Context ctx = Vertx.currentContext();
+    private final Promise<T> plain = Promise.promise();
+
+    Future<T> future() {
+      return plain.future();
+    }
+
+    void succeed(T value) {
+      if (ctx == null) {
+        plain.tryComplete(value);
+      } else {
+        ctx.runOnContext(v -> plain.tryComplete(value));
+      }
+    }
+
+    void fail(Throwable t) {
+      if (ctx == null) {
+        plain.tryFail(t);
+      } else {
+        ctx.runOnContext(v -> plain.tryFail(t));
+      }
+    }
+  }
+}
