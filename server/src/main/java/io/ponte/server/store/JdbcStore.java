@@ -59,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>Queue order is call order: two appends of one room are applied in the order their
  *       {@code append} calls returned. An append whose seq is below the room's highest stored seq
- *       and is not stored yet is rejected as CONFLICT (out of order); seq gaps forward are
+ *       and is not stored yet is accepted (nodes sharing a store write out of order); gaps are
  *       allowed (the store does not know the broker's numbering beyond what it holds).
  *   <li>Several stores (nodes) may write one PostgreSQL database: inserts use
  *       {@code ON CONFLICT ... DO NOTHING} and then compare, so two nodes storing the same seq get
@@ -91,6 +91,9 @@ public abstract class JdbcStore implements Store {
   // Owned by the writer thread.
   private Connection writeConn;
   private boolean writerBroken;
+  /** Prepared statements of {@link #statementsOf}, the writer connection (writer thread only). */
+  private final java.util.HashMap<String, PreparedStatement> statements = new java.util.HashMap<>();
+  private Connection statementsOf;
 
   /**
    * @param description what logs call this store (never contains a password)
@@ -316,57 +319,73 @@ public abstract class JdbcStore implements Store {
     return write(
         "append",
         conn -> {
-          if (sameAsStored(conn, roomId, seq, op)) {
-            return null; // idempotent retry
-          }
-          requireRoom(conn, roomId);
-          try (PreparedStatement st =
-              conn.prepareStatement("SELECT MAX(seq) FROM operations WHERE room_id = ?")) {
-            st.setString(1, roomId);
-            try (ResultSet rs = st.executeQuery()) {
-              long max = rs.next() ? rs.getLong(1) : 0;
-              if (seq < max) {
-                throw new StoreException(
-                    StoreException.Kind.CONFLICT,
-                    "room " + roomId + ": seq " + seq + " is out of order (highest is " + max + ")");
-              }
+          // The hot path: one cached INSERT. Seqs of one room may arrive out of order when
+          // several nodes share the store, so only an existing seq is checked (idempotent
+          // retry, or CONFLICT); a missing room shows up as the foreign key failing.
+          PreparedStatement insert = writerStatement(conn,
+              "INSERT INTO operations(room_id, seq, op) VALUES (?, ?, ?)"
+                  + " ON CONFLICT (room_id, seq) DO NOTHING");
+          insert.setString(1, roomId);
+          insert.setLong(2, seq);
+          insert.setBytes(3, op);
+          int inserted;
+          try {
+            inserted = insert.executeUpdate();
+          } catch (SQLException e) {
+            if (isForeignKeyViolation(e)) {
+              throw notFound(roomId);
             }
+            throw e;
           }
-          try (PreparedStatement st =
-              conn.prepareStatement(
-                  "INSERT INTO operations(room_id, seq, op) VALUES (?, ?, ?)"
-                      + " ON CONFLICT (room_id, seq) DO NOTHING")) {
-            st.setString(1, roomId);
-            st.setLong(2, seq);
-            st.setBytes(3, op);
-            if (st.executeUpdate() == 0 && !sameAsStored(conn, roomId, seq, op)) {
-              // Another node stored this seq between our check and our insert.
-              throw new StoreException(StoreException.Kind.CONFLICT, conflictMessage(roomId, seq));
-            }
+          if (inserted == 0 && !sameAsStored(conn, roomId, seq, op)) {
+            // Another node stored this seq between our check and our insert.
+            throw new StoreException(StoreException.Kind.CONFLICT, conflictMessage(roomId, seq));
           }
           return null;
         });
+  }
+
+  /** The operations → rooms foreign key failed: the room does not exist (SQLite or PostgreSQL). */
+  private static boolean isForeignKeyViolation(SQLException e) {
+    String message = e.getMessage() == null ? "" : e.getMessage();
+    return "23503".equals(e.getSQLState()) || message.contains("FOREIGN KEY constraint failed");
+  }
+
+  /**
+   * A prepared statement of the writer connection, kept for reuse: preparing costs more than
+   * running on the hot path. Writer thread only; the cache follows the writer connection.
+   */
+  private PreparedStatement writerStatement(Connection conn, String sql) throws SQLException {
+    if (conn != statementsOf) {
+      statements.clear(); // the connection they belonged to was replaced (and closed)
+      statementsOf = conn;
+    }
+    PreparedStatement st = statements.get(sql);
+    if (st == null) {
+      st = conn.prepareStatement(sql);
+      statements.put(sql, st);
+    }
+    return st;
   }
 
   /**
    * True when the room already has {@code seq} with exactly these bytes; CONFLICT when it has it
    * with other bytes; false when it does not have it.
    */
-  private static boolean sameAsStored(Connection conn, String roomId, long seq, byte[] op)
+  private boolean sameAsStored(Connection conn, String roomId, long seq, byte[] op)
       throws SQLException {
-    try (PreparedStatement st =
-        conn.prepareStatement("SELECT op FROM operations WHERE room_id = ? AND seq = ?")) {
-      st.setString(1, roomId);
-      st.setLong(2, seq);
-      try (ResultSet rs = st.executeQuery()) {
-        if (!rs.next()) {
-          return false;
-        }
-        if (Arrays.equals(rs.getBytes(1), op)) {
-          return true;
-        }
-        throw new StoreException(StoreException.Kind.CONFLICT, conflictMessage(roomId, seq));
+    PreparedStatement st =
+        writerStatement(conn, "SELECT op FROM operations WHERE room_id = ? AND seq = ?");
+    st.setString(1, roomId);
+    st.setLong(2, seq);
+    try (ResultSet rs = st.executeQuery()) {
+      if (!rs.next()) {
+        return false;
       }
+      if (Arrays.equals(rs.getBytes(1), op)) {
+        return true;
+      }
+      throw new StoreException(StoreException.Kind.CONFLICT, conflictMessage(roomId, seq));
     }
   }
 
@@ -798,19 +817,16 @@ public abstract class JdbcStore implements Store {
     }
     Object[] results = new Object[txn.size()];
     Throwable[] failures = new Throwable[txn.size()];
-    try (Statement sp = conn.createStatement()) {
+    try {
       conn.setAutoCommit(false);
-      for (int i = 0; i < txn.size(); i++) {
-        WriteRequest r = txn.get(i);
-        sp.execute("SAVEPOINT req");
-        try {
-          results[i] = r.work.run(conn);
-          sp.execute("RELEASE SAVEPOINT req");
-        } catch (Exception e) {
-          sp.execute("ROLLBACK TO SAVEPOINT req");
-          sp.execute("RELEASE SAVEPOINT req");
-          failures[i] = toStoreException(r.name, e);
-        }
+      // Optimistic pass: requests almost never fail, and a savepoint per request costs two
+      // statements each. When one fails, the transaction is rolled back and run again with a
+      // savepoint per request, so that the failure stays that request's alone.
+      if (!runAll(conn, txn, results, failures, false)) {
+        conn.rollback();
+        java.util.Arrays.fill(results, null);
+        java.util.Arrays.fill(failures, null);
+        runAll(conn, txn, results, failures, true);
       }
       conn.commit();
       commits.incrementAndGet();
@@ -842,6 +858,36 @@ public abstract class JdbcStore implements Store {
         txn.get(i).done.succeed(results[i]);
       }
     }
+  }
+
+  /**
+   * Runs every request of the transaction. Without savepoints, stops at the first failure and
+   * returns false (the caller rolls back); with them, isolates each failure and returns true.
+   */
+  private boolean runAll(Connection conn, List<WriteRequest> txn, Object[] results,
+      Throwable[] failures, boolean savepoints) throws SQLException {
+    try (Statement sp = conn.createStatement()) {
+      for (int i = 0; i < txn.size(); i++) {
+        WriteRequest r = txn.get(i);
+        if (savepoints) {
+          sp.execute("SAVEPOINT req");
+        }
+        try {
+          results[i] = r.work.run(conn);
+          if (savepoints) {
+            sp.execute("RELEASE SAVEPOINT req");
+          }
+        } catch (Exception e) {
+          if (!savepoints) {
+            return false;
+          }
+          sp.execute("ROLLBACK TO SAVEPOINT req");
+          sp.execute("RELEASE SAVEPOINT req");
+          failures[i] = toStoreException(r.name, e);
+        }
+      }
+    }
+    return true;
   }
 
   private static boolean isValid(Connection conn) {

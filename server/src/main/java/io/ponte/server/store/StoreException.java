@@ -8,7 +8,7 @@ public class StoreException extends RuntimeException {
     ROOM_EXISTS,
     /** A call about a room the store does not have. */
     ROOM_NOT_FOUND,
-    /** append of a seq the room already has with different content, or out of order. */
+    /** append of a seq the room already has with different content (or a seq of 0 or less). */
     CONFLICT,
     /** The database failed or the store is closed. */
     UNAVAILABLE
