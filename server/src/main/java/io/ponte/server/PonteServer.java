@@ -75,13 +75,22 @@ public final class PonteServer {
     this.broker = broker;
     this.metrics = metrics;
     this.rooms = new RoomRegistry(roomShards, broker, store, metrics,
-        new RoomOptions(config.nodeId(), config.resumeWindow(), config.snapshotInterval(),
+        new RoomOptions(incarnation(config.nodeId()), config.resumeWindow(), config.snapshotInterval(),
             config.snapshotsKept(), config.roomIdleUnloadMs(), config.maxParticipants(), 50));
     this.transport = new Transport(config, new TokenVerifier(keys), rooms, metrics);
     this.retention = new RetentionSweeper(store, rooms);
   }
 
   private static final long RETENTION_SWEEP_MS = 3_600_000;
+
+  /**
+   * The origin stamped on the operations this process sequences: the node id plus a random part,
+   * so that a restarted node (same node-id) never mistakes its previous life's operations, found
+   * in the broker's history, for requests of its own still waiting for their store write.
+   */
+  private static String incarnation(String nodeId) {
+    return nodeId + "~" + Long.toHexString(new java.security.SecureRandom().nextLong());
+  }
 
   /**
    * Starts a node. Call from a plain thread (main, a test), not from a Vert.x thread: keys and

@@ -202,13 +202,25 @@ public final class Room implements RoomListener {
     if (attachment.seq() <= state.seq()) {
       return Future.succeededFuture();
     }
-    // Operations sequenced by other nodes that our store does not have yet.
+    // Operations the broker sequenced that the store does not have: their node may have died
+    // between sequencing and its store write. Store them (idempotent when that node did write
+    // them) before applying, so nothing any client saw can be lost with Redis later.
     return broker.history(roomId, state.seq(), (int) (attachment.seq() - state.seq()))
         .compose(ops -> {
-          for (SequencedOperation sop : ops) {
-            onOperation(sop);
+          if (!ops.isEmpty() && ops.get(0).getSeq() != state.seq() + 1) {
+            log.error("room {}: the broker's history starts at seq {}, the store ends at {}:"
+                + " operations in between are lost", roomId, ops.get(0).getSeq(), state.seq());
           }
-          return Future.<Void>succeededFuture();
+          List<Future<Void>> writes = new ArrayList<>();
+          for (SequencedOperation sop : ops) {
+            writes.add(store.append(roomId, sop));
+          }
+          return Future.all(writes).map(x -> {
+            for (SequencedOperation sop : ops) {
+              onOperation(sop);
+            }
+            return (Void) null;
+          });
         });
   }
 
