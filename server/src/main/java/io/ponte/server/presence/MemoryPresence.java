@@ -58,21 +58,24 @@ public final class MemoryPresence implements Presence {
       Map<String, Entry> mine = new HashMap<>(local);
       for (Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator(); it.hasNext(); ) {
         Map.Entry<String, Entry> e = it.next();
-        String node = PresenceMerge.nodeOf(e.getKey());
+        // Read before removing: a TreeMap entry may take its successor's contents on removal.
+        String field = e.getKey();
+        Entry value = e.getValue();
+        String node = PresenceMerge.nodeOf(field);
         if (node.equals(nodeId)) {
-          Entry wanted = mine.remove(PresenceMerge.userOf(e.getKey()));
+          Entry wanted = mine.remove(PresenceMerge.userOf(field));
           if (wanted == null) {
             it.remove();
-            changed.add(new PresenceMerge.Changed(e.getKey(), e.getValue(), null));
-          } else if (!wanted.equals(e.getValue())) {
-            changed.add(new PresenceMerge.Changed(e.getKey(), e.getValue(), wanted));
+            changed.add(new PresenceMerge.Changed(field, value, null));
+          } else if (!wanted.equals(value)) {
+            changed.add(new PresenceMerge.Changed(field, value, wanted));
             e.setValue(wanted);
           }
         } else if (leaseMs > 0) {
           Long deadline = leases.get(node);
           if (deadline == null || deadline <= now) {
             it.remove();
-            changed.add(new PresenceMerge.Changed(e.getKey(), e.getValue(), null));
+            changed.add(new PresenceMerge.Changed(field, value, null));
           }
         }
       }
