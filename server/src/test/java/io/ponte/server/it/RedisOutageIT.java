@@ -50,6 +50,7 @@ class RedisOutageIT {
           }
           for (int i = 1; i <= 3; i++) {
             assertEquals(i, stu.nextEvent("o1").getSeq());
+            assertEquals(i, tea.nextEvent("o1").getSeq());
           }
 
           redis.kill();
