@@ -93,6 +93,48 @@ class RedisOutageIT {
     }
   }
 
+  @Test
+  void redisComingBackEmptyStartsANewEpochAndClientsResumeIntoAReset() throws Exception {
+    try (RedisFixture.Dedicated redis = RedisFixture.dedicated(false)) {
+      try (TestServer a = new TestServer(dir.resolve("a"), b -> b.redisUrl(redis.url()))) {
+        a.createRoom("o2");
+        String epoch;
+        try (TestClient tea = a.user("tea", "o2", Role.TEACHER)) {
+          epoch = tea.join("o2").getEpoch();
+          for (int i = 1; i <= 3; i++) {
+            assertEquals(i, tea.post("o2", "kept " + i).getSeq());
+          }
+          redis.kill();
+          redis.start(); // without persistence: the room's seq, epoch and stream are gone
+          // The first post after the loss finds the epoch gone: refused (retryable), and the
+          // room's clients are told to resume.
+          // (Posts may first meet the command pool reconnecting: refused the same way.)
+          long deadline = System.currentTimeMillis() + 30_000;
+          while (!tea.isClosed() && System.currentTimeMillis() < deadline) {
+            long id = tea.sendRequest(ClientMessage.newBuilder().setChatPost(ChatPost.newBuilder()
+                .setRoomId("o2").setText("x").setClientMsgId("after-loss")));
+            ServerMessage m = tea.poll(r -> r.getRequestId() == id, java.time.Duration.ofSeconds(3));
+            if (m != null) {
+              ErrorInfo e = TestClient.error(m);
+              assertEquals(ErrorCode.UNAVAILABLE, e.getCode(), m::toString);
+              assertTrue(e.getRetryable());
+            }
+            Thread.sleep(100); // the client's retry pause
+          }
+          assertEquals(io.ponte.protocol.CloseCode.INTERNAL_ERROR.code(), tea.awaitClose());
+        }
+        try (TestClient tea = a.user("tea", "o2", Role.TEACHER)) {
+          io.ponte.protocol.v1.Joined j = tea.join("o2", 3, epoch);
+          assertTrue(j.getReset(), () -> "a reset into the new epoch: " + j);
+          assertTrue(!j.getEpoch().equals(epoch), "a new epoch");
+          assertEquals(3, j.getSeq());
+          assertEquals(3, j.getSnapshot().getRecentMessagesCount(), "the stored messages survive");
+          assertEquals(4, retryUntilAcked(tea, "o2", "x", "after-loss"));
+        }
+      }
+    }
+  }
+
   private static ServerMessage postWithId(TestClient c, String text, String clientMsgId) {
     return c.post(ChatPost.newBuilder().setRoomId("o1").setText(text).setClientMsgId(clientMsgId));
   }
@@ -100,9 +142,15 @@ class RedisOutageIT {
   /** What a client does with a retryable error: send the same post again, a bit later. */
   private static long retryUntilAcked(TestClient c, String text, String clientMsgId)
       throws InterruptedException {
+    return retryUntilAcked(c, "o1", text, clientMsgId);
+  }
+
+  private static long retryUntilAcked(TestClient c, String room, String text, String clientMsgId)
+      throws InterruptedException {
     long deadline = System.currentTimeMillis() + 30_000;
     while (true) {
-      ServerMessage m = postWithId(c, text, clientMsgId);
+      ServerMessage m = c.post(ChatPost.newBuilder().setRoomId(room).setText(text)
+          .setClientMsgId(clientMsgId));
       if (m.hasAck()) {
         return m.getAck().getSeq();
       }
