@@ -10,6 +10,9 @@ import io.ponte.server.broker.MemoryBroker;
 import io.ponte.server.broker.RedisBroker;
 import io.ponte.server.config.PonteConfig;
 import io.ponte.server.metrics.PonteMetrics;
+import io.ponte.server.presence.MemoryPresence;
+import io.ponte.server.presence.Presence;
+import io.ponte.server.presence.RedisPresence;
 import io.ponte.server.room.RetentionSweeper;
 import io.ponte.server.room.Room;
 import io.ponte.server.room.RoomOptions;
@@ -56,6 +59,7 @@ public final class PonteServer {
   private final TokenIssuer issuer;
   private final Store store;
   private final Broker broker;
+  private final Presence presence;
   private final PonteMetrics metrics;
   private final RoomRegistry rooms;
   private final Transport transport;
@@ -65,7 +69,8 @@ public final class PonteServer {
   private volatile int port;
 
   private PonteServer(PonteConfig config, Vertx vertx, AuthKeys keys, AdminAuth adminAuth,
-      Store store, Broker broker, PonteMetrics metrics, List<Context> roomShards) {
+      Store store, Broker broker, Presence presence, PonteMetrics metrics,
+      List<Context> roomShards) {
     this.config = config;
     this.vertx = vertx;
     this.keys = keys;
@@ -73,8 +78,9 @@ public final class PonteServer {
     this.issuer = keys.hasSecret() ? new TokenIssuer(keys) : null;
     this.store = store;
     this.broker = broker;
+    this.presence = presence;
     this.metrics = metrics;
-    this.rooms = new RoomRegistry(roomShards, broker, store, metrics,
+    this.rooms = new RoomRegistry(roomShards, broker, store, presence, metrics,
         new RoomOptions(incarnation(config.nodeId()), config.resumeWindow(), config.snapshotInterval(),
             config.snapshotsKept(), config.roomIdleUnloadMs(), config.maxParticipants(), 50));
     this.transport = new Transport(config, new TokenVerifier(keys), rooms, metrics);
@@ -82,6 +88,8 @@ public final class PonteServer {
   }
 
   private static final long RETENTION_SWEEP_MS = 3_600_000;
+  /** How long a Redis command may take before the node treats Redis as unavailable. */
+  private static final long REDIS_TIMEOUT_MS = 2_000;
 
   /**
    * The origin stamped on the operations this process sequences: the node id plus a random part,
@@ -119,12 +127,25 @@ public final class PonteServer {
             .recover(err -> Future.failedFuture(new IllegalStateException(
                 "redis-url: cannot connect to Redis: " + err.getMessage(), err)))
         : Future.succeededFuture(new MemoryBroker(config.resumeWindow()));
+    Future<Presence> presenceStarted = config.redisUrl().isPresent()
+        ? brokerStarted.compose(b -> RedisPresence.connect(vertx, new RedisPresence.Options(
+                config.redisUrl().get(), config.redisKeyPrefix(), config.nodeId(),
+                config.presenceLeaseMs(), REDIS_TIMEOUT_MS))
+            .<Presence>map(p -> p)
+            .recover(err -> b.close().transform(x -> Future.failedFuture(new IllegalStateException(
+                "redis-url: cannot connect to Redis: " + err.getMessage(), err)))))
+        : Future.succeededFuture(new MemoryPresence(config.nodeId()));
     AuthKeys k = keys;
     AdminAuth a = adminAuth;
-    return brokerStarted.compose(broker -> openStore(config)
+    return presenceStarted.compose(presence -> brokerStarted.compose(broker ->
+        openStore(config)
         .compose(store -> RoomRegistry.deployShards(vertx, config.effectiveEventLoops())
-            .map(shards -> new PonteServer(config, vertx, k, a, store, broker, metrics, shards)))
-        .onFailure(err -> broker.close()))
+            .map(shards -> new PonteServer(config, vertx, k, a, store, broker, presence, metrics,
+                shards)))
+        .onFailure(err -> {
+          presence.close();
+          broker.close();
+        })))
         .compose(PonteServer::listen)
         .recover(err -> vertx.close().transform(x -> Future.failedFuture(err)));
   }
@@ -278,6 +299,7 @@ public final class PonteServer {
               .otherwiseEmpty();
         })
         .compose(x -> store.close().otherwiseEmpty())
+        .compose(x -> presence.close().otherwiseEmpty())
         .compose(x -> broker.close().otherwiseEmpty())
         .compose(x -> vertx.close())
         .onComplete(x -> log.info("stopped"));

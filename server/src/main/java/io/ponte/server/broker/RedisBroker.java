@@ -65,7 +65,11 @@ import org.slf4j.LoggerFactory;
  * attached it, in seq order without gaps or duplicates: a published seq ahead of the next expected
  * one makes the node fetch the missing range from the stream ({@code XRANGE}) first; seqs already
  * delivered are dropped. When the pub/sub connection drops, the node reconnects with backoff,
- * subscribes again and fetches whatever each room missed from its stream.
+ * subscribes again and fetches whatever each room missed from its stream. That covers a whole
+ * Redis outage too: while Redis is down, appends fail within {@link #COMMAND_TIMEOUT_MS} (never
+ * acknowledged; an append whose outcome is unknown may still have been sequenced, and then
+ * reaches every node like any other), ephemeral messages are dropped, {@link #ping} fails, and
+ * the command pool opens fresh connections on demand once Redis is back.
  *
  * <p>Pitfall: the stream is bounded; a node that falls behind by more than the stream length
  * cannot fill its gap from Redis. It then logs an error and skips to what the stream still has.
@@ -139,6 +143,11 @@ public final class RedisBroker implements Broker {
   private static final String APPEND_SHA = sha1(APPEND_SCRIPT);
   private static final long RETRY_MS = 200;
   private static final long MAX_RECONNECT_MS = 5_000;
+  /**
+   * Longest wait for Redis to answer an append or a history read: while Redis is unreachable,
+   * durable sends fail fast (the caller answers UNAVAILABLE, retryable) instead of queueing.
+   */
+  static final long COMMAND_TIMEOUT_MS = 2_000;
 
   private final Vertx vertx;
   private final Options options;
@@ -288,7 +297,8 @@ public final class RedisBroker implements Broker {
         .map(r -> {
           metrics.brokerPublish(System.nanoTime() - started);
           return r.toLong();
-        });
+        })
+        .timeout(COMMAND_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
     return onContext(caller, seq);
   }
 
@@ -299,7 +309,8 @@ public final class RedisBroker implements Broker {
     }
     Context caller = Vertx.currentContext();
     return onContext(caller,
-        xrange(key(roomId, "stream"), Math.max(0, afterSeq) + 1, Long.MAX_VALUE, limit));
+        xrange(key(roomId, "stream"), Math.max(0, afterSeq) + 1, Long.MAX_VALUE, limit)
+            .timeout(COMMAND_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS));
   }
 
   @Override
@@ -458,6 +469,7 @@ public final class RedisBroker implements Broker {
           return;
         }
         reconnectDelayMs = 100;
+        metrics.redisReconnect();
         log.info("redis pub/sub connection back; subscribing {} rooms again", rooms.size());
         for (RoomChannel channel : List.copyOf(rooms.values())) {
           sendSubscribe(channel).onSuccess(x -> channel.resync());

@@ -260,6 +260,13 @@ public final class PonteConfig {
           ValueType.intRange(100, 100_000_000),
           10_000,
           "operations kept per room in its Redis stream (approximately), for catching up");
+  private static final Setting<Integer> PRESENCE_LEASE_MS =
+      def(
+          "presence-lease-ms",
+          ValueType.intRange(300, 600_000),
+          15_000,
+          "with redis-url: a node renews its presence in each room every third of this; the"
+              + " participants of a node that stops renewing (died) disappear within it");
   private static final Setting<Integer> SHUTDOWN_GRACE_MS =
       def(
           "shutdown-grace-ms",
@@ -622,6 +629,11 @@ public final class PonteConfig {
     return get(REDIS_STREAM_MAX_LENGTH);
   }
 
+  /** {@code presence-lease-ms}: how long a node's presence entries outlive its last renewal. */
+  public int presenceLeaseMs() {
+    return get(PRESENCE_LEASE_MS);
+  }
+
   /** {@code shutdown-grace-ms}. */
   public int shutdownGraceMs() {
     return get(SHUTDOWN_GRACE_MS);
@@ -929,6 +941,10 @@ public final class PonteConfig {
 
     public Builder redisStreamMaxLength(int v) {
       return put(REDIS_STREAM_MAX_LENGTH, v);
+    }
+
+    public Builder presenceLeaseMs(int v) {
+      return put(PRESENCE_LEASE_MS, v);
     }
 
     public Builder shutdownGraceMs(int v) {

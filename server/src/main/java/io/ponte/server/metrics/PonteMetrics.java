@@ -37,6 +37,8 @@ public final class PonteMetrics {
   private final Counter framesOut;
   private final Timer brokerPublish;
   private final Counter gapsFetched;
+  private final Counter presenceLeaseRenewals;
+  private final Counter redisReconnects;
 
   public PonteMetrics() {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -64,6 +66,12 @@ public final class PonteMetrics {
         .publishPercentiles(0.5, 0.99).register(registry);
     gapsFetched = Counter.builder("ponte.broker.gaps.fetched")
         .description("Operations a node fetched from the broker's history to fill a seq gap")
+        .register(registry);
+    presenceLeaseRenewals = Counter.builder("ponte.presence.lease.renewals")
+        .description("Renewals of this node's presence lease on a room it holds")
+        .register(registry);
+    redisReconnects = Counter.builder("ponte.redis.reconnects")
+        .description("Times this node got its Redis pub/sub connection back after losing it")
         .register(registry);
   }
 
@@ -124,6 +132,14 @@ public final class PonteMetrics {
 
   public void gapsFetched(int operations) {
     gapsFetched.increment(operations);
+  }
+
+  public void presenceLeaseRenewal() {
+    presenceLeaseRenewals.increment();
+  }
+
+  public void redisReconnect() {
+    redisReconnects.increment();
   }
 
   public void delivered(long latencyMs) {

@@ -24,11 +24,14 @@ import io.ponte.protocol.v1.TypingChanged;
 import io.ponte.server.broker.Broker;
 import io.ponte.server.broker.RoomListener;
 import io.ponte.server.metrics.PonteMetrics;
+import io.ponte.server.presence.Presence;
 import io.ponte.server.store.Store;
 import io.ponte.server.store.StoredRoom;
 import io.ponte.server.transport.OutboundMessage;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.ArrayDeque;
@@ -86,22 +89,34 @@ public final class Room implements RoomListener {
   private final TreeMap<Long, SequencedOperation> received = new TreeMap<>();
   /** Seqs this node originated that are durable in the store. */
   private final Set<Long> durable = new HashSet<>();
+  /** Seqs of this node's origin with no request waiting, being stored before they apply. */
+  private final Set<Long> adopted = new HashSet<>();
   /** Requests this node originated, waiting for their operation to be applied. */
   private final Map<Long, Promise<AppliedOperation>> pending = new HashMap<>();
   /** The last applied operations, for resume. */
   private final ArrayDeque<AppliedOperation> recent = new ArrayDeque<>();
   /** Members by session id. */
   private final LinkedHashMap<String, Member> members = new LinkedHashMap<>();
-  /** Participants (people, not connections) by user id. */
-  private final LinkedHashMap<String, Presence> presence = new LinkedHashMap<>();
+  /** This node's participants (people, not connections) by user id. */
+  private final LinkedHashMap<String, LocalParticipant> local = new LinkedHashMap<>();
+  /** The room's participants on every node, as last learnt from the shared presence. */
+  private final LinkedHashMap<String, Participant> everywhere = new LinkedHashMap<>();
+  private final Presence presence;
+  private boolean presenceSyncing;
+  private boolean presenceDirty;
+  private List<Handler<AsyncResult<Presence.Result>>> presenceWaiters = new ArrayList<>();
+  private long renewTimer = -1;
+  /** Joins waiting for the shared presence; the room is not idle while there are any. */
+  private int joining;
 
-  Room(String roomId, Context context, Broker broker, Store store, PonteMetrics metrics,
-      RoomOptions options, Runnable onUnload) {
+  Room(String roomId, Context context, Broker broker, Store store, Presence presence,
+      PonteMetrics metrics, RoomOptions options, Runnable onUnload) {
     this.roomId = roomId;
     this.context = context;
     this.vertx = context.owner();
     this.broker = broker;
     this.store = store;
+    this.presence = presence;
     this.metrics = metrics;
     this.options = options;
     this.onUnload = onUnload;
@@ -120,6 +135,7 @@ public final class Room implements RoomListener {
         .compose(this::catchUp)
         .onSuccess(x -> {
           metrics.roomsLoaded().incrementAndGet();
+          context.runOnContext(y -> startPresenceRenewal());
           started.complete(this);
         })
         .onFailure(started::fail));
@@ -249,6 +265,9 @@ public final class Room implements RoomListener {
       log.warn("room {}: dropping an unreadable ephemeral message", roomId);
       return;
     }
+    if (event.hasPresence()) {
+      learn(event.getPresence());
+    }
     OutboundMessage message = OutboundMessage.event(event);
     String actor = event.getActor().getUserId();
     boolean typing = event.getBodyCase() == Event.BodyCase.TYPING;
@@ -273,8 +292,15 @@ public final class Room implements RoomListener {
       }
       boolean ours = options.nodeId().equals(sop.getOperation().getOriginNode());
       if (ours && !durable.remove(next)) {
+        if (!pending.containsKey(sop.getOperation().getOriginRef()) && adopted.add(next)) {
+          // Sequenced although its append looked failed here (Redis timed out or the connection
+          // dropped after the script ran), or by an earlier run of this node: nobody is storing
+          // it, so store it now; its sender got a retryable error and its retry is deduplicated.
+          persist(sop);
+        }
         return;
       }
+      adopted.remove(next);
       received.remove(next);
       AppliedOperation applied = state.apply(sop);
       remember(applied);
@@ -375,6 +401,11 @@ public final class Room implements RoomListener {
             pending.remove(ref);
             log.warn("room {}: broker refused an operation: {}", roomId, err.toString());
             result.tryFail(new RoomException(ErrorCode.UNAVAILABLE, "cannot sequence now, retry"));
+            if (String.valueOf(err.getMessage()).startsWith("PONTE_EPOCH")) {
+              // Redis lost the room (flushed or replaced while this node held it): load it again
+              // under a new epoch; its clients resume and get a reset.
+              fail("the broker lost the room's epoch", err);
+            }
           })
           .onSuccess(seq -> persist(SequencedOperation.newBuilder()
               .setSeq(seq).setOperation(stamped).build()));
@@ -409,46 +440,48 @@ public final class Room implements RoomListener {
         return;
       }
       cancelIdleTimer();
-      Member m = new Member(member, role);
-      members.put(member.sessionId(), m);
-      Joined.Builder joined = Joined.newBuilder()
-          .setRoomId(roomId)
-          .setEpoch(epoch)
-          .setSeq(state.seq())
-          .setRole(role);
-      List<Event> missed = missedSince(request, member.userId(), role);
-      if (missed == null) {
-        joined.setReset(true)
-            .setSnapshot(state.snapshotFor(member.userId(), role, options.recentMessages()));
-      } else {
-        joined.addAllMissed(missed);
-      }
-      Presence p = presence.get(member.userId());
-      PresenceChanged.Kind kind;
+      LocalParticipant p = local.get(member.userId());
       if (p == null) {
-        p = new Presence(Participant.newBuilder()
+        p = new LocalParticipant(Participant.newBuilder()
             .setUserId(member.userId())
             .setDisplayName(member.displayName())
             .setRole(role)
-            .setState(PresenceState.ACTIVE));
-        presence.put(member.userId(), p);
-        kind = PresenceChanged.Kind.JOINED;
-      } else {
-        kind = PresenceChanged.Kind.UPDATED;
-        if (role == Role.TEACHER || p.participant.getRole() != Role.TEACHER) {
-          p.participant.setRole(role);
-        }
+            .setState(PresenceState.ACTIVE), System.currentTimeMillis());
+        local.put(member.userId(), p);
+      } else if (role == Role.TEACHER || p.participant.getRole() != Role.TEACHER) {
+        p.participant.setRole(role);
       }
       p.sessions.add(member.sessionId());
-      p.participant.setConnections(p.sessions.size());
-      for (Presence each : presence.values()) {
-        joined.addParticipants(each.participant.build());
-      }
-      member.joined(this, role);
-      member.send(OutboundMessage.of(
-          ServerMessage.newBuilder().setRequestId(requestId).setJoined(joined).build()));
-      publishPresence(kind, p, member);
-      result.complete();
+      joining++;
+      // The participant list comes from the shared presence (every node), so the Joined waits
+      // for this node's entry to be recorded there.
+      syncPresence(ar -> {
+        joining--;
+        if (unloaded || failed) {
+          forgetSession(member);
+          result.fail(new RoomUnloadedException());
+          return;
+        }
+        Member m = new Member(member, role);
+        members.put(member.sessionId(), m);
+        Joined.Builder joined = Joined.newBuilder()
+            .setRoomId(roomId)
+            .setEpoch(epoch)
+            .setSeq(state.seq())
+            .setRole(role);
+        List<Event> missed = missedSince(request, member.userId(), role);
+        if (missed == null) {
+          joined.setReset(true)
+              .setSnapshot(state.snapshotFor(member.userId(), role, options.recentMessages()));
+        } else {
+          joined.addAllMissed(missed);
+        }
+        joined.addAllParticipants(ar.succeeded() ? ar.result().participants() : knownParticipants());
+        member.joined(this, role);
+        member.send(OutboundMessage.of(
+            ServerMessage.newBuilder().setRequestId(requestId).setJoined(joined).build()));
+        result.complete();
+      });
     });
     return result.future();
   }
@@ -467,7 +500,8 @@ public final class Room implements RoomListener {
     // room before a reconnect or a node restart: not a newcomer.
     boolean resuming = request.getLastSeq() > 0 && request.getEpoch().equals(epoch)
         && request.getLastSeq() <= state.seq();
-    boolean present = presence.containsKey(member.userId()) || resuming;
+    boolean present = local.containsKey(member.userId())
+        || everywhere.containsKey(member.userId()) || resuming;
     // A lock keeps newcomers out; teachers, people already in (another tab) and people resuming
     // still get in.
     if (state.locked() && role != Role.TEACHER && !present) {
@@ -475,7 +509,7 @@ public final class Room implements RoomListener {
     }
     int max = Math.min(options.maxParticipantsCap(),
         Math.max(1, state.settings().getMaxParticipants()));
-    if (!present && role != Role.TEACHER && presence.size() >= max) {
+    if (!present && role != Role.TEACHER && participantCount() >= max) {
       return ErrorCodes.error(ErrorCode.ROOM_FULL, "the room is full", roomId);
     }
     return null;
@@ -517,32 +551,33 @@ public final class Room implements RoomListener {
 
   private void dropMember(Member m) {
     members.remove(m.member.sessionId());
-    Presence p = presence.get(m.member.userId());
-    if (p != null) {
-      p.sessions.remove(m.member.sessionId());
-      if (p.sessions.isEmpty()) {
-        presence.remove(m.member.userId());
-        publishPresence(PresenceChanged.Kind.LEFT, p, m.member);
-      } else {
-        p.participant.setConnections(p.sessions.size());
-        publishPresence(PresenceChanged.Kind.UPDATED, p, m.member);
-      }
-    }
+    forgetSession(m.member);
     if (members.isEmpty()) {
       scheduleIdleUnload();
+    }
+  }
+
+  /** Removes a connection from this node's presence and shares the change. */
+  private void forgetSession(RoomMember member) {
+    LocalParticipant p = local.get(member.userId());
+    if (p != null && p.sessions.remove(member.sessionId())) {
+      if (p.sessions.isEmpty()) {
+        local.remove(member.userId());
+      }
+      syncPresence(null);
     }
   }
 
   /** Away/active state of a member's user. */
   public void updatePresence(RoomMember member, PresenceState newState) {
     context.runOnContext(v -> {
-      Presence p = presence.get(member.userId());
+      LocalParticipant p = local.get(member.userId());
       if (p == null || !members.containsKey(member.sessionId())
           || p.participant.getState() == newState) {
         return;
       }
       p.participant.setState(newState);
-      publishPresence(PresenceChanged.Kind.UPDATED, p, member);
+      syncPresence(null);
     });
   }
 
@@ -557,13 +592,138 @@ public final class Room implements RoomListener {
     broker.publishEphemeral(roomId, event.toByteArray());
   }
 
-  private void publishPresence(PresenceChanged.Kind kind, Presence p, RoomMember member) {
+  // ------------------------------------------------------------------------------------------
+  // Shared presence (room context)
+  // ------------------------------------------------------------------------------------------
+
+  /**
+   * Writes this node's participants to the shared presence, then hands the result to
+   * {@code then} (may be null) and announces what changed. One sync at a time per room: writes
+   * asked for meanwhile share the next one, which carries the state of that moment.
+   */
+  private void syncPresence(Handler<AsyncResult<Presence.Result>> then) {
+    if (then != null) {
+      presenceWaiters.add(then);
+    }
+    presenceDirty = true;
+    if (!presenceSyncing) {
+      runPresenceSync();
+    }
+  }
+
+  private void runPresenceSync() {
+    presenceSyncing = true;
+    presenceDirty = false;
+    List<Handler<AsyncResult<Presence.Result>>> waiters = presenceWaiters;
+    presenceWaiters = new ArrayList<>();
+    LinkedHashMap<String, Presence.Entry> entries = new LinkedHashMap<>();
+    for (Map.Entry<String, LocalParticipant> e : local.entrySet()) {
+      LocalParticipant p = e.getValue();
+      entries.put(e.getKey(), new Presence.Entry(
+          p.participant.setConnections(p.sessions.size()).build(), p.sinceMs));
+    }
+    presence.sync(roomId, entries).onComplete(ar -> onContext(() -> {
+      if (ar.succeeded()) {
+        everywhere.clear();
+        for (Participant p : ar.result().participants()) {
+          everywhere.put(p.getUserId(), p);
+        }
+      } else {
+        log.warn("room {}: cannot share presence: {}", roomId, ar.cause().toString());
+      }
+      for (Handler<AsyncResult<Presence.Result>> w : waiters) {
+        w.handle(ar);
+      }
+      if (ar.succeeded()) {
+        for (Presence.Change change : ar.result().changes()) {
+          publishPresence(change);
+        }
+      }
+      if (presenceDirty) {
+        runPresenceSync();
+      } else {
+        presenceSyncing = false;
+      }
+    }));
+  }
+
+  private void onContext(Runnable action) {
+    if (Vertx.currentContext() == context) {
+      action.run();
+    } else {
+      context.runOnContext(v -> action.run());
+    }
+  }
+
+  private void startPresenceRenewal() {
+    long every = presence.renewIntervalMs();
+    if (every <= 0 || unloaded) {
+      return;
+    }
+    syncPresence(null);
+    renewTimer = vertx.setPeriodic(every, id -> context.runOnContext(v -> {
+      if (!unloaded) {
+        syncPresence(ar -> {
+          if (ar.succeeded()) {
+            metrics.presenceLeaseRenewal();
+          }
+        });
+      }
+    }));
+  }
+
+  /** Stops renewing and takes this node's people out of the shared presence. */
+  private Future<Void> stopPresence() {
+    if (renewTimer >= 0) {
+      vertx.cancelTimer(renewTimer);
+      renewTimer = -1;
+    }
+    local.clear();
+    Promise<Void> done = Promise.promise();
+    syncPresence(ar -> done.complete());
+    return done.future();
+  }
+
+  /** A presence diff from any node (ours too): keeps the room's participant list current. */
+  private void learn(PresenceChanged diff) {
+    Participant p = diff.getParticipant();
+    if (diff.getKind() == PresenceChanged.Kind.LEFT) {
+      everywhere.remove(p.getUserId());
+    } else {
+      everywhere.put(p.getUserId(), p);
+    }
+  }
+
+  /** The participants as known here: the shared list, with this node's own people in it. */
+  private List<Participant> knownParticipants() {
+    LinkedHashMap<String, Participant> out = new LinkedHashMap<>(everywhere);
+    for (Map.Entry<String, LocalParticipant> e : local.entrySet()) {
+      if (!out.containsKey(e.getKey())) {
+        LocalParticipant p = e.getValue();
+        out.put(e.getKey(), p.participant.setConnections(p.sessions.size()).build());
+      }
+    }
+    return List.copyOf(out.values());
+  }
+
+  private int participantCount() {
+    int n = everywhere.size();
+    for (String userId : local.keySet()) {
+      if (!everywhere.containsKey(userId)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private void publishPresence(Presence.Change change) {
+    Participant p = change.after() != null ? change.after() : change.before();
     Event event = Event.newBuilder()
         .setRoomId(roomId)
         .setServerTimeMs(System.currentTimeMillis())
-        .setActor(Actor.newBuilder().setUserId(member.userId()).setDisplayName(member.displayName())
-            .setRole(p.participant.getRole()))
-        .setPresence(PresenceChanged.newBuilder().setKind(kind).setParticipant(p.participant.build()))
+        .setActor(Actor.newBuilder().setUserId(p.getUserId()).setDisplayName(p.getDisplayName())
+            .setRole(p.getRole()))
+        .setPresence(PresenceChanged.newBuilder().setKind(change.kind()).setParticipant(p))
         .build();
     broker.publishEphemeral(roomId, event.toByteArray());
   }
@@ -583,10 +743,7 @@ public final class Room implements RoomListener {
   public Future<RoomDetails> details() {
     Promise<RoomDetails> result = Promise.promise();
     context.runOnContext(v -> {
-      ArrayList<Participant> people = new ArrayList<>();
-      for (Presence p : presence.values()) {
-        people.add(p.participant.build());
-      }
+      List<Participant> people = knownParticipants();
       result.complete(new RoomDetails(roomId, epoch, state.seq(), state.settings(),
           state.locked(), state.ended(), state.closed(), people, members.size()));
     });
@@ -636,7 +793,7 @@ public final class Room implements RoomListener {
     cancelIdleTimer();
     idleTimer = vertx.setTimer(options.idleUnloadMs(), id -> {
       idleTimer = -1;
-      if (members.isEmpty() && pending.isEmpty() && received.isEmpty()) {
+      if (members.isEmpty() && joining == 0 && pending.isEmpty() && received.isEmpty()) {
         unload();
       }
     });
@@ -664,7 +821,7 @@ public final class Room implements RoomListener {
         cancelIdleTimer();
         onUnload.run();
         metrics.roomsLoaded().decrementAndGet();
-        broker.detach(roomId).onComplete(y -> done.complete());
+        stopPresence().onComplete(y -> broker.detach(roomId).onComplete(z -> done.complete()));
       });
     });
     return done.future();
@@ -693,9 +850,9 @@ public final class Room implements RoomListener {
       members.remove(m.member.sessionId());
       m.member.close(CloseCode.INTERNAL_ERROR, "room failed");
     }
-    presence.clear();
     unloaded = true;
     cancelIdleTimer();
+    stopPresence();
     onUnload.run();
     metrics.roomsLoaded().decrementAndGet();
     broker.detach(roomId);
@@ -708,12 +865,15 @@ public final class Room implements RoomListener {
 
   private record Member(RoomMember member, Role role) {}
 
-  private static final class Presence {
+  /** A user's connections to this room on this node. */
+  private static final class LocalParticipant {
     final Participant.Builder participant;
+    final long sinceMs;
     final Set<String> sessions = new java.util.LinkedHashSet<>();
 
-    Presence(Participant.Builder participant) {
+    LocalParticipant(Participant.Builder participant, long sinceMs) {
       this.participant = participant;
+      this.sinceMs = sinceMs;
     }
   }
 }

@@ -3,6 +3,7 @@ package io.ponte.server.room;
 import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.server.broker.Broker;
 import io.ponte.server.metrics.PonteMetrics;
+import io.ponte.server.presence.Presence;
 import io.ponte.server.store.Store;
 import io.ponte.server.store.StoreException;
 import io.vertx.core.Context;
@@ -22,19 +23,21 @@ public final class RoomRegistry {
   private final Context[] shards;
   private final Broker broker;
   private final Store store;
+  private final Presence presence;
   private final PonteMetrics metrics;
   private final RoomOptions options;
   private final ConcurrentHashMap<String, Future<Room>> rooms = new ConcurrentHashMap<>();
 
   /** @param shards the event-loop contexts rooms run on (see {@link #deployShards}) */
-  public RoomRegistry(List<Context> shards, Broker broker, Store store, PonteMetrics metrics,
-      RoomOptions options) {
+  public RoomRegistry(List<Context> shards, Broker broker, Store store, Presence presence,
+      PonteMetrics metrics, RoomOptions options) {
     if (shards.isEmpty()) {
       throw new IllegalArgumentException("at least one shard is needed");
     }
     this.shards = shards.toArray(new Context[0]);
     this.broker = broker;
     this.store = store;
+    this.presence = presence;
     this.metrics = metrics;
     this.options = options;
   }
@@ -76,7 +79,7 @@ public final class RoomRegistry {
     Room[] self = new Room[1];
     Runnable forget = () -> rooms.computeIfPresent(roomId,
         (id, f) -> f.succeeded() && f.result() == self[0] ? null : f);
-    Room room = new Room(roomId, shard, broker, store, metrics, options, forget);
+    Room room = new Room(roomId, shard, broker, store, presence, metrics, options, forget);
     self[0] = room;
     return room.start().recover(err -> {
       rooms.remove(roomId, entry);

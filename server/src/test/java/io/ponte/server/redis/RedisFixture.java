@@ -103,6 +103,95 @@ public final class RedisFixture {
         + " PING: " + errors);
   }
 
+  /**
+   * A {@code redis-server} of one test's own, on an ephemeral port, which the test may kill and
+   * start again on the same port and directory. With {@code appendOnly}, every write is synced to
+   * the append-only file first, so a restart keeps everything acknowledged. Close it to kill it.
+   */
+  public static Dedicated dedicated(boolean appendOnly) {
+    try {
+      Dedicated d = new Dedicated(freePort(), Files.createTempDirectory("ponte-redis-own-"),
+          appendOnly);
+      d.start();
+      return d;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot create a directory for redis-server", e);
+    }
+  }
+
+  /** See {@link #dedicated}. */
+  public static final class Dedicated implements AutoCloseable {
+    private final int port;
+    private final Path dir;
+    private final boolean appendOnly;
+    private Process process;
+
+    private Dedicated(int port, Path dir, boolean appendOnly) {
+      this.port = port;
+      this.dir = dir;
+      this.appendOnly = appendOnly;
+    }
+
+    public String url() {
+      return "redis://127.0.0.1:" + port;
+    }
+
+    public int port() {
+      return port;
+    }
+
+    /** Starts the server (again) on the same port and directory; fails when it does not answer. */
+    public synchronized void start() {
+      if (process != null && process.isAlive()) {
+        return;
+      }
+      List<String> cmd = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
+          "--bind", "127.0.0.1", "--save", "", "--dir", dir.toString()));
+      if (appendOnly) {
+        cmd.addAll(List.of("--appendonly", "yes", "--appendfsync", "always"));
+      } else {
+        cmd.addAll(List.of("--appendonly", "no"));
+      }
+      try {
+        process = new ProcessBuilder(cmd).redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()))
+            .start();
+      } catch (IOException e) {
+        throw new IllegalStateException("redis-server cannot be started (install redis-server,"
+            + " e.g. apt-get install redis-server): " + e.getMessage(), e);
+      }
+      if (!awaitPing("127.0.0.1", port, process, 10_000)) {
+        String log = "";
+        try {
+          log = Files.readString(dir.resolve("redis.log"));
+        } catch (IOException ignored) {
+          // no log
+        }
+        process.destroyForcibly();
+        throw new IllegalStateException("redis-server on port " + port + " did not answer: " + log);
+      }
+    }
+
+    /** Kills the server (SIGKILL) and waits until it is gone. */
+    public synchronized void kill() {
+      if (process == null) {
+        return;
+      }
+      process.destroyForcibly();
+      try {
+        process.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      process = null;
+    }
+
+    @Override
+    public void close() {
+      kill();
+    }
+  }
+
   private static int freePort() {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
