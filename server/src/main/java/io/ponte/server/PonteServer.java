@@ -12,6 +12,7 @@ import io.ponte.server.config.PonteConfig;
 import io.ponte.server.metrics.PonteMetrics;
 import io.ponte.server.room.RetentionSweeper;
 import io.ponte.server.room.Room;
+import io.ponte.server.room.DocumentSet;
 import io.ponte.server.room.RoomOptions;
 import io.ponte.server.room.RoomRegistry;
 import io.ponte.server.store.SqliteStore;
@@ -74,7 +75,8 @@ public final class PonteServer {
     this.metrics = metrics;
     this.rooms = new RoomRegistry(roomShards, broker, store, metrics,
         new RoomOptions(config.nodeId(), config.resumeWindow(), config.snapshotInterval(),
-            config.snapshotsKept(), config.roomIdleUnloadMs(), config.maxParticipants(), 50));
+            config.snapshotsKept(), config.roomIdleUnloadMs(), config.maxParticipants(), 50,
+            new DocumentSet.Limits(config.docMaxUpdateBytes(), config.docMaxBytes())));
     this.transport = new Transport(config, new TokenVerifier(keys), rooms, metrics);
     this.retention = new RetentionSweeper(store, rooms);
   }

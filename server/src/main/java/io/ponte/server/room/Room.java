@@ -159,7 +159,7 @@ public final class Room implements RoomListener {
     if (snapshot != null && !beforeSnapshot.isEmpty()
         && beforeSnapshot.size() == snapshot.getSeq()
         && beforeSnapshot.get(beforeSnapshot.size() - 1).getSeq() == snapshot.getSeq()) {
-      RoomState replayed = RoomState.create(roomId, stored.room().settings());
+      RoomState replayed = RoomState.create(roomId, stored.room().settings(), options.docLimits());
       ArrayDeque<AppliedOperation> applied = new ArrayDeque<>();
       try {
         for (SequencedOperation sop : beforeSnapshot) {
@@ -182,8 +182,8 @@ public final class Room implements RoomListener {
     }
     if (state == null) {
       state = snapshot == null
-          ? RoomState.create(roomId, stored.room().settings())
-          : RoomState.fromRecord(snapshot);
+          ? RoomState.create(roomId, stored.room().settings(), options.docLimits())
+          : RoomState.fromRecord(snapshot, options.docLimits());
     }
     lastSnapshotSeq = snapshot == null ? 0 : snapshot.getSeq();
     for (SequencedOperation sop : stored.operationsAfterSnapshot()) {
