@@ -609,6 +609,23 @@ public final class Room implements RoomListener {
     return result.future();
   }
 
+  /**
+   * Whether applying the update would change nothing in the document (false when the document
+   * does not exist or the update is malformed: let the operation's checks answer those).
+   */
+  public Future<Boolean> docCovers(String docId, byte[] update) {
+    Promise<Boolean> result = Promise.promise();
+    context.runOnContext(v -> {
+      byte[] doc = state.documentState(docId);
+      try {
+        result.complete(doc != null && io.ponte.server.doc.YCoverage.covers(doc, update));
+      } catch (RuntimeException e) {
+        result.complete(false);
+      }
+    });
+    return result.future();
+  }
+
   /** The document's info (null when the room has none by that id). */
   public Future<DocumentInfo> documentInfo(String docId) {
     Promise<DocumentInfo> result = Promise.promise();
