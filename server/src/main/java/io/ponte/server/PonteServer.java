@@ -15,6 +15,7 @@ import io.ponte.server.presence.Presence;
 import io.ponte.server.presence.RedisPresence;
 import io.ponte.server.room.RetentionSweeper;
 import io.ponte.server.room.Room;
+import io.ponte.server.room.DocumentSet;
 import io.ponte.server.room.RoomOptions;
 import io.ponte.server.room.RoomRegistry;
 import io.ponte.server.store.PostgresStore;
@@ -82,7 +83,8 @@ public final class PonteServer {
     this.metrics = metrics;
     this.rooms = new RoomRegistry(roomShards, broker, store, presence, metrics,
         new RoomOptions(incarnation(config.nodeId()), config.resumeWindow(), config.snapshotInterval(),
-            config.snapshotsKept(), config.roomIdleUnloadMs(), config.maxParticipants(), 50));
+            config.snapshotsKept(), config.roomIdleUnloadMs(), config.maxParticipants(), 50,
+            new DocumentSet.Limits(config.docMaxUpdateBytes(), config.docMaxBytes())));
     this.transport = new Transport(config, new TokenVerifier(keys), rooms, metrics);
     this.retention = new RetentionSweeper(store, rooms);
   }
@@ -208,6 +210,8 @@ public final class PonteServer {
           .setTcpNoDelay(true);
       Router router = Router.router(vertx);
       router.route("/ws").handler(ctx -> transport.handle(ctx.request()));
+      router.route("/yjs/:room/:doc").handler(ctx ->
+          transport.handleYjs(ctx.request(), ctx.pathParam("room"), ctx.pathParam("doc")));
       router.get("/health/live").handler(ctx -> ctx.response()
           .putHeader("Content-Type", "application/json").end("{\"status\":\"UP\"}"));
       router.get("/health/ready").handler(ctx -> ready().onComplete(ar -> {

@@ -209,6 +209,18 @@ public final class PonteConfig {
           "events per room kept in memory for resume");
   private static final Setting<Integer> HISTORY_PAGE_MAX =
       def("history-page-max", ValueType.intRange(1, 1000), 100, "largest history page");
+  private static final Setting<Integer> DOC_MAX_UPDATE_BYTES =
+      def(
+          "doc-max-update-bytes",
+          ValueType.intRange(1024, 67_108_864),
+          1_048_576,
+          "largest accepted document (Yjs) update");
+  private static final Setting<Integer> DOC_MAX_BYTES =
+      def(
+          "doc-max-bytes",
+          ValueType.intRange(1024, 1_073_741_824),
+          16_777_216,
+          "largest document (merged Yjs state); must be at least doc-max-update-bytes");
   private static final Setting<Integer> ROOM_IDLE_UNLOAD_MS =
       def(
           "room-idle-unload-ms",
@@ -579,6 +591,16 @@ public final class PonteConfig {
     return get(HISTORY_PAGE_MAX);
   }
 
+  /** {@code doc-max-update-bytes}. */
+  public int docMaxUpdateBytes() {
+    return get(DOC_MAX_UPDATE_BYTES);
+  }
+
+  /** {@code doc-max-bytes}. */
+  public int docMaxBytes() {
+    return get(DOC_MAX_BYTES);
+  }
+
   /** {@code room-idle-unload-ms}. */
   public int roomIdleUnloadMs() {
     return get(ROOM_IDLE_UNLOAD_MS);
@@ -910,6 +932,14 @@ public final class PonteConfig {
       return put(HISTORY_PAGE_MAX, v);
     }
 
+    public Builder docMaxUpdateBytes(int v) {
+      return put(DOC_MAX_UPDATE_BYTES, v);
+    }
+
+    public Builder docMaxBytes(int v) {
+      return put(DOC_MAX_BYTES, v);
+    }
+
     public Builder roomIdleUnloadMs(int v) {
       return put(ROOM_IDLE_UNLOAD_MS, v);
     }
@@ -986,6 +1016,12 @@ public final class PonteConfig {
           IDLE_TIMEOUT_MS.name,
           "must be greater than ping-interval-ms (" + c.pingIntervalMs() + "), got "
               + c.idleTimeoutMs());
+    }
+    if (c.docMaxBytes() < c.docMaxUpdateBytes()) {
+      throw new ConfigException(
+          DOC_MAX_BYTES.name,
+          "must be at least doc-max-update-bytes (" + c.docMaxUpdateBytes() + "), got "
+              + c.docMaxBytes());
     }
     if (c.defaultMaxParticipants() > c.maxParticipants()) {
       throw new ConfigException(

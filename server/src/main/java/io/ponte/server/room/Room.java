@@ -3,7 +3,10 @@ package io.ponte.server.room;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.ponte.protocol.CloseCode;
 import io.ponte.protocol.ErrorCodes;
+import com.google.protobuf.ByteString;
 import io.ponte.protocol.v1.Ack;
+import io.ponte.protocol.v1.DocSyncReply;
+import io.ponte.protocol.v1.DocumentInfo;
 import io.ponte.protocol.v1.Actor;
 import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.ErrorInfo;
@@ -23,6 +26,7 @@ import io.ponte.protocol.v1.ServerMessage;
 import io.ponte.protocol.v1.TypingChanged;
 import io.ponte.server.broker.Broker;
 import io.ponte.server.broker.RoomListener;
+import io.ponte.server.doc.yjs.YUpdates;
 import io.ponte.server.metrics.PonteMetrics;
 import io.ponte.server.presence.Presence;
 import io.ponte.server.store.Store;
@@ -75,6 +79,7 @@ public final class Room implements RoomListener {
   private final PonteMetrics metrics;
   private final RoomOptions options;
   private final Runnable onUnload;
+  private final RoomDocuments documents;
 
   private RoomState state;
   private String epoch;
@@ -120,6 +125,7 @@ public final class Room implements RoomListener {
     this.metrics = metrics;
     this.options = options;
     this.onUnload = onUnload;
+    this.documents = new RoomDocuments(roomId, broker);
   }
 
   public String roomId() {
@@ -175,7 +181,7 @@ public final class Room implements RoomListener {
     if (snapshot != null && !beforeSnapshot.isEmpty()
         && beforeSnapshot.size() == snapshot.getSeq()
         && beforeSnapshot.get(beforeSnapshot.size() - 1).getSeq() == snapshot.getSeq()) {
-      RoomState replayed = RoomState.create(roomId, stored.room().settings());
+      RoomState replayed = RoomState.create(roomId, stored.room().settings(), options.docLimits());
       ArrayDeque<AppliedOperation> applied = new ArrayDeque<>();
       try {
         for (SequencedOperation sop : beforeSnapshot) {
@@ -198,8 +204,8 @@ public final class Room implements RoomListener {
     }
     if (state == null) {
       state = snapshot == null
-          ? RoomState.create(roomId, stored.room().settings())
-          : RoomState.fromRecord(snapshot);
+          ? RoomState.create(roomId, stored.room().settings(), options.docLimits())
+          : RoomState.fromRecord(snapshot, options.docLimits());
     }
     lastSnapshotSeq = snapshot == null ? 0 : snapshot.getSeq();
     for (SequencedOperation sop : stored.operationsAfterSnapshot()) {
@@ -267,6 +273,9 @@ public final class Room implements RoomListener {
     }
     if (event.hasPresence()) {
       learn(event.getPresence());
+    }
+    if (event.getBodyCase() == Event.BodyCase.DOC_AWARENESS) {
+      documents.observe(event.getDocAwareness());
     }
     OutboundMessage message = OutboundMessage.event(event);
     String actor = event.getActor().getUserId();
@@ -551,6 +560,7 @@ public final class Room implements RoomListener {
 
   private void dropMember(Member m) {
     members.remove(m.member.sessionId());
+    documents.sessionLeft(m.member.sessionId(), actor(m.member, m.role));
     forgetSession(m.member);
     if (members.isEmpty()) {
       scheduleIdleUnload();
@@ -735,6 +745,93 @@ public final class Room implements RoomListener {
       RoomState.HistorySlice slice = state.history(member.userId(), role, beforeSeq, limit);
       result.complete(HistoryPage.newBuilder()
           .setRoomId(roomId).addAllMessages(slice.messages()).setMore(slice.more()).build());
+    });
+    return result.future();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Documents (sequenced changes go through submit; these are the reads and the ephemera)
+  // ------------------------------------------------------------------------------------------
+
+  /** What a peer with this state vector (empty: nothing) lacks of a document, and the room's view. */
+  public Future<DocSyncReply> docSync(String docId, byte[] stateVector) {
+    Promise<DocSyncReply> result = Promise.promise();
+    context.runOnContext(v -> {
+      byte[] doc = state.documentState(docId);
+      if (doc == null) {
+        result.fail(new RoomException(ErrorCodes.error(ErrorCode.DOC_NOT_FOUND, "no such document", roomId)));
+        return;
+      }
+      byte[] diff;
+      try {
+        diff = stateVector.length == 0 ? doc : YUpdates.diffUpdate(doc, stateVector);
+      } catch (RuntimeException e) {
+        result.fail(new RoomException(ErrorCodes.error(ErrorCode.INVALID_REQUEST,
+            "state_vector is not a Yjs state vector", roomId)));
+        return;
+      }
+      result.complete(DocSyncReply.newBuilder()
+          .setRoomId(roomId)
+          .setDocId(docId)
+          .setUpdate(ByteString.copyFrom(diff))
+          .setStateVector(ByteString.copyFrom(YUpdates.encodeStateVectorFromUpdate(doc)))
+          .setSeq(state.seq())
+          .build());
+    });
+    return result.future();
+  }
+
+  /**
+   * Whether applying the update would change nothing in the document (false when the document
+   * does not exist or the update is malformed: let the operation's checks answer those).
+   */
+  public Future<Boolean> docCovers(String docId, byte[] update) {
+    Promise<Boolean> result = Promise.promise();
+    context.runOnContext(v -> {
+      byte[] doc = state.documentState(docId);
+      try {
+        result.complete(doc != null && io.ponte.server.doc.YCoverage.covers(doc, update));
+      } catch (RuntimeException e) {
+        result.complete(false);
+      }
+    });
+    return result.future();
+  }
+
+  /** The document's info (null when the room has none by that id). */
+  public Future<DocumentInfo> documentInfo(String docId) {
+    Promise<DocumentInfo> result = Promise.promise();
+    context.runOnContext(v -> result.complete(state.documentInfo(docId)));
+    return result.future();
+  }
+
+  /** The current awareness of a document as one y-protocols awareness update (null: none). */
+  public Future<byte[]> docAwareness(String docId) {
+    Promise<byte[]> result = Promise.promise();
+    context.runOnContext(v -> result.complete(documents.current(docId)));
+    return result.future();
+  }
+
+  /**
+   * Relays a member's awareness update for a document to everyone in the room (ephemeral).
+   * Fails with DOC_NOT_FOUND, UPDATE_MALFORMED or NOT_IN_ROOM.
+   */
+  public Future<Void> docAwareness(RoomMember member, Role role, String docId, byte[] update) {
+    Promise<Void> result = Promise.promise();
+    context.runOnContext(v -> {
+      if (!members.containsKey(member.sessionId())) {
+        result.fail(new RoomException(ErrorCodes.error(ErrorCode.NOT_IN_ROOM, "not in this room", roomId)));
+      } else if (state.documentInfo(docId) == null) {
+        result.fail(new RoomException(ErrorCodes.error(ErrorCode.DOC_NOT_FOUND, "no such document", roomId)));
+      } else {
+        try {
+          documents.publish(member.sessionId(), actor(member, role), docId, update);
+          result.complete();
+        } catch (IllegalArgumentException e) {
+          result.fail(new RoomException(ErrorCodes.error(ErrorCode.UPDATE_MALFORMED,
+              "not a y-protocols awareness update", roomId)));
+        }
+      }
     });
     return result.future();
   }

@@ -10,6 +10,7 @@ package io.ponte.server.room;
  * @param idleUnloadMs how long a room without participants stays in memory
  * @param maxParticipantsCap server-wide upper bound of a room's participants
  * @param recentMessages chat messages in a join snapshot
+ * @param docLimits document update and size limits
  */
 public record RoomOptions(
     String nodeId,
@@ -18,4 +19,5 @@ public record RoomOptions(
     int snapshotsKept,
     long idleUnloadMs,
     int maxParticipantsCap,
-    int recentMessages) {}
+    int recentMessages,
+    DocumentSet.Limits docLimits) {}

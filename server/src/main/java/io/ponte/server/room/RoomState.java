@@ -11,6 +11,10 @@ import io.ponte.protocol.v1.ChatEdited;
 import io.ponte.protocol.v1.ChatMessage;
 import io.ponte.protocol.v1.ChatPost;
 import io.ponte.protocol.v1.ChatReact;
+import io.ponte.protocol.v1.DocCreated;
+import io.ponte.protocol.v1.DocReadOnlyChanged;
+import io.ponte.protocol.v1.DocUpdated;
+import io.ponte.protocol.v1.DocumentInfo;
 import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.ErrorInfo;
 import io.ponte.protocol.v1.Event;
@@ -66,18 +70,29 @@ public final class RoomState {
   private final TreeSet<String> banned = new TreeSet<>();
   private final TreeMap<Long, ChatMessage> messages = new TreeMap<>();
   private final LinkedHashMap<String, Long> appliedClientMessages = new LinkedHashMap<>();
+  private final DocumentSet documents;
 
-  private RoomState(String roomId, RoomSettings settings) {
+  private RoomState(String roomId, RoomSettings settings, DocumentSet.Limits docLimits) {
     this.roomId = roomId;
     this.settings = settings;
+    this.documents = new DocumentSet(docLimits);
   }
 
   public static RoomState create(String roomId, RoomSettings settings) {
-    return new RoomState(roomId, settings);
+    return create(roomId, settings, DocumentSet.Limits.DEFAULT);
+  }
+
+  public static RoomState create(String roomId, RoomSettings settings, DocumentSet.Limits docLimits) {
+    return new RoomState(roomId, settings, docLimits);
   }
 
   public static RoomState fromRecord(RoomStateRecord r) {
-    RoomState s = new RoomState(r.getRoomId(), r.getSettings());
+    return fromRecord(r, DocumentSet.Limits.DEFAULT);
+  }
+
+  public static RoomState fromRecord(RoomStateRecord r, DocumentSet.Limits docLimits) {
+    RoomState s = new RoomState(r.getRoomId(), r.getSettings(), docLimits);
+    s.documents.load(r.getDocumentsList());
     s.seq = r.getSeq();
     s.locked = r.getLocked();
     s.studentChatEnabled = r.getStudentChatEnabled();
@@ -105,7 +120,8 @@ public final class RoomState {
         .setClosed(closed)
         .addAllMutedUserIds(muted)
         .addAllBannedUserIds(banned)
-        .addAllMessages(messages.values());
+        .addAllMessages(messages.values())
+        .addAllDocuments(documents.records());
     for (Map.Entry<String, Long> e : appliedClientMessages.entrySet()) {
       int sep = e.getKey().indexOf('\0');
       b.addApplied(AppliedClientMessage.newBuilder()
@@ -161,6 +177,26 @@ public final class RoomState {
     return s == null ? 0 : s;
   }
 
+  /** The document's info, or null when the room has no such document. */
+  public DocumentInfo documentInfo(String docId) {
+    DocumentSet.Doc d = documents.get(docId);
+    return d == null ? null : d.info();
+  }
+
+  /**
+   * The whole document as one Yjs update (null: no such document). Merges the pending updates
+   * when needed (memoised) without changing the state.
+   */
+  public byte[] documentState(String docId) {
+    DocumentSet.Doc d = documents.get(docId);
+    return d == null ? null : d.mergedState();
+  }
+
+  /** Whether the role may change the document now. */
+  public static boolean mayWriteDocument(DocumentInfo info, Role role) {
+    return DocumentSet.mayWrite(info, role);
+  }
+
   /** Whether a viewer may see a message: private ones only for the author and teachers. */
   public static boolean visibleTo(ChatMessage m, String viewerId, Role viewerRole) {
     return !m.getToTeachers()
@@ -180,6 +216,7 @@ public final class RoomState {
         .addAllBannedUserIds(viewerRole == Role.TEACHER ? banned : List.of())
         .addAllRecentMessages(slice.messages())
         .setMoreHistory(slice.more())
+        .addAllDocuments(documents.infos())
         .build();
   }
 
@@ -328,6 +365,19 @@ public final class RoomState {
           default -> throw new IllegalStateException("validated action has no case");
         }
       }
+      case DOC_CREATE -> event.setDocCreated(DocCreated.newBuilder()
+          .setDocument(documents.create(op.getDocCreate(), userId)));
+      case DOC_SET_READ_ONLY -> {
+        documents.setReadOnly(op.getDocSetReadOnly());
+        event.setDocReadOnlyChanged(DocReadOnlyChanged.newBuilder()
+            .setDocId(op.getDocSetReadOnly().getDocId())
+            .setStudentsReadOnly(op.getDocSetReadOnly().getStudentsReadOnly()));
+      }
+      case DOC_UPDATE -> {
+        documents.update(roomId, op.getDocUpdate());
+        event.setDocUpdated(DocUpdated.newBuilder()
+            .setDocId(op.getDocUpdate().getDocId()).setUpdate(op.getDocUpdate().getUpdate()));
+      }
       case CLOSE_ROOM -> {
         closed = true;
         ended = true;
@@ -414,6 +464,9 @@ public final class RoomState {
       case TEACHER_ACTION -> {
         return validateTeacherAction(op.getTeacherAction(), userId, role);
       }
+      case DOC_CREATE, DOC_SET_READ_ONLY, DOC_UPDATE -> {
+        return validateDocument(op, userId, role);
+      }
       case CLOSE_ROOM -> {
         return null;
       }
@@ -449,6 +502,24 @@ public final class RoomState {
       return error(ErrorCode.INVALID_REQUEST, "a teacher cannot mute or remove themselves");
     }
     return null;
+  }
+
+  private ErrorInfo validateDocument(Operation op, String userId, Role role) {
+    if (role == Role.OBSERVER) {
+      return error(ErrorCode.READ_ONLY, "observers are read-only");
+    }
+    if (banned.contains(userId)) {
+      return error(ErrorCode.BANNED, "removed from this room");
+    }
+    if (ended) {
+      return error(ErrorCode.ROOM_ENDED, "the session has ended");
+    }
+    DocumentSet.Verdict v = switch (op.getBodyCase()) {
+      case DOC_CREATE -> documents.validateCreate(op.getDocCreate(), role, settings);
+      case DOC_SET_READ_ONLY -> documents.validateSetReadOnly(op.getDocSetReadOnly(), role);
+      default -> documents.validateUpdate(op.getDocUpdate(), role);
+    };
+    return v.ok() ? null : error(v.code(), v.reason());
   }
 
   /** Whether a user may write chat now (post, edit, react). */

@@ -12,6 +12,11 @@ import io.ponte.protocol.v1.ChatEdit;
 import io.ponte.protocol.v1.ChatPost;
 import io.ponte.protocol.v1.ChatReact;
 import io.ponte.protocol.v1.ClientMessage;
+import io.ponte.protocol.v1.DocAwareness;
+import io.ponte.protocol.v1.DocCreate;
+import io.ponte.protocol.v1.DocSetReadOnly;
+import io.ponte.protocol.v1.DocSync;
+import io.ponte.protocol.v1.DocUpdate;
 import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.ErrorInfo;
 import io.ponte.protocol.v1.Goodbye;
@@ -413,8 +418,72 @@ public final class Connection implements RoomMember {
       case TYPING -> typing(requestId, message.getTyping().getRoomId(), message.getTyping().getTyping());
       case PRESENCE_UPDATE -> presence(requestId, message.getPresenceUpdate().getRoomId(),
           message.getPresenceUpdate().getState());
+      case DOC_CREATE -> docCreate(requestId, message.getDocCreate());
+      case DOC_SET_READ_ONLY -> docSetReadOnly(requestId, message.getDocSetReadOnly());
+      case DOC_SYNC -> docSync(requestId, message.getDocSync());
+      case DOC_UPDATE -> docUpdate(requestId, message.getDocUpdate());
+      case DOC_AWARENESS -> docAwareness(requestId, message.getDocAwareness());
       default -> replyError(requestId, ErrorCode.UNKNOWN_MESSAGE, "unknown or empty message", null);
     }
+  }
+
+  // ---- documents ---------------------------------------------------------------------------
+
+  private void docCreate(long requestId, DocCreate create) {
+    Membership m = member(requestId, create.getRoomId());
+    ChatText.Checked id = m == null ? null : checkedId(requestId, create.getClientMsgId(), create.getRoomId());
+    if (id != null) {
+      submit(requestId, m, id.value(), Operation.newBuilder().setDocCreate(create));
+    }
+  }
+
+  private void docSetReadOnly(long requestId, DocSetReadOnly request) {
+    Membership m = member(requestId, request.getRoomId());
+    ChatText.Checked id = m == null ? null : checkedId(requestId, request.getClientMsgId(), request.getRoomId());
+    if (id != null) {
+      submit(requestId, m, id.value(), Operation.newBuilder().setDocSetReadOnly(request));
+    }
+  }
+
+  private void docUpdate(long requestId, DocUpdate update) {
+    Membership m = member(requestId, update.getRoomId());
+    ChatText.Checked id = m == null ? null : checkedId(requestId, update.getClientMsgId(), update.getRoomId());
+    if (id != null) {
+      submit(requestId, m, id.value(), Operation.newBuilder().setDocUpdate(update));
+    }
+  }
+
+  private void docSync(long requestId, DocSync sync) {
+    Membership m = member(requestId, sync.getRoomId());
+    if (m == null) {
+      return;
+    }
+    m.room().docSync(sync.getDocId(), sync.getStateVector().toByteArray()).onComplete(ar -> {
+      if (ar.failed()) {
+        replyError(requestId, errorOf(ar.cause(), sync.getRoomId()));
+      } else {
+        reply(requestId, ServerMessage.newBuilder().setDocSyncReply(ar.result()));
+      }
+    });
+  }
+
+  private void docAwareness(long requestId, DocAwareness awareness) {
+    Membership m = member(requestId, awareness.getRoomId());
+    if (m == null) {
+      return;
+    }
+    m.room().docAwareness(this, m.role(), awareness.getDocId(), awareness.getAwareness().toByteArray())
+        .onFailure(err -> replyError(requestId, errorOf(err, awareness.getRoomId())));
+  }
+
+  /** The checked client message id, or null after replying with its error. */
+  private ChatText.Checked checkedId(long requestId, String clientMsgId, String roomId) {
+    ChatText.Checked id = ChatText.clientMsgId(clientMsgId);
+    if (!id.ok()) {
+      replyError(requestId, id.error(), id.reason(), roomId);
+      return null;
+    }
+    return id;
   }
 
   private void pong(long requestId, long clientTimeMs) {

@@ -32,6 +32,7 @@ public final class Transport {
   private final RoomRegistry rooms;
   private final PonteMetrics metrics;
   private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+  private final Set<YjsConnection> yjsConnections = ConcurrentHashMap.newKeySet();
   private volatile boolean draining;
 
   public Transport(PonteConfig config, TokenVerifier tokens, RoomRegistry rooms, PonteMetrics metrics) {
@@ -59,6 +60,10 @@ public final class Transport {
 
   void forget(Connection c) {
     connections.remove(c);
+  }
+
+  void forgetYjs(YjsConnection c) {
+    yjsConnections.remove(c);
   }
 
   /** Number of open connections. */
@@ -100,11 +105,77 @@ public final class Transport {
     });
   }
 
+  /**
+   * Handles an HTTP request for the y-websocket-compatible endpoint {@code /yjs/{room}/{doc}},
+   * token in the query parameter {@code token}. Refusals before the upgrade: 426 not a WebSocket
+   * upgrade, 403 origin not allowed or a token without the room, 401 a missing or bad token,
+   * 404 an unknown room or document, 503 shutting down or the room cannot be loaded now.
+   */
+  public void handleYjs(HttpServerRequest request, String roomId, String docId) {
+    HttpServerResponse response = request.response();
+    if (draining) {
+      response.setStatusCode(503).end("server shutting down\n");
+      return;
+    }
+    String upgrade = request.getHeader("Upgrade");
+    if (upgrade == null || !"websocket".equalsIgnoreCase(upgrade)) {
+      response.setStatusCode(426).putHeader("Upgrade", "websocket")
+          .end("this endpoint speaks WebSocket only\n");
+      return;
+    }
+    if (!config.isOriginAllowed(request.getHeader("Origin"))) {
+      response.setStatusCode(403).end("origin not allowed\n");
+      return;
+    }
+    String token = request.getParam("token");
+    io.ponte.server.auth.Principal principal;
+    try {
+      principal = tokens.verify(token == null ? "" : token);
+    } catch (io.ponte.server.auth.AuthException e) {
+      response.setStatusCode(401).end(e.code().name() + "\n");
+      return;
+    }
+    if (!io.ponte.server.chat.ChatText.validId(roomId) || !io.ponte.server.chat.ChatText.validId(docId)) {
+      response.setStatusCode(404).end("no such room or document\n");
+      return;
+    }
+    io.ponte.protocol.v1.Role role = principal.roleFor(roomId);
+    if (role == null) {
+      response.setStatusCode(403).end("ROOM_NOT_ALLOWED\n");
+      return;
+    }
+    request.pause();
+    rooms.room(roomId)
+        .compose(room -> room.documentInfo(docId).map(info -> info == null ? null : room))
+        .onComplete(ar -> {
+          if (ar.failed() || ar.result() == null) {
+            boolean notFound = ar.succeeded() || (ar.cause() instanceof io.ponte.server.room.RoomException re
+                && re.error().getCode() == io.ponte.protocol.v1.ErrorCode.ROOM_NOT_FOUND);
+            response.setStatusCode(notFound ? 404 : 503)
+                .end(notFound ? "no such room or document\n" : "room unavailable, retry\n");
+            return;
+          }
+          request.toWebSocket().onComplete(up -> {
+            if (up.failed()) {
+              log.debug("yjs websocket upgrade failed: {}", up.cause().toString());
+              return;
+            }
+            YjsConnection c = new YjsConnection(up.result(), Vertx.currentContext(), this, principal,
+                role, ar.result(), docId);
+            yjsConnections.add(c);
+            c.start();
+          });
+        });
+  }
+
   /** Stops accepting sockets and closes every open one with SERVER_SHUTDOWN (resume later). */
   public Future<Void> drain() {
     draining = true;
     List<Future<Void>> closing = new ArrayList<>();
     for (Connection c : List.copyOf(connections)) {
+      closing.add(c.closeForShutdown());
+    }
+    for (YjsConnection c : List.copyOf(yjsConnections)) {
       closing.add(c.closeForShutdown());
     }
     return Future.all(closing).mapEmpty();

@@ -1,0 +1,286 @@
+package io.ponte.server.room;
+
+import com.google.protobuf.ByteString;
+import io.ponte.protocol.v1.DocCreate;
+import io.ponte.protocol.v1.DocSetReadOnly;
+import io.ponte.protocol.v1.DocUpdate;
+import io.ponte.protocol.v1.DocumentInfo;
+import io.ponte.protocol.v1.DocumentRecord;
+import io.ponte.protocol.v1.ErrorCode;
+import io.ponte.protocol.v1.Role;
+import io.ponte.protocol.v1.RoomSettings;
+import io.ponte.server.chat.ChatText;
+import io.ponte.server.doc.yjs.YUpdate;
+import io.ponte.server.doc.yjs.YUpdates;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The co-created documents of one room, as part of its deterministic {@link RoomState}.
+ *
+ * <p>Each document keeps a merged Yjs update ({@code state}) and the updates applied since the
+ * last merge ({@code pending}). Pending updates are merged into the state in batches, when their
+ * count or bytes reach a threshold: the decision depends only on the operations applied, so every
+ * node merges at the same seq and holds byte-identical documents (snapshots carry both parts).
+ * Merging costs time proportional to the document, which is why it is not done per update.
+ *
+ * <p>The document size limit is checked against {@code state + pending} bytes, an upper bound of
+ * the merged size; only when that bound is exceeded is the exact merged size computed (and, at
+ * apply time, adopted as the new state). Either way the outcome is the same on every node.
+ */
+public final class DocumentSet {
+  private static final Logger log = LoggerFactory.getLogger(DocumentSet.class);
+
+  /** Pending updates per document that trigger a batch merge. */
+  static final int MERGE_PENDING_COUNT = 64;
+  /** Pending bytes per document that trigger a batch merge. */
+  static final long MERGE_PENDING_BYTES = 256 * 1024;
+  static final int MAX_TITLE_CHARS = 200;
+
+  /** Document size limits (from the configuration; the same on every node). */
+  public record Limits(int maxUpdateBytes, int maxDocBytes) {
+    public static final Limits DEFAULT = new Limits(1 << 20, 16 << 20);
+  }
+
+  private final Limits limits;
+  private final TreeMap<String, Doc> docs = new TreeMap<>();
+
+  DocumentSet(Limits limits) {
+    this.limits = limits;
+  }
+
+  static final class Doc {
+    DocumentInfo info;
+    final String createdBy;
+    byte[] state;
+    final ArrayList<byte[]> pending = new ArrayList<>();
+    long pendingBytes;
+    /** Memoised merge of state and pending (not part of the state). */
+    private byte[] merged;
+
+    Doc(DocumentInfo info, String createdBy, byte[] state) {
+      this.info = info;
+      this.createdBy = createdBy;
+      this.state = state;
+    }
+
+    DocumentInfo info() {
+      return info;
+    }
+
+    /** Upper bound of the merged size. */
+    long boundBytes() {
+      return state.length + pendingBytes;
+    }
+
+    /** The whole document as one update (memoised; the state itself is not changed). */
+    byte[] mergedState() {
+      if (pending.isEmpty()) {
+        return state;
+      }
+      if (merged == null) {
+        List<byte[]> all = new ArrayList<>(pending.size() + 1);
+        all.add(state);
+        all.addAll(pending);
+        merged = YUpdates.mergeUpdates(all);
+      }
+      return merged;
+    }
+
+    /** Merges the pending updates into the state. */
+    void mergeNow(String roomId) {
+      if (pending.isEmpty()) {
+        return;
+      }
+      try {
+        state = mergedState();
+        pending.clear();
+        pendingBytes = 0;
+        merged = null;
+      } catch (RuntimeException e) {
+        // Every update was validated, so this is an engine bug; it happens alike on every node.
+        // Keep the updates unmerged: nothing is lost.
+        merged = null;
+        log.error("room {}: cannot merge document {}: {}", roomId, info.getDocId(), e.toString());
+      }
+    }
+
+    void add(byte[] update) {
+      pending.add(update);
+      pendingBytes += update.length;
+      merged = null;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Records
+  // ------------------------------------------------------------------------------------------
+
+  void load(List<DocumentRecord> records) {
+    for (DocumentRecord r : records) {
+      Doc d = new Doc(r.getInfo(), r.getCreatedBy(), r.getState().toByteArray());
+      for (ByteString p : r.getPendingList()) {
+        d.add(p.toByteArray());
+      }
+      docs.put(r.getInfo().getDocId(), d);
+    }
+  }
+
+  List<DocumentRecord> records() {
+    List<DocumentRecord> out = new ArrayList<>(docs.size());
+    for (Doc d : docs.values()) {
+      DocumentRecord.Builder b = DocumentRecord.newBuilder()
+          .setInfo(d.info)
+          .setCreatedBy(d.createdBy)
+          .setState(ByteString.copyFrom(d.state));
+      for (byte[] p : d.pending) {
+        b.addPending(ByteString.copyFrom(p));
+      }
+      out.add(b.build());
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Reading
+  // ------------------------------------------------------------------------------------------
+
+  Doc get(String docId) {
+    return docs.get(docId);
+  }
+
+  List<DocumentInfo> infos() {
+    List<DocumentInfo> out = new ArrayList<>(docs.size());
+    for (Doc d : docs.values()) {
+      out.add(d.info);
+    }
+    return out;
+  }
+
+  Collection<Doc> all() {
+    return docs.values();
+  }
+
+  /** Whether the role may change the document (observers never; students unless read-only). */
+  static boolean mayWrite(DocumentInfo info, Role role) {
+    return role == Role.TEACHER || (role == Role.STUDENT && !info.getStudentsReadOnly());
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Validating (no side effects on the state)
+  // ------------------------------------------------------------------------------------------
+
+  /** A verdict: null code means accepted. */
+  record Verdict(ErrorCode code, String reason) {
+    static final Verdict OK = new Verdict(null, null);
+
+    boolean ok() {
+      return code == null;
+    }
+  }
+
+  Verdict validateCreate(DocCreate c, Role role, RoomSettings settings) {
+    if (role == Role.STUDENT && !settings.getStudentPermissions().getDocuments()) {
+      return new Verdict(ErrorCode.PERMISSION_DENIED, "students may not create documents in this room");
+    }
+    if (!ChatText.validId(c.getDocId())) {
+      return new Verdict(ErrorCode.INVALID_REQUEST, "doc_id is missing or invalid");
+    }
+    if (c.getTitle().length() > MAX_TITLE_CHARS) {
+      return new Verdict(ErrorCode.INVALID_REQUEST, "title is longer than " + MAX_TITLE_CHARS);
+    }
+    if (docs.containsKey(c.getDocId())) {
+      return new Verdict(ErrorCode.DOC_EXISTS, "the room already has a document with this id");
+    }
+    return Verdict.OK;
+  }
+
+  Verdict validateSetReadOnly(DocSetReadOnly s, Role role) {
+    if (role != Role.TEACHER) {
+      return new Verdict(ErrorCode.PERMISSION_DENIED, "only teachers can make a document read-only");
+    }
+    if (!docs.containsKey(s.getDocId())) {
+      return new Verdict(ErrorCode.DOC_NOT_FOUND, "no such document");
+    }
+    return Verdict.OK;
+  }
+
+  Verdict validateUpdate(DocUpdate u, Role role) {
+    Doc d = docs.get(u.getDocId());
+    if (d == null) {
+      return new Verdict(ErrorCode.DOC_NOT_FOUND, "no such document");
+    }
+    if (!mayWrite(d.info, role)) {
+      return new Verdict(ErrorCode.DOC_READ_ONLY, "the document is read-only for students");
+    }
+    int size = u.getUpdate().size();
+    if (size > limits.maxUpdateBytes()) {
+      return new Verdict(ErrorCode.UPDATE_TOO_LARGE,
+          "update of " + size + " bytes exceeds " + limits.maxUpdateBytes());
+    }
+    String malformed = malformed(u.getUpdate().toByteArray());
+    if (malformed != null) {
+      return new Verdict(ErrorCode.UPDATE_MALFORMED, "not a Yjs update: " + malformed);
+    }
+    if (d.boundBytes() + size > limits.maxDocBytes()) {
+      long exact;
+      try {
+        exact = d.mergedState().length;
+      } catch (RuntimeException e) {
+        exact = d.boundBytes();
+      }
+      if (exact + size > limits.maxDocBytes()) {
+        return new Verdict(ErrorCode.DOC_TOO_LARGE,
+            "the document would exceed " + limits.maxDocBytes() + " bytes");
+      }
+    }
+    return Verdict.OK;
+  }
+
+  /** Why the bytes are not a Yjs V1 update, or null when they are. */
+  static String malformed(byte[] update) {
+    try {
+      YUpdate.decode(update);
+      return null;
+    } catch (RuntimeException e) {
+      // YUpdateException, or anything else the decoder trips over: the same on every node.
+      return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Applying (validated operations only)
+  // ------------------------------------------------------------------------------------------
+
+  DocumentInfo create(DocCreate c, String userId) {
+    DocumentInfo info = DocumentInfo.newBuilder()
+        .setDocId(c.getDocId())
+        .setTitle(c.getTitle())
+        .setStudentsReadOnly(c.getStudentsReadOnly())
+        .build();
+    docs.put(c.getDocId(), new Doc(info, userId, YUpdates.emptyUpdate()));
+    return info;
+  }
+
+  void setReadOnly(DocSetReadOnly s) {
+    Doc d = docs.get(s.getDocId());
+    d.info = d.info.toBuilder().setStudentsReadOnly(s.getStudentsReadOnly()).build();
+  }
+
+  void update(String roomId, DocUpdate u) {
+    Doc d = docs.get(u.getDocId());
+    byte[] update = u.getUpdate().toByteArray();
+    if (d.boundBytes() + update.length > limits.maxDocBytes()) {
+      // validateUpdate computed the exact merged size to accept this: adopt it.
+      d.mergeNow(roomId);
+    }
+    d.add(update);
+    if (d.pending.size() >= MERGE_PENDING_COUNT || d.pendingBytes >= MERGE_PENDING_BYTES) {
+      d.mergeNow(roomId);
+    }
+  }
+}
