@@ -552,6 +552,8 @@ final class Participant {
     if (ws == null || !v.joined || stopped) {
       return;
     }
+    // Out of the room from now on: a post sent before the Left arrives would be NOT_IN_ROOM.
+    v.joined = false;
     if (send(Kind.LEAVE, v.roomId, false, ClientMessage.newBuilder()
         .setLeave(Leave.newBuilder().setRoomId(v.roomId)))) {
       stats.leaves.increment();
