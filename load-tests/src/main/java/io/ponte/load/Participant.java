@@ -290,6 +290,7 @@ final class Participant {
         RoomView v = rooms.get(m.getLeft().getRoomId());
         if (v != null) {
           v.joined = false;
+          v.leaving = false;
         }
         if (m.getRequestId() == 0) {
           Stats.count(stats.errors, "LEFT_UNASKED_" + m.getLeft().getReason().name());
@@ -501,7 +502,7 @@ final class Participant {
       return;
     }
     RoomView v = rooms.values().iterator().next();
-    if (ws == null || !v.joined) {
+    if (ws == null || !v.joined || v.leaving) {
       return;
     }
     if (typingBeforePost && ThreadLocalRandom.current().nextDouble() < options.typingProbability) {
@@ -514,7 +515,7 @@ final class Participant {
 
   private void post(RoomView v) {
     WebSocket socket = live();
-    if (postRate <= 0 || socket == null || !v.joined) {
+    if (postRate <= 0 || socket == null || !v.joined || v.leaving) {
       return;
     }
     if (socket.writeQueueFull()) {
@@ -549,11 +550,12 @@ final class Participant {
   /** Leaves the first room and rejoins it (resuming with last seq and epoch) after a while. */
   void leaveAndRejoin(long rejoinAfterMs) {
     RoomView v = rooms.values().iterator().next();
-    if (ws == null || !v.joined || stopped) {
+    if (ws == null || !v.joined || v.leaving || stopped) {
       return;
     }
-    // Out of the room from now on: a post sent before the Left arrives would be NOT_IN_ROOM.
-    v.joined = false;
+    // Sends nothing more to the room from now on (a post sent before the Left arrives would be
+    // NOT_IN_ROOM), but keeps counting its events until the Left, so resume starts at the right seq.
+    v.leaving = true;
     if (send(Kind.LEAVE, v.roomId, false, ClientMessage.newBuilder()
         .setLeave(Leave.newBuilder().setRoomId(v.roomId)))) {
       stats.leaves.increment();

@@ -10,6 +10,8 @@ final class RoomView {
   long lastSeq;
   String epoch = "";
   boolean joined;
+  /** A Leave was sent and its Left has not arrived: send nothing more, keep counting events. */
+  boolean leaving;
   /** Seqs that never arrived (gaps), and seqs that arrived again. */
   long missed;
   long duplicates;

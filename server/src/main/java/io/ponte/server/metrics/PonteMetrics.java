@@ -13,7 +13,6 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.ponte.protocol.v1.ErrorCode;
-import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -143,7 +142,7 @@ public final class PonteMetrics {
   }
 
   public void delivered(long latencyMs) {
-    deliveryLatency.record(Duration.ofMillis(Math.max(0, latencyMs)));
+    deliveryLatency.record(Math.max(0, latencyMs), TimeUnit.MILLISECONDS);
   }
 
   private <K> Counter counter(ConcurrentHashMap<K, Counter> cache, K key,

@@ -84,6 +84,9 @@ public final class Room implements RoomListener {
   private RoomState state;
   private String epoch;
   private long lastSnapshotSeq;
+  /** Serialized size of the last snapshot, and of the operations applied since (approximate). */
+  private long lastSnapshotBytes;
+  private long bytesSinceSnapshot;
   private boolean snapshotInFlight;
   private boolean unloaded;
   private boolean failed;
@@ -328,6 +331,7 @@ public final class Room implements RoomListener {
   }
 
   private void remember(AppliedOperation applied) {
+    bytesSinceSnapshot += applied.operation().getSerializedSize();
     recent.addLast(applied);
     while (recent.size() > options.resumeWindow()) {
       recent.removeFirst();
@@ -856,8 +860,15 @@ public final class Room implements RoomListener {
   // Snapshots, unloading, failure
   // ------------------------------------------------------------------------------------------
 
+  /**
+   * Snapshots after at least snapshot-interval operations AND once the operations since the last
+   * snapshot weigh at least half of it: a snapshot costs its whole size (a room's chat history
+   * grows), so spacing them by the log's growth keeps the cost per operation constant instead of
+   * growing with the room.
+   */
   private void maybeSnapshot() {
-    if (!snapshotInFlight && state.seq() - lastSnapshotSeq >= options.snapshotInterval()) {
+    if (!snapshotInFlight && state.seq() - lastSnapshotSeq >= options.snapshotInterval()
+        && bytesSinceSnapshot >= lastSnapshotBytes / 2) {
       snapshot();
     }
   }
@@ -872,7 +883,10 @@ public final class Room implements RoomListener {
       }
       snapshotInFlight = true;
       long seq = state.seq();
-      store.saveSnapshot(roomId, state.toRecord(), options.snapshotsKept())
+      io.ponte.protocol.v1.RoomStateRecord record = state.toRecord();
+      lastSnapshotBytes = record.getSerializedSize();
+      bytesSinceSnapshot = 0;
+      store.saveSnapshot(roomId, record, options.snapshotsKept())
           .onComplete(ar -> context.runOnContext(x -> {
             snapshotInFlight = false;
             if (ar.succeeded()) {

@@ -142,6 +142,12 @@ public abstract class JdbcStore implements Store {
    */
   protected void lockForMigration(Connection conn) throws SQLException {}
 
+  /** Called once the store is open (readers connected), before the open future completes. */
+  protected void afterOpen() {}
+
+  /** Called on the writer thread when closing, after the last write committed. */
+  protected void beforeClose() {}
+
   /** Extra words for the "Store open" log line, e.g. "(synchronous=FULL)". */
   protected String openDetails() {
     return "";
@@ -192,6 +198,7 @@ public abstract class JdbcStore implements Store {
                   s.readSlots.add(new ReadSlot(s.connectReader()));
                 }
                 LOG.info("Store open: {} {}", s.description, s.openDetails());
+                s.afterOpen();
                 done.succeed(store);
               } catch (Exception e) {
                 s.failOpen(done, e);
@@ -658,6 +665,7 @@ public abstract class JdbcStore implements Store {
 
     /** Runs on the writer thread after every earlier write was committed. */
     void finish() {
+      beforeClose();
       closeQuietly(writeConn, "writer");
       writeConn = null;
       reader.shutdown();

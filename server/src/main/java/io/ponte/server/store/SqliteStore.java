@@ -27,6 +27,8 @@ public final class SqliteStore extends JdbcStore {
   public static final String DB_FILE = "ponte.db";
 
   static final int BUSY_TIMEOUT_MS = 5_000;
+  /** How often the checkpointer copies the WAL into the database file. */
+  static final long CHECKPOINT_INTERVAL_MS = 1_000;
 
   /**
    * Schema migrations; index i brings the schema from version i to i + 1. Keep the numbering in
@@ -117,6 +119,58 @@ public final class SqliteStore extends JdbcStore {
     return start(new SqliteStore(dbFile.toAbsolutePath(), options));
   }
 
+  /**
+   * WAL checkpoints run here, on their own thread and connection, never inside a commit: with
+   * SQLite's automatic checkpoint, the commit that crosses the WAL threshold copies megabytes
+   * and fsyncs the database file, and every operation in that group commit (and so every
+   * delivery of the room) waits for it. PASSIVE never blocks the writer or the readers.
+   */
+  private java.util.concurrent.ScheduledExecutorService checkpointer;
+  private Connection checkpointConn;
+
+  @Override
+  protected void afterOpen() {
+    checkpointer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "ponte-store-checkpoint");
+      t.setDaemon(true);
+      return t;
+    });
+    checkpointer.scheduleWithFixedDelay(this::checkpoint, CHECKPOINT_INTERVAL_MS,
+        CHECKPOINT_INTERVAL_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  private void checkpoint() {
+    try {
+      if (checkpointConn == null) {
+        checkpointConn = connect(false);
+      }
+      try (Statement st = checkpointConn.createStatement()) {
+        st.execute("PRAGMA wal_checkpoint(PASSIVE)");
+      }
+    } catch (SQLException | RuntimeException e) {
+      LOG_CHECKPOINT.warn("WAL checkpoint failed: {}", e.toString());
+      closeQuietly(checkpointConn, "checkpoint");
+      checkpointConn = null;
+    }
+  }
+
+  @Override
+  protected void beforeClose() {
+    if (checkpointer != null) {
+      checkpointer.shutdown();
+      try {
+        checkpointer.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    closeQuietly(checkpointConn, "checkpoint");
+    checkpointConn = null;
+  }
+
+  private static final org.slf4j.Logger LOG_CHECKPOINT =
+      org.slf4j.LoggerFactory.getLogger(SqliteStore.class);
+
   @Override
   protected String openDetails() {
     return "(synchronous=" + options.synchronous() + ")";
@@ -140,6 +194,8 @@ public final class SqliteStore extends JdbcStore {
       if (!"wal".equalsIgnoreCase(mode)) {
         throw new SQLException("could not switch to WAL journal mode (got " + mode + ")");
       }
+      // Checkpoints are the checkpointer thread's job (see afterOpen), not the commit's.
+      st.execute("PRAGMA wal_autocheckpoint = 0");
     } catch (SQLException | RuntimeException e) {
       closeQuietly(conn, "writer");
       throw e;

@@ -258,7 +258,10 @@ public final class Connection implements RoomMember {
         }
         frame = FrameCodec.batchBinary(parts);
       }
-      ws.writeFinalBinaryFrame(Buffer.buffer(frame));
+      // Wrap, not copy: the same encoded bytes go to every recipient of an event, and
+      // Buffer.buffer(byte[]) would copy them once per connection.
+      ws.writeFinalBinaryFrame(
+          io.vertx.core.internal.buffer.BufferInternal.buffer(io.netty.buffer.Unpooled.wrappedBuffer(frame)));
     } else {
       String frame;
       if (batch.size() == 1) {

@@ -18,6 +18,7 @@ public final class OutboundMessage {
   private final long eventTimeMs;
   private volatile byte[] binary;
   private volatile String json;
+  private volatile String typeName;
 
   private OutboundMessage(ServerMessage message, boolean ephemeral, long eventTimeMs) {
     this.message = message;
@@ -73,9 +74,15 @@ public final class OutboundMessage {
     return format == WireFormat.PROTO ? binary().length : json().length();
   }
 
+  /** The message type as metrics tag it ("chat_posted", "ack", ...); computed once, shared. */
   public String typeName() {
-    return message.getBodyCase() == ServerMessage.BodyCase.EVENT
-        ? message.getEvent().getBodyCase().name().toLowerCase(java.util.Locale.ROOT)
-        : message.getBodyCase().name().toLowerCase(java.util.Locale.ROOT);
+    String t = typeName;
+    if (t == null) {
+      t = message.getBodyCase() == ServerMessage.BodyCase.EVENT
+          ? message.getEvent().getBodyCase().name().toLowerCase(java.util.Locale.ROOT)
+          : message.getBodyCase().name().toLowerCase(java.util.Locale.ROOT);
+      typeName = t;
+    }
+    return t;
   }
 }
