@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.ponte.protocol.v1.Operation;
 import io.ponte.protocol.v1.SequencedOperation;
 import io.ponte.server.metrics.PonteMetrics;
+import io.ponte.server.redis.RedisScript;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -16,18 +17,14 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import io.vertx.redis.client.ResponseType;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -139,8 +136,8 @@ public final class RedisBroker implements Broker {
       return seq
       """;
 
-  private static final String ATTACH_SHA = sha1(ATTACH_SCRIPT);
-  private static final String APPEND_SHA = sha1(APPEND_SCRIPT);
+  private static final RedisScript ATTACH = new RedisScript(ATTACH_SCRIPT);
+  private static final RedisScript APPEND = new RedisScript(APPEND_SCRIPT);
   private static final long RETRY_MS = 200;
   private static final long MAX_RECONNECT_MS = 5_000;
   /**
@@ -231,7 +228,7 @@ public final class RedisBroker implements Broker {
     Promise<Attachment> result = Promise.promise();
     Context ctx = context;
     subscribe(channel)
-        .compose(x -> evalScript(ATTACH_SHA, ATTACH_SCRIPT,
+        .compose(x -> ATTACH.run(client,
             List.of(channel.seqKey, channel.epochKey, channel.streamKey),
             List.of(Long.toString(Math.max(0, storedSeq)).getBytes(StandardCharsets.UTF_8),
                 UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8))))
@@ -288,7 +285,7 @@ public final class RedisBroker implements Broker {
     }
     byte[] body = SequencedOperation.newBuilder().setOperation(operation).build().toByteArray();
     long started = System.nanoTime();
-    Future<Long> seq = evalScript(APPEND_SHA, APPEND_SCRIPT,
+    Future<Long> seq = APPEND.run(client,
         List.of(channel.seqKey, channel.epochKey, channel.streamKey),
         List.of(channel.epoch.getBytes(StandardCharsets.UTF_8),
             Integer.toString(options.streamMaxLength()).getBytes(StandardCharsets.UTF_8),
@@ -348,29 +345,6 @@ public final class RedisBroker implements Broker {
 
   // -------------------------------------------------------------------------------------------
   // Redis commands
-
-  /** EVALSHA, falling back to EVAL when Redis does not know the script (restarted, flushed). */
-  private Future<Response> evalScript(String sha, String script, List<String> keys,
-      List<byte[]> args) {
-    Function<Request, Request> fill = req -> {
-      req.arg(keys.size());
-      for (String k : keys) {
-        req.arg(k);
-      }
-      for (byte[] a : args) {
-        req.arg(a);
-      }
-      return req;
-    };
-    return client.send(fill.apply(Request.cmd(Command.EVALSHA).arg(sha)))
-        .recover(err -> {
-          String message = err.getMessage();
-          if (message != null && message.startsWith("NOSCRIPT")) {
-            return client.send(fill.apply(Request.cmd(Command.EVAL).arg(script)));
-          }
-          return Future.failedFuture(err);
-        });
-  }
 
   /** Stream entries with fromSeq <= seq <= toSeq, at most count. */
   private Future<List<SequencedOperation>> xrange(String streamKey, long fromSeq, long toSeq,
@@ -693,15 +667,6 @@ public final class RedisBroker implements Broker {
           fetch(next, Long.MAX_VALUE); // more than one page was missed
         }
       }));
-    }
-  }
-
-  private static String sha1(String script) {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-1");
-      return HexFormat.of().formatHex(md.digest(script.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 }

@@ -11,10 +11,8 @@ import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import io.ponte.server.redis.RedisScript;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -121,7 +119,7 @@ public final class RedisPresence implements Presence {
       return {changed, redis.call('HGETALL', KEYS[1])}
       """;
 
-  private static final String SYNC_SHA = sha1(SYNC_SCRIPT);
+  private static final RedisScript SYNC = new RedisScript(SYNC_SCRIPT);
 
   private final Options options;
   private final Redis client;
@@ -255,24 +253,7 @@ public final class RedisPresence implements Presence {
   }
 
   private Future<Response> eval(List<String> keys, List<byte[]> args) {
-    java.util.function.Function<Request, Request> fill = req -> {
-      req.arg(keys.size());
-      for (String k : keys) {
-        req.arg(k);
-      }
-      for (byte[] a : args) {
-        req.arg(a);
-      }
-      return req;
-    };
-    return client.send(fill.apply(Request.cmd(Command.EVALSHA).arg(SYNC_SHA)))
-        .recover(err -> {
-          String message = err.getMessage();
-          if (message != null && message.startsWith("NOSCRIPT")) {
-            return client.send(fill.apply(Request.cmd(Command.EVAL).arg(SYNC_SCRIPT)));
-          }
-          return Future.failedFuture(err);
-        });
+    return SYNC.run(client, keys, args);
   }
 
   private static <T> Future<T> onContext(Context context, Future<T> future) {
@@ -288,14 +269,5 @@ public final class RedisPresence implements Presence {
       }
     });
     return promise.future();
-  }
-
-  private static String sha1(String script) {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-1");
-      return HexFormat.of().formatHex(md.digest(script.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }
