@@ -99,7 +99,8 @@ public final class PonteServer {
    * in the broker's history, for requests of its own still waiting for their store write.
    */
   private static String incarnation(String nodeId) {
-    return nodeId + "~" + Long.toHexString(new java.security.SecureRandom().nextLong());
+    // Unique, not secret: no SecureRandom (it may read /dev/urandom on an event loop).
+    return nodeId + "~" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
   }
 
   /**
