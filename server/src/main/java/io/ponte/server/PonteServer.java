@@ -213,6 +213,7 @@ public final class PonteServer {
       router.route("/ws").handler(ctx -> transport.handle(ctx.request()));
       router.route("/yjs/:room/:doc").handler(ctx ->
           transport.handleYjs(ctx.request(), ctx.pathParam("room"), ctx.pathParam("doc")));
+      router.route("/hocuspocus").handler(ctx -> transport.handleHocuspocus(ctx.request()));
       router.get("/health/live").handler(ctx -> ctx.response()
           .putHeader("Content-Type", "application/json").end("{\"status\":\"UP\"}"));
       router.get("/health/ready").handler(ctx -> ready().onComplete(ar -> {

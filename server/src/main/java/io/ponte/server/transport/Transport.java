@@ -33,6 +33,7 @@ public final class Transport {
   private final PonteMetrics metrics;
   private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
   private final Set<YjsConnection> yjsConnections = ConcurrentHashMap.newKeySet();
+  private final Set<HocuspocusConnection> hocuspocusConnections = ConcurrentHashMap.newKeySet();
   private volatile boolean draining;
 
   public Transport(PonteConfig config, TokenVerifier tokens, RoomRegistry rooms, PonteMetrics metrics) {
@@ -64,6 +65,10 @@ public final class Transport {
 
   void forgetYjs(YjsConnection c) {
     yjsConnections.remove(c);
+  }
+
+  void forgetHocuspocus(HocuspocusConnection c) {
+    hocuspocusConnections.remove(c);
   }
 
   /** Number of open connections. */
@@ -168,6 +173,39 @@ public final class Transport {
         });
   }
 
+  /**
+   * Handles an HTTP request for the Hocuspocus-compatible endpoint {@code /hocuspocus}: several
+   * documents ({@code {room}/{doc}}) over one socket, each authenticated by its own Auth message.
+   * Refusals before the upgrade: 426 not a WebSocket upgrade, 403 origin not allowed, 503
+   * shutting down.
+   */
+  public void handleHocuspocus(HttpServerRequest request) {
+    HttpServerResponse response = request.response();
+    if (draining) {
+      response.setStatusCode(503).end("server shutting down\n");
+      return;
+    }
+    String upgrade = request.getHeader("Upgrade");
+    if (upgrade == null || !"websocket".equalsIgnoreCase(upgrade)) {
+      response.setStatusCode(426).putHeader("Upgrade", "websocket")
+          .end("this endpoint speaks WebSocket only\n");
+      return;
+    }
+    if (!config.isOriginAllowed(request.getHeader("Origin"))) {
+      response.setStatusCode(403).end("origin not allowed\n");
+      return;
+    }
+    request.toWebSocket().onComplete(up -> {
+      if (up.failed()) {
+        log.debug("hocuspocus websocket upgrade failed: {}", up.cause().toString());
+        return;
+      }
+      HocuspocusConnection c = new HocuspocusConnection(up.result(), Vertx.currentContext(), this);
+      hocuspocusConnections.add(c);
+      c.start();
+    });
+  }
+
   /** Stops accepting sockets and closes every open one with SERVER_SHUTDOWN (resume later). */
   public Future<Void> drain() {
     draining = true;
@@ -176,6 +214,9 @@ public final class Transport {
       closing.add(c.closeForShutdown());
     }
     for (YjsConnection c : List.copyOf(yjsConnections)) {
+      closing.add(c.closeForShutdown());
+    }
+    for (HocuspocusConnection c : List.copyOf(hocuspocusConnections)) {
       closing.add(c.closeForShutdown());
     }
     return Future.all(closing).mapEmpty();

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs real npm Yjs clients ({@code src/test/js/yws-clients.mjs}: yjs + y-websocket's
- * WebsocketProvider with ws) against a test server. Installs the npm packages with {@code npm ci}
+ * WebsocketProvider with ws; {@code hp-clients.mjs}: @hocuspocus/provider) against a test server. Installs the npm packages with {@code npm ci}
  * when they are missing. Fails (never skips) when node or npm are not available.
  */
 final class NodeClients {
@@ -34,7 +34,7 @@ final class NodeClients {
   private static synchronized void ensureInstalled(Path dir) {
     Path modules = dir.resolve("node_modules");
     if (Files.isDirectory(modules.resolve("y-websocket")) && Files.isDirectory(modules.resolve("ws"))
-        && Files.isDirectory(modules.resolve("yjs"))) {
+        && Files.isDirectory(modules.resolve("yjs")) && Files.isDirectory(modules.resolve("@hocuspocus/provider"))) {
       return;
     }
     Result r = run(dir, 300, "npm", "ci", "--no-audit", "--no-fund");
@@ -45,11 +45,16 @@ final class NodeClients {
 
   /** Runs a scenario; returns its JSON result, failing the test with the script's output if it fails. */
   static JsonObject scenario(String name, JsonObject params) {
+    return scenario("yws-clients.mjs", name, params);
+  }
+
+  /** Runs a scenario of the given script in src/test/js (e.g. {@code hp-clients.mjs}). */
+  static JsonObject scenario(String script, String name, JsonObject params) {
     Path dir = jsDir();
     ensureInstalled(dir);
-    Result r = run(dir, 90, "node", "yws-clients.mjs", name, params.encode());
+    Result r = run(dir, 90, "node", script, name, params.encode());
     if (r.exit != 0) {
-      fail("node yws-clients.mjs " + name + " exited with " + r.exit + ":\n" + r.stderr + "\n" + r.stdout);
+      fail("node " + script + " " + name + " exited with " + r.exit + ":\n" + r.stderr + "\n" + r.stdout);
     }
     String[] lines = r.stdout.strip().split("\n");
     return new JsonObject(lines[lines.length - 1]);

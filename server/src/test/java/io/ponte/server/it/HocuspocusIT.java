@@ -1,0 +1,138 @@
+package io.ponte.server.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.ponte.protocol.v1.ClientMessage;
+import io.ponte.protocol.v1.DocCreate;
+import io.ponte.protocol.v1.DocUpdate;
+import io.ponte.protocol.v1.Event;
+import io.ponte.protocol.v1.Role;
+import io.ponte.server.doc.YTextUpdates;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Conformance of the Hocuspocus-compatible endpoint /hocuspocus with real npm clients:
+ * yjs + @hocuspocus/provider in Node (ws as WebSocket), beside y-websocket and Ponte clients.
+ */
+@Timeout(120)
+class HocuspocusIT {
+  @TempDir
+  Path dir;
+
+  static JsonObject params(TestServer s, String room, String doc) {
+    return YWebsocketIT.params(s, room, doc)
+        .put("url", "ws://127.0.0.1:" + s.port() + "/hocuspocus")
+        .put("yws", "ws://127.0.0.1:" + s.port() + "/yjs/" + room)
+        .put("room", room);
+  }
+
+  static JsonObject hp(String scenario, JsonObject params) {
+    return NodeClients.scenario("hp-clients.mjs", scenario, params);
+  }
+
+  @Test
+  void hocuspocusYWebsocketAndPonteClientsConverge() throws Exception {
+    try (TestServer s = new TestServer(dir)) {
+      s.createRoom("r1");
+      YWebsocketIT.createDoc(s, "r1", "report");
+      try (TestClient tina = s.user("tina", "r1", Role.TEACHER)) {
+        tina.join("r1");
+        CompletableFuture<JsonObject> run = CompletableFuture.supplyAsync(() ->
+            hp("converge", params(s, "r1", "report").put("expect", "PONTE")));
+        // a Ponte client's edit while the npm clients type (a root Y.Text "t", as they use)
+        tina.awaitEvent(Event::hasDocUpdated, "an npm client's edit over the Ponte protocol");
+        TestClient.ack(tina.request(ClientMessage.newBuilder().setDocUpdate(DocUpdate.newBuilder()
+            .setRoomId("r1").setDocId("report")
+            .setUpdate(ByteString.copyFrom(new YTextUpdates(4_000_000_001L, "t").append("PONTE"))))));
+        JsonObject r = run.get();
+        assertEquals("read-write", r.getString("scope"));
+        assertEquals(r.getString("h"), r.getString("w"));
+        assertEquals(r.getString("h"), r.getString("late"), "a fresh client after everyone left has it all");
+        for (int i = 0; i < 20; i++) {
+          assertTrue(r.getString("late").contains("h" + i + " "), r.getString("late"));
+          assertTrue(r.getString("late").contains("w😀" + i + " "), r.getString("late"));
+        }
+        assertTrue(r.getString("late").contains("PONTE"), r.getString("late"));
+      }
+    }
+  }
+
+  @Test
+  void twoDocumentsOverOneSocket() {
+    try (TestServer s = new TestServer(dir)) {
+      s.createRoom("r1");
+      YWebsocketIT.createDoc(s, "r1", "report");
+      YWebsocketIT.createDoc(s, "r1", "notes");
+      JsonObject r = hp("twoDocs", params(s, "r1", "report").put("doc2", "notes"));
+      assertEquals(1, r.getInteger("sockets"));
+      assertEquals("in report", r.getString("first"));
+      assertEquals("in notes", r.getString("second"));
+      assertEquals("in notes", r.getString("secondYws"));
+    }
+  }
+
+  @Test
+  void readOnlyUsersAreToldSoAndCannotChangeTheDocument() {
+    try (TestServer s = new TestServer(dir)) {
+      s.createRoom("r1");
+      YWebsocketIT.createDoc(s, "r1", "report");
+      hp("write", params(s, "r1", "report").put("text", "base "));
+      JsonObject r = hp("readonly", params(s, "r1", "report"));
+      assertEquals("readonly", r.getString("scope"));
+      assertTrue(r.getJsonArray("errors").encode().contains("READ_ONLY"), r.encode());
+      assertTrue(r.getBoolean("unsynced"), "a refused update is never acknowledged as applied");
+      assertFalse(r.getString("after").contains("SHOULD-NOT"), r.encode());
+      assertEquals(r.getString("before") + " marker", r.getString("after"));
+    }
+  }
+
+  @Test
+  void deniedTokensAndUnknownRoomsOrDocumentsGetPermissionDenied() {
+    try (TestServer s = new TestServer(dir)) {
+      s.createRoom("r1");
+      YWebsocketIT.createDoc(s, "r1", "report");
+      JsonObject p = params(s, "r1", "report").put("cases", new JsonArray()
+          .add(new JsonArray().add("bad").add("bad").add("r1/report"))
+          .add(new JsonArray().add("none").add("missing").add("r1/report"))
+          .add(new JsonArray().add("otherRoom").add("other").add("r1/report"))
+          .add(new JsonArray().add("unknownDoc").add("a").add("r1/nope"))
+          .add(new JsonArray().add("noSlash").add("a").add("report"))
+          .add(new JsonArray().add("unknownRoom").add("nopeTeacher").add("nope/report"))
+          .add(new JsonArray().add("ok").add("a").add("r1/report")));
+      p.getJsonObject("tokens").put("nopeTeacher", s.token("tina", "Tina", "nope", Role.TEACHER));
+      JsonObject r = hp("denied", p);
+      assertTrue(r.getString("bad").startsWith("TOKEN_"), r.encode());
+      assertTrue(r.getString("none").startsWith("TOKEN_"), r.encode());
+      assertTrue(r.getString("otherRoom").startsWith("ROOM_NOT_ALLOWED"), r.encode());
+      assertTrue(r.getString("unknownDoc").startsWith("DOC_NOT_FOUND"), r.encode());
+      assertTrue(r.getString("noSlash").startsWith("DOC_NOT_FOUND"), r.encode());
+      assertTrue(r.getString("unknownRoom").startsWith("ROOM_NOT_FOUND"), r.encode());
+      assertEquals("authenticated:read-write", r.getString("ok"));
+      assertFalse(r.getBoolean("badSynced"));
+      assertFalse(r.getBoolean("unknownDocSynced"));
+    }
+  }
+
+  @Test
+  void aRestartKeepsTheDocument() {
+    try (TestServer s = new TestServer(dir)) {
+      s.createRoom("r1");
+      YWebsocketIT.createDoc(s, "r1", "report");
+      String before = hp("write", params(s, "r1", "report").put("text", "kept over a restart")).getString("text");
+      assertTrue(before.contains("kept over a restart"), before);
+      s.stop();
+      s.start();
+      assertEquals(before, hp("read", params(s, "r1", "report")).getString("text"));
+      assertEquals(before, NodeClients.scenario("read", YWebsocketIT.params(s, "r1", "report")).getString("text"));
+    }
+  }
+}
