@@ -76,23 +76,36 @@ public final class Transport {
     return connections.size();
   }
 
-  /** Handles an HTTP request for /ws. */
-  public void handle(HttpServerRequest request) {
+  /**
+   * The checks every WebSocket endpoint makes before upgrading: 503 while shutting down, 426
+   * when the request is not a WebSocket upgrade, 403 for an origin not allowed. True when the
+   * request was answered (refused).
+   */
+  private boolean refusedBeforeUpgrade(HttpServerRequest request) {
     HttpServerResponse response = request.response();
     if (draining) {
       response.setStatusCode(503).end("server shutting down\n");
-      return;
+      return true;
     }
     String upgrade = request.getHeader("Upgrade");
     if (upgrade == null || !"websocket".equalsIgnoreCase(upgrade)) {
       response.setStatusCode(426).putHeader("Upgrade", "websocket")
           .end("this endpoint speaks WebSocket only\n");
-      return;
+      return true;
     }
     if (!config.isOriginAllowed(request.getHeader("Origin"))) {
       response.setStatusCode(403).end("origin not allowed\n");
+      return true;
+    }
+    return false;
+  }
+
+  /** Handles an HTTP request for /ws. */
+  public void handle(HttpServerRequest request) {
+    if (refusedBeforeUpgrade(request)) {
       return;
     }
+    HttpServerResponse response = request.response();
     WireFormat format = WireFormat.negotiate(request.getHeader("Sec-WebSocket-Protocol"));
     if (format == null) {
       response.setStatusCode(400).end("missing or unknown subprotocol: offer "
@@ -117,21 +130,10 @@ public final class Transport {
    * 404 an unknown room or document, 503 shutting down or the room cannot be loaded now.
    */
   public void handleYjs(HttpServerRequest request, String roomId, String docId) {
+    if (refusedBeforeUpgrade(request)) {
+      return;
+    }
     HttpServerResponse response = request.response();
-    if (draining) {
-      response.setStatusCode(503).end("server shutting down\n");
-      return;
-    }
-    String upgrade = request.getHeader("Upgrade");
-    if (upgrade == null || !"websocket".equalsIgnoreCase(upgrade)) {
-      response.setStatusCode(426).putHeader("Upgrade", "websocket")
-          .end("this endpoint speaks WebSocket only\n");
-      return;
-    }
-    if (!config.isOriginAllowed(request.getHeader("Origin"))) {
-      response.setStatusCode(403).end("origin not allowed\n");
-      return;
-    }
     String token = request.getParam("token");
     io.ponte.server.auth.Principal principal;
     try {
@@ -180,21 +182,10 @@ public final class Transport {
    * shutting down.
    */
   public void handleHocuspocus(HttpServerRequest request) {
+    if (refusedBeforeUpgrade(request)) {
+      return;
+    }
     HttpServerResponse response = request.response();
-    if (draining) {
-      response.setStatusCode(503).end("server shutting down\n");
-      return;
-    }
-    String upgrade = request.getHeader("Upgrade");
-    if (upgrade == null || !"websocket".equalsIgnoreCase(upgrade)) {
-      response.setStatusCode(426).putHeader("Upgrade", "websocket")
-          .end("this endpoint speaks WebSocket only\n");
-      return;
-    }
-    if (!config.isOriginAllowed(request.getHeader("Origin"))) {
-      response.setStatusCode(403).end("origin not allowed\n");
-      return;
-    }
     request.toWebSocket().onComplete(up -> {
       if (up.failed()) {
         log.debug("hocuspocus websocket upgrade failed: {}", up.cause().toString());
