@@ -29,6 +29,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -184,6 +186,8 @@ class ClusterIT {
     assertFalse(epoch.isEmpty());
     TestClient bo = user(a.port, "bo", Role.STUDENT);
     bo.join(ROOM);
+    TestClient spy = user(a.port, "spy", Role.OBSERVER);
+    spy.join(ROOM);
     TestClient cy = user(b.port, "cy", Role.STUDENT);
     cy.join(ROOM);
 
@@ -195,8 +199,22 @@ class ClusterIT {
     Future<Map<Long, String>> cyDone = pool.submit(
         () -> postUntil(cy, "cy #", 8, new AtomicBoolean(), cyAcks));
     awaitCondition(() -> boAcks.size() >= 20 && cyAcks.size() >= 20, "posts acknowledged on both");
+    stopBo.set(true);
+    boDone.get(20, TimeUnit.SECONDS);
 
-    b.killHard();
+    // Hold every store write, so that node b sequences cy's next posts in Redis (node a delivers
+    // them) but dies before storing (and acknowledging) them.
+    long ackedSoFar = Math.max(Collections.max(boAcks.keySet()), Collections.max(cyAcks.keySet()));
+    try (Connection lock = schema.connection()) {
+      lock.setAutoCommit(false);
+      try (Statement st = lock.createStatement()) {
+        st.execute("LOCK TABLE operations IN EXCLUSIVE MODE");
+      }
+      spy.await(m -> m.hasEvent() && m.getEvent().getSeq() >= ackedSoFar + 3,
+          "posts sequenced while the store is held");
+      b.killHard();
+      lock.rollback();
+    }
     assertTrue(ana.awaitClose() != 1000, "ana's socket to the killed node is not closed normally");
     cyDone.get(20, TimeUnit.SECONDS);
     assertTrue(cy.isClosed());
@@ -206,9 +224,12 @@ class ClusterIT {
     long lastSeq = anaSeen.isEmpty() ? anaJoined.getSeq() : anaSeen.lastKey();
     // The room goes on without her on the surviving node.
     int boBefore = boAcks.size();
+    AtomicBoolean stopBo2 = new AtomicBoolean();
+    Future<Map<Long, String>> boDone2 = pool.submit(
+        () -> postUntil(bo, "bo again #", 8, stopBo2, boAcks));
     awaitCondition(() -> boAcks.size() >= boBefore + 15, "posts on the surviving node");
-    stopBo.set(true);
-    boDone.get(20, TimeUnit.SECONDS);
+    stopBo2.set(true);
+    boDone2.get(20, TimeUnit.SECONDS);
 
     // Ana reconnects to the surviving node with her last seq and epoch.
     TestClient ana2 = user(a.port, "ana", Role.STUDENT);
@@ -246,6 +267,14 @@ class ClusterIT {
     Event next = ana2.nextEvent(ROOM);
     assertEquals(finalSeq + 1, next.getSeq());
     assertEquals("after the crash", next.getChatPosted().getText());
+
+    // A node started now loads the room from PostgreSQL (where the posts node b sequenced but
+    // never stored are missing) and the Redis stream: the same history.
+    reference.put(finalSeq + 1, "after the crash");
+    startNodes(1);
+    TestClient late = user(nodes.get(2).port, "lee", Role.OBSERVER);
+    assertEquals(finalSeq + 1, late.join(ROOM).getSeq());
+    assertEquals(reference, history(late));
   }
 
   @Test
@@ -551,7 +580,8 @@ class ClusterIT {
 
   private void startNodes(int count) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    for (int i = 1; i <= count; i++) {
+    int first = nodes.size() + 1;
+    for (int i = first; i < first + count; i++) {
       String id = "node" + i;
       int port = freePort();
       Path log = logDir().resolve(testName + "-" + id + ".log");
@@ -569,7 +599,7 @@ class ClusterIT {
           .start();
       nodes.add(new Node(id, port, log, p));
     }
-    for (Node n : nodes) {
+    for (Node n : nodes.subList(first - 1, nodes.size())) {
       awaitReady(n.port, n.process, n.log);
     }
   }
