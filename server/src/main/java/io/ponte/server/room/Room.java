@@ -139,6 +139,7 @@ public final class Room implements RoomListener {
   Future<Room> start() {
     Promise<Room> started = Promise.promise();
     context.runOnContext(v -> store.load(roomId)
+        .compose(this::fillGaps)
         .compose(this::rebuild)
         .compose(stored -> broker.attach(roomId, state.seq(), epoch, this))
         .compose(this::catchUp)
@@ -149,6 +150,40 @@ public final class Room implements RoomListener {
         })
         .onFailure(started::fail));
     return started.future();
+  }
+
+  /**
+   * Holes in the stored operations: a node sequenced them in the broker and died before its store
+   * write, while other nodes went on storing theirs. Takes them from the broker's history and
+   * stores them (idempotent), so the room rebuilds gap-free and keeps what its clients saw.
+   */
+  private Future<StoredRoom> fillGaps(StoredRoom stored) {
+    List<SequencedOperation> ops = stored.operationsAfterSnapshot();
+    long from = stored.snapshot() == null ? 0 : stored.snapshot().getSeq();
+    if (ops.isEmpty() || ops.get(ops.size() - 1).getSeq() - from == ops.size()) {
+      return Future.succeededFuture(stored);
+    }
+    long last = ops.get(ops.size() - 1).getSeq();
+    return broker.history(roomId, from, (int) (last - from)).compose(fromBroker -> {
+      TreeMap<Long, SequencedOperation> merged = new TreeMap<>();
+      for (SequencedOperation sop : ops) {
+        merged.put(sop.getSeq(), sop);
+      }
+      List<Future<Void>> writes = new ArrayList<>();
+      for (SequencedOperation sop : fromBroker) {
+        if (sop.getSeq() <= last && merged.putIfAbsent(sop.getSeq(), sop) == null) {
+          writes.add(store.append(roomId, sop));
+        }
+      }
+      log.info("room {}: filled {} stored operation(s) missing before seq {} from the broker",
+          roomId, writes.size(), last);
+      if (merged.size() != last - from) {
+        log.error("room {}: {} operation(s) between seqs {} and {} are neither stored nor in the"
+            + " broker", roomId, last - from - merged.size(), from, last);
+      }
+      return Future.all(writes).map(x -> new StoredRoom(stored.room(), stored.snapshot(),
+          List.copyOf(merged.values())));
+    });
   }
 
   private Future<StoredRoom> rebuild(StoredRoom stored) {

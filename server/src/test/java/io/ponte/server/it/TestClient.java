@@ -146,6 +146,11 @@ public final class TestClient implements AutoCloseable {
     }
   }
 
+  /** A header of the server's handshake (upgrade) response, or null. */
+  public String handshakeHeader(String name) {
+    return ws.headers() == null ? null : ws.headers().get(name);
+  }
+
   public WireFormat format() {
     return format;
   }
