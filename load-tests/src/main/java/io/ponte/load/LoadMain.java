@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 /** Command line of the load generator: {@code java -jar ponte-load.jar <scenario> [options]}. */
 @Command(name = "ponte-load", mixinStandardHelpOptions = true, version = "ponte-load 0.1",
     description = "Load generator for Ponte: simulated participants over the public WebSocket protocol.",
-    subcommands = {LoadMain.Idle.class, LoadMain.Chat.class, LoadMain.Storm.class, LoadMain.Classroom.class})
+    subcommands = {LoadMain.Idle.class, LoadMain.Chat.class, LoadMain.Storm.class, LoadMain.Classroom.class, LoadMain.Docs.class})
 public final class LoadMain implements Runnable {
   public static void main(String[] args) {
     CommandLine cl = new CommandLine(new LoadMain());
@@ -255,6 +255,12 @@ public final class LoadMain implements Runnable {
     @Option(names = "--teacher-action-interval", description = "time between teacher actions per room (default ${DEFAULT-VALUE})", defaultValue = "10s")
     Duration actionInterval;
 
+    @Option(names = "--typists", description = "students per room typing into the room's document (default ${DEFAULT-VALUE})", defaultValue = "2")
+    int typists;
+
+    @Option(names = "--doc-rate", description = "keystrokes per second per typist (default ${DEFAULT-VALUE})", defaultValue = "3")
+    double docRate;
+
     @Override
     LoadRun.Scenario scenario() {
       return LoadRun.Scenario.CLASSROOM;
@@ -267,6 +273,35 @@ public final class LoadMain implements Runnable {
       o.typingProbability = typing;
       o.churnPerMinute = churn;
       o.teacherActionInterval = actionInterval;
+      o.typists = Math.min(typists, Math.max(0, o.roomSize - 1));
+      o.docRate = docRate;
+    }
+  }
+
+  @Command(name = "docs", mixinStandardHelpOptions = true,
+      description = "Per room one teacher creates a document; --typists participants type into it at"
+          + " --rate keystrokes/s, each keystroke a Yjs update; every receiver records latency.")
+  static final class Docs extends ScenarioCommand {
+    @Option(names = "--typists", description = "participants per room typing at once (default ${DEFAULT-VALUE})", defaultValue = "5")
+    int typists;
+
+    @Option(names = "--rate", description = "keystrokes per second per typist (default ${DEFAULT-VALUE})", defaultValue = "5")
+    double rate;
+
+    @Option(names = "--doc-id", description = "the document's id in every room (default ${DEFAULT-VALUE})", defaultValue = "notes")
+    String docId;
+
+    @Override
+    LoadRun.Scenario scenario() {
+      return LoadRun.Scenario.DOCS;
+    }
+
+    @Override
+    void configure(LoadOptions o) {
+      o.rate = 0;
+      o.typists = typists;
+      o.docRate = rate;
+      o.docId = docId;
     }
   }
 }

@@ -69,6 +69,16 @@ public final class LoadOptions {
   /** Chat posts per second of the teacher. */
   public double teacherRate = 0.2;
 
+  // documents (docs scenario; classroom)
+  /** Participants per room typing into the room's document at the same time. */
+  public int typists = 0;
+  /** Keystrokes per second per typist (each one a Yjs update of one character). */
+  public double docRate = 5;
+  /** The document's id in every room. */
+  public String docId = "notes";
+  /** Name of the root Y.Text the typists insert into. */
+  public String docRoot = "content";
+
   public LoadOptions copy() {
     LoadOptions o = new LoadOptions();
     o.urls = new ArrayList<>(urls);
@@ -100,6 +110,10 @@ public final class LoadOptions {
     o.churnPerMinute = churnPerMinute;
     o.teacherActionInterval = teacherActionInterval;
     o.teacherRate = teacherRate;
+    o.typists = typists;
+    o.docRate = docRate;
+    o.docId = docId;
+    o.docRoot = docRoot;
     return o;
   }
 
@@ -117,6 +131,12 @@ public final class LoadOptions {
     }
     if (rate < 0 || writerRate < 0 || teacherRate < 0) {
       throw new IllegalArgumentException("rates must not be negative");
+    }
+    if (typists < 0 || typists > roomSize || docRate < 0) {
+      throw new IllegalArgumentException("--typists: 0 to --room-size; document rates must not be negative");
+    }
+    if (!docId.matches("[A-Za-z0-9._-]{1,64}")) {
+      throw new IllegalArgumentException("--doc-id: 1-64 characters of [A-Za-z0-9._-]");
     }
     if (rampUp <= 0) {
       throw new IllegalArgumentException("--ramp-up: connections per second, above 0");

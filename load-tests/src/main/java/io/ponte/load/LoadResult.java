@@ -20,7 +20,28 @@ public final class LoadResult {
   public record Percentiles(long count, double p50, double p90, double p99, double p999, double max,
       double mean) {}
 
+  /** Document traffic (docs scenario; classroom with typists); null when there was none. */
+  public static final class Docs {
+    public int documents;
+    public long created;
+    public long existed;
+    public long createFailures;
+    public int typists;
+    public long sent;
+    public long acked;
+    public long delivered;
+    public long replayed;
+    public long deliveredMeasured;
+    public double sentPerSecond;
+    public double deliveredPerSecond;
+    public Percentiles latency;
+    /** Server heap in use (from /metrics, not after a GC) before the documents and after the run. */
+    public double heapBeforeBytes = Double.NaN;
+    public double heapAfterBytes = Double.NaN;
+  }
+
   public String scenario;
+  public Docs docs;
   public String startedAt;
   public Map<String, Object> settings = new LinkedHashMap<>();
   public int participants;

@@ -44,7 +44,7 @@ import org.HdrHistogram.Histogram;
  */
 public final class LoadRun implements Participant.Listener {
   public enum Scenario {
-    IDLE, CHAT, STORM, CLASSROOM;
+    IDLE, CHAT, STORM, CLASSROOM, DOCS;
 
     public String id() {
       return name().toLowerCase(Locale.ROOT);
@@ -66,6 +66,17 @@ public final class LoadRun implements Participant.Listener {
   private volatile CountDownLatch closedLatch;
   private final List<LoadResult.Point> series = new CopyOnWriteArrayList<>();
   private final Histogram totalLatency = new Histogram(3);
+  private final Histogram totalDocLatency = new Histogram(3);
+  /** Typists (docs scenario, classroom) and the teachers that create the documents. */
+  private final List<Participant> typists = new ArrayList<>();
+  private final List<Participant> docCreators = new ArrayList<>();
+  private boolean docsUsed;
+  private double heapBeforeDocs = Double.NaN;
+  private double heapAfterDocs = Double.NaN;
+  private long docDeliveredAtMeasureStart;
+  private long docSentAtMeasureStart;
+  private long docDeliveredAtMeasureEnd;
+  private long docSentAtMeasureEnd;
   private volatile boolean measuring;
   private volatile double measureStart = -1;
   private volatile double measureEnd = -1;
@@ -83,6 +94,7 @@ public final class LoadRun implements Participant.Listener {
     this.out = options.quiet ? new PrintStream(java.io.OutputStream.nullOutputStream()) : out;
     this.expectedErrors = scenario == Scenario.CLASSROOM
         ? Set.of("CHAT_DISABLED", "ROOM_LOCKED") : Set.of();
+    this.docsUsed = scenario == Scenario.DOCS || (scenario == Scenario.CLASSROOM && o.typists > 0);
   }
 
   /** Runs the scenario and writes the reports; the result says where they are. */
@@ -124,13 +136,20 @@ public final class LoadRun implements Participant.Listener {
     int n = 0;
     for (int r = 0; r < o.rooms; r++) {
       for (int s = 0; s < o.roomSize; s++, n++) {
-        boolean teacher = scenario == Scenario.CLASSROOM && s == 0;
+        boolean teacher = (scenario == Scenario.CLASSROOM || scenario == Scenario.DOCS) && s == 0;
         String user = "lt" + runId + "-" + n;
         String token = tokens.token(user, (teacher ? "Teacher " : "Load ") + n, pattern,
             teacher ? "teacher" : "student");
         participants.add(new Participant(n, user, teacher, false, token, List.of(roomIds.get(r)),
             contexts.get(n % contexts.size()), clients.get(n % clients.size()),
             connectOptions(o.urls.get(n % o.urls.size())), o, stats, expectedErrors, this));
+        Participant p = participants.get(participants.size() - 1);
+        if (docsUsed && teacher) {
+          docCreators.add(p);
+        }
+        if (docsUsed && s >= o.roomSize - o.typists) {
+          typists.add(p);
+        }
       }
     }
     if (scenario == Scenario.STORM) {
@@ -172,9 +191,19 @@ public final class LoadRun implements Participant.Listener {
         }
         case STORM -> storm(result);
         case CLASSROOM -> classroom();
+        case DOCS -> {
+          createDocs();
+          typists.forEach(p -> p.run(() -> p.startTyping(o.docRate)));
+          measureFor(o.warmup, o.duration);
+        }
       }
       drain();
       result.laggards = countLaggards();
+      if (docsUsed && o.scrapeSeconds > 0) {
+        // Documents loaded, participants still connected: compare with the heap before them.
+        scraper.scrape(now());
+        heapAfterDocs = scraper.latestHeapUsed();
+      }
     } finally {
       stopAll();
       sampler.shutdownNow();
@@ -290,7 +319,29 @@ public final class LoadRun implements Participant.Listener {
     stopMeasuring();
   }
 
+  /**
+   * Every room's teacher creates the document (an existing one from an earlier run is fine);
+   * waits for the answers. Scrapes the server's heap first, for the memory per document.
+   */
+  private void createDocs() throws InterruptedException {
+    if (o.scrapeSeconds > 0) {
+      scraper.scrape(now());
+      heapBeforeDocs = scraper.latestHeapUsed();
+    }
+    docCreators.forEach(p -> p.run(() -> p.createDoc(o.docId)));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (stats.docsCreated.sum() + stats.docsExisted.sum() + stats.docsFailed.sum() < docCreators.size()
+        && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    out.printf("documents: %d created, %d existed, %d failed; %d typists at %.1f keystrokes/s%n",
+        stats.docsCreated.sum(), stats.docsExisted.sum(), stats.docsFailed.sum(), typists.size(),
+        o.docRate);
+  }
+
   private synchronized void startMeasuring() {
+    docDeliveredAtMeasureStart = stats.docDelivered.sum();
+    docSentAtMeasureStart = stats.docSent.sum();
     deliveredAtMeasureStart = stats.delivered.sum();
     sentAtMeasureStart = stats.sent.sum();
     measureStart = now();
@@ -302,7 +353,10 @@ public final class LoadRun implements Participant.Listener {
     measureEnd = now();
     deliveredAtMeasureEnd = stats.delivered.sum();
     sentAtMeasureEnd = stats.sent.sum();
+    docDeliveredAtMeasureEnd = stats.docDelivered.sum();
+    docSentAtMeasureEnd = stats.docSent.sum();
     participants.forEach(p -> p.run(p::stopPosting));
+    typists.forEach(p -> p.run(p::stopTyping));
     writers.forEach(p -> p.run(p::stopPosting));
   }
 
@@ -343,6 +397,10 @@ public final class LoadRun implements Participant.Listener {
   }
 
   private void classroom() throws InterruptedException {
+    if (docsUsed) {
+      createDocs();
+      typists.forEach(p -> p.run(() -> p.startTyping(o.docRate)));
+    }
     for (Participant p : participants) {
       p.run(() -> p.startPosting(p.teacher ? o.teacherRate : o.rate, !p.teacher));
     }
@@ -414,7 +472,8 @@ public final class LoadRun implements Participant.Listener {
     long stableSince = System.nanoTime();
     while (System.nanoTime() < deadline) {
       Thread.sleep(100);
-      long d = stats.delivered.sum() + stats.skippedEvents.sum() + stats.otherEvents.sum();
+      long d = stats.delivered.sum() + stats.skippedEvents.sum() + stats.otherEvents.sum()
+          + stats.docDelivered.sum();
       if (d != lastDelivered) {
         lastDelivered = d;
         stableSince = System.nanoTime();
@@ -526,18 +585,25 @@ public final class LoadRun implements Participant.Listener {
   }
 
   private Histogram interval;
+  private Histogram docInterval;
 
   private void sample(AtomicLong lastSent, AtomicLong lastDelivered, AtomicInteger ticks) {
     try {
       interval = stats.latency.getIntervalHistogram(interval);
+      docInterval = stats.docLatency.getIntervalHistogram(docInterval);
       boolean m = measuring;
       if (m) {
         synchronized (totalLatency) {
           totalLatency.add(interval);
+          totalDocLatency.add(docInterval);
         }
       }
-      long sent = stats.sent.sum();
-      long delivered = stats.delivered.sum();
+      boolean docs = scenario == Scenario.DOCS;
+      // The docs scenario's series and progress are about document updates (there is no chat).
+      Histogram interval = docs ? docInterval : this.interval;
+      Histogram total = docs ? totalDocLatency : totalLatency;
+      long sent = docs ? stats.docSent.sum() : stats.sent.sum();
+      long delivered = docs ? stats.docDelivered.sum() : stats.delivered.sum();
       double sentRate = sent - lastSent.getAndSet(sent);
       double deliveredRate = delivered - lastDelivered.getAndSet(delivered);
       boolean any = interval.getTotalCount() > 0;
@@ -552,7 +618,7 @@ public final class LoadRun implements Participant.Listener {
       if (o.progressSeconds > 0 && t % o.progressSeconds == 0) {
         double p99;
         synchronized (totalLatency) {
-          p99 = totalLatency.getTotalCount() > 0 ? totalLatency.getValueAtPercentile(99) / 1000.0
+          p99 = total.getTotalCount() > 0 ? total.getValueAtPercentile(99) / 1000.0
               : (any ? interval.getValueAtPercentile(99) / 1000.0 : Double.NaN);
         }
         out.printf(Locale.ROOT, "[%4ds] conns %d  sent %.0f/s  delivered %.0f/s  p99 %.2f ms  "
@@ -644,6 +710,32 @@ public final class LoadRun implements Participant.Listener {
     r.series = new ArrayList<>(series);
     r.server = scraper.samples();
     r.scrapeFailures = scraper.failures();
+    if (docsUsed) {
+      LoadResult.Docs d = new LoadResult.Docs();
+      d.documents = docCreators.size();
+      d.created = stats.docsCreated.sum();
+      d.existed = stats.docsExisted.sum();
+      d.createFailures = stats.docsFailed.sum();
+      d.typists = typists.size();
+      d.sent = stats.docSent.sum();
+      d.acked = stats.docAcked.sum();
+      d.delivered = stats.docDelivered.sum();
+      d.replayed = stats.docReplayed.sum();
+      d.deliveredMeasured = docDeliveredAtMeasureEnd - docDeliveredAtMeasureStart;
+      if (r.measuredSeconds > 0) {
+        d.deliveredPerSecond = d.deliveredMeasured / r.measuredSeconds;
+        d.sentPerSecond = (docSentAtMeasureEnd - docSentAtMeasureStart) / r.measuredSeconds;
+      }
+      synchronized (totalLatency) {
+        d.latency = percentiles(totalDocLatency);
+      }
+      d.heapBeforeBytes = heapBeforeDocs;
+      d.heapAfterBytes = heapAfterDocs;
+      r.docs = d;
+      s.put("typists", o.typists);
+      s.put("docRate", o.docRate);
+      s.put("docId", o.docId);
+    }
     if (r.sendsSkipped > 0) {
       r.notes.add("the generator skipped " + r.sendsSkipped + " posts because a connection's write"
           + " queue was full: the generator (or the network) was a bottleneck");

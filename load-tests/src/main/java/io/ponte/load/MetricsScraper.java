@@ -62,6 +62,17 @@ final class MetricsScraper {
     }
   }
 
+  /** Heap in use summed over the servers' latest samples (NaN when none). */
+  synchronized double latestHeapUsed() {
+    double sum = Double.NaN;
+    for (List<Sample> l : samples.values()) {
+      if (!l.isEmpty() && !Double.isNaN(l.get(l.size() - 1).heapUsedBytes())) {
+        sum = (Double.isNaN(sum) ? 0 : sum) + l.get(l.size() - 1).heapUsedBytes();
+      }
+    }
+    return sum;
+  }
+
   private synchronized void note(String server, String failure) {
     failures.merge(server, failure, (a, b) -> a.contains(b) ? a : a + ", " + b);
   }

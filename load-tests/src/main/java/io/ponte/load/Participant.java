@@ -6,6 +6,8 @@ import io.ponte.protocol.ProtocolException;
 import io.ponte.protocol.WireFormat;
 import io.ponte.protocol.v1.ChatPost;
 import io.ponte.protocol.v1.ClientMessage;
+import io.ponte.protocol.v1.DocCreate;
+import io.ponte.protocol.v1.DocUpdate;
 import io.ponte.protocol.v1.ErrorInfo;
 import io.ponte.protocol.v1.Event;
 import io.ponte.protocol.v1.Hello;
@@ -48,7 +50,7 @@ final class Participant {
     void closed(Participant p);
   }
 
-  private enum Kind { HELLO, JOIN, LEAVE, POST, ACTION }
+  private enum Kind { HELLO, JOIN, LEAVE, POST, ACTION, DOC_CREATE, DOC_UPDATE }
 
   private record Pending(Kind kind, String roomId, long startNanos, boolean resume) {}
 
@@ -85,6 +87,14 @@ final class Participant {
   private boolean typingBeforePost;
   private long postCounter;
   private final String filler;
+  /** Typing into the room's document: timer, keystrokes per second, Yjs client id and clock. */
+  private long typeTimer = -1;
+  private double typeRate;
+  private long docClient;
+  private long docClock;
+  private long keystrokes;
+  /** Send times by clock of this typist's keystrokes (shared with receivers via Stats). */
+  private java.util.concurrent.atomic.AtomicLongArray sendTimes;
 
   Participant(int index, String userId, boolean teacher, boolean writer, String token,
       Collection<String> roomIds, Context context, WebSocketClient client,
@@ -248,6 +258,7 @@ final class Participant {
   void stop() {
     stopped = true;
     stopPosting();
+    stopTyping();
     if (ws != null) {
       closingByUs = true;
       ws.close();
@@ -284,7 +295,15 @@ final class Participant {
       }
       case JOINED -> onJoined(m.getJoined(), p);
       case EVENT -> onEvent(m.getEvent(), false);
-      case ACK -> stats.acked.increment();
+      case ACK -> {
+        if (p != null && p.kind() == Kind.DOC_UPDATE) {
+          stats.docAcked.increment();
+        } else if (p != null && p.kind() == Kind.DOC_CREATE) {
+          stats.docsCreated.increment();
+        } else {
+          stats.acked.increment();
+        }
+      }
       case ERROR -> onError(m.getError(), p);
       case LEFT -> {
         RoomView v = rooms.get(m.getLeft().getRoomId());
@@ -378,6 +397,20 @@ final class Participant {
           }
         }
       }
+      case DOC_UPDATED -> {
+        if (replayed) {
+          stats.docReplayed.increment();
+        } else {
+          stats.docDelivered.increment();
+          long sent = docSentNanos(e.getDocUpdated().getUpdate().toByteArray());
+          if (sent != 0) {
+            long lat = System.nanoTime() - sent;
+            if (lat >= 0) {
+              stats.docLatency.recordValue(lat / 1000);
+            }
+          }
+        }
+      }
       case SKIPPED -> stats.skippedEvents.increment();
       default -> stats.otherEvents.increment();
     }
@@ -397,6 +430,15 @@ final class Participant {
       });
       return;
     }
+    if (p != null && p.kind() == Kind.DOC_CREATE && "DOC_EXISTS".equals(code)) {
+      // A rerun with the same room prefix: the document is there already.
+      Stats.count(stats.expectedErrors, code);
+      stats.docsExisted.increment();
+      return;
+    }
+    if (p != null && p.kind() == Kind.DOC_CREATE) {
+      stats.docsFailed.increment();
+    }
     if (expectedErrors.contains(code)) {
       Stats.count(stats.expectedErrors, code);
     } else {
@@ -405,6 +447,19 @@ final class Participant {
     if (p != null && p.kind() == Kind.JOIN) {
       stats.joinFailures.increment();
     }
+  }
+
+  /**
+   * The send time of a received document update: its first struct's (client id, clock) looked up
+   * in the typists' send times (senders and receivers share this process); 0 when unknown.
+   */
+  private long docSentNanos(byte[] update) {
+    long[] id = YjsText.firstId(update);
+    if (id == null) {
+      return 0;
+    }
+    java.util.concurrent.atomic.AtomicLongArray times = stats.docSendTimes.get(id[0]);
+    return times == null ? 0 : times.get((int) (id[1] & (Stats.DOC_SEND_TIMES - 1)));
   }
 
   /** The send time a post carries: "t<nanoTime> ...", or 0 when the text is not one of ours. */
@@ -585,13 +640,88 @@ final class Participant {
   }
 
   int pendingPosts() {
-    return (int) pending.values().stream().filter(p -> p.kind() == Kind.POST || p.kind() == Kind.ACTION).count();
+    return (int) pending.values().stream().filter(p -> p.kind() == Kind.POST || p.kind() == Kind.ACTION
+        || p.kind() == Kind.DOC_CREATE || p.kind() == Kind.DOC_UPDATE).count();
   }
 
   void teacherAction(String roomId, TeacherAction.Builder action) {
     action.setRoomId(roomId).setClientMsgId(userId + ".a" + (++postCounter));
     if (send(Kind.ACTION, roomId, false, ClientMessage.newBuilder().setTeacherAction(action))) {
       stats.teacherActions.increment();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Documents
+  // ------------------------------------------------------------------------------------------
+
+  /** Creates the document {@code docId} in the first room (teacher); DOC_EXISTS counts as done. */
+  void createDoc(String docId) {
+    RoomView v = rooms.values().iterator().next();
+    if (!send(Kind.DOC_CREATE, v.roomId, false, ClientMessage.newBuilder().setDocCreate(
+        DocCreate.newBuilder().setRoomId(v.roomId).setDocId(docId).setTitle("Load test notes")
+            .setClientMsgId(userId + ".doc." + docId)))) {
+      stats.docsFailed.increment();
+    }
+  }
+
+  /**
+   * Types into the first room's document at {@code rate} keystrokes per second: each keystroke is
+   * a Yjs update inserting one character after this typist's previous one, with a fresh random
+   * client id per typing session.
+   */
+  void startTyping(double rate) {
+    stopTyping();
+    if (rate <= 0 || stopped) {
+      return;
+    }
+    typeRate = rate;
+    if (sendTimes == null) {
+      docClient = 1 + ThreadLocalRandom.current().nextLong(0xFFFF_FFFEL);
+      docClock = 0;
+      sendTimes = new java.util.concurrent.atomic.AtomicLongArray(Stats.DOC_SEND_TIMES);
+      stats.docSendTimes.put(docClient, sendTimes);
+    }
+    long interval = Math.max(1, Math.round(1000 / rate));
+    long first = 1 + ThreadLocalRandom.current().nextLong(interval);
+    typeTimer = context.owner().setTimer(first, t -> {
+      typeTimer = context.owner().setPeriodic(interval, t2 -> keystroke());
+      keystroke();
+    });
+  }
+
+  void stopTyping() {
+    if (typeTimer >= 0) {
+      context.owner().cancelTimer(typeTimer);
+      typeTimer = -1;
+    }
+    typeRate = 0;
+  }
+
+  /** Mostly ASCII, now and then a two-byte character and an emoji (two UTF-16 units). */
+  private static final String[] KEYS = {"a", "e", "i", "o", "u", " ", "t", "n", "s", "r"};
+
+  private void keystroke() {
+    WebSocket socket = live();
+    RoomView v = rooms.values().iterator().next();
+    if (typeRate <= 0 || socket == null || !v.joined || v.leaving) {
+      return;
+    }
+    if (socket.writeQueueFull()) {
+      stats.sendsSkipped.increment();
+      return;
+    }
+    long k = ++keystrokes;
+    String text = k % 97 == 0 ? "\uD83D\uDE00" : k % 31 == 0 ? "\u00E9" : KEYS[(int) (k % KEYS.length)];
+    byte[] update = YjsText.insert(docClient, docClock, docClient, docClock - 1,
+        options.docRoot, text);
+    sendTimes.set((int) (docClock & (Stats.DOC_SEND_TIMES - 1)), System.nanoTime());
+    if (send(Kind.DOC_UPDATE, v.roomId, false, ClientMessage.newBuilder().setDocUpdate(
+        DocUpdate.newBuilder().setRoomId(v.roomId).setDocId(options.docId)
+            .setUpdate(com.google.protobuf.ByteString.copyFrom(update))
+            .setClientMsgId(userId + ".d" + docClient + "." + docClock)))) {
+      docClock += text.length();
+      stats.docSent.increment();
     }
   }
 }

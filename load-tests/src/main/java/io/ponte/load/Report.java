@@ -83,6 +83,25 @@ public final class Report {
           .append(r.rejoins).append(", skipped seqs ").append(r.skippedEvents).append(", replayed ")
           .append(r.replayed).append(", ephemeral events ").append(r.ephemeralEvents).append('\n');
     }
+    if (r.docs != null) {
+      LoadResult.Docs d = r.docs;
+      sb.append("documents    ").append(d.documents).append(" (").append(d.created).append(" created, ")
+          .append(d.existed).append(" existed, ").append(d.createFailures).append(" failed), ")
+          .append(d.typists).append(" typists\n");
+      sb.append("doc updates  sent ").append(f(d.sentPerSecond)).append("/s, delivered ")
+          .append(f(d.deliveredPerSecond)).append("/s (measured window); totals: sent ").append(d.sent)
+          .append(", acked ").append(d.acked).append(", delivered ").append(d.delivered)
+          .append(d.replayed > 0 ? ", replayed " + d.replayed : "").append('\n');
+      sb.append("doc latency  ").append(pct(d.latency)).append('\n');
+      if (!Double.isNaN(d.heapBeforeBytes) && !Double.isNaN(d.heapAfterBytes)) {
+        double diff = d.heapAfterBytes - d.heapBeforeBytes;
+        sb.append("doc memory   server heap in use ").append(f(d.heapBeforeBytes / (1 << 20)))
+            .append(" MiB before the documents, ").append(f(d.heapAfterBytes / (1 << 20)))
+            .append(" MiB with ").append(d.documents).append(": ")
+            .append(f(diff / Math.max(1, d.documents) / 1024))
+            .append(" KiB per document (not after a GC: garbage included, noisy)\n");
+      }
+    }
     sb.append("errors       ").append(r.errors.isEmpty() ? "none" : r.errors)
         .append(r.expectedErrors.isEmpty() ? "" : "; expected: " + r.expectedErrors).append('\n');
     sb.append("closes       ").append(r.closes.isEmpty() ? "none unexpected" : r.closes).append('\n');
@@ -138,6 +157,26 @@ public final class Report {
     m.put("scenario", r.scenario);
     m.put("startedAt", r.startedAt);
     m.put("settings", r.settings);
+    if (r.docs != null) {
+      LoadResult.Docs d = r.docs;
+      Map<String, Object> dm = new LinkedHashMap<>();
+      dm.put("documents", d.documents);
+      dm.put("created", d.created);
+      dm.put("existed", d.existed);
+      dm.put("createFailures", d.createFailures);
+      dm.put("typists", d.typists);
+      dm.put("sent", d.sent);
+      dm.put("acked", d.acked);
+      dm.put("delivered", d.delivered);
+      dm.put("replayed", d.replayed);
+      dm.put("deliveredMeasured", d.deliveredMeasured);
+      dm.put("sentPerSecond", d.sentPerSecond);
+      dm.put("deliveredPerSecond", d.deliveredPerSecond);
+      dm.put("latency", pctMap(d.latency));
+      dm.put("serverHeapBeforeBytes", d.heapBeforeBytes);
+      dm.put("serverHeapAfterBytes", d.heapAfterBytes);
+      m.put("documents", dm);
+    }
     m.put("participants", r.participants);
     m.put("readyParticipants", r.readyParticipants);
     m.put("measuredSeconds", r.measuredSeconds);

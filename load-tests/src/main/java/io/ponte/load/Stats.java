@@ -22,6 +22,19 @@ final class Stats {
   /** Drop to every room of the participant resumed (storm, auto-resume), microseconds. */
   final Recorder resume = new Recorder(3);
 
+  /** Send-to-receipt latency of live document updates, microseconds. */
+  final Recorder docLatency = new Recorder(3);
+  /** Send times of keystrokes by typist (Yjs client id), indexed by clock modulo the size. */
+  static final int DOC_SEND_TIMES = 1 << 13;
+  final Map<Long, java.util.concurrent.atomic.AtomicLongArray> docSendTimes = new ConcurrentHashMap<>();
+  final LongAdder docSent = new LongAdder();
+  final LongAdder docAcked = new LongAdder();
+  final LongAdder docDelivered = new LongAdder();
+  final LongAdder docReplayed = new LongAdder();
+  final LongAdder docsCreated = new LongAdder();
+  final LongAdder docsExisted = new LongAdder();
+  final LongAdder docsFailed = new LongAdder();
+
   final LongAdder sent = new LongAdder();
   final LongAdder acked = new LongAdder();
   /** Live chat events received (every receiver, the sender included). */

@@ -166,6 +166,8 @@ class LoadScenariosIT {
     o.churnPerMinute = 30; // half the students per second: churn happens within the short run
     o.teacherActionInterval = Duration.ofMillis(800);
     o.duration = Duration.ofSeconds(3);
+    o.typists = 2; // document typing: two students per room
+    o.docRate = 5;
     LoadResult r = run(LoadRun.Scenario.CLASSROOM, o);
     assertSound(r);
     assertTrue(r.delivered > 0, "chat was delivered");
@@ -175,5 +177,40 @@ class LoadScenariosIT {
     assertTrue(r.resumesOk > 0, "students rejoined with their last seq");
     assertTrue(r.otherEvents > 0, "teacher actions reached the room as events");
     assertTrue(r.ephemeralEvents > 0, "presence and typing events arrived");
+    assertTrue(r.docs != null && r.docs.sent > 0, "students typed into the room's document");
+    assertEquals(2, r.docs.created + r.docs.existed, "each teacher created the document");
+    assertTrue(r.docs.delivered > 0, "document updates were delivered");
+    assertTrue(r.docs.latency.count() > 0, "document update latency was recorded");
+  }
+
+  @Test
+  void docsScenarioDeliversEveryUpdate() throws Exception {
+    LoadOptions o = options("docs");
+    o.rooms = 2;
+    o.roomSize = 6;
+    o.typists = 3;
+    o.docRate = 10;
+    o.rate = 0;
+    LoadResult r = run(LoadRun.Scenario.DOCS, o);
+    assertSound(r);
+    LoadResult.Docs d = r.docs;
+    assertEquals(2, d.documents);
+    assertEquals(2, d.created, "each room's teacher created the document");
+    assertEquals(6, d.typists);
+    assertTrue(d.sent > 0, "keystrokes were sent");
+    assertEquals(d.sent, d.acked, "every update was accepted (valid Yjs) and acknowledged");
+    // Every update reaches all 6 participants of its room (the typist included).
+    assertEquals(d.sent * 6, d.delivered, "deliveries");
+    assertTrue(d.latency.count() > 0, "update latency was recorded");
+    assertTrue(r.expectedErrors.isEmpty(), () -> "errors: " + r.expectedErrors);
+    assertTrue(Files.readString(r.textReport).contains("doc latency"));
+    assertTrue(Files.readString(r.jsonReport).contains("\"documents\""));
+
+    // A rerun on the same rooms: the documents exist (DOC_EXISTS is fine), typing goes on.
+    LoadResult again = run(LoadRun.Scenario.DOCS, o);
+    assertSound(again);
+    assertEquals(2, again.docs.existed);
+    assertEquals(again.docs.sent, again.docs.acked);
+    assertEquals(again.docs.sent * 6, again.docs.delivered);
   }
 }

@@ -126,4 +126,34 @@ class UnitsTest {
     assertEquals(2, svg.split(" M").length - 1 + (svg.contains("d=\"M") ? 1 : 0),
         "the NaN breaks the line into two pieces");
   }
+
+  private static String hex(byte[] b) {
+    StringBuilder sb = new StringBuilder();
+    for (byte x : b) {
+      sb.append(String.format("%02x", x));
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Bytes checked once by applying them with yjs 13.6.33 ({@code Y.applyUpdate} in order, no
+   * pending structs; the text reads "XYa\u00e9\ud83d\ude00b").
+   */
+  @Test
+  void yjsTextUpdatesAreYjsV1Bytes() {
+    assertEquals("01010700040107636f6e74656e74015800",
+        hex(YjsText.insert(7, 0, 7, -1, "content", "X")), "first keystroke: parent is the root type");
+    assertEquals("01010701840700015900", hex(YjsText.insert(7, 1, 7, 0, "content", "Y")),
+        "next keystroke: left origin is the previous character");
+    long big = 4_000_000_000L; // client ids are unsigned 32-bit
+    assertEquals("010180d0acf30e028480d0acf30e0104f09f988000",
+        hex(YjsText.insert(big, 2, big, 1, "content", "\ud83d\ude00")), "an emoji: 4 UTF-8 bytes");
+    assertEquals("010180d0acf30e048480d0acf30e03016200", hex(YjsText.insert(big, 4, big, 3, "content", "b")),
+        "the clock moved on by the emoji's two UTF-16 units");
+    long[] id = YjsText.firstId(YjsText.insert(big, 300, big, 299, "content", "z"));
+    assertEquals(big, id[0]);
+    assertEquals(300, id[1]);
+    assertEquals(null, YjsText.firstId(new byte[] {0, 0}), "no structs");
+    assertEquals(null, YjsText.firstId(new byte[] {1, 1, (byte) 0x80}), "cut short");
+  }
 }
