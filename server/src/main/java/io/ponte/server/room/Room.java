@@ -101,8 +101,8 @@ public final class Room implements RoomListener {
   private final Set<Long> adopted = new HashSet<>();
   /** Requests this node originated, waiting for their operation to be applied. */
   private final Map<Long, Promise<AppliedOperation>> pending = new HashMap<>();
-  /** The last applied operations, for resume. */
-  private final ArrayDeque<AppliedOperation> recent = new ArrayDeque<>();
+  /** The last applied events, for resume. */
+  private final ResumeWindow recent;
   /** Members by session id. */
   private final LinkedHashMap<String, Member> members = new LinkedHashMap<>();
   /** This node's participants (people, not connections) by user id. */
@@ -127,6 +127,7 @@ public final class Room implements RoomListener {
     this.presence = presence;
     this.metrics = metrics;
     this.options = options;
+    this.recent = new ResumeWindow(options.resumeWindow());
     this.onUnload = onUnload;
     this.documents = new RoomDocuments(roomId, broker);
   }
@@ -230,7 +231,7 @@ public final class Room implements RoomListener {
         }
         if (replayed.toRecord().equals(snapshot)) {
           state = replayed;
-          recent.addAll(applied);
+          applied.forEach(recent::add);
         } else {
           log.warn("room {}: replaying its operations does not give its snapshot at seq {};"
               + " using the snapshot", roomId, snapshot.getSeq());
@@ -367,10 +368,7 @@ public final class Room implements RoomListener {
 
   private void remember(AppliedOperation applied) {
     bytesSinceSnapshot += applied.operation().getSerializedSize();
-    recent.addLast(applied);
-    while (recent.size() > options.resumeWindow()) {
-      recent.removeFirst();
-    }
+    recent.add(applied);
   }
 
   private void deliver(AppliedOperation applied) {
@@ -582,17 +580,10 @@ public final class Room implements RoomListener {
     if (last == 0 || !request.getEpoch().equals(epoch) || last > state.seq()) {
       return null;
     }
-    long oldest = recent.isEmpty() ? state.seq() + 1 : recent.peekFirst().seq();
-    if (last + 1 < oldest) {
+    if (last + 1 < recent.oldestSeq(state.seq() + 1)) {
       return null;
     }
-    ArrayList<Event> missed = new ArrayList<>();
-    for (AppliedOperation a : recent) {
-      if (a.seq() > last) {
-        missed.add(a.visibleTo(userId, role) ? a.event() : a.skippedEvent());
-      }
-    }
-    return missed;
+    return recent.after(last, roomId, userId, role);
   }
 
   /** Removes a member at its request or because its connection closed. */
