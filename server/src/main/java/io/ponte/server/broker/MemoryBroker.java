@@ -1,5 +1,6 @@
 package io.ponte.server.broker;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.ponte.protocol.v1.Operation;
 import io.ponte.protocol.v1.SequencedOperation;
 import io.vertx.core.Context;
@@ -97,7 +98,11 @@ public final class MemoryBroker implements Broker {
     final RoomListener listener;
     final Context context;
     private long seq;
-    private final ArrayDeque<SequencedOperation> history = new ArrayDeque<>();
+    /**
+     * Recent operations as encoded bytes: one array each rather than the operation's object
+     * graph, so that young collections do not copy thousands of them while they survive.
+     */
+    private final ArrayDeque<byte[]> history = new ArrayDeque<>();
 
     RoomChannel(String epoch, long seq, RoomListener listener, Context context) {
       this.epoch = epoch;
@@ -111,7 +116,7 @@ public final class MemoryBroker implements Broker {
     synchronized long append(Operation operation, int historyLimit) {
       SequencedOperation sop =
           SequencedOperation.newBuilder().setSeq(++seq).setOperation(operation).build();
-      history.addLast(sop);
+      history.addLast(sop.toByteArray());
       if (history.size() > historyLimit) {
         history.removeFirst();
       }
@@ -121,12 +126,29 @@ public final class MemoryBroker implements Broker {
 
     synchronized List<SequencedOperation> history(long afterSeq, int limit) {
       ArrayList<SequencedOperation> out = new ArrayList<>();
-      for (SequencedOperation sop : history) {
-        if (sop.getSeq() > afterSeq && out.size() < limit) {
-          out.add(sop);
+      // The seqs held are consecutive and end at seq: skip to the first one wanted unparsed.
+      long first = seq - history.size() + 1;
+      long skip = Math.max(0, afterSeq + 1 - first);
+      for (byte[] encoded : history) {
+        if (out.size() >= limit) {
+          break;
         }
+        if (skip > 0) {
+          skip--;
+          continue;
+        }
+        out.add(decode(encoded));
       }
       return out;
+    }
+
+    private static SequencedOperation decode(byte[] encoded) {
+      try {
+        return SequencedOperation.parseFrom(encoded);
+      } catch (InvalidProtocolBufferException e) {
+        // Encoded by this process from a valid operation: cannot happen.
+        throw new IllegalStateException("history entry cannot be decoded", e);
+      }
     }
 
     void deliver(Runnable task) {
