@@ -22,7 +22,7 @@ const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
 const until = async (what, predicate, timeout = TIMEOUT) => {
   const start = Date.now()
   while (!predicate()) {
-    if (Date.now() - start > timeout) throw new Error('timed out waiting for ' + what)
+    if (Date.now() - start > timeout) throw new Error('timed out waiting for ' + (typeof what === 'function' ? what() : what))
     await sleep(20)
   }
 }
@@ -78,7 +78,8 @@ const scenarios = {
   async converge () {
     const h = hp('a')
     const w = yws('b')
-    await until('both synced', () => h.synced && w.synced)
+    await until(() => `both synced (Hocuspocus: synced ${h.synced}, scope ${h.seen.scope}, refused ${h.seen.failed}; ` +
+      `y-websocket: synced ${w.synced}, connected ${w.wsconnected})`, () => h.synced && w.synced)
     for (let i = 0; i < 20; i++) {
       h.document.getText('t').insert(0, 'h' + i + ' ')
       w.doc.getText('t').insert(w.doc.getText('t').length, 'w😀' + i + ' ')
