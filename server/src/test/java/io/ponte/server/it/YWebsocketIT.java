@@ -165,6 +165,25 @@ class YWebsocketIT {
   }
 
   @Test
+  void anUpdateJustUnderTheDocumentLimitIsAcceptedAndOneOverItIsDenied() {
+    int limit = 600_000; // well above 4x max-frame-bytes (the default 64 KiB)
+    try (TestServer s = new TestServer(dir, b -> b.docMaxUpdateBytes(limit))) {
+      s.createRoom("r1");
+      createDoc(s, "r1", "report");
+      NodeClients.scenario("write", params(s, "r1", "report").put("text", "keep me"));
+      JsonObject r = NodeClients.scenario("large", params(s, "r1", "report").put("limit", limit));
+      int under = r.getInteger("underSize");
+      assertTrue(under <= limit && under > limit - 1024, "the provider's update is just under the limit: " + under);
+      assertTrue(r.getBoolean("underAtB"), "the large update reached the other provider");
+      assertTrue(r.getInteger("overSize") > limit, r.encode());
+      assertTrue(r.getJsonArray("denials").encode().contains("UPDATE_TOO_LARGE"), r.getJsonArray("denials").encode());
+      assertTrue(r.getBoolean("openAfterDenial"), "a denied update does not cost the connection");
+      assertTrue(r.getBoolean("afterIsBeforeAndUnder"), "the stored document has the accepted update only");
+      assertFalse(r.getBoolean("afterHasOver"));
+    }
+  }
+
+  @Test
   void malformedAndOversizeUpdatesAreDeniedAndTheDocumentIsUnchanged() {
     try (TestServer s = new TestServer(dir, b -> b.docMaxUpdateBytes(4096))) {
       s.createRoom("r1");
