@@ -217,6 +217,30 @@ const scenarios = {
       afterIsBeforeAndUnder: after === before + under, afterHasOver: after.includes('OOOO')
     }
   },
+  // Providers the server refuses for good after the upgrade (P.try: token names): each must
+  // stop reconnecting. Counts the sockets each opens until a while after its 'closed' event.
+  async giveUp () {
+    const out = {}
+    for (const tokenName of P.try) {
+      let attempts = 0
+      class CountingWebSocket extends WebSocket {
+        constructor (...args) {
+          super(...args)
+          attempts++
+        }
+      }
+      const p = provider(tokenName, new Y.Doc(), { WebSocketPolyfill: CountingWebSocket })
+      const closes = []
+      let closed = null
+      p.on('connection-close', e => { if (e) closes.push(e.code) })
+      p.on('closed', e => { closed = e })
+      await until('the provider of ' + tokenName + ' to give up', () => closed !== null, 20000)
+      await sleep(3000) // a provider that retried would have opened several sockets by now
+      out[tokenName] = { attempts, code: closed.code, reason: closed.reason, closes, synced: p.synced }
+      p.destroy()
+    }
+    return out
+  },
   // Malformed / oversize / unknown-document updates over the raw protocol.
   async badinput () {
     const before = await serverText()
