@@ -72,6 +72,31 @@ class HocuspocusIT {
   }
 
   @Test
+  void offlineEditsMergeOnReconnect() {
+    try (TestServer s = new TestServer(dir)) {
+      s.createRoom("r1");
+      YWebsocketIT.createDoc(s, "r1", "report");
+      JsonObject r = hp("offline", params(s, "r1", "report"));
+      assertEquals(r.getString("h"), r.getString("w"));
+      assertEquals(r.getString("h"), r.getString("late"), "the server kept every edit");
+      assertTrue(r.getString("late").contains("offline-h"), r.encode());
+      assertTrue(r.getString("late").contains("online-w"), r.encode());
+      assertTrue(r.getString("late").startsWith("hared"), "the offline deletion is kept: " + r.encode());
+    }
+  }
+
+  @Test
+  void awarenessAppearsAndDisappearsWhenItsSocketDies() {
+    try (TestServer s = new TestServer(dir)) {
+      s.createRoom("r1");
+      YWebsocketIT.createDoc(s, "r1", "report");
+      JsonObject r = hp("awareness", params(s, "r1", "report"));
+      assertTrue(r.getBoolean("appeared"));
+      assertTrue(r.getBoolean("disappeared"));
+    }
+  }
+
+  @Test
   void twoDocumentsOverOneSocket() {
     try (TestServer s = new TestServer(dir)) {
       s.createRoom("r1");
