@@ -22,7 +22,7 @@ const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
 const until = async (what, predicate, timeout = TIMEOUT) => {
   const start = Date.now()
   while (!predicate()) {
-    if (Date.now() - start > timeout) throw new Error('timed out waiting for ' + what)
+    if (Date.now() - start > timeout) throw new Error('timed out waiting for ' + (typeof what === 'function' ? what() : what))
     await sleep(20)
   }
 }
@@ -78,7 +78,8 @@ const scenarios = {
   async converge () {
     const h = hp('a')
     const w = yws('b')
-    await until('both synced', () => h.synced && w.synced)
+    await until(() => `both synced (Hocuspocus: synced ${h.synced}, scope ${h.seen.scope}, refused ${h.seen.failed}; ` +
+      `y-websocket: synced ${w.synced}, connected ${w.wsconnected})`, () => h.synced && w.synced)
     for (let i = 0; i < 20; i++) {
       h.document.getText('t').insert(0, 'h' + i + ' ')
       w.doc.getText('t').insert(w.doc.getText('t').length, 'w😀' + i + ' ')
@@ -142,6 +143,52 @@ const scenarios = {
     w.destroy()
     r.destroy()
     return { ...result, before, after: await serverText() }
+  },
+  // h's socket goes offline, h and a y-websocket client both edit, h's socket comes back: all
+  // converge with every edit (and the offline deletion), and the server keeps them all.
+  async offline () {
+    const s = socket()
+    const h = hp('a', `${P.room}/${P.doc}`, s)
+    const w = yws('b')
+    await until('both synced', () => h.synced && w.synced)
+    h.document.getText('t').insert(0, 'shared ')
+    await until('w to see the shared text', () => text(w).includes('shared'))
+    s.disconnect()
+    await until('h to be offline', () => s.status === 'disconnected')
+    h.document.getText('t').insert(h.document.getText('t').length, 'offline-h ')
+    h.document.getText('t').delete(0, 1) // and a deletion
+    w.doc.getText('t').insert(w.doc.getText('t').length, 'online-w ')
+    await sleep(300)
+    if (text(w).includes('offline-h')) throw new Error('w saw an offline edit')
+    if (text(h).includes('online-w')) throw new Error('h saw an online edit while offline')
+    s.connect()
+    await until('convergence after reconnect',
+      () => text(h) === text(w) && text(h).includes('offline-h') && text(h).includes('online-w'))
+    await until('the offline edits acknowledged', () => !h.hasUnsyncedChanges)
+    const result = { h: text(h), w: text(w) }
+    h.destroy()
+    w.destroy()
+    result.late = await serverText()
+    return result
+  },
+  // h's awareness reaches a y-websocket client and another Hocuspocus client (one connecting
+  // later gets it on connect), and disappears at both when h's socket dies without a goodbye.
+  async awareness () {
+    const s = socket()
+    const h = hp('a', `${P.room}/${P.doc}`, s)
+    const w = yws('b')
+    await until('both synced', () => h.synced && w.synced)
+    const id = h.document.clientID
+    h.setAwarenessField('user', { name: 'Ana', color: '#f00' })
+    await until('w to see h', () => w.awareness.getStates().get(id)?.user?.name === 'Ana')
+    const h2 = hp('b')
+    await until('a later Hocuspocus client to see h', () => h2.awareness.getStates().get(id)?.user?.name === 'Ana')
+    const appeared = true
+    s.shouldConnect = false
+    s.webSocket.terminate()
+    await until('w to see h disappear', () => !w.awareness.getStates().has(id))
+    await until('the other Hocuspocus client to see h disappear', () => !h2.awareness.getStates().has(id))
+    return { appeared, disappeared: true }
   },
   // Tokens and names that are refused: PermissionDenied (authenticationFailed) with a reason.
   async denied () {

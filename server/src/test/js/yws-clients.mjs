@@ -188,6 +188,59 @@ const scenarios = {
     p.destroy()
     return out
   },
+  // One update just under the document update limit (P.limit) through the provider reaches
+  // another client; one over it, in one frame, is denied and leaves the document unchanged.
+  async large () {
+    const before = await serverText()
+    const a = provider('a')
+    const b = provider('b')
+    await Promise.all([synced(a), synced(b)])
+    const sizes = []
+    a.doc.on('update', u => sizes.push(u.length))
+    const under = 'L'.repeat(P.limit - 64)
+    a.doc.getText('t').insert(text(a).length, under)
+    await until('the large update at b', () => text(b).length === before.length + under.length, 40000)
+    const underAtB = text(b) === before + under
+    a.destroy()
+    b.destroy()
+    const { ws, messages } = await raw('a')
+    const big = new Y.Doc()
+    big.getText('t').insert(0, 'O'.repeat(P.limit + 16))
+    const over = Y.encodeStateAsUpdate(big)
+    ws.send(updateFrame(over))
+    await until('oversize denial', () => denials(messages).length >= 1, 40000)
+    const openAfterDenial = ws.readyState === WebSocket.OPEN
+    ws.close()
+    const after = await serverText()
+    return {
+      underSize: sizes[0], underAtB, overSize: over.length, denials: denials(messages), openAfterDenial,
+      afterIsBeforeAndUnder: after === before + under, afterHasOver: after.includes('OOOO')
+    }
+  },
+  // Providers the server refuses for good after the upgrade (P.try: token names): each must
+  // stop reconnecting. Counts the sockets each opens until a while after its 'closed' event.
+  async giveUp () {
+    const out = {}
+    for (const tokenName of P.try) {
+      let attempts = 0
+      class CountingWebSocket extends WebSocket {
+        constructor (...args) {
+          super(...args)
+          attempts++
+        }
+      }
+      const p = provider(tokenName, new Y.Doc(), { WebSocketPolyfill: CountingWebSocket })
+      const closes = []
+      let closed = null
+      p.on('connection-close', e => { if (e) closes.push(e.code) })
+      p.on('closed', e => { closed = e })
+      await until('the provider of ' + tokenName + ' to give up', () => closed !== null, 20000)
+      await sleep(3000) // a provider that retried would have opened several sockets by now
+      out[tokenName] = { attempts, code: closed.code, reason: closed.reason, closes, synced: p.synced }
+      p.destroy()
+    }
+    return out
+  },
   // Malformed / oversize / unknown-document updates over the raw protocol.
   async badinput () {
     const before = await serverText()

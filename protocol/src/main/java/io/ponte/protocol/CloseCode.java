@@ -6,7 +6,9 @@ package io.ponte.protocol;
  * <p>Ranges: 1000-1999 are the standard codes; 4000-4099 mean the client did something wrong
  * (fix it, do not retry as is); 4100-4199 are transient (reconnect with backoff and resume
  * with the last seen seq); 4200-4299 end the client's business with a room (do not rejoin
- * automatically). CLOSE_CODES.md beside the schema is the same table in prose.
+ * automatically); 4400-4499 refuse a socket of a Yjs-compatible endpoint for good, as HTTP 4xx
+ * would (y-websocket providers stop reconnecting on exactly this range, and Hocuspocus uses
+ * 4401 and 4403 alike). CLOSE_CODES.md beside the schema is the same table in prose.
  */
 public enum CloseCode {
   NORMAL(1000, ClientAction.NONE, "normal closure"),
@@ -23,10 +25,14 @@ public enum CloseCode {
   SERVER_SHUTDOWN(4102, ClientAction.RESUME, "server shutting down"),
   FLOODING(4103, ClientAction.RESUME, "too many requests"),
   INTERNAL_ERROR(4104, ClientAction.RESUME, "internal error"),
+  ROOM_UNAVAILABLE(4105, ClientAction.RESUME, "the room cannot take the connection now: retry later"),
 
   REMOVED(4200, ClientAction.GIVE_UP, "removed from a room by a teacher"),
   SESSION_ENDED(4201, ClientAction.GIVE_UP, "the session has ended"),
-  ROOM_CLOSED(4202, ClientAction.GIVE_UP, "the room was closed");
+  ROOM_CLOSED(4202, ClientAction.GIVE_UP, "the room was closed"),
+
+  UNAUTHORIZED(4401, ClientAction.GIVE_UP, "authentication failed on a Yjs-compatible endpoint"),
+  FORBIDDEN(4403, ClientAction.GIVE_UP, "the room refused the socket of a Yjs-compatible endpoint");
 
   /** What a client should do after a close. */
   public enum ClientAction {

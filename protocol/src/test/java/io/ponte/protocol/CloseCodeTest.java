@@ -54,10 +54,15 @@ class CloseCodeTest {
         assertEquals(ClientAction.RESUME, c.action(), c + " in 41xx");
       } else if (code >= 4200 && code <= 4299) {
         assertEquals(ClientAction.GIVE_UP, c.action(), c + " in 42xx");
+      } else if (code >= 4400 && code <= 4499) {
+        // y-websocket (3.1) stops reconnecting on 4400-4499 and on nothing else
+        assertEquals(ClientAction.GIVE_UP, c.action(), c + " in 44xx");
       } else {
         assertTrue(code >= 1000 && code <= 1999, c + " outside the documented ranges");
       }
     }
+    assertEquals(4401, CloseCode.UNAUTHORIZED.code(), "Hocuspocus's Unauthorized");
+    assertEquals(4403, CloseCode.FORBIDDEN.code(), "Hocuspocus's Forbidden");
     assertEquals(1000, CloseCode.NORMAL.code());
     assertEquals(ClientAction.NONE, CloseCode.NORMAL.action());
   }

@@ -199,9 +199,10 @@ public final class PonteServer {
 
     @Override
     public Future<?> start() {
-      // Frames up to 4x the limit reach the connection, which answers FRAME_TOO_LARGE with a
-      // Ponte close code; beyond that Netty closes with 1009 before buffering them.
-      int wireLimit = (int) Math.min(Integer.MAX_VALUE / 2, 4L * config.maxFrameBytes());
+      // Frames up to 4x the limit (and whole document updates on the Yjs endpoints) reach the
+      // connection, which answers with its own refusal; beyond that Netty closes with 1009
+      // before buffering them.
+      int wireLimit = Transport.webSocketWireLimit(config);
       HttpServerOptions options = new HttpServerOptions()
           .setHost(config.httpHost())
           .setPort(bindPort)

@@ -255,14 +255,21 @@ public final class Room implements RoomListener {
 
   private Future<Void> catchUp(Broker.Attachment attachment) {
     if (!attachment.epoch().equals(epoch)) {
-      // The broker started a new epoch: every client's seq from before is meaningless now.
+      // The broker started a new epoch, or it holds the room under the epoch another node gave
+      // it (this node's store never saw the room's operations, e.g. a data directory of its own):
+      // every client's seq from before is meaningless now; take what the broker has beyond ours.
       epoch = attachment.epoch();
       recent.clear();
-      return store.setEpoch(roomId, epoch);
+      return store.setEpoch(roomId, epoch).compose(x -> attachment.seq() <= state.seq()
+          ? Future.succeededFuture() : fetchMissing(attachment));
     }
     if (attachment.seq() <= state.seq()) {
       return Future.succeededFuture();
     }
+    return fetchMissing(attachment);
+  }
+
+  private Future<Void> fetchMissing(Broker.Attachment attachment) {
     // Operations the broker sequenced that the store does not have: their node may have died
     // between sequencing and its store write. Store them (idempotent when that node did write
     // them) before applying, so nothing any client saw can be lost with Redis later.

@@ -30,7 +30,10 @@ import org.slf4j.LoggerFactory;
  * Every message starts with the document name ({@code {room}/{doc}}) as a var-string, then the
  * Hocuspocus message type: Sync (0, y-protocols sync), Awareness (1), Auth (2: Token from the
  * client; PermissionDenied / Authenticated "read-write" | "readonly" from the server),
- * QueryAwareness (3), Stateless (5), Close (7) and SyncStatus (8, 1 = applied).
+ * QueryAwareness (3), Stateless (5), Close (7) and SyncStatus (8, 1 = applied). Ping (9) and
+ * Pong (10) are the exception: connection-level, one byte without a document name. A Ping is
+ * answered with a Pong and a Pong is taken as a sign of life; the server sends no Ping of its own
+ * (providers before Hocuspocus 4 throw on it) and keeps the connection alive with WebSocket pings.
  *
  * <p>A document's messages are queued until its Auth message has been checked: the token is
  * verified like Hello, the role comes from its rooms claim, and the document must exist. Then
@@ -46,6 +49,9 @@ final class HocuspocusConnection {
   static final int MESSAGE_STATELESS = 5;
   static final int MESSAGE_CLOSE = 7;
   static final int MESSAGE_SYNC_STATUS = 8;
+  static final int MESSAGE_PING = 9;
+  static final int MESSAGE_PONG = 10;
+  private static final byte[] PONG = {MESSAGE_PONG};
   static final int AUTH_TOKEN = 0;
   static final int AUTH_PERMISSION_DENIED = 1;
   static final int AUTH_AUTHENTICATED = 2;
@@ -96,6 +102,13 @@ final class HocuspocusConnection {
       return;
     }
     byte[] bytes = buf.getBytes();
+    if (bytes.length == 1 && (bytes[0] == MESSAGE_PING || bytes[0] == MESSAGE_PONG)) {
+      // a document message is never one byte: its name's length alone is one
+      if (bytes[0] == MESSAGE_PING) {
+        write(PONG, false);
+      }
+      return;
+    }
     try {
       Lib0Decoder d = new Lib0Decoder(bytes);
       String name = d.readVarString();

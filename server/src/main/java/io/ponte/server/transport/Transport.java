@@ -71,6 +71,25 @@ public final class Transport {
     hocuspocusConnections.remove(c);
   }
 
+  /**
+   * Framing around a document update on the Yjs-compatible endpoints: message types, the
+   * update's length and (Hocuspocus) the document name, at most two 128-character ids.
+   */
+  static final int Y_FRAMING_BYTES = 16 * 1024;
+
+  /**
+   * The largest WebSocket frame (and message) the WebSocket layer buffers, on every endpoint: 4x
+   * {@code max-frame-bytes}, so that /ws can answer a frame above that limit with FRAME_TOO_LARGE
+   * and a Ponte close code, and at least a whole document update ({@code doc-max-update-bytes})
+   * with its framing, so that the Yjs-compatible endpoints, where one update is one message, can
+   * take every update the document limit allows and answer a larger one with their own refusal.
+   * Beyond it the WebSocket layer closes with 1009 before buffering.
+   */
+  public static int webSocketWireLimit(PonteConfig config) {
+    long limit = Math.max(4L * config.maxFrameBytes(), (long) config.docMaxUpdateBytes() + Y_FRAMING_BYTES);
+    return (int) Math.min(Integer.MAX_VALUE / 2, limit);
+  }
+
   /** Number of open connections. */
   public int connectionCount() {
     return connections.size();

@@ -25,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * <p>Client updates become sequenced DocUpdate operations, checked when applied like any other;
  * a refused update is dropped and answered with the auth message permission-denied, whose
  * reason starts with the error code name (e.g. {@code "DOC_READ_ONLY: ..."}).
+ *
+ * <p>Close codes: a join the room refuses for good (banned, session ended) closes with
+ * FORBIDDEN (4403) and a token that expires with UNAUTHORIZED (4401), both in the 4400-4499
+ * range on which y-websocket providers stop reconnecting; a join refused for now (room full,
+ * locked, loading) closes with ROOM_UNAVAILABLE (4105), which they retry.
  */
 final class YjsConnection implements YDocSession.Channel {
   private static final Logger log = LoggerFactory.getLogger(YjsConnection.class);
@@ -65,13 +70,12 @@ final class YjsConnection implements YDocSession.Channel {
       }
     });
     long untilExpiry = Math.max(1, principal.expiresAtMs() - System.currentTimeMillis());
-    expiryTimer = vertx.setTimer(untilExpiry, id -> close(CloseCode.TOKEN_EXPIRED, "token expired"));
+    // The provider would reconnect with the same (expired) token in its URL and be refused
+    // forever: close with a code it stops on, so the application can set a fresh token.
+    expiryTimer = vertx.setTimer(untilExpiry, id -> close(CloseCode.UNAUTHORIZED, "TOKEN_EXPIRED: token expired"));
     session.join().onComplete(ar -> context.runOnContext(v -> {
       if (ar.failed()) {
-        String reason = ar.cause() instanceof RoomException re
-            ? re.error().getCode().name() + ": " + re.error().getMessage() : "the room cannot be joined now";
-        writeNow(permissionDenied(reason));
-        closeNow(CloseCode.PROTOCOL_VIOLATION, reason);
+        refusedByTheRoom(ar.cause());
         return;
       }
       if (closing) {
@@ -80,6 +84,19 @@ final class YjsConnection implements YDocSession.Channel {
       }
       session.sendInitial();
     }));
+  }
+
+  /**
+   * The room refused the join: for good (banned, ended, closed) with FORBIDDEN, which y-websocket
+   * providers do not retry; otherwise (full, locked, loading) with ROOM_UNAVAILABLE, which they do.
+   */
+  private void refusedByTheRoom(Throwable cause) {
+    boolean forGood = cause instanceof RoomException re && !re.error().getRetryable();
+    String reason = cause instanceof RoomException re
+        ? re.error().getCode().name() + ": " + re.error().getMessage()
+        : "UNAVAILABLE: the room cannot be joined now, retry";
+    writeNow(permissionDenied(reason));
+    closeNow(forGood ? CloseCode.FORBIDDEN : CloseCode.ROOM_UNAVAILABLE, reason);
   }
 
   static byte[] permissionDenied(String reason) {

@@ -19,6 +19,7 @@ import io.ponte.protocol.v1.Ping;
 import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.ServerMessage;
 import io.ponte.protocol.v1.TeacherAction;
+import io.ponte.server.transport.Transport;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -204,13 +205,14 @@ class BadInputIT {
   @Test
   void hugeFrameClosesTheConnection() {
     try (TestServer s = new TestServer(dir); Bystanders others = new Bystanders(s, "r1")) {
+      int wireLimit = Transport.webSocketWireLimit(s.server().config());
       try (TestClient c = welcomed(s, WireFormat.PROTO)) {
-        c.sendBinary(new byte[4 * MAX_FRAME + 4096]);
+        c.sendBinary(new byte[wireLimit + 4096]);
         assertClosedByTheWebSocketLayer(c);
       }
       others.assertServed();
       try (TestClient c = welcomed(s, WireFormat.JSON)) {
-        c.sendText("y".repeat(5 * MAX_FRAME));
+        c.sendText("y".repeat(wireLimit + MAX_FRAME));
         assertClosedByTheWebSocketLayer(c);
       }
       others.assertServed();
@@ -218,7 +220,9 @@ class BadInputIT {
   }
 
   /**
-   * Beyond 4x the limit the WebSocket layer (Netty) refuses the frame before buffering it: it
+   * Beyond the wire limit (4x the limit, or a whole document update with its framing if larger:
+   * {@link Transport#webSocketWireLimit}) the WebSocket layer (Netty) refuses the frame before
+   * buffering it: it
    * sends close 1009 and drops the connection, without a Goodbye. The client, still writing
    * the frame, may see the connection reset before it reads the close frame (1006).
    */

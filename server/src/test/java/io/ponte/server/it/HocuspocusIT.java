@@ -1,5 +1,6 @@
 package io.ponte.server.it;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,9 +12,13 @@ import io.ponte.protocol.v1.DocUpdate;
 import io.ponte.protocol.v1.Event;
 import io.ponte.protocol.v1.Role;
 import io.ponte.server.doc.YTextUpdates;
+import io.ponte.server.doc.yjs.Lib0Decoder;
+import io.ponte.server.doc.yjs.Lib0Encoder;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -63,6 +68,31 @@ class HocuspocusIT {
         }
         assertTrue(r.getString("late").contains("PONTE"), r.getString("late"));
       }
+    }
+  }
+
+  @Test
+  void offlineEditsMergeOnReconnect() {
+    try (TestServer s = new TestServer(dir)) {
+      s.createRoom("r1");
+      YWebsocketIT.createDoc(s, "r1", "report");
+      JsonObject r = hp("offline", params(s, "r1", "report"));
+      assertEquals(r.getString("h"), r.getString("w"));
+      assertEquals(r.getString("h"), r.getString("late"), "the server kept every edit");
+      assertTrue(r.getString("late").contains("offline-h"), r.encode());
+      assertTrue(r.getString("late").contains("online-w"), r.encode());
+      assertTrue(r.getString("late").startsWith("hared"), "the offline deletion is kept: " + r.encode());
+    }
+  }
+
+  @Test
+  void awarenessAppearsAndDisappearsWhenItsSocketDies() {
+    try (TestServer s = new TestServer(dir)) {
+      s.createRoom("r1");
+      YWebsocketIT.createDoc(s, "r1", "report");
+      JsonObject r = hp("awareness", params(s, "r1", "report"));
+      assertTrue(r.getBoolean("appeared"));
+      assertTrue(r.getBoolean("disappeared"));
     }
   }
 
@@ -119,6 +149,39 @@ class HocuspocusIT {
       assertEquals("authenticated:read-write", r.getString("ok"));
       assertFalse(r.getBoolean("badSynced"));
       assertFalse(r.getBoolean("unknownDocSynced"));
+    }
+  }
+
+  /** A Hocuspocus message: the document name, then the body. */
+  static byte[] hpMessage(String name, byte[] body) {
+    return new Lib0Encoder().writeVarString(name).writeBytes(body).toByteArray();
+  }
+
+  static boolean isAuthenticated(byte[] m, String name) {
+    Lib0Decoder d = new Lib0Decoder(m);
+    return m.length > 1 && d.readVarString().equals(name) && d.readVarUint() == 2 && d.readVarUint() == 2;
+  }
+
+  @Test
+  void aPingIsAnsweredWithAPongAndAPongIsIgnored() {
+    try (TestServer s = new TestServer(dir)) {
+      s.createRoom("r1");
+      YWebsocketIT.createDoc(s, "r1", "report");
+      try (RawYSocket ws = RawYSocket.open(s.clientVertx(), s.port(), "/hocuspocus")) {
+        ws.send(new byte[] {9});
+        assertArrayEquals(new byte[] {10}, ws.await(m -> true, "the Pong", Duration.ofSeconds(10)));
+        // a Pong (as a Hocuspocus 4 provider answers a server's Ping) is no malformed message
+        ws.send(new byte[] {10});
+        byte[] token = new Lib0Encoder().writeVarUint(2).writeVarUint(0)
+            .writeVarString(s.token("ana", "Ana", "r1", Role.STUDENT)).toByteArray();
+        ws.send(hpMessage("r1/report", token));
+        byte[] auth = ws.await(m -> m.length > 1, "the Authenticated message", Duration.ofSeconds(10));
+        assertTrue(isAuthenticated(auth, "r1/report"), () -> "expected Authenticated: " + Arrays.toString(auth));
+        // and a Ping among document messages still gets its Pong
+        ws.send(new byte[] {9});
+        ws.await(m -> Arrays.equals(m, new byte[] {10}), "the second Pong", Duration.ofSeconds(10));
+        assertFalse(ws.isClosed());
+      }
     }
   }
 

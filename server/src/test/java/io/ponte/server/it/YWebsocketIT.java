@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.ponte.protocol.CloseCode;
 import io.ponte.protocol.v1.ClientMessage;
 import io.ponte.protocol.v1.DocCreate;
 import io.ponte.protocol.v1.DocSetReadOnly;
@@ -15,6 +16,8 @@ import io.ponte.server.doc.YTextUpdates;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -161,6 +164,51 @@ class YWebsocketIT {
       p2.getJsonObject("tokens").put("reader", s.token("tina", "Tina", "nope", Role.TEACHER));
       p2.getJsonObject("tokens").put("bad", "not-a-token");
       assertEquals(404, NodeClients.scenario("refused", p2).getInteger("unknownRoom"));
+    }
+  }
+
+  @Test
+  void anUpdateJustUnderTheDocumentLimitIsAcceptedAndOneOverItIsDenied() {
+    int limit = 600_000; // well above 4x max-frame-bytes (the default 64 KiB)
+    try (TestServer s = new TestServer(dir, b -> b.docMaxUpdateBytes(limit))) {
+      s.createRoom("r1");
+      createDoc(s, "r1", "report");
+      NodeClients.scenario("write", params(s, "r1", "report").put("text", "keep me"));
+      JsonObject r = NodeClients.scenario("large", params(s, "r1", "report").put("limit", limit));
+      int under = r.getInteger("underSize");
+      assertTrue(under <= limit && under > limit - 1024, "the provider's update is just under the limit: " + under);
+      assertTrue(r.getBoolean("underAtB"), "the large update reached the other provider");
+      assertTrue(r.getInteger("overSize") > limit, r.encode());
+      assertTrue(r.getJsonArray("denials").encode().contains("UPDATE_TOO_LARGE"), r.getJsonArray("denials").encode());
+      assertTrue(r.getBoolean("openAfterDenial"), "a denied update does not cost the connection");
+      assertTrue(r.getBoolean("afterIsBeforeAndUnder"), "the stored document has the accepted update only");
+      assertFalse(r.getBoolean("afterHasOver"));
+    }
+  }
+
+  @Test
+  void aProviderRefusedForGoodAfterTheUpgradeStopsReconnecting() {
+    try (TestServer s = new TestServer(dir)) {
+      s.createRoom("r1");
+      createDoc(s, "r1", "report");
+      try (TestClient t = s.user("tina", "r1", Role.TEACHER)) {
+        t.join("r1");
+        TestClient.ack(ModerationIT.remove(t, "r1", "bo"));
+      }
+      JsonObject p = params(s, "r1", "report").put("try", new JsonArray().add("b").add("expiring"));
+      p.getJsonObject("tokens").put("expiring", s.server().issuer().mint("eve", "Eve",
+          Map.of("r1", Role.STUDENT), Duration.ofSeconds(3), false));
+      JsonObject r = NodeClients.scenario("giveUp", p);
+      // bo was removed by a teacher: the token is good, the room refuses him
+      JsonObject banned = r.getJsonObject("b");
+      assertEquals(CloseCode.FORBIDDEN.code(), banned.getInteger("code"), r.encode());
+      assertTrue(banned.getString("reason").startsWith("BANNED"), r.encode());
+      assertEquals(1, banned.getInteger("attempts"), "one socket, no reconnects: " + r.encode());
+      // eve's token expires while she is connected
+      JsonObject expired = r.getJsonObject("expiring");
+      assertEquals(CloseCode.UNAUTHORIZED.code(), expired.getInteger("code"), r.encode());
+      assertTrue(expired.getString("reason").startsWith("TOKEN_EXPIRED"), r.encode());
+      assertEquals(1, expired.getInteger("attempts"), "one socket, no reconnects: " + r.encode());
     }
   }
 
