@@ -341,10 +341,10 @@ public final class Connection implements RoomMember {
     }
     lastReceivedNanos = System.nanoTime();
     int length = binary != null ? binary.length() : utf8Length(text);
-    if (length > config.maxFrameBytes()) {
-      refuse(0, ErrorCodes.error(ErrorCode.FRAME_TOO_LARGE,
-          "frame of " + length + " bytes exceeds " + config.maxFrameBytes(), null),
-          CloseCode.FRAME_TOO_LARGE);
+    // Only a document update may exceed max-frame-bytes, up to the document update limit (a
+    // pasted chapter); anything else that large is refused, and nothing is parsed past that limit.
+    if (length > config.maxFrameBytes() && length > docUpdateFrameLimit()) {
+      refuseOversizeFrame(length, config.maxFrameBytes());
       return;
     }
     if ((binary != null) != format.binaryFrames()) {
@@ -360,6 +360,11 @@ public final class Connection implements RoomMember {
           : FrameCodec.decodeClient(text);
     } catch (ProtocolException e) {
       refuse(0, ErrorCodes.error(e.code(), e.getMessage(), null), CloseCode.MALFORMED_MESSAGE);
+      return;
+    }
+    if (length > config.maxFrameBytes()
+        && message.getBodyCase() != ClientMessage.BodyCase.DOC_UPDATE) {
+      refuseOversizeFrame(length, config.maxFrameBytes());
       return;
     }
     long now = System.nanoTime();
@@ -383,6 +388,23 @@ public final class Connection implements RoomMember {
       log.error("session {}: failed to handle a {} request", sessionId, message.getBodyCase(), e);
       replyError(message.getRequestId(), ErrorCode.INTERNAL, "internal error", null);
     }
+  }
+
+  private void refuseOversizeFrame(int length, int limit) {
+    refuse(0, ErrorCodes.error(ErrorCode.FRAME_TOO_LARGE,
+        "frame of " + length + " bytes exceeds " + limit, null), CloseCode.FRAME_TOO_LARGE);
+  }
+
+  /**
+   * The largest frame that may carry a document update: the update limit plus its envelope (ids
+   * and request fields); in JSON the update is base64, a third larger.
+   */
+  private long docUpdateFrameLimit() {
+    long update = config.docMaxUpdateBytes();
+    if (!format.binaryFrames()) {
+      update = (update + 2) / 3 * 4;
+    }
+    return update + Transport.Y_FRAMING_BYTES;
   }
 
   /** The size of a text frame on the wire: the limits are in bytes, not UTF-16 chars. */

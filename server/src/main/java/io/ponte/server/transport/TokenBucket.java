@@ -17,15 +17,20 @@ final class TokenBucket {
     this.lastNanos = nowNanos;
   }
 
-  /** Takes {@code amount} tokens if available: returns 0, else the millis until they would be. */
+  /**
+   * Takes {@code amount} tokens if available: returns 0, else the millis until they would be. An
+   * amount larger than the burst (a document update bigger than an ordinary frame) is taken from
+   * a full bucket and leaves it in debt, so that the sustained rate still holds: whatever comes
+   * next waits until the debt is paid back.
+   */
   long tryTake(double amount, long nowNanos) {
     tokens = Math.min(burst, tokens + (nowNanos - lastNanos) * ratePerNano);
     lastNanos = nowNanos;
-    if (tokens >= amount) {
+    double needed = Math.min(amount, burst);
+    if (tokens >= needed) {
       tokens -= amount;
       return 0;
     }
-    double missing = Math.min(amount, burst) - tokens;
-    return Math.max(1, (long) Math.ceil(missing / ratePerNano / 1e6));
+    return Math.max(1, (long) Math.ceil((needed - tokens) / ratePerNano / 1e6));
   }
 }

@@ -82,11 +82,13 @@ public final class Transport {
    * {@code max-frame-bytes}, so that /ws can answer a frame above that limit with FRAME_TOO_LARGE
    * and a Ponte close code, and at least a whole document update ({@code doc-max-update-bytes})
    * with its framing, so that the Yjs-compatible endpoints, where one update is one message, can
-   * take every update the document limit allows and answer a larger one with their own refusal.
-   * Beyond it the WebSocket layer closes with 1009 before buffering.
+   * take every update the document limit allows and answer a larger one with their own refusal
+   * (/ws too takes a document update above max-frame-bytes, in either wire format). Beyond it the WebSocket layer closes with 1009 before buffering.
    */
   public static int webSocketWireLimit(PonteConfig config) {
-    long limit = Math.max(4L * config.maxFrameBytes(), (long) config.docMaxUpdateBytes() + Y_FRAMING_BYTES);
+    // A document update travels base64-encoded in a JSON frame on /ws: a third larger.
+    long update = ((long) config.docMaxUpdateBytes() + 2) / 3 * 4;
+    long limit = Math.max(4L * config.maxFrameBytes(), update + Y_FRAMING_BYTES);
     return (int) Math.min(Integer.MAX_VALUE / 2, limit);
   }
 

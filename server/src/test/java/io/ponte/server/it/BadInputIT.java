@@ -176,21 +176,29 @@ class BadInputIT {
   @Test
   void frameJustAboveTheLimitIsTooLarge() {
     try (TestServer s = new TestServer(dir); Bystanders others = new Bystanders(s, "r1")) {
+      // Only a document update may be larger (up to doc-max-update-bytes): a chat post may not.
       try (TestClient c = welcomed(s, WireFormat.PROTO)) {
-        c.sendBinary(new byte[MAX_FRAME + 1]);
+        c.send(bigPost("x".repeat(MAX_FRAME)));
         ErrorInfo e = assertRefused(c, ErrorCode.FRAME_TOO_LARGE, CloseCode.FRAME_TOO_LARGE);
         assertFalse(e.getRetryable());
       }
       others.assertServed();
       try (TestClient c = welcomed(s, WireFormat.JSON)) {
-        c.sendText("x".repeat(MAX_FRAME + 1));
+        c.send(bigPost("x".repeat(MAX_FRAME)));
         assertRefused(c, ErrorCode.FRAME_TOO_LARGE, CloseCode.FRAME_TOO_LARGE);
       }
       others.assertServed();
       // The limit is in bytes: 22,000 three-byte characters are 66,000 bytes of UTF-8.
       try (TestClient c = welcomed(s, WireFormat.JSON)) {
-        c.sendText("\u20ac".repeat(22_000));
+        c.send(bigPost("\u20ac".repeat(22_000)));
         assertRefused(c, ErrorCode.FRAME_TOO_LARGE, CloseCode.FRAME_TOO_LARGE);
+      }
+      others.assertServed();
+      // Above the limit but within a document update's allowance, a frame is parsed (it may be a
+      // document update): garbage is then malformed, and closes the connection all the same.
+      try (TestClient c = welcomed(s, WireFormat.PROTO)) {
+        c.sendBinary(new byte[MAX_FRAME + 1]);
+        assertRefused(c, ErrorCode.MALFORMED_MESSAGE, CloseCode.MALFORMED_MESSAGE);
       }
       others.assertServed();
       // Exactly at the limit is still accepted (and then judged by its content).
@@ -200,6 +208,11 @@ class BadInputIT {
         assertRefused(c, ErrorCode.MALFORMED_MESSAGE, CloseCode.MALFORMED_MESSAGE);
       }
     }
+  }
+
+  private static ClientMessage bigPost(String text) {
+    return ClientMessage.newBuilder().setRequestId(1).setChatPost(
+        io.ponte.protocol.v1.ChatPost.newBuilder().setRoomId("r1").setText(text)).build();
   }
 
   @Test

@@ -150,6 +150,87 @@ class DocumentsIT {
     }
   }
 
+  /**
+   * A document update may be larger than an ordinary frame (a pasted chapter), up to the update
+   * limit, in either wire format; nothing else may, and nothing past the limit is parsed.
+   */
+  @Test
+  void aDocumentUpdateLargerThanAFrameIsTakenUpToTheUpdateLimit() {
+    try (TestServer s = new TestServer(dir, b -> b.maxFrameBytes(16_384).rateBytesBurst(65_536)
+        .docMaxUpdateBytes(200_000).docMaxBytes(1_000_000))) {
+      s.createRoom("r1");
+      try (TestClient tina = s.user("tina", "r1", Role.TEACHER);
+          TestClient ana = s.user("ana", "r1", Role.STUDENT, WireFormat.JSON)) {
+        tina.join("r1");
+        ana.join("r1");
+        TestClient.ack(create(tina, "r1", "report", false));
+        // 100,000 bytes in a binary frame, then (base64, 133,000 bytes) in a JSON one
+        byte[] chapter = new YTextUpdates(7, "t").append("a".repeat(100_000));
+        Ack a1 = TestClient.ack(update(tina, "r1", "report", chapter));
+        Event seen = ana.awaitEvent(e -> e.hasDocUpdated(), "the big update");
+        assertEquals(a1.getSeq(), seen.getSeq());
+        assertArrayEquals(chapter, seen.getDocUpdated().getUpdate().toByteArray());
+        byte[] another = new YTextUpdates(8, "t").append("b".repeat(100_000));
+        Ack a2 = TestClient.ack(patiently(() -> update(ana, "r1", "report", another)));
+        assertEquals(a2.getSeq(), tina.awaitEvent(e -> e.hasDocUpdated() && e.getSeq() == a2.getSeq(), "the JSON one").getSeq());
+        // The sender borrowed beyond its byte burst: its next request waits until that is paid
+        // back (RATE_LIMITED with retry_after_ms), then goes through.
+        ServerMessage early = tina.request(ClientMessage.newBuilder().setDocSync(DocSync.newBuilder()
+            .setRoomId("r1").setDocId("report")));
+        assertError(ErrorCode.RATE_LIMITED, early);
+        assertTrue(early.getError().getRetryAfterMs() > 0);
+        ServerMessage synced = patiently(() -> tina.request(ClientMessage.newBuilder()
+            .setDocSync(DocSync.newBuilder().setRoomId("r1").setDocId("report"))));
+        assertEquals(Map.of(7L, 100_000L, 8L, 100_000L), YUpdates.decodeStateVector(
+            synced.getDocSyncReply().getStateVector().toByteArray()));
+
+        // Within the frame allowance but above the update limit: the documented error, and the
+        // connection stays
+        byte[] tooBig = new YTextUpdates(9, "t").append("c".repeat(205_000));
+        assertError(ErrorCode.UPDATE_TOO_LARGE, patiently(() -> update(tina, "r1", "report", tooBig)));
+        tina.assertOpen();
+      }
+      // Anything else above max-frame-bytes is still too large
+      try (TestClient bo = s.user("bo", "r1", Role.STUDENT)) {
+        bo.join("r1");
+        bo.send(ClientMessage.newBuilder().setChatPost(io.ponte.protocol.v1.ChatPost.newBuilder()
+            .setRoomId("r1").setText("x".repeat(20_000))).setRequestId(1).build());
+        BadInputIT.assertRefused(bo, ErrorCode.FRAME_TOO_LARGE, io.ponte.protocol.CloseCode.FRAME_TOO_LARGE);
+      }
+      // And a document update beyond the update limit plus its envelope is not even parsed
+      try (TestClient cy = s.user("cy", "r1", Role.STUDENT)) {
+        cy.join("r1");
+        cy.send(ClientMessage.newBuilder().setDocUpdate(DocUpdate.newBuilder().setRoomId("r1")
+            .setDocId("report").setUpdate(ByteString.copyFrom(new byte[240_000]))).setRequestId(1).build());
+        BadInputIT.assertRefused(cy, ErrorCode.FRAME_TOO_LARGE, io.ponte.protocol.CloseCode.FRAME_TOO_LARGE);
+      }
+      try (TestClient tina = s.user("tina", "r1", Role.TEACHER)) {
+        tina.join("r1");
+        assertEquals(Map.of(7L, 100_000L, 8L, 100_000L), YUpdates.decodeStateVector(
+            patiently(() -> tina.request(ClientMessage.newBuilder().setDocSync(DocSync.newBuilder()
+                .setRoomId("r1").setDocId("report")))).getDocSyncReply().getStateVector().toByteArray()),
+            "the refused updates changed nothing");
+      }
+    }
+  }
+
+  /** Sends again after the advised wait while the answer is RATE_LIMITED. */
+  private static ServerMessage patiently(java.util.function.Supplier<ServerMessage> request) {
+    for (int i = 0; i < 50; i++) {
+      ServerMessage m = request.get();
+      if (!m.hasError() || m.getError().getCode() != ErrorCode.RATE_LIMITED) {
+        return m;
+      }
+      try {
+        Thread.sleep(Math.max(1, m.getError().getRetryAfterMs()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted");
+      }
+    }
+    throw new AssertionError("still rate limited after 50 tries");
+  }
+
   @Test
   void aRestartKeepsTheDocument() {
     try (TestServer s = new TestServer(dir, b -> b.rateMessagesPerSecond(1000).rateMessagesBurst(1000))) {
