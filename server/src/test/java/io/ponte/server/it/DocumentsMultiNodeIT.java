@@ -14,6 +14,7 @@ import io.ponte.server.doc.YCoverage;
 import io.ponte.server.doc.YTextUpdates;
 import io.ponte.server.doc.yjs.YUpdates;
 import io.ponte.server.redis.RedisFixture;
+import io.ponte.server.store.PgTestSchema;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,13 +22,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One document edited through all three doors on two nodes sharing one Redis (each node with its
- * own data directory, as in {@link MultiNodePresenceIT}): a y-websocket client (npm) on node A, a
+ * One document edited through all three doors on two nodes of a cluster (one Redis, one
+ * PostgreSQL store, as the README's cluster runs): a y-websocket client (npm) on node A, a
  * Hocuspocus provider (npm) on node B and Ponte-protocol clients on both. Concurrent edits
  * converge everywhere, and late joiners on either node, through either endpoint, get the whole
  * document.
@@ -38,17 +42,40 @@ class DocumentsMultiNodeIT {
   Path dir;
 
   private final String prefix = RedisFixture.newPrefix();
+  private PgTestSchema schema;
 
-  private UnaryOperator<PonteConfig.Builder> node(String nodeId) {
-    return b -> b.redisUrl(RedisFixture.get().url()).redisKeyPrefix(prefix).nodeId(nodeId);
+  @BeforeEach
+  void createSchema() {
+    schema = PgTestSchema.create();
   }
 
-  @Test
-  void yWebsocketOnOneNodeHocuspocusOnTheOtherAndPonteClientsConverge() throws Exception {
-    try (TestServer a = new TestServer(dir.resolve("a"), node("node-a"));
-        TestServer b = new TestServer(dir.resolve("b"), node("node-b"))) {
+  @AfterEach
+  void dropSchema() {
+    schema.close();
+  }
+
+  private UnaryOperator<PonteConfig.Builder> node(String nodeId, boolean sharedStore) {
+    return b -> {
+      b.redisUrl(RedisFixture.get().url()).redisKeyPrefix(prefix).nodeId(nodeId);
+      return sharedStore ? b.storeUrl(schema.url()) : b;
+    };
+  }
+
+  /**
+   * With one PostgreSQL store (a cluster as documented) and with a SQLite store per node (then
+   * the second node learns the room's operations from Redis, as when it loads a room whose
+   * operations another node made).
+   */
+  @ParameterizedTest(name = "shared store: {0}")
+  @ValueSource(booleans = {true, false})
+  void yWebsocketOnOneNodeHocuspocusOnTheOtherAndPonteClientsConverge(boolean sharedStore)
+      throws Exception {
+    try (TestServer a = new TestServer(dir.resolve("a"), node("node-a", sharedStore));
+        TestServer b = new TestServer(dir.resolve("b"), node("node-b", sharedStore))) {
       a.createRoom("d1");
-      b.createRoom("d1");
+      if (!sharedStore) {
+        b.createRoom("d1");
+      }
       YWebsocketIT.createDoc(a, "d1", "report");
       try (TestClient tina = a.user("tina", "d1", Role.TEACHER);
           TestClient wes = b.user("wes", "d1", Role.OBSERVER, WireFormat.JSON)) {
