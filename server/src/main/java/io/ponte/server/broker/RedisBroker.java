@@ -55,12 +55,21 @@ import org.slf4j.LoggerFactory;
  *       nobody has seen seqs of it yet.)
  * </ul>
  *
- * <p>The node subscribes once per attached room (both channels, on one shared pub/sub connection)
- * and unsubscribes on detach. Operations reach the room's listener on the Vert.x context that
+ * <p>Redis is reached as its {@link RedisTarget} says: one server, the master the Sentinels name,
+ * or a Redis Cluster. In a cluster a room's keys and channels share its slot; the append script
+ * and ephemeral messages use sharded pub/sub ({@code SPUBLISH}) and the node subscribes with
+ * {@code SSUBSCRIBE} on a connection to the master owning the room's slot
+ * ({@link RedisSubscriptions}); elsewhere plain {@code PUBLISH}/{@code SUBSCRIBE} (any Redis
+ * version). Commands ({@code EVALSHA}, {@code XRANGE}) are routed by the client by key slot,
+ * following {@code MOVED} redirections.
+ *
+ * <p>The node subscribes once per attached room (both channels; one pub/sub connection, or one per
+ * cluster shard) and unsubscribes on detach. Operations reach the room's listener on the Vert.x context that
  * attached it, in seq order without gaps or duplicates: a published seq ahead of the next expected
  * one makes the node fetch the missing range from the stream ({@code XRANGE}) first; seqs already
- * delivered are dropped. When the pub/sub connection drops, the node reconnects with backoff,
- * subscribes again and fetches whatever each room missed from its stream. That covers a whole
+ * delivered are dropped. When a pub/sub connection drops (or a cluster slot moves to another
+ * master, after resharding or a failover), the node subscribes again with backoff, on the slot's
+ * current owner, and fetches whatever each room missed from its stream. That covers a whole
  * Redis outage too: while Redis is down, appends fail within {@link #COMMAND_TIMEOUT_MS} (never
  * acknowledged; an append whose outcome is unknown may still have been sequenced, and then
  * reaches every node like any other), ephemeral messages are dropped, {@link #ping} fails, and
