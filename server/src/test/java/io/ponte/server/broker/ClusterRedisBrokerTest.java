@@ -200,4 +200,56 @@ class ClusterRedisBrokerTest extends BrokerContractTest {
     eventuallyLong(() -> metrics.registry().find("ponte.redis.reconnects").counter() != null
         && metrics.registry().find("ponte.redis.reconnects").counter().count() >= 1);
   }
+
+  @Test
+  void whenTheRoomsSlotMovesToAnotherMasterBothNodesFollowIt() throws Exception {
+    RedisClusterFixture cluster = RedisClusterFixture.get();
+    String room = room();
+    int slot = RedisSlots.slot(key(room, "ops"));
+    int from = cluster.portOfSlot(slot);
+    int to = cluster.ports().stream().filter(p -> p != from).findFirst().orElseThrow();
+    Recorder here = new Recorder();
+    Recorder there = new Recorder();
+    Context ctx = vertx.getOrCreateContext();
+    Node other = node();
+    onContext(ctx, () -> broker.attach(room, 0, "", here));
+    onContext(other.context(), () -> other.broker().attach(room, 0, "", there));
+    for (int i = 0; i < 3; i++) {
+      onContext(other.context(), () -> other.broker().append(room, op("before")));
+    }
+    eventuallyLong(() -> here.operations.size() == 3 && there.operations.size() == 3);
+
+    // Resharding by hand, as redis-cli --cluster reshard does it, for this one slot.
+    String fromId = cluster.cli(from, "CLUSTER", "MYID").strip();
+    String toId = cluster.cli(to, "CLUSTER", "MYID").strip();
+    String s = Integer.toString(slot);
+    cluster.cli(to, "CLUSTER", "SETSLOT", s, "IMPORTING", fromId);
+    cluster.cli(from, "CLUSTER", "SETSLOT", s, "MIGRATING", toId);
+    List<String> keys = new ArrayList<>();
+    for (String k : cluster.cli(from, "CLUSTER", "GETKEYSINSLOT", s, "1000").split("\n")) {
+      if (!k.isBlank()) {
+        keys.add(k.strip());
+      }
+    }
+    assertTrue(keys.contains(key(room, "stream")), keys::toString);
+    List<String> migrate = new ArrayList<>(List.of("MIGRATE", "127.0.0.1", Integer.toString(to),
+        "", "0", "10000", "KEYS"));
+    migrate.addAll(keys);
+    cluster.cli(from, migrate.toArray(String[]::new));
+    for (int port : cluster.ports()) {
+      cluster.cli(port, "CLUSTER", "SETSLOT", s, "NODE", toId);
+    }
+    eventuallyLong(() -> cluster.portOfSlot(slot) == to);
+
+    // Appends follow MOVED to the new owner; both nodes subscribe again there and miss nothing.
+    for (int i = 0; i < 3; i++) {
+      onContext(other.context(), () -> other.broker().append(room, op("after")));
+    }
+    eventuallyLong(() -> here.operations.size() == 6 && there.operations.size() == 6);
+    assertEquals(range(1, 6), seqs(here.operations));
+    assertEquals(here.operations, there.operations);
+    assertEquals("6", cluster.cli(to, "GET", key(room, "seq")).strip());
+    eventuallyLong(() -> cluster.cli(to, "PUBSUB", "SHARDNUMSUB", key(room, "ops"))
+        .strip().endsWith("2"));
+  }
 }
