@@ -13,6 +13,7 @@ import io.ponte.server.metrics.PonteMetrics;
 import io.ponte.server.presence.MemoryPresence;
 import io.ponte.server.presence.Presence;
 import io.ponte.server.presence.RedisPresence;
+import io.ponte.server.redis.RedisTarget;
 import io.ponte.server.room.RetentionSweeper;
 import io.ponte.server.room.Room;
 import io.ponte.server.room.DocumentSet;
@@ -38,6 +39,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -123,20 +125,23 @@ public final class PonteServer {
     }
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.effectiveEventLoops()));
     PonteMetrics metrics = new PonteMetrics();
-    Future<Broker> brokerStarted = config.redisUrl().isPresent()
-        ? RedisBroker.connect(vertx, new RedisBroker.Options(config.redisUrl().get(),
+    Optional<RedisTarget> redis = config.redisTarget();
+    Future<Broker> brokerStarted = redis.isPresent()
+        ? RedisBroker.connect(vertx, new RedisBroker.Options(redis.get(),
             config.redisKeyPrefix(), config.redisStreamMaxLength()), metrics)
             .<Broker>map(b -> b)
             .recover(err -> Future.failedFuture(new IllegalStateException(
-                "redis-url: cannot connect to Redis: " + err.getMessage(), err)))
+                "redis-url: cannot connect to Redis (" + redis.get() + "): "
+                    + RedisTarget.maskAll(err.getMessage()), err)))
         : Future.succeededFuture(new MemoryBroker(config.resumeWindow()));
-    Future<Presence> presenceStarted = config.redisUrl().isPresent()
+    Future<Presence> presenceStarted = redis.isPresent()
         ? brokerStarted.compose(b -> RedisPresence.connect(vertx, new RedisPresence.Options(
-                config.redisUrl().get(), config.redisKeyPrefix(), config.nodeId(),
+                redis.get(), config.redisKeyPrefix(), config.nodeId(),
                 config.presenceLeaseMs(), REDIS_TIMEOUT_MS))
             .<Presence>map(p -> p)
             .recover(err -> b.close().transform(x -> Future.failedFuture(new IllegalStateException(
-                "redis-url: cannot connect to Redis: " + err.getMessage(), err)))))
+                "redis-url: cannot connect to Redis (" + redis.get() + "): "
+                    + RedisTarget.maskAll(err.getMessage()), err)))))
         : Future.succeededFuture(new MemoryPresence(config.nodeId()));
     AuthKeys k = keys;
     AdminAuth a = adminAuth;

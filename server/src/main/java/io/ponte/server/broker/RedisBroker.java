@@ -5,22 +5,20 @@ import io.ponte.protocol.v1.Operation;
 import io.ponte.protocol.v1.SequencedOperation;
 import io.ponte.server.metrics.PonteMetrics;
 import io.ponte.server.redis.RedisScript;
+import io.ponte.server.redis.RedisTarget;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import io.vertx.redis.client.ResponseType;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -57,12 +55,21 @@ import org.slf4j.LoggerFactory;
  *       nobody has seen seqs of it yet.)
  * </ul>
  *
- * <p>The node subscribes once per attached room (both channels, on one shared pub/sub connection)
- * and unsubscribes on detach. Operations reach the room's listener on the Vert.x context that
+ * <p>Redis is reached as its {@link RedisTarget} says: one server, the master the Sentinels name,
+ * or a Redis Cluster. In a cluster a room's keys and channels share its slot; the append script
+ * and ephemeral messages use sharded pub/sub ({@code SPUBLISH}) and the node subscribes with
+ * {@code SSUBSCRIBE} on a connection to the master owning the room's slot
+ * ({@link RedisSubscriptions}); elsewhere plain {@code PUBLISH}/{@code SUBSCRIBE} (any Redis
+ * version). Commands ({@code EVALSHA}, {@code XRANGE}) are routed by the client by key slot,
+ * following {@code MOVED} redirections.
+ *
+ * <p>The node subscribes once per attached room (both channels; one pub/sub connection, or one per
+ * cluster shard) and unsubscribes on detach. Operations reach the room's listener on the Vert.x context that
  * attached it, in seq order without gaps or duplicates: a published seq ahead of the next expected
  * one makes the node fetch the missing range from the stream ({@code XRANGE}) first; seqs already
- * delivered are dropped. When the pub/sub connection drops, the node reconnects with backoff,
- * subscribes again and fetches whatever each room missed from its stream. That covers a whole
+ * delivered are dropped. When a pub/sub connection drops (or a cluster slot moves to another
+ * master, after resharding or a failover), the node subscribes again with backoff, on the slot's
+ * current owner, and fetches whatever each room missed from its stream. That covers a whole
  * Redis outage too: while Redis is down, appends fail within {@link #COMMAND_TIMEOUT_MS} (never
  * acknowledged; an append whose outcome is unknown may still have been sequenced, and then
  * reaches every node like any other), ephemeral messages are dropped, {@link #ping} fails, and
@@ -75,25 +82,30 @@ public final class RedisBroker implements Broker {
   private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
 
   /** Connection settings. */
-  public record Options(String url, String keyPrefix, int streamMaxLength) {
+  public record Options(RedisTarget target, String keyPrefix, int streamMaxLength) {
     public Options {
-      Objects.requireNonNull(url, "url");
+      Objects.requireNonNull(target, "target");
       Objects.requireNonNull(keyPrefix, "keyPrefix");
       if (streamMaxLength < 1) {
         throw new IllegalArgumentException("streamMaxLength must be at least 1");
       }
     }
 
+    /** One Redis server at the URL, default prefix and stream length. */
     public static Options of(String url) {
-      return new Options(url, "ponte:", 10_000);
+      return of(RedisTarget.standalone(url));
+    }
+
+    public static Options of(RedisTarget target) {
+      return new Options(target, "ponte:", 10_000);
     }
 
     public Options withKeyPrefix(String prefix) {
-      return new Options(url, prefix, streamMaxLength);
+      return new Options(target, prefix, streamMaxLength);
     }
 
     public Options withStreamMaxLength(int max) {
-      return new Options(url, keyPrefix, max);
+      return new Options(target, keyPrefix, max);
     }
   }
 
@@ -136,8 +148,12 @@ public final class RedisBroker implements Broker {
       return seq
       """;
 
+  /** The append script of cluster mode: the same, publishing to the room's shard channel. */
+  static final String APPEND_SHARDED_SCRIPT = APPEND_SCRIPT.replace("'PUBLISH'", "'SPUBLISH'");
+
   private static final RedisScript ATTACH = new RedisScript(ATTACH_SCRIPT);
   private static final RedisScript APPEND = new RedisScript(APPEND_SCRIPT);
+  private static final RedisScript APPEND_SHARDED = new RedisScript(APPEND_SHARDED_SCRIPT);
   private static final long RETRY_MS = 200;
   private static final long MAX_RECONNECT_MS = 5_000;
   /**
@@ -150,33 +166,45 @@ public final class RedisBroker implements Broker {
   private final Options options;
   private final PonteMetrics metrics;
   private final Redis client;
-  private final Redis pubsubClient;
-  /** Runs everything that touches the pub/sub connection and {@link #pendingSubscribes}. */
-  private final Context pubsubContext;
-  private RedisConnection pubsub;
-  private long reconnectDelayMs = 100;
+  /** Cluster mode: sharded pub/sub (SPUBLISH, SSUBSCRIBE); else PUBLISH, SUBSCRIBE. */
+  private final boolean sharded;
+  private final RedisScript append;
+  private final RedisSubscriptions subscriptions;
   private volatile boolean closed;
 
   private final ConcurrentHashMap<String, RoomChannel> rooms = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, RoomChannel> byOpsChannel = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, RoomChannel> byEphChannel = new ConcurrentHashMap<>();
-  /** Subscriptions sent and not yet confirmed, by channel (pub/sub context only). */
-  private final Map<String, ArrayDeque<Promise<Void>>> pendingSubscribes = new java.util.HashMap<>();
 
   private RedisBroker(Vertx vertx, Options options, PonteMetrics metrics) {
     this.vertx = vertx;
     this.options = options;
     this.metrics = metrics;
-    RedisOptions redisOptions = new RedisOptions()
-        .setConnectionString(options.url())
+    RedisOptions redisOptions = options.target().clientOptions()
         .setMaxPoolSize(16)
         .setMaxPoolWaiting(100_000)
         .setMaxWaitingHandlers(100_000);
     this.client = Redis.createClient(vertx, redisOptions);
-    this.pubsubClient = Redis.createClient(vertx, new RedisOptions(redisOptions).setMaxPoolSize(1));
+    this.sharded = options.target().mode() == RedisTarget.Mode.CLUSTER;
+    this.append = sharded ? APPEND_SHARDED : APPEND;
     Context current = Vertx.currentContext();
-    this.pubsubContext = current != null && current.owner() == vertx
+    Context pubsubContext = current != null && current.owner() == vertx
         ? current : vertx.getOrCreateContext();
+    this.subscriptions = new RedisSubscriptions(vertx, pubsubContext, options.target(), client,
+        new RedisSubscriptions.Handler() {
+          @Override
+          public void message(String channel, byte[] payload) {
+            onMessage(channel, payload);
+          }
+
+          @Override
+          public void restored(RedisSubscriptions.Pair pair) {
+            RoomChannel room = byOpsChannel.get(pair.ops());
+            if (room != null) {
+              room.resync();
+            }
+          }
+        }, metrics);
   }
 
   /**
@@ -186,16 +214,18 @@ public final class RedisBroker implements Broker {
   public static Future<RedisBroker> connect(Vertx vertx, Options options, PonteMetrics metrics) {
     RedisBroker broker = new RedisBroker(vertx, options, metrics);
     Promise<RedisBroker> result = Promise.promise();
-    broker.pubsubContext.runOnContext(v -> broker.connectPubSub()
+    // In a cluster SCRIPT LOAD reaches one node; the others get the script on first use (NOSCRIPT).
+    broker.subscriptions.start()
         .compose(x -> broker.client.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(ATTACH_SCRIPT)))
-        .compose(x -> broker.client.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(APPEND_SCRIPT)))
+        .compose(x -> broker.client.send(
+            Request.cmd(Command.SCRIPT).arg("LOAD").arg(broker.append.source())))
         .onComplete(ar -> {
           if (ar.succeeded()) {
             result.complete(broker);
           } else {
             broker.close().onComplete(x -> result.fail(ar.cause()));
           }
-        }));
+        });
     return result.future();
   }
 
@@ -227,7 +257,7 @@ public final class RedisBroker implements Broker {
     byEphChannel.put(channel.ephChannel, channel);
     Promise<Attachment> result = Promise.promise();
     Context ctx = context;
-    subscribe(channel)
+    subscriptions.subscribe(channel.pair)
         .compose(x -> ATTACH.run(client,
             List.of(channel.seqKey, channel.epochKey, channel.streamKey),
             List.of(Long.toString(Math.max(0, storedSeq)).getBytes(StandardCharsets.UTF_8),
@@ -264,16 +294,7 @@ public final class RedisBroker implements Broker {
     }
     byOpsChannel.remove(channel.opsChannel, channel);
     byEphChannel.remove(channel.ephChannel, channel);
-    Promise<Void> done = Promise.promise();
-    pubsubContext.runOnContext(v -> {
-      if (pubsub == null) {
-        done.complete();
-        return;
-      }
-      pubsub.send(Request.cmd(Command.UNSUBSCRIBE).arg(channel.opsChannel).arg(channel.ephChannel))
-          .onComplete(ar -> done.complete());
-    });
-    return done.future();
+    return subscriptions.unsubscribe(channel.pair);
   }
 
   @Override
@@ -285,7 +306,7 @@ public final class RedisBroker implements Broker {
     }
     byte[] body = SequencedOperation.newBuilder().setOperation(operation).build().toByteArray();
     long started = System.nanoTime();
-    Future<Long> seq = APPEND.run(client,
+    Future<Long> seq = append.run(client,
         List.of(channel.seqKey, channel.epochKey, channel.streamKey),
         List.of(channel.epoch.getBytes(StandardCharsets.UTF_8),
             Integer.toString(options.streamMaxLength()).getBytes(StandardCharsets.UTF_8),
@@ -312,7 +333,8 @@ public final class RedisBroker implements Broker {
 
   @Override
   public void publishEphemeral(String roomId, byte[] payload) {
-    client.send(Request.cmd(Command.PUBLISH).arg(key(roomId, "eph")).arg(payload))
+    client.send(Request.cmd(sharded ? Command.SPUBLISH : Command.PUBLISH)
+            .arg(key(roomId, "eph")).arg(payload))
         .onFailure(err -> log.debug("room {}: ephemeral publish failed: {}", roomId, err.toString()));
   }
 
@@ -330,17 +352,8 @@ public final class RedisBroker implements Broker {
     rooms.clear();
     byOpsChannel.clear();
     byEphChannel.clear();
-    Promise<Void> done = Promise.promise();
-    pubsubContext.runOnContext(v -> {
-      RedisConnection conn = pubsub;
-      pubsub = null;
-      Future<Void> closing = conn == null ? Future.succeededFuture() : conn.close().otherwiseEmpty();
-      closing
-          .compose(x -> pubsubClient.close().otherwiseEmpty())
-          .compose(x -> client.close().otherwiseEmpty())
-          .onComplete(x -> done.complete());
-    });
-    return done.future();
+    return subscriptions.close().otherwiseEmpty()
+        .compose(x -> client.close().otherwiseEmpty());
   }
 
   // -------------------------------------------------------------------------------------------
@@ -399,125 +412,17 @@ public final class RedisBroker implements Broker {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Pub/sub (pub/sub context only)
+  // Pub/sub (on the subscriptions' context)
 
-  private Future<Void> connectPubSub() {
-    return pubsubClient.connect().map(conn -> {
-      if (closed) {
-        conn.close();
-        return null;
-      }
-      pubsub = conn;
-      conn.handler(this::onPubSub);
-      conn.exceptionHandler(err -> log.warn("redis pub/sub connection error: {}", err.toString()));
-      conn.endHandler(v -> onPubSubLost(conn));
-      return null;
-    });
-  }
-
-  private void onPubSubLost(RedisConnection conn) {
-    if (pubsub != conn) {
+  private void onMessage(String channelName, byte[] payload) {
+    RoomChannel ops = byOpsChannel.get(channelName);
+    if (ops != null) {
+      ops.published(payload);
       return;
     }
-    pubsub = null;
-    failPendingSubscribes(new IllegalStateException("redis pub/sub connection lost"));
-    if (closed) {
-      return;
-    }
-    log.warn("redis pub/sub connection lost; reconnecting");
-    scheduleReconnect();
-  }
-
-  private void scheduleReconnect() {
-    long delay = reconnectDelayMs;
-    reconnectDelayMs = Math.min(MAX_RECONNECT_MS, reconnectDelayMs * 2);
-    vertx.setTimer(delay, id -> pubsubContext.runOnContext(v -> {
-      if (closed || pubsub != null) {
-        return;
-      }
-      connectPubSub().onComplete(ar -> {
-        if (ar.failed() || pubsub == null) {
-          if (!closed) {
-            scheduleReconnect();
-          }
-          return;
-        }
-        reconnectDelayMs = 100;
-        metrics.redisReconnect();
-        log.info("redis pub/sub connection back; subscribing {} rooms again", rooms.size());
-        for (RoomChannel channel : List.copyOf(rooms.values())) {
-          sendSubscribe(channel).onSuccess(x -> channel.resync());
-        }
-      });
-    }));
-  }
-
-  private Future<Void> subscribe(RoomChannel channel) {
-    Promise<Void> done = Promise.promise();
-    pubsubContext.runOnContext(v -> sendSubscribe(channel).onComplete(done));
-    return done.future();
-  }
-
-  /** SUBSCRIBE both channels; completes when Redis confirmed both. */
-  private Future<Void> sendSubscribe(RoomChannel channel) {
-    if (pubsub == null) {
-      return Future.failedFuture(new IllegalStateException("redis pub/sub connection is down"));
-    }
-    Promise<Void> ops = Promise.promise();
-    Promise<Void> eph = Promise.promise();
-    pendingSubscribes.computeIfAbsent(channel.opsChannel, k -> new ArrayDeque<>()).add(ops);
-    pendingSubscribes.computeIfAbsent(channel.ephChannel, k -> new ArrayDeque<>()).add(eph);
-    pubsub.send(Request.cmd(Command.SUBSCRIBE).arg(channel.opsChannel).arg(channel.ephChannel))
-        .onFailure(err -> {
-          ops.tryFail(err);
-          eph.tryFail(err);
-        });
-    return Future.all(ops.future(), eph.future()).mapEmpty();
-  }
-
-  private void failPendingSubscribes(Throwable cause) {
-    for (ArrayDeque<Promise<Void>> queue : pendingSubscribes.values()) {
-      for (Promise<Void> p : queue) {
-        p.tryFail(cause);
-      }
-    }
-    pendingSubscribes.clear();
-  }
-
-  private void onPubSub(Response message) {
-    if (message == null || message.size() < 3) {
-      return;
-    }
-    String kind = message.get(0).toString();
-    String channelName = message.get(1).toString();
-    switch (kind) {
-      case "message" -> {
-        byte[] payload = message.get(2).toBytes();
-        RoomChannel ops = byOpsChannel.get(channelName);
-        if (ops != null) {
-          ops.published(payload);
-          return;
-        }
-        RoomChannel eph = byEphChannel.get(channelName);
-        if (eph != null) {
-          eph.ephemeral(payload);
-        }
-      }
-      case "subscribe" -> {
-        ArrayDeque<Promise<Void>> queue = pendingSubscribes.get(channelName);
-        if (queue != null) {
-          Promise<Void> p = queue.poll();
-          if (queue.isEmpty()) {
-            pendingSubscribes.remove(channelName);
-          }
-          if (p != null) {
-            p.tryComplete();
-          }
-        }
-      }
-      default -> {
-        // unsubscribe confirmations and anything else: nothing to do
-      }
+    RoomChannel eph = byEphChannel.get(channelName);
+    if (eph != null) {
+      eph.ephemeral(payload);
     }
   }
 
@@ -533,6 +438,7 @@ public final class RedisBroker implements Broker {
     final String streamKey;
     final String opsChannel;
     final String ephChannel;
+    final RedisSubscriptions.Pair pair;
     volatile String epoch;
     volatile boolean detached;
     // Room context only:
@@ -550,6 +456,7 @@ public final class RedisBroker implements Broker {
       this.streamKey = key(roomId, "stream");
       this.opsChannel = key(roomId, "ops");
       this.ephChannel = key(roomId, "eph");
+      this.pair = new RedisSubscriptions.Pair(opsChannel, ephChannel);
     }
 
     /** From the pub/sub connection. */

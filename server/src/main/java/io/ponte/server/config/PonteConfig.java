@@ -1,5 +1,6 @@
 package io.ponte.server.config;
 
+import io.ponte.server.redis.RedisTarget;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -259,7 +260,21 @@ public final class PonteConfig {
           ValueType.redisUrl(),
           null,
           "Redis for a multi-node cluster (RedisBroker), e.g. redis://127.0.0.1:6379; not set ="
-              + " the embedded single-node broker");
+              + " the embedded single-node broker. With redis-mode cluster: seed nodes, with"
+              + " sentinel: the Sentinels, comma-separated");
+  private static final Setting<RedisTarget.Mode> REDIS_MODE =
+      def(
+          "redis-mode",
+          ValueType.enumOf(RedisTarget.Mode.class, true),
+          RedisTarget.Mode.STANDALONE,
+          "with redis-url: standalone (one server), cluster (Redis Cluster 7+, sharded pub/sub)"
+              + " or sentinel (the master named redis-sentinel-master)");
+  private static final Setting<String> REDIS_SENTINEL_MASTER =
+      def(
+          "redis-sentinel-master",
+          ValueType.optionalMatching("[A-Za-z0-9._-]{1,128}"),
+          null,
+          "with redis-mode sentinel: the master name the Sentinels monitor (required there)");
   private static final Setting<String> REDIS_KEY_PREFIX =
       def(
           "redis-key-prefix",
@@ -640,6 +655,25 @@ public final class PonteConfig {
     return Optional.ofNullable(get(REDIS_URL));
   }
 
+  /** {@code redis-mode}: how {@code redis-url} is reached. */
+  public RedisTarget.Mode redisMode() {
+    return get(REDIS_MODE);
+  }
+
+  /** {@code redis-sentinel-master}; empty when not set. */
+  public Optional<String> redisSentinelMaster() {
+    return Optional.ofNullable(get(REDIS_SENTINEL_MASTER));
+  }
+
+  /**
+   * The Redis of a cluster ({@code redis-url}, {@code redis-mode}, {@code redis-sentinel-master});
+   * empty when {@code redis-url} is not set (single node).
+   */
+  public Optional<RedisTarget> redisTarget() {
+    return redisUrl().map(urls -> new RedisTarget(redisMode(), List.of(urls.split(",")),
+        redisSentinelMaster().orElse(null)));
+  }
+
   /** {@code redis-key-prefix}: prefix of every Redis key and channel. */
   public String redisKeyPrefix() {
     String prefix = get(REDIS_KEY_PREFIX);
@@ -965,6 +999,15 @@ public final class PonteConfig {
       return put(REDIS_URL, v);
     }
 
+    public Builder redisMode(RedisTarget.Mode v) {
+      return put(REDIS_MODE, v);
+    }
+
+    /** Sets the Sentinel master name; {@code null} means not set. */
+    public Builder redisSentinelMaster(String v) {
+      return put(REDIS_SENTINEL_MASTER, v);
+    }
+
     public Builder redisKeyPrefix(String v) {
       return put(REDIS_KEY_PREFIX, v);
     }
@@ -1011,6 +1054,7 @@ public final class PonteConfig {
   }
 
   private static void checkCrossField(PonteConfig c) {
+    checkRedis(c);
     if (c.idleTimeoutMs() <= c.pingIntervalMs()) {
       throw new ConfigException(
           IDLE_TIMEOUT_MS.name,
@@ -1046,6 +1090,38 @@ public final class PonteConfig {
           RATE_BYTES_BURST.name,
           "must be at least max-frame-bytes (" + c.maxFrameBytes() + "), got "
               + c.rateBytesBurst());
+    }
+  }
+
+  private static void checkRedis(PonteConfig c) {
+    RedisTarget.Mode mode = c.redisMode();
+    int urls = c.redisUrl().map(u -> u.split(",").length).orElse(0);
+    if (mode != RedisTarget.Mode.STANDALONE && urls == 0) {
+      throw new ConfigException(REDIS_MODE.name,
+          mode.name().toLowerCase(java.util.Locale.ROOT) + " needs redis-url ("
+              + (mode == RedisTarget.Mode.CLUSTER ? "seed nodes" : "the Sentinels") + ")");
+    }
+    if (mode == RedisTarget.Mode.STANDALONE && urls > 1) {
+      throw new ConfigException(REDIS_URL.name, "lists " + urls + " URLs, but redis-mode"
+          + " standalone takes one (set redis-mode cluster or sentinel for several)");
+    }
+    if (mode == RedisTarget.Mode.SENTINEL && c.redisSentinelMaster().isEmpty()) {
+      throw new ConfigException(REDIS_SENTINEL_MASTER.name,
+          "is required with redis-mode sentinel (the master name the Sentinels monitor)");
+    }
+    if (mode != RedisTarget.Mode.SENTINEL && c.redisSentinelMaster().isPresent()) {
+      throw new ConfigException(REDIS_SENTINEL_MASTER.name,
+          "is only used with redis-mode sentinel, but redis-mode is "
+              + mode.name().toLowerCase(java.util.Locale.ROOT));
+    }
+    if (mode == RedisTarget.Mode.CLUSTER && c.redisUrl().isPresent()) {
+      for (String url : c.redisUrl().get().split(",")) {
+        String path = java.net.URI.create(url).getPath();
+        if (path != null && !path.isEmpty() && !path.equals("/") && !path.equals("/0")) {
+          throw new ConfigException(REDIS_URL.name, "names database " + path.substring(1)
+              + ", but a Redis Cluster has only database 0: '" + RedisTarget.maskAll(url) + "'");
+        }
+      }
     }
   }
 }

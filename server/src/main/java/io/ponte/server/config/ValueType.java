@@ -1,5 +1,6 @@
 package io.ponte.server.config;
 
+import io.ponte.server.redis.RedisTarget;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -247,6 +248,7 @@ interface ValueType<T> {
     }
   }
 
+  /** One Redis URL, or several separated by commas (cluster seeds, sentinels); each is checked. */
   final class RedisUrl implements ValueType<String> {
     @Override
     public String parse(String text) {
@@ -255,9 +257,23 @@ interface ValueType<T> {
 
     @Override
     public String check(String value) {
-      if (value == null || value.isEmpty()) {
+      if (value == null || value.isBlank()) {
         return null;
       }
+      List<String> urls = new ArrayList<>();
+      for (String part : value.split(",", -1)) {
+        String url = part.strip();
+        if (url.isEmpty()) {
+          throw new Invalid("has an empty entry in its comma-separated list, got '"
+              + masked(value) + "'");
+        }
+        checkOne(url);
+        urls.add(url);
+      }
+      return String.join(",", urls);
+    }
+
+    private static void checkOne(String value) {
       String lower = value.toLowerCase(Locale.ROOT);
       if (!lower.startsWith("redis://") && !lower.startsWith("rediss://")) {
         throw new Invalid("must start with redis:// or rediss://, got '" + masked(value) + "'");
@@ -270,7 +286,6 @@ interface ValueType<T> {
       } catch (URISyntaxException e) {
         throw new Invalid("is not a valid URL: '" + masked(value) + "'");
       }
-      return value;
     }
 
     @Override
@@ -280,17 +295,13 @@ interface ValueType<T> {
 
     @Override
     public String rule() {
-      return "optional, redis://[user:password@]host[:port][/db] or rediss://...";
+      return "optional, redis://[user:password@]host[:port][/db] or rediss://...; several"
+          + " separated by commas for redis-mode cluster (seed nodes) or sentinel (sentinels)";
     }
 
-    /** The URL with the user info (which may hold a password) replaced by "***". */
-    static String masked(String url) {
-      int scheme = url.indexOf("://");
-      int at = url.lastIndexOf('@');
-      if (scheme < 0 || at < scheme) {
-        return url;
-      }
-      return url.substring(0, scheme + 3) + "***" + url.substring(at);
+    /** The URLs with their user info (which may hold a password) replaced by "***". */
+    static String masked(String urls) {
+      return RedisTarget.maskAll(urls);
     }
   }
 

@@ -7,11 +7,11 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.nio.charset.StandardCharsets;
 import io.ponte.server.redis.RedisScript;
+import io.ponte.server.redis.RedisTarget;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +30,9 @@ import java.util.concurrent.TimeUnit;
  * script: replace this node's fields, drop the fields of every node whose lease is over or
  * missing, renew this node's lease, and return the changed fields and the whole hash. Both keys
  * expire after four leases without any sync, so a room every node forgot leaves nothing behind.
+ * Both keys carry the room's hash tag, so in a Redis Cluster the script's keys share one slot;
+ * presence publishes nothing (changes reach the room through its holder), so it needs no pub/sub
+ * in any {@link RedisTarget.Mode}.
  *
  * <p>Pitfall: the room holder must sync at least every {@link #renewIntervalMs()}; a node that
  * stops (dies, or cannot reach Redis for longer than the lease) loses its entries on the next
@@ -38,9 +41,10 @@ import java.util.concurrent.TimeUnit;
 public final class RedisPresence implements Presence {
 
   /** Connection settings. */
-  public record Options(String url, String keyPrefix, String nodeId, long leaseMs, long timeoutMs) {
+  public record Options(RedisTarget target, String keyPrefix, String nodeId, long leaseMs,
+      long timeoutMs) {
     public Options {
-      Objects.requireNonNull(url, "url");
+      Objects.requireNonNull(target, "target");
       Objects.requireNonNull(keyPrefix, "keyPrefix");
       Objects.requireNonNull(nodeId, "nodeId");
       if (leaseMs < 100) {
@@ -126,8 +130,7 @@ public final class RedisPresence implements Presence {
 
   private RedisPresence(Vertx vertx, Options options) {
     this.options = options;
-    this.client = Redis.createClient(vertx, new RedisOptions()
-        .setConnectionString(options.url())
+    this.client = Redis.createClient(vertx, options.target().clientOptions()
         .setMaxPoolSize(4)
         .setMaxPoolWaiting(100_000)
         .setMaxWaitingHandlers(100_000));

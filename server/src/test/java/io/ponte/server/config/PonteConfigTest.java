@@ -33,7 +33,8 @@ class PonteConfigTest {
           "outbound-queue-messages", "outbound-queue-bytes", "snapshot-interval", "snapshots-kept",
           "resume-window", "history-page-max", "doc-max-update-bytes", "doc-max-bytes",
           "room-idle-unload-ms", "event-loops", "store-url", "store-sync", "store-max-batch",
-          "redis-url", "redis-key-prefix", "redis-stream-max-length", "presence-lease-ms",
+          "redis-url", "redis-mode", "redis-sentinel-master", "redis-key-prefix",
+          "redis-stream-max-length", "presence-lease-ms",
           "shutdown-grace-ms", "node-id", "log-level");
 
   private static final String SECRET = "s3cr3t-jwt-value-that-is-long-enough-xyz";

@@ -1,6 +1,7 @@
 package io.ponte.server.presence;
 
 import io.ponte.server.redis.RedisFixture;
+import io.ponte.server.redis.RedisTarget;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,9 +20,14 @@ class RedisPresenceTest extends PresenceContractTest {
   @Override
   protected Presence node(String nodeId, long leaseMs) throws Exception {
     Presence p = await(RedisPresence.connect(vertx, new RedisPresence.Options(
-        RedisFixture.get().url(), prefix, nodeId, leaseMs, 5_000)));
+        target(), prefix, nodeId, leaseMs, 5_000)));
     nodes.add(p);
     return p;
+  }
+
+  /** The Redis the nodes use. */
+  protected RedisTarget target() {
+    return RedisTarget.standalone(RedisFixture.get().url());
   }
 
   @AfterEach
