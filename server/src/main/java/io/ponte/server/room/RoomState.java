@@ -40,8 +40,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -68,7 +66,7 @@ public final class RoomState {
   private boolean closed;
   private final TreeSet<String> muted = new TreeSet<>();
   private final TreeSet<String> banned = new TreeSet<>();
-  private final TreeMap<Long, ChatMessage> messages = new TreeMap<>();
+  private final ChatLog messages = new ChatLog();
   private final LinkedHashMap<String, Long> appliedClientMessages = new LinkedHashMap<>();
   private final DocumentSet documents;
 
@@ -101,7 +99,7 @@ public final class RoomState {
     s.muted.addAll(r.getMutedUserIdsList());
     s.banned.addAll(r.getBannedUserIdsList());
     for (ChatMessage m : r.getMessagesList()) {
-      s.messages.put(m.getSeq(), m);
+      s.messages.put(m);
     }
     for (AppliedClientMessage a : r.getAppliedList()) {
       s.appliedClientMessages.put(key(a.getUserId(), a.getClientMsgId()), a.getSeq());
@@ -120,7 +118,7 @@ public final class RoomState {
         .setClosed(closed)
         .addAllMutedUserIds(muted)
         .addAllBannedUserIds(banned)
-        .addAllMessages(messages.values())
+        .addAllMessages(messages.all())
         .addAllDocuments(documents.records());
     for (Map.Entry<String, Long> e : appliedClientMessages.entrySet()) {
       int sep = e.getKey().indexOf('\0');
@@ -222,22 +220,11 @@ public final class RoomState {
 
   /** Messages visible to the viewer with seq below beforeSeq (0: newest), oldest first. */
   public HistorySlice history(String viewerId, Role viewerRole, long beforeSeq, int limit) {
-    NavigableMap<Long, ChatMessage> older =
-        beforeSeq == 0 ? messages.descendingMap() : messages.headMap(beforeSeq, false).descendingMap();
-    ArrayList<ChatMessage> page = new ArrayList<>(Math.min(limit, 64));
-    boolean more = false;
-    for (ChatMessage m : older.values()) {
-      if (!visibleTo(m, viewerId, viewerRole)) {
-        continue;
-      }
-      if (page.size() == limit) {
-        more = true;
-        break;
-      }
-      page.add(m);
-    }
+    ChatLog.Page newest =
+        messages.newestFirst(beforeSeq, limit, m -> visibleTo(m, viewerId, viewerRole));
+    ArrayList<ChatMessage> page = new ArrayList<>(newest.newestFirst());
     java.util.Collections.reverse(page);
-    return new HistorySlice(page, more);
+    return new HistorySlice(page, newest.more());
   }
 
   /** A page of chat history. */
@@ -294,7 +281,7 @@ public final class RoomState {
             .setPostedMs(op.getServerTimeMs())
             .setClientMsgId(op.getClientMsgId())
             .build();
-        messages.put(seq, m);
+        messages.put(m);
         event.setChatPosted(m);
         privateTo = privateTo(m);
       }
@@ -302,7 +289,7 @@ public final class RoomState {
         ChatEdit e = op.getChatEdit();
         ChatMessage m = messages.get(e.getMessageSeq());
         String text = ChatText.message(e.getText()).value();
-        messages.put(m.getSeq(), m.toBuilder().setText(text).setEditedMs(op.getServerTimeMs()).build());
+        messages.put(m.toBuilder().setText(text).setEditedMs(op.getServerTimeMs()).build());
         event.setChatEdited(ChatEdited.newBuilder().setMessageSeq(m.getSeq()).setText(text));
         privateTo = privateTo(m);
       }
@@ -310,7 +297,7 @@ public final class RoomState {
         ChatDelete d = op.getChatDelete();
         ChatMessage m = messages.get(d.getMessageSeq());
         // Deleted text is gone from the state (and so from later snapshots): data minimisation.
-        messages.put(m.getSeq(), m.toBuilder()
+        messages.put(m.toBuilder()
             .setText("").setLanguage("").clearReactions().setDeleted(true)
             .setEditedMs(op.getServerTimeMs()).build());
         event.setChatDeleted(ChatDeleted.newBuilder().setMessageSeq(m.getSeq()));
@@ -320,7 +307,7 @@ public final class RoomState {
         ChatReact r = op.getChatReact();
         ChatMessage m = messages.get(r.getMessageSeq());
         String reaction = ChatText.reaction(r.getReaction()).value();
-        messages.put(m.getSeq(), withReaction(m, reaction, userId, r.getAdd()));
+        messages.put(withReaction(m, reaction, userId, r.getAdd()));
         event.setReactionChanged(ReactionChanged.newBuilder()
             .setMessageSeq(m.getSeq()).setReaction(reaction).setAdded(r.getAdd()).setUserId(userId));
         privateTo = privateTo(m);

@@ -1,0 +1,85 @@
+package io.ponte.server.room;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ponte.protocol.v1.Actor;
+import io.ponte.protocol.v1.ChatMessage;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+class ChatLogTest {
+
+  private static ChatMessage msg(long seq, String text, boolean toTeachers) {
+    return ChatMessage.newBuilder().setSeq(seq).setText(text).setToTeachers(toTeachers)
+        .setAuthor(Actor.newBuilder().setUserId("u" + (seq % 3)).setDisplayName("Ana ñ 👋"))
+        .build();
+  }
+
+  private static List<Long> seqs(List<ChatMessage> ms) {
+    return ms.stream().map(ChatMessage::getSeq).toList();
+  }
+
+  @Test
+  void appendsReplacesAndFindsBySeq() {
+    ChatLog log = new ChatLog();
+    for (long seq = 1; seq <= 100; seq += 3) {
+      log.put(msg(seq, "m" + seq, false));
+    }
+    assertEquals(34, log.size());
+    assertEquals(msg(4, "m4", false), log.get(4));
+    assertNull(log.get(5));
+    assertNull(log.get(0));
+    assertNull(log.get(1000));
+    log.put(msg(4, "edited", false));
+    assertEquals("edited", log.get(4).getText());
+    assertEquals(34, log.size());
+    assertEquals(seqs(log.all()), java.util.stream.LongStream.iterate(1, s -> s <= 100, s -> s + 3)
+        .boxed().toList());
+  }
+
+  @Test
+  void pagesNewestFirstBelowASeqThroughAFilter() {
+    ChatLog log = new ChatLog();
+    for (long seq = 1; seq <= 10; seq++) {
+      log.put(msg(seq, "m" + seq, seq % 2 == 0));
+    }
+    ChatLog.Page newest = log.newestFirst(0, 3, m -> true);
+    assertEquals(List.of(10L, 9L, 8L), seqs(newest.newestFirst()));
+    assertTrue(newest.more());
+    ChatLog.Page publicOnly = log.newestFirst(8, 10, m -> !m.getToTeachers());
+    assertEquals(List.of(7L, 5L, 3L, 1L), seqs(publicOnly.newestFirst()));
+    assertFalse(publicOnly.more());
+    ChatLog.Page exact = log.newestFirst(4, 3, m -> true);
+    assertEquals(List.of(3L, 2L, 1L), seqs(exact.newestFirst()));
+    assertFalse(exact.more(), "nothing older is left");
+    assertEquals(List.of(), seqs(log.newestFirst(1, 5, m -> true).newestFirst()));
+    assertEquals(List.of(10L), seqs(log.newestFirst(11, 1, m -> true).newestFirst()));
+  }
+
+  /** Behaves as the sorted map it replaces, whatever the order messages arrive in. */
+  @Test
+  void matchesASortedMapUnderRandomPutsAndReads() {
+    Random random = new Random(42);
+    ChatLog log = new ChatLog();
+    TreeMap<Long, ChatMessage> model = new TreeMap<>();
+    for (int i = 0; i < 3000; i++) {
+      long seq = random.nextInt(800) + 1;
+      ChatMessage m = msg(seq, "t" + i, random.nextBoolean());
+      log.put(m);
+      model.put(seq, m);
+      long probe = random.nextInt(802);
+      assertEquals(model.get(probe), log.get(probe));
+    }
+    assertEquals(List.copyOf(model.values()), log.all());
+    assertEquals(model.size(), log.size());
+    ChatLog.Page page = log.newestFirst(400, 50, m -> !m.getToTeachers());
+    List<ChatMessage> expected = model.headMap(400L, false).descendingMap().values().stream()
+        .filter(m -> !m.getToTeachers()).limit(50).toList();
+    assertEquals(expected, page.newestFirst());
+  }
+}
