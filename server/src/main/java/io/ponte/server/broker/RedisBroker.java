@@ -40,9 +40,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #append} is one atomic Lua script: check the epoch, {@code INCR} the seq,
  * {@code XADD} to the stream, {@code PUBLISH} to the ops channel. The script refuses to append
- * when the room's seq or epoch is gone from Redis or the epoch is not the one this node attached
- * with (Redis was flushed or another node renewed the epoch): it never restarts a room's seqs
- * from 1 under an epoch clients already know.
+ * ({@code PONTE_EPOCH}) when the room's seq or epoch is gone from Redis or the epoch is not the one
+ * this node attached with (Redis was flushed or another node renewed the epoch): it never restarts
+ * a room's seqs from 1 under an epoch clients already know. It also refuses
+ * ({@code PONTE_EPOCH_REGRESSED}) when Redis's seq is below the highest seq this node has had from
+ * Redis for the room (attach, appends, published and fetched operations): a failover lost the last
+ * writes (asynchronous replication), and continuing would re-issue seqs clients already saw with
+ * other content. The broker then renews the epoch ({@link #RENEW_SCRIPT}: only while Redis still
+ * holds the old epoch below that seq, so concurrent nodes renew once) and the room, failing on the
+ * refusal, loads again into the new epoch (or a newer one, when its store is ahead of Redis).
+ * Receiving works the same way: a published operation at a seq already delivered is a duplicate
+ * when it is the operation delivered there (the last {@link #DELIVERED_WINDOW} seqs keep its hash
+ * code), and otherwise proof that Redis went back: the room's channel stops delivering, renews the
+ * epoch and calls {@link RoomListener#onSeqRegressed}.
  *
  * <p>Epoch rule, applied atomically by the attach script:
  * <ul>
@@ -78,6 +88,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Pitfall: the stream is bounded; a node that falls behind by more than the stream length
  * cannot fill its gap from Redis. It then logs an error and skips to what the stream still has.
+ *
+ * <p>Pitfall: going back is only seen against what this node knows. A node that attaches after
+ * the loss, with a store no further than Redis's lower seq, continues the old epoch; the nodes
+ * that delivered the lost seqs notice when its operations reach them (within the last
+ * {@link #DELIVERED_WINDOW} seqs, or at their next append) and reset their rooms.
  */
 public final class RedisBroker implements Broker {
   private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
