@@ -17,6 +17,11 @@ import java.util.List;
  *   <li>A {@link RoomListener} receives operations in seq order, without gaps and without
  *       duplicates; an implementation that observes a gap fetches the missing range from its
  *       history before delivering. Listener calls for one room never overlap.
+ *   <li>A seq is never issued twice under one epoch, even when the broker's backend loses
+ *       operations it sequenced (a failover that lost the last writes): {@link #append} then
+ *       fails with a message starting {@code PONTE_EPOCH}, a listener that sees a delivered seq
+ *       re-issued gets {@link RoomListener#onSeqRegressed}, and attaching again gives a new
+ *       epoch.
  *   <li>Ephemeral messages are best effort: never stored, may be dropped.
  *   <li>Failures go through the returned futures; nothing is thrown across threads.
  * </ul>

@@ -23,6 +23,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,9 +40,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #append} is one atomic Lua script: check the epoch, {@code INCR} the seq,
  * {@code XADD} to the stream, {@code PUBLISH} to the ops channel. The script refuses to append
- * when the room's seq or epoch is gone from Redis or the epoch is not the one this node attached
- * with (Redis was flushed or another node renewed the epoch): it never restarts a room's seqs
- * from 1 under an epoch clients already know.
+ * ({@code PONTE_EPOCH}) when the room's seq or epoch is gone from Redis or the epoch is not the one
+ * this node attached with (Redis was flushed or another node renewed the epoch): it never restarts
+ * a room's seqs from 1 under an epoch clients already know. It also refuses
+ * ({@code PONTE_EPOCH_REGRESSED}) when Redis's seq is below the highest seq this node has had from
+ * Redis for the room (attach, appends, published and fetched operations): a failover lost the last
+ * writes (asynchronous replication), and continuing would re-issue seqs clients already saw with
+ * other content. The broker then renews the epoch ({@link #RENEW_SCRIPT}: only while Redis still
+ * holds the old epoch below that seq, so concurrent nodes renew once) and the room, failing on the
+ * refusal, loads again into the new epoch (or a newer one, when its store is ahead of Redis).
+ * Receiving works the same way: a published operation at a seq already delivered is a duplicate
+ * when it is the operation delivered there (the last {@link #DELIVERED_WINDOW} seqs keep its hash
+ * code), and otherwise proof that Redis went back: the room's channel stops delivering, renews the
+ * epoch and calls {@link RoomListener#onSeqRegressed}.
  *
  * <p>Epoch rule, applied atomically by the attach script:
  * <ul>
@@ -77,6 +88,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Pitfall: the stream is bounded; a node that falls behind by more than the stream length
  * cannot fill its gap from Redis. It then logs an error and skips to what the stream still has.
+ *
+ * <p>Pitfall: going back is only seen against what this node knows. A node that attaches after
+ * the loss, with a store no further than Redis's lower seq, continues the old epoch; the nodes
+ * that delivered the lost seqs notice when its operations reach them (within the last
+ * {@link #DELIVERED_WINDOW} seqs, or at their next append) and reset their rooms.
  */
 public final class RedisBroker implements Broker {
   private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
@@ -126,12 +142,18 @@ public final class RedisBroker implements Broker {
       """;
 
   // KEYS: seq, epoch, stream. ARGV: epoch, stream max length, SequencedOperation without its seq
-  // (field 2 only), ops channel. The seq is prepended as protobuf field 1 (varint), which gives
-  // the canonical encoding of the whole SequencedOperation. Returns the seq.
+  // (field 2 only), ops channel, the highest seq this node knows of the room (absent: 0). The seq
+  // is prepended as protobuf field 1 (varint), which gives the canonical encoding of the whole
+  // SequencedOperation. Returns the seq.
   static final String APPEND_SCRIPT = """
       local epoch = redis.call('GET', KEYS[2])
-      if epoch ~= ARGV[1] or redis.call('EXISTS', KEYS[1]) == 0 then
+      local last = redis.call('GET', KEYS[1])
+      if epoch ~= ARGV[1] or not last then
         return redis.error_reply('PONTE_EPOCH the room epoch changed or was lost; attach again')
+      end
+      if tonumber(last) < (tonumber(ARGV[5]) or 0) then
+        return redis.error_reply('PONTE_EPOCH_REGRESSED the room seq went back to ' .. last
+          .. ' below ' .. ARGV[5] .. ' (Redis lost writes); attach again')
       end
       local seq = redis.call('INCR', KEYS[1])
       local n = seq
@@ -148,12 +170,28 @@ public final class RedisBroker implements Broker {
       return seq
       """;
 
+  // KEYS: seq, epoch. ARGV: the epoch this node attached with, the highest seq it knows, a new
+  // epoch. Renews the epoch when Redis's seq went back below what the node knows under the same
+  // epoch (keeps the seq and the stream: what Redis still has is real history). Returns 1 when it
+  // renewed, 0 when there was nothing to do (already renewed by another node, or lost entirely).
+  static final String RENEW_SCRIPT = """
+      local last = redis.call('GET', KEYS[1])
+      if last and redis.call('GET', KEYS[2]) == ARGV[1] and tonumber(last) < tonumber(ARGV[2]) then
+        redis.call('SET', KEYS[2], ARGV[3])
+        return 1
+      end
+      return 0
+      """;
+
   /** The append script of cluster mode: the same, publishing to the room's shard channel. */
   static final String APPEND_SHARDED_SCRIPT = APPEND_SCRIPT.replace("'PUBLISH'", "'SPUBLISH'");
 
   private static final RedisScript ATTACH = new RedisScript(ATTACH_SCRIPT);
   private static final RedisScript APPEND = new RedisScript(APPEND_SCRIPT);
   private static final RedisScript APPEND_SHARDED = new RedisScript(APPEND_SHARDED_SCRIPT);
+  private static final RedisScript RENEW = new RedisScript(RENEW_SCRIPT);
+  /** How many delivered seqs each room remembers, to tell a duplicate from a re-issued seq. */
+  static final int DELIVERED_WINDOW = 256;
   private static final long RETRY_MS = 200;
   private static final long MAX_RECONNECT_MS = 5_000;
   /**
@@ -306,18 +344,49 @@ public final class RedisBroker implements Broker {
     }
     byte[] body = SequencedOperation.newBuilder().setOperation(operation).build().toByteArray();
     long started = System.nanoTime();
+    String epoch = channel.epoch;
+    long known = channel.highest.get();
     Future<Long> seq = append.run(client,
         List.of(channel.seqKey, channel.epochKey, channel.streamKey),
-        List.of(channel.epoch.getBytes(StandardCharsets.UTF_8),
+        List.of(epoch.getBytes(StandardCharsets.UTF_8),
             Integer.toString(options.streamMaxLength()).getBytes(StandardCharsets.UTF_8),
             body,
-            channel.opsChannel.getBytes(StandardCharsets.UTF_8)))
+            channel.opsChannel.getBytes(StandardCharsets.UTF_8),
+            Long.toString(known).getBytes(StandardCharsets.UTF_8)))
         .map(r -> {
           metrics.brokerPublish(System.nanoTime() - started);
-          return r.toLong();
+          long s = r.toLong();
+          channel.saw(s);
+          return s;
+        })
+        .recover(err -> {
+          if (!String.valueOf(err.getMessage()).startsWith("PONTE_EPOCH_REGRESSED")) {
+            return Future.failedFuture(err);
+          }
+          // Redis re-issues seqs clients already saw (a failover lost the last writes): renew the
+          // epoch before refusing, so no node continues the old one from the lower seq.
+          log.error("room {}: Redis's seq went back below {}, seqs would be re-issued (it lost"
+              + " writes); refusing the append and starting a new epoch", roomId, known);
+          return renew(channel, epoch, known).transform(x -> Future.failedFuture(err));
         })
         .timeout(COMMAND_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
     return onContext(caller, seq);
+  }
+
+  /** Starts a new epoch when Redis's seq is still below {@code known} under {@code epoch}. */
+  private Future<Void> renew(RoomChannel channel, String epoch, long known) {
+    return RENEW.run(client, List.of(channel.seqKey, channel.epochKey),
+            List.of(epoch.getBytes(StandardCharsets.UTF_8),
+                Long.toString(known).getBytes(StandardCharsets.UTF_8),
+                UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8)))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            log.warn("room {}: cannot renew its epoch: {}", channel.roomId, ar.cause().toString());
+          } else if (ar.result().toLong() == 1) {
+            log.warn("room {}: started a new epoch after Redis's seq went back", channel.roomId);
+          }
+        })
+        .mapEmpty();
   }
 
   @Override
@@ -441,9 +510,19 @@ public final class RedisBroker implements Broker {
     final RedisSubscriptions.Pair pair;
     volatile String epoch;
     volatile boolean detached;
+    /**
+     * The highest seq Redis gave this node for the room (attach, appends, published and fetched
+     * operations): Redis's seq below it means Redis went back.
+     */
+    final AtomicLong highest = new AtomicLong();
     // Room context only:
     /** The next seq to deliver; 0 until the attach script answered. */
     private long next;
+    /** The last delivered seqs and their operations' hash codes, by seq modulo the window. */
+    private final long[] deliveredSeqs = new long[DELIVERED_WINDOW];
+    private final int[] deliveredHashes = new int[DELIVERED_WINDOW];
+    /** Redis re-issued a delivered seq: nothing more is delivered; the room reloads. */
+    private boolean regressed;
     private final TreeMap<Long, SequencedOperation> buffered = new TreeMap<>();
     private boolean fetching;
 
@@ -472,12 +551,44 @@ public final class RedisBroker implements Broker {
           log.warn("room {}: dropping an unreadable published operation", roomId);
           return;
         }
-        if (next != 0 && sop.getSeq() < next) {
+        if (regressed) {
           return;
         }
+        if (next != 0 && sop.getSeq() < next) {
+          int slot = (int) (sop.getSeq() % DELIVERED_WINDOW);
+          if (deliveredSeqs[slot] == sop.getSeq()
+              && deliveredHashes[slot] != sop.getOperation().hashCode()) {
+            regressed(sop.getSeq());
+          }
+          // Otherwise a duplicate (gap-fill overlap, catching up after resubscribing), or too
+          // old to tell; the append script still refuses this node's next append.
+          return;
+        }
+        saw(sop.getSeq());
         buffered.put(sop.getSeq(), sop);
         drain();
       });
+    }
+
+    void saw(long seq) {
+      highest.accumulateAndGet(seq, Math::max);
+    }
+
+    /**
+     * A live operation at an already delivered seq, and not the one delivered: Redis lost writes
+     * (a failover) and sequences again from a lower seq. Renews the epoch and tells the room.
+     */
+    private void regressed(long seq) {
+      regressed = true;
+      buffered.clear();
+      long known = highest.get();
+      log.error("room {}: Redis re-issued seq {} with another operation (it lost writes, known"
+          + " up to {}); starting a new epoch and reloading the room", roomId, seq, known);
+      renew(this, epoch, known).onComplete(ar -> context.runOnContext(v -> {
+        if (!detached) {
+          listener.onSeqRegressed();
+        }
+      }));
     }
 
     /** From the pub/sub connection. */
@@ -491,6 +602,7 @@ public final class RedisBroker implements Broker {
 
     /** On the room context: the attach script answered with the room's seq. */
     void ready(long seq) {
+      saw(seq);
       next = seq + 1;
       drain();
     }
@@ -510,15 +622,18 @@ public final class RedisBroker implements Broker {
     }
 
     private void drain() {
-      if (next == 0 || detached) {
+      if (next == 0 || detached || regressed) {
         return;
       }
-      while (!buffered.isEmpty() && !detached) {
+      while (!buffered.isEmpty() && !detached && !regressed) {
         long first = buffered.firstKey();
         if (first < next) {
           buffered.pollFirstEntry();
         } else if (first == next) {
           SequencedOperation sop = buffered.pollFirstEntry().getValue();
+          int slot = (int) (next % DELIVERED_WINDOW);
+          deliveredSeqs[slot] = next;
+          deliveredHashes[slot] = sop.getOperation().hashCode();
           next++;
           listener.onOperation(sop);
         } else {
@@ -536,7 +651,7 @@ public final class RedisBroker implements Broker {
       int count = to == Long.MAX_VALUE ? 1000 : (int) Math.min(100_000, to - from + 1);
       xrange(streamKey, from, to, count).onComplete(ar -> context.runOnContext(v -> {
         fetching = false;
-        if (detached) {
+        if (detached || regressed) {
           return;
         }
         if (ar.failed()) {
@@ -556,6 +671,7 @@ public final class RedisBroker implements Broker {
         List<SequencedOperation> ops = ar.result();
         int added = 0;
         for (SequencedOperation sop : ops) {
+          saw(sop.getSeq());
           if (sop.getSeq() >= next && buffered.putIfAbsent(sop.getSeq(), sop) == null) {
             added++;
           }

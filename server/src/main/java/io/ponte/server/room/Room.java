@@ -334,6 +334,14 @@ public final class Room implements RoomListener {
     }
   }
 
+  @Override
+  public void onSeqRegressed() {
+    // Redis went back (a failover lost its last writes) and re-issues seqs this room applied:
+    // load it again under a new epoch; its clients resume and get a reset.
+    fail("the broker re-issued seqs already applied",
+        new IllegalStateException("broker seq regressed"));
+  }
+
   private void applyReady() {
     while (!received.isEmpty()) {
       long next = state.seq() + 1;

@@ -18,6 +18,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,6 +63,7 @@ abstract class BrokerContractTest {
     final List<SequencedOperation> operations = new CopyOnWriteArrayList<>();
     final List<byte[]> ephemeral = new CopyOnWriteArrayList<>();
     final List<Context> contexts = new CopyOnWriteArrayList<>();
+    final AtomicInteger regressions = new AtomicInteger();
 
     @Override
     public void onOperation(SequencedOperation operation) {
@@ -72,6 +74,11 @@ abstract class BrokerContractTest {
     @Override
     public void onEphemeral(byte[] payload) {
       ephemeral.add(payload);
+    }
+
+    @Override
+    public void onSeqRegressed() {
+      regressions.incrementAndGet();
     }
   }
 

@@ -171,6 +171,7 @@ class RedisBrokerTest extends BrokerContractTest {
     assertEquals(List.of(1L, 2L, 3L), seqs(recorder.operations));
     assertEquals(List.of("one", "two (publish lost)", "three"), recorder.operations.stream()
         .map(s -> s.getOperation().getChatPost().getText()).toList());
+    assertEquals(0, recorder.regressions.get(), "gap filling is no regression");
     for (Context c : recorder.contexts) {
       assertTrue(c == ctx);
     }
@@ -202,6 +203,7 @@ class RedisBrokerTest extends BrokerContractTest {
     }
     eventually(() -> recorder.operations.size() == 15);
     assertEquals(range(1, 15), seqs(recorder.operations));
+    assertEquals(0, recorder.regressions.get(), "catching up after resubscribing is no regression");
   }
 
   @Test
@@ -242,6 +244,106 @@ class RedisBrokerTest extends BrokerContractTest {
     assertNotEquals(first.epoch(), second.epoch());
     assertEquals(5, second.seq());
     assertEquals(6L, onContext(ctx, () -> broker.append(room, op("six"))));
+  }
+
+  /**
+   * A Redis failover that lost the last writes: the new master holds the room's epoch but a lower
+   * seq (and a shorter stream) than the nodes already delivered. An append must not re-issue a
+   * seq clients saw: the script refuses it (nothing sequenced, stored or published) and the epoch
+   * is renewed, so the node attaching again continues under a new epoch.
+   */
+  @Test
+  void whenRedisSeqWentBackAnAppendIsRefusedAndTheEpochRenewed() throws Exception {
+    String room = room();
+    Recorder here = new Recorder();
+    Context ctx = vertx.getOrCreateContext();
+    Broker.Attachment first = onContext(ctx, () -> broker.attach(room, 0, "", here));
+    Node other = node();
+    Recorder there = new Recorder();
+    onContext(other.context(), () -> other.broker().attach(room, 0, "", there));
+    for (int i = 1; i <= 5; i++) {
+      String text = "before " + i;
+      onContext(ctx, () -> broker.append(room, op(text)));
+    }
+    eventually(() -> here.operations.size() == 5 && there.operations.size() == 5);
+    loseWritesAfter(room, 3);
+
+    ExecutionException refused = assertThrows(ExecutionException.class,
+        () -> onContext(ctx, () -> broker.append(room, op("would reuse seq 4"))));
+    assertTrue(refused.getCause().getMessage().startsWith("PONTE_EPOCH"), refused.toString());
+    // Nothing was sequenced, recorded or published at a reused seq.
+    assertEquals("3", redis("GET", key(room, "seq")).toString());
+    assertEquals(List.of(1L, 2L, 3L), seqs(await(broker.history(room, 0, 10))));
+    // The other node (its highest seq is 5 too) is refused as well.
+    ExecutionException alsoRefused = assertThrows(ExecutionException.class,
+        () -> onContext(other.context(), () -> other.broker().append(room, op("other"))));
+    assertTrue(alsoRefused.getCause().getMessage().startsWith("PONTE_EPOCH"), alsoRefused.toString());
+    assertEquals("3", redis("GET", key(room, "seq")).toString());
+    String renewed = redis("GET", key(room, "epoch")).toString();
+    assertNotEquals(first.epoch(), renewed);
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L), seqs(here.operations));
+    assertEquals(here.operations, there.operations);
+
+    // The room reloads: its store holds seq 5; Redis is behind, so a new epoch at seq 5.
+    await(broker.detach(room));
+    Recorder reloaded = new Recorder();
+    Broker.Attachment second = onContext(ctx, () -> broker.attach(room, 5, first.epoch(), reloaded));
+    assertNotEquals(first.epoch(), second.epoch());
+    assertEquals(5, second.seq());
+    assertEquals(6L, onContext(ctx, () -> broker.append(room, op("after"))));
+    eventually(() -> reloaded.operations.size() == 1);
+    assertEquals(0, here.regressions.get() + there.regressions.get() + reloaded.regressions.get());
+  }
+
+  /**
+   * After the same loss, a node that knows only the lower seq (it attached after the failover)
+   * appends: a node that already delivered that seq with another operation stops delivering,
+   * renews the epoch and tells its room, rather than dropping it as a duplicate.
+   */
+  @Test
+  void aReissuedSeqWithAnotherOperationTellsTheListenerInsteadOfBeingDropped() throws Exception {
+    String room = room();
+    Recorder here = new Recorder();
+    Context ctx = vertx.getOrCreateContext();
+    Broker.Attachment first = onContext(ctx, () -> broker.attach(room, 0, "", here));
+    for (int i = 1; i <= 5; i++) {
+      String text = "before " + i;
+      onContext(ctx, () -> broker.append(room, op(text)));
+    }
+    eventually(() -> here.operations.size() == 5);
+    loseWritesAfter(room, 3);
+    // What a node that attached after the failover would append (it has no higher seq to pass).
+    byte[] body = SequencedOperation.newBuilder().setOperation(op("seq 4 again")).build()
+        .toByteArray();
+    Response reissued = redis("EVAL", RedisBroker.APPEND_SCRIPT, 3, key(room, "seq"),
+        key(room, "epoch"), key(room, "stream"), first.epoch(), 10_000, body, key(room, "ops"), 3);
+    assertEquals(4L, reissued.toLong());
+    eventually(() -> here.regressions.get() == 1);
+    assertNotEquals(first.epoch(), redis("GET", key(room, "epoch")).toString());
+    // Its own append is refused, and nothing more is delivered through the old attachment.
+    ExecutionException refused = assertThrows(ExecutionException.class,
+        () -> onContext(ctx, () -> broker.append(room, op("here"))));
+    assertTrue(refused.getCause().getMessage().startsWith("PONTE_EPOCH"), refused.toString());
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L), seqs(here.operations));
+    assertEquals("before 4", here.operations.get(3).getOperation().getChatPost().getText());
+  }
+
+  /** An ordinary duplicate (the same operation published again at its seq) stays silent. */
+  @Test
+  void theSameOperationPublishedAgainIsADuplicateNotARegression() throws Exception {
+    String room = room();
+    Recorder here = new Recorder();
+    Context ctx = vertx.getOrCreateContext();
+    onContext(ctx, () -> broker.attach(room, 0, "", here));
+    onContext(ctx, () -> broker.append(room, op("one")));
+    onContext(ctx, () -> broker.append(room, op("two")));
+    eventually(() -> here.operations.size() == 2);
+    redis("PUBLISH", key(room, "ops"), here.operations.get(0).toByteArray());
+    onContext(ctx, () -> broker.append(room, op("three")));
+    eventually(() -> here.operations.size() == 3);
+    assertEquals(List.of(1L, 2L, 3L), seqs(here.operations));
+    assertEquals(0, here.regressions.get());
+    assertEquals(4L, onContext(ctx, () -> broker.append(room, op("four"))));
   }
 
   @Test
@@ -356,6 +458,26 @@ class RedisBrokerTest extends BrokerContractTest {
     onContext(ctx, () -> broker.append(room, op("timed")));
     assertTrue(metrics.scrape().contains("ponte_broker_publish_seconds_count 1"),
         "publish metric missing");
+  }
+
+  /**
+   * What a failover that lost the last writes leaves behind (asynchronous replication): the
+   * room's seq set back to {@code seq} and the stream without the entries after it.
+   */
+  private void loseWritesAfter(String room, long seq) throws Exception {
+    redis("SET", key(room, "seq"), seq);
+    // Rebuilt rather than XDEL'd: the replica never had the later entries, so its stream's last
+    // id is the last entry it kept.
+    Response kept = redis("XRANGE", key(room, "stream"), "-", seq + "-0");
+    redis("DEL", key(room, "stream"));
+    for (Response entry : kept) {
+      Response fields = entry.get(1);
+      List<Object> args = new ArrayList<>(List.of("XADD", key(room, "stream"), entry.get(0).toString()));
+      for (int i = 0; i < fields.size(); i++) {
+        args.add(fields.get(i).toBytes());
+      }
+      redis(args.toArray());
+    }
   }
 
   /** What Redis losing its data looks like to the room: FLUSHALL on our own server. */

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Timeout;
  * The broker contract on {@link RedisBroker} in sentinel mode: a real master and Sentinel
  * ({@link RedisSentinelFixture}); the broker finds the master through the Sentinel for commands
  * and pub/sub. And a failover: the Sentinel promotes a replica, both nodes follow it, and the
- * room continues without a gap (the old master is killed, as when its machine dies).
+ * room continues without a gap (the old master is killed, as when its machine dies); and a
+ * failover that lost the last writes, which must never re-issue their seqs.
  */
 class SentinelRedisBrokerTest extends BrokerContractTest {
   private static RedisSentinelFixture sentinel;
@@ -106,6 +107,101 @@ class SentinelRedisBrokerTest extends BrokerContractTest {
         await(b.close());
         vA.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         vB.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /**
+   * A failover that loses the last writes: the replica's link is cut (its replication user is
+   * disabled on the master), the master takes two more appends and dies, and the Sentinel
+   * promotes the lagging replica. The nodes' appends are refused (PONTE_EPOCH) rather than
+   * sequenced again at seqs 6 and 7, and attaching again gives a new epoch after seq 7.
+   */
+  @Test
+  @Timeout(180)
+  void aFailoverThatLostTheLastWritesIsRefusedAndAttachingAgainStartsANewEpoch() throws Exception {
+    try (RedisSentinelFixture own = RedisSentinelFixture.start(true)) {
+      // The replica authenticates as its own user, so its link alone can be cut later.
+      own.cli(own.masterPort(), "ACL", "SETUSER", "replication", "on", ">repl-secret", "+@all",
+          "~*", "&*");
+      own.cli(own.replicaPort(), "CONFIG", "SET", "masteruser", "replication");
+      own.cli(own.replicaPort(), "CONFIG", "SET", "masterauth", "repl-secret");
+      own.cli(own.masterPort(), "CLIENT", "KILL", "TYPE", "replica");
+      awaitReplicaLink(own, "up");
+      RedisBroker.Options options = RedisBroker.Options.of(own.target()).withKeyPrefix(prefix);
+      Vertx vA = Vertx.vertx();
+      Vertx vB = Vertx.vertx();
+      RedisBroker a = await(RedisBroker.connect(vA, options, new PonteMetrics()));
+      RedisBroker b = await(RedisBroker.connect(vB, options, new PonteMetrics()));
+      try {
+        String room = room();
+        String seqKey = prefix + "{" + room + "}:seq";
+        String epochKey = prefix + "{" + room + "}:epoch";
+        Context ctxA = vA.getOrCreateContext();
+        Context ctxB = vB.getOrCreateContext();
+        Recorder atA = new Recorder();
+        Recorder atB = new Recorder();
+        Broker.Attachment first = onContext(ctxA, () -> a.attach(room, 0, "", atA));
+        onContext(ctxB, () -> b.attach(room, 0, "", atB));
+        for (int i = 0; i < 5; i++) {
+          onContext(ctxB, () -> b.append(room, op("replicated")));
+        }
+        assertEquals("1", own.cli(own.masterPort(), "WAIT", "1", "10000").strip());
+
+        own.cli(own.masterPort(), "ACL", "SETUSER", "replication", "off");
+        own.cli(own.masterPort(), "CLIENT", "KILL", "TYPE", "replica");
+        awaitReplicaLink(own, "down");
+        assertEquals(6L, onContext(ctxB, () -> b.append(room, op("lost 6"))));
+        assertEquals(7L, onContext(ctxA, () -> a.append(room, op("lost 7"))));
+        eventuallyLong(() -> atA.operations.size() == 7 && atB.operations.size() == 7);
+
+        own.killMasterAndAwaitFailover();
+        assertEquals("5", own.cli(own.replicaPort(), "GET", seqKey).strip(), "writes were lost");
+
+        // Connection errors first, while the nodes follow the new master; then the refusal.
+        String refusal = refusedAppend(ctxA, a, room);
+        assertTrue(refusal.startsWith("PONTE_EPOCH"), refusal);
+        assertTrue(refusedAppend(ctxB, b, room).startsWith("PONTE_EPOCH"));
+        assertEquals("5", own.cli(own.replicaPort(), "GET", seqKey).strip(), "nothing re-issued");
+        assertTrue(!first.epoch().equals(own.cli(own.replicaPort(), "GET", epochKey).strip()),
+            "the epoch was renewed");
+        assertEquals(range(1, 7), seqs(atA.operations));
+        assertEquals(atA.operations, atB.operations);
+
+        // The room loads again; its store holds seq 7.
+        await(a.detach(room));
+        Broker.Attachment second = onContext(ctxA, () -> a.attach(room, 7, first.epoch(), new Recorder()));
+        assertTrue(!first.epoch().equals(second.epoch()), "a new epoch");
+        assertEquals(7, second.seq());
+        assertEquals(8L, onContext(ctxA, () -> a.append(room, op("after"))));
+      } finally {
+        await(a.close());
+        await(b.close());
+        vA.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        vB.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static void awaitReplicaLink(RedisSentinelFixture own, String status)
+      throws InterruptedException {
+    eventuallyLong(() -> own.cli(own.replicaPort(), "INFO", "replication")
+        .contains("master_link_status:" + status));
+  }
+
+  /** Appends until the broker refuses for a reason other than the connection; its message. */
+  private String refusedAppend(Context ctx, Broker node, String room) throws Exception {
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (true) {
+      try {
+        long seq = onContext(ctx, () -> node.append(room, op("after the failover")));
+        throw new AssertionError("appended at seq " + seq + " after the failover");
+      } catch (java.util.concurrent.ExecutionException e) {
+        String message = String.valueOf(e.getCause().getMessage());
+        if (message.startsWith("PONTE_EPOCH") || System.currentTimeMillis() > deadline) {
+          return message;
+        }
+        Thread.sleep(200);
       }
     }
   }
