@@ -32,7 +32,8 @@ public enum CloseCode {
   ROOM_CLOSED(4202, ClientAction.GIVE_UP, "the room was closed"),
 
   UNAUTHORIZED(4401, ClientAction.GIVE_UP, "authentication failed on a Yjs-compatible endpoint"),
-  FORBIDDEN(4403, ClientAction.GIVE_UP, "the room refused the socket of a Yjs-compatible endpoint");
+  FORBIDDEN(4403, ClientAction.GIVE_UP, "the room refused the socket of a Yjs-compatible endpoint"),
+  NOT_FOUND(4404, ClientAction.GIVE_UP, "no such room or document on a Yjs-compatible endpoint");
 
   /** What a client should do after a close. */
   public enum ClientAction {

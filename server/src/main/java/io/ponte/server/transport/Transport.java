@@ -1,5 +1,6 @@
 package io.ponte.server.transport;
 
+import io.ponte.protocol.CloseCode;
 import io.ponte.protocol.WireFormat;
 import io.ponte.server.auth.TokenVerifier;
 import io.ponte.server.config.PonteConfig;
@@ -146,41 +147,54 @@ public final class Transport {
 
   /**
    * Handles an HTTP request for the y-websocket-compatible endpoint {@code /yjs/{room}/{doc}},
-   * token in the query parameter {@code token}. Refusals before the upgrade: 426 not a WebSocket
-   * upgrade, 403 origin not allowed or a token without the room, 401 a missing or bad token,
-   * 404 an unknown room or document, 503 shutting down or the room cannot be loaded now.
+   * token in the query parameter {@code token}. Refused before the upgrade only for what concerns
+   * the transport: 426 not a WebSocket upgrade, 403 origin not allowed, 503 shutting down. The
+   * rest is refused right after the upgrade with a close code, because a browser's WebSocket
+   * cannot see an HTTP status and a y-websocket provider refused with one retries for ever, while
+   * it stops on 4400-4499: 4401 a missing or bad token, 4403 a token without the room, 4404 an
+   * unknown room or document; 4105 (retry) when the room cannot be loaded now.
    */
   public void handleYjs(HttpServerRequest request, String roomId, String docId) {
     if (refusedBeforeUpgrade(request)) {
       return;
     }
-    HttpServerResponse response = request.response();
     String token = request.getParam("token");
     io.ponte.server.auth.Principal principal;
     try {
       principal = tokens.verify(token == null ? "" : token);
     } catch (io.ponte.server.auth.AuthException e) {
-      response.setStatusCode(401).end(e.code().name() + "\n");
+      refuseAfterUpgrade(request, CloseCode.UNAUTHORIZED, e.code().name());
       return;
     }
-    if (!io.ponte.server.chat.ChatText.validId(roomId) || !io.ponte.server.chat.ChatText.validId(docId)) {
-      response.setStatusCode(404).end("no such room or document\n");
+    if (!io.ponte.server.chat.ChatText.validId(roomId)) {
+      refuseAfterUpgrade(request, CloseCode.NOT_FOUND, "ROOM_NOT_FOUND");
+      return;
+    }
+    if (!io.ponte.server.chat.ChatText.validId(docId)) {
+      refuseAfterUpgrade(request, CloseCode.NOT_FOUND, "DOC_NOT_FOUND");
       return;
     }
     io.ponte.protocol.v1.Role role = principal.roleFor(roomId);
     if (role == null) {
-      response.setStatusCode(403).end("ROOM_NOT_ALLOWED\n");
+      refuseAfterUpgrade(request, CloseCode.FORBIDDEN, "ROOM_NOT_ALLOWED");
       return;
     }
     request.pause();
     rooms.room(roomId)
         .compose(room -> room.documentInfo(docId).map(info -> info == null ? null : room))
         .onComplete(ar -> {
-          if (ar.failed() || ar.result() == null) {
-            boolean notFound = ar.succeeded() || (ar.cause() instanceof io.ponte.server.room.RoomException re
-                && re.error().getCode() == io.ponte.protocol.v1.ErrorCode.ROOM_NOT_FOUND);
-            response.setStatusCode(notFound ? 404 : 503)
-                .end(notFound ? "no such room or document\n" : "room unavailable, retry\n");
+          if (ar.failed()) {
+            boolean noRoom = ar.cause() instanceof io.ponte.server.room.RoomException re
+                && re.error().getCode() == io.ponte.protocol.v1.ErrorCode.ROOM_NOT_FOUND;
+            if (noRoom) {
+              refuseAfterUpgrade(request, CloseCode.NOT_FOUND, "ROOM_NOT_FOUND");
+            } else {
+              refuseAfterUpgrade(request, CloseCode.ROOM_UNAVAILABLE, "UNAVAILABLE: retry");
+            }
+            return;
+          }
+          if (ar.result() == null) {
+            refuseAfterUpgrade(request, CloseCode.NOT_FOUND, "DOC_NOT_FOUND");
             return;
           }
           request.toWebSocket().onComplete(up -> {
@@ -194,6 +208,17 @@ public final class Transport {
             c.start();
           });
         });
+  }
+
+  /** Upgrades only to close at once with the code and reason (an error code name first). */
+  private void refuseAfterUpgrade(HttpServerRequest request, CloseCode code, String reason) {
+    request.toWebSocket().onComplete(up -> {
+      if (up.failed()) {
+        log.debug("yjs websocket upgrade failed: {}", up.cause().toString());
+        return;
+      }
+      up.result().close((short) code.code(), reason);
+    });
   }
 
   /**

@@ -141,8 +141,12 @@ class YWebsocketIT {
     }
   }
 
+  /**
+   * Refusals come right after the upgrade, with a 44xx close code and the error code as reason: a
+   * browser cannot see an HTTP status, and y-websocket gives up on 4400-4499 only.
+   */
   @Test
-  void deniedTokensAndUnknownRoomsOrDocumentsAreRefused() {
+  void deniedTokensAndUnknownRoomsOrDocumentsAreRefusedWithACloseCodeTheProviderGivesUpOn() {
     try (TestServer s = new TestServer(dir)) {
       s.createRoom("r1");
       createDoc(s, "r1", "report");
@@ -151,20 +155,33 @@ class YWebsocketIT {
           .add(new JsonArray().add("none").add("missing").add("report"))
           .add(new JsonArray().add("otherRoom").add("other").add("report"))
           .add(new JsonArray().add("unknownDoc").add("a").add("nope"))
+          .add(new JsonArray().add("badDocId").add("a").add("no%20spaces%20here"))
           .add(new JsonArray().add("ok").add("a").add("report")));
       JsonObject r = NodeClients.scenario("refused", p);
-      assertEquals(401, r.getInteger("bad"));
-      assertEquals(401, r.getInteger("none"));
-      assertEquals(403, r.getInteger("otherRoom"));
-      assertEquals(404, r.getInteger("unknownDoc"));
-      assertEquals(101, r.getInteger("ok"));
-      assertFalse(r.getBoolean("providerConnected"));
+      assertClosed(r.getJsonObject("bad"), CloseCode.UNAUTHORIZED, "TOKEN_");
+      assertClosed(r.getJsonObject("none"), CloseCode.UNAUTHORIZED, "TOKEN_");
+      assertClosed(r.getJsonObject("otherRoom"), CloseCode.FORBIDDEN, "ROOM_NOT_ALLOWED");
+      assertClosed(r.getJsonObject("unknownDoc"), CloseCode.NOT_FOUND, "DOC_NOT_FOUND");
+      assertClosed(r.getJsonObject("badDocId"), CloseCode.NOT_FOUND, "DOC_NOT_FOUND");
+      assertEquals(new JsonObject().put("status", 101).put("code", 0), r.getJsonObject("ok"), "served");
+      JsonObject provider = r.getJsonObject("provider");
+      assertEquals(CloseCode.UNAUTHORIZED.code(), provider.getInteger("code"), r.encode());
+      assertEquals(1, provider.getInteger("attempts"), "one socket, no reconnects: " + r.encode());
+      assertFalse(provider.getBoolean("synced"));
+
       JsonObject p2 = params(s, "nope", "report").put("cases", new JsonArray()
           .add(new JsonArray().add("unknownRoom").add("reader").add("report")));
       p2.getJsonObject("tokens").put("reader", s.token("tina", "Tina", "nope", Role.TEACHER));
       p2.getJsonObject("tokens").put("bad", "not-a-token");
-      assertEquals(404, NodeClients.scenario("refused", p2).getInteger("unknownRoom"));
+      assertClosed(NodeClients.scenario("refused", p2).getJsonObject("unknownRoom"),
+          CloseCode.NOT_FOUND, "ROOM_NOT_FOUND");
     }
+  }
+
+  private static void assertClosed(JsonObject outcome, CloseCode code, String reasonStart) {
+    assertEquals(101, outcome.getInteger("status"), () -> "upgraded: " + outcome.encode());
+    assertEquals(code.code(), outcome.getInteger("code"), () -> outcome.encode());
+    assertTrue(outcome.getString("reason").startsWith(reasonStart), () -> outcome.encode());
   }
 
   @Test
@@ -224,7 +241,7 @@ class YWebsocketIT {
       String denials = r.getJsonArray("denials").encode();
       assertTrue(denials.contains("UPDATE_MALFORMED"), denials);
       assertTrue(denials.contains("UPDATE_TOO_LARGE"), denials);
-      assertEquals(404, r.getInteger("unknownDocStatus"));
+      assertClosed(r.getJsonObject("unknownDoc"), CloseCode.NOT_FOUND, "DOC_NOT_FOUND");
     }
   }
 }
