@@ -106,6 +106,29 @@ abstract class BrokerContractTest {
     assertTrue(condition.getAsBoolean(), "condition not reached in time");
   }
 
+  /** For what a real Redis takes longer over (failovers, resubscribing): up to 30 s. */
+  protected static void eventuallyLong(java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (!condition.getAsBoolean() && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    assertTrue(condition.getAsBoolean(), "condition not reached within 30 s");
+  }
+
+  protected static List<Long> seqs(List<SequencedOperation> ops) {
+    return ops.stream().map(SequencedOperation::getSeq).toList();
+  }
+
+  /** from..to inclusive. */
+  protected static List<Long> range(long from, long to) {
+    List<Long> out = new ArrayList<>();
+    for (long s = from; s <= to; s++) {
+      out.add(s);
+    }
+    return out;
+  }
+
   @Test
   void appendsGetGapFreeSeqsAndReachTheListenerInOrderOnItsContext() throws Exception {
     String room = room();

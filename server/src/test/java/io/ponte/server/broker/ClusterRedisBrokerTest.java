@@ -3,13 +3,10 @@ package io.ponte.server.broker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ponte.protocol.v1.SequencedOperation;
-import io.ponte.server.metrics.PonteMetrics;
 import io.ponte.server.redis.RedisClusterFixture;
-import io.ponte.server.redis.RedisFixture;
+import io.ponte.server.redis.RedisTarget;
 import io.ponte.server.redis.RedisSlots;
 import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -18,9 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,42 +23,12 @@ import org.junit.jupiter.api.Test;
  * live on the master owning its slot, rooms on different masters work side by side, and a node
  * whose shard pub/sub connections drop subscribes again and catches up.
  */
-class ClusterRedisBrokerTest extends BrokerContractTest {
-  private final String prefix = RedisFixture.newPrefix();
-  private final List<Vertx> extraVertx = new ArrayList<>();
-  private final List<Broker> extraBrokers = new ArrayList<>();
-  private PonteMetrics metrics;
+class ClusterRedisBrokerTest extends RedisBrokerNodesTest {
 
   @Override
-  protected Broker createBroker(Vertx vertx) throws Exception {
-    metrics = new PonteMetrics();
-    return await(RedisBroker.connect(vertx, options(), metrics));
+  protected RedisTarget target() {
+    return RedisClusterFixture.get().target();
   }
-
-  private RedisBroker.Options options() {
-    return RedisBroker.Options.of(RedisClusterFixture.get().target()).withKeyPrefix(prefix);
-  }
-
-  @AfterEach
-  void closeExtraNodes() throws Exception {
-    for (Broker b : extraBrokers) {
-      await(b.close());
-    }
-    for (Vertx v : extraVertx) {
-      v.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
-  }
-
-  /** Another node: its own Vert.x and broker on the same cluster and prefix. */
-  private Node node() throws Exception {
-    Vertx v = Vertx.vertx();
-    extraVertx.add(v);
-    RedisBroker b = await(RedisBroker.connect(v, options(), new PonteMetrics()));
-    extraBrokers.add(b);
-    return new Node(v, b, v.getOrCreateContext());
-  }
-
-  private record Node(Vertx vertx, Broker broker, Context context) {}
 
   private String key(String room, String suffix) {
     return prefix + "{" + room + "}:" + suffix;
@@ -80,26 +44,6 @@ class ClusterRedisBrokerTest extends BrokerContractTest {
     }
     assertEquals(cluster.ports().size(), rooms.size(), "a room for every master");
     return rooms;
-  }
-
-  private static void eventuallyLong(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (!condition.getAsBoolean() && System.currentTimeMillis() < deadline) {
-      Thread.sleep(20);
-    }
-    assertTrue(condition.getAsBoolean(), "condition not reached within 30 s");
-  }
-
-  private static List<Long> seqs(List<SequencedOperation> ops) {
-    return ops.stream().map(SequencedOperation::getSeq).toList();
-  }
-
-  private static List<Long> range(long from, long to) {
-    List<Long> out = new ArrayList<>();
-    for (long i = from; i <= to; i++) {
-      out.add(i);
-    }
-    return out;
   }
 
   @Test

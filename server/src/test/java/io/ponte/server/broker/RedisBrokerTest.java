@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ponte.protocol.v1.SequencedOperation;
-import io.ponte.server.metrics.PonteMetrics;
 import io.ponte.server.redis.RedisFixture;
+import io.ponte.server.redis.RedisTarget;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -21,8 +21,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,47 +28,18 @@ import org.junit.jupiter.api.Test;
  * what only a shared broker does: gap filling, epoch renewal when Redis loses a room, several
  * nodes on one room, reconnecting the pub/sub connection. Every test has its own key prefix.
  */
-class RedisBrokerTest extends BrokerContractTest {
-  private final String prefix = RedisFixture.newPrefix();
-  private final List<Vertx> extraVertx = new ArrayList<>();
-  private final List<Broker> extraBrokers = new ArrayList<>();
-  private PonteMetrics metrics;
+class RedisBrokerTest extends RedisBrokerNodesTest {
   private Redis redis;
 
   @Override
+  protected RedisTarget target() {
+    return RedisTarget.standalone(RedisFixture.get().url());
+  }
+
+  @Override
   protected Broker createBroker(Vertx vertx) throws Exception {
-    metrics = new PonteMetrics();
     redis = Redis.createClient(vertx, RedisFixture.get().url());
-    return await(RedisBroker.connect(vertx, options(), metrics));
-  }
-
-  private RedisBroker.Options options() {
-    return RedisBroker.Options.of(RedisFixture.get().url()).withKeyPrefix(prefix);
-  }
-
-  @AfterEach
-  void closeExtraNodes() throws Exception {
-    for (Broker b : extraBrokers) {
-      await(b.close());
-    }
-    for (Vertx v : extraVertx) {
-      v.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
-  }
-
-  /** Another node: its own Vert.x and broker on the same Redis and prefix. */
-  private Node node() throws Exception {
-    Vertx v = Vertx.vertx();
-    extraVertx.add(v);
-    RedisBroker b = await(RedisBroker.connect(v, options(), new PonteMetrics()));
-    extraBrokers.add(b);
-    return new Node(v, b);
-  }
-
-  private record Node(Vertx vertx, Broker broker) {
-    Context context() {
-      return vertx.getOrCreateContext();
-    }
+    return super.createBroker(vertx);
   }
 
   private Response redis(Object... args) throws Exception {
@@ -87,18 +56,6 @@ class RedisBrokerTest extends BrokerContractTest {
 
   private String key(String room, String suffix) {
     return prefix + "{" + room + "}:" + suffix;
-  }
-
-  private static List<Long> seqs(List<SequencedOperation> ops) {
-    return ops.stream().map(SequencedOperation::getSeq).toList();
-  }
-
-  private static List<Long> range(long from, long to) {
-    List<Long> out = new ArrayList<>();
-    for (long s = from; s <= to; s++) {
-      out.add(s);
-    }
-    return out;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -129,11 +86,9 @@ class RedisBrokerTest extends BrokerContractTest {
   @Test
   void theStreamIsBounded() throws Exception {
     String room = room();
-    Vertx v = Vertx.vertx();
-    extraVertx.add(v);
-    Broker small = await(RedisBroker.connect(v, options().withStreamMaxLength(100), metrics));
-    extraBrokers.add(small);
-    Context ctx = v.getOrCreateContext();
+    Node node = node(options().withStreamMaxLength(100), metrics);
+    Broker small = node.broker();
+    Context ctx = node.context();
     onContext(ctx, () -> small.attach(room, 0, "", new Recorder()));
     List<Future<Long>> all = new ArrayList<>();
     for (int i = 0; i < 1000; i++) {

@@ -3,16 +3,12 @@ package io.ponte.server.broker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ponte.protocol.v1.SequencedOperation;
 import io.ponte.server.metrics.PonteMetrics;
 import io.ponte.server.redis.RedisFixture;
 import io.ponte.server.redis.RedisSentinelFixture;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -206,23 +202,4 @@ class SentinelRedisBrokerTest extends BrokerContractTest {
     }
   }
 
-  private static void eventuallyLong(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (!condition.getAsBoolean() && System.currentTimeMillis() < deadline) {
-      Thread.sleep(20);
-    }
-    assertTrue(condition.getAsBoolean(), "condition not reached within 30 s");
-  }
-
-  private static List<Long> seqs(List<SequencedOperation> ops) {
-    return ops.stream().map(SequencedOperation::getSeq).toList();
-  }
-
-  private static List<Long> range(long from, long to) {
-    List<Long> out = new ArrayList<>();
-    for (long i = from; i <= to; i++) {
-      out.add(i);
-    }
-    return out;
-  }
 }
