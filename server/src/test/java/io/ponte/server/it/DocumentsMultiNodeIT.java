@@ -22,8 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
@@ -42,22 +41,13 @@ class DocumentsMultiNodeIT {
   Path dir;
 
   private final String prefix = RedisFixture.newPrefix();
-  private PgTestSchema schema;
-
-  @BeforeEach
-  void createSchema() {
-    schema = PgTestSchema.create();
-  }
-
-  @AfterEach
-  void dropSchema() {
-    schema.close();
-  }
+  @RegisterExtension
+  final PgTestSchema.PerTest pg = new PgTestSchema.PerTest();
 
   private UnaryOperator<PonteConfig.Builder> node(String nodeId, boolean sharedStore) {
     return b -> {
       b.redisUrl(RedisFixture.get().url()).redisKeyPrefix(prefix).nodeId(nodeId);
-      return sharedStore ? b.storeUrl(schema.url()) : b;
+      return sharedStore ? b.storeUrl(pg.schema().url()) : b;
     };
   }
 

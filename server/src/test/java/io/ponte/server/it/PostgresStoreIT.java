@@ -20,9 +20,8 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,22 +36,13 @@ class PostgresStoreIT {
 
   @TempDir Path dir;
 
-  private PgTestSchema schema;
-
-  @BeforeEach
-  void createSchema() {
-    schema = PgTestSchema.create();
-  }
-
-  @AfterEach
-  void dropSchema() {
-    schema.close();
-  }
+  @RegisterExtension
+  final PgTestSchema.PerTest pg = new PgTestSchema.PerTest();
 
   @Test
   void chatOnPostgresSurvivesARestartAndAnotherNodeSeesIt() throws Exception {
     UnaryOperator<PonteConfig.Builder> config = b -> DurabilityIT.NO_RATE_LIMIT.apply(b)
-        .storeUrl(schema.url()).snapshotInterval(10).snapshotsKept(2).resumeWindow(10);
+        .storeUrl(pg.schema().url()).snapshotInterval(10).snapshotsKept(2).resumeWindow(10);
     Path nodeA = dir.resolve("node-a");
     String epoch;
     List<ChatMessage> before;
@@ -119,7 +109,7 @@ class PostgresStoreIT {
   }
 
   private long count(String sql) throws Exception {
-    try (Connection c = schema.connection();
+    try (Connection c = pg.schema().connection();
         Statement st = c.createStatement();
         ResultSet rs = st.executeQuery(sql)) {
       rs.next();

@@ -25,9 +25,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,21 +46,12 @@ class RedisSeqRegressionIT {
   Path dir;
 
   private final String prefix = RedisFixture.newPrefix();
-  private PgTestSchema schema;
-
-  @BeforeEach
-  void createSchema() {
-    schema = PgTestSchema.create();
-  }
-
-  @AfterEach
-  void dropSchema() {
-    schema.close();
-  }
+  @RegisterExtension
+  final PgTestSchema.PerTest pg = new PgTestSchema.PerTest();
 
   private UnaryOperator<PonteConfig.Builder> node(String nodeId) {
     return b -> b.redisUrl(RedisFixture.get().url()).redisKeyPrefix(prefix).nodeId(nodeId)
-        .storeUrl(schema.url());
+        .storeUrl(pg.schema().url());
   }
 
   @Test

@@ -33,6 +33,37 @@ public final class PgTestSchema implements AutoCloseable {
         : env.strip();
   }
 
+  /**
+   * A fresh schema for each test of a class, dropped after it:
+   * {@code @RegisterExtension final PgTestSchema.PerTest pg = new PgTestSchema.PerTest();}.
+   */
+  public static final class PerTest
+      implements org.junit.jupiter.api.extension.BeforeEachCallback,
+          org.junit.jupiter.api.extension.AfterEachCallback {
+    private PgTestSchema schema;
+
+    @Override
+    public void beforeEach(org.junit.jupiter.api.extension.ExtensionContext context) {
+      schema = create();
+    }
+
+    @Override
+    public void afterEach(org.junit.jupiter.api.extension.ExtensionContext context) {
+      if (schema != null) {
+        schema.close();
+        schema = null;
+      }
+    }
+
+    /** The current test's schema. */
+    public PgTestSchema schema() {
+      if (schema == null) {
+        throw new IllegalStateException("no test is running");
+      }
+      return schema;
+    }
+  }
+
   /** Creates a new empty schema. */
   public static PgTestSchema create() {
     String name = String.format(Locale.ROOT, "test_%016x", RANDOM.nextLong());
