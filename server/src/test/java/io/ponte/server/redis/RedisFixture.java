@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The Redis the tests use, one per test JVM: {@code REDIS_URL} when set; otherwise a local
@@ -63,41 +61,20 @@ public final class RedisFixture {
     }
     List<String> errors = new ArrayList<>();
     for (int attempt = 0; attempt < 3; attempt++) {
-      int p = freePort();
-      Process proc;
+      int p = RedisProcesses.freePort();
       Path dir;
       try {
         dir = Files.createTempDirectory("ponte-redis-");
-        proc = new ProcessBuilder("redis-server", "--port", Integer.toString(p),
-            "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("redis.log").toFile())
-            .start();
       } catch (IOException e) {
-        throw new IllegalStateException("REDIS_URL is not set and redis-server cannot be started"
-            + " (install redis-server, e.g. apt-get install redis-server): " + e.getMessage(), e);
+        throw new IllegalStateException("cannot create a directory for redis-server", e);
       }
+      Process proc = RedisProcesses.start(dir, List.of("--port", Integer.toString(p),
+          "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()));
       if (awaitPing("127.0.0.1", p, proc, 10_000)) {
-        Process started = proc;
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-          started.destroy();
-          try {
-            started.waitFor(5, TimeUnit.SECONDS);
-          } catch (InterruptedException ignored) {
-            Thread.currentThread().interrupt();
-          }
-          started.destroyForcibly();
-        }));
         return new RedisFixture("redis://127.0.0.1:" + p, proc);
       }
-      proc.destroyForcibly();
-      String log = "";
-      try {
-        log = Files.readString(dir.resolve("redis.log"));
-      } catch (IOException ignored) {
-        // no log
-      }
-      errors.add("port " + p + ": " + log.strip());
+      RedisProcesses.kill(proc);
+      errors.add("port " + p + ": " + RedisProcesses.log(dir).strip());
     }
     throw new IllegalStateException("REDIS_URL is not set and a local redis-server did not answer"
         + " PING: " + errors);
@@ -110,7 +87,7 @@ public final class RedisFixture {
    */
   public static Dedicated dedicated(boolean appendOnly) {
     try {
-      Dedicated d = new Dedicated(freePort(), Files.createTempDirectory("ponte-redis-own-"),
+      Dedicated d = new Dedicated(RedisProcesses.freePort(), Files.createTempDirectory("ponte-redis-own-"),
           appendOnly);
       d.start();
       return d;
@@ -145,58 +122,30 @@ public final class RedisFixture {
       if (process != null && process.isAlive()) {
         return;
       }
-      List<String> cmd = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
+      List<String> args = new ArrayList<>(List.of("--port", Integer.toString(port),
           "--bind", "127.0.0.1", "--save", "", "--dir", dir.toString()));
       if (appendOnly) {
-        cmd.addAll(List.of("--appendonly", "yes", "--appendfsync", "always"));
+        args.addAll(List.of("--appendonly", "yes", "--appendfsync", "always"));
       } else {
-        cmd.addAll(List.of("--appendonly", "no"));
+        args.addAll(List.of("--appendonly", "no"));
       }
-      try {
-        process = new ProcessBuilder(cmd).redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()))
-            .start();
-      } catch (IOException e) {
-        throw new IllegalStateException("redis-server cannot be started (install redis-server,"
-            + " e.g. apt-get install redis-server): " + e.getMessage(), e);
-      }
+      process = RedisProcesses.start(dir, args);
       if (!awaitPing("127.0.0.1", port, process, 10_000)) {
-        String log = "";
-        try {
-          log = Files.readString(dir.resolve("redis.log"));
-        } catch (IOException ignored) {
-          // no log
-        }
-        process.destroyForcibly();
-        throw new IllegalStateException("redis-server on port " + port + " did not answer: " + log);
+        RedisProcesses.kill(process);
+        throw new IllegalStateException("redis-server on port " + port + " did not answer: "
+            + RedisProcesses.log(dir));
       }
     }
 
     /** Kills the server (SIGKILL) and waits until it is gone. */
     public synchronized void kill() {
-      if (process == null) {
-        return;
-      }
-      process.destroyForcibly();
-      try {
-        process.waitFor(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      RedisProcesses.kill(process);
       process = null;
     }
 
     @Override
     public void close() {
       kill();
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
     }
   }
 
