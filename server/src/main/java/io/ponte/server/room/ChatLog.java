@@ -71,11 +71,36 @@ final class ChatLog {
 
   /** Every message, oldest first. */
   List<ChatMessage> all() {
-    ArrayList<ChatMessage> out = new ArrayList<>(size);
-    for (int i = 0; i < size; i++) {
-      out.add(decode(i));
+    return frozen().decodeAll();
+  }
+
+  /**
+   * The messages as they are now, for decoding elsewhere (off the room's thread): later puts do
+   * not change it. Costs a copy of two arrays of references; the encoded messages are never
+   * modified in place (a put replaces the array), so they are shared.
+   */
+  Frozen frozen() {
+    return new Frozen(Arrays.copyOf(seqs, size), Arrays.copyOf(encoded, size));
+  }
+
+  /** An immutable view of the log at one moment; safe to use from any thread. */
+  static final class Frozen {
+    private final long[] seqs;
+    private final byte[][] encoded;
+
+    private Frozen(long[] seqs, byte[][] encoded) {
+      this.seqs = seqs;
+      this.encoded = encoded;
     }
-    return out;
+
+    /** Every message, oldest first. */
+    List<ChatMessage> decodeAll() {
+      ArrayList<ChatMessage> out = new ArrayList<>(encoded.length);
+      for (int i = 0; i < encoded.length; i++) {
+        out.add(ChatLog.decode(seqs[i], encoded[i]));
+      }
+      return out;
+    }
   }
 
   /**
@@ -108,11 +133,15 @@ final class ChatLog {
     if (i < 0 || i >= size) {
       throw new NoSuchElementException("index " + i);
     }
+    return decode(seqs[i], encoded[i]);
+  }
+
+  private static ChatMessage decode(long seq, byte[] bytes) {
     try {
-      return ChatMessage.parseFrom(encoded[i]);
+      return ChatMessage.parseFrom(bytes);
     } catch (InvalidProtocolBufferException e) {
       // Encoded by this class from a valid message: cannot happen.
-      throw new IllegalStateException("chat message " + seqs[i] + " cannot be decoded", e);
+      throw new IllegalStateException("chat message " + seq + " cannot be decoded", e);
     }
   }
 }

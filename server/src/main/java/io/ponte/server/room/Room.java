@@ -937,10 +937,18 @@ public final class Room implements RoomListener {
       }
       snapshotInFlight = true;
       long seq = state.seq();
-      io.ponte.protocol.v1.RoomStateRecord record = state.toRecord();
-      lastSnapshotBytes = record.getSerializedSize();
+      RoomState.SnapshotSource source = state.snapshotSource();
       bytesSinceSnapshot = 0;
-      store.saveSnapshot(roomId, record, options.snapshotsKept())
+      // Decoding the chat and sizing the record grow with the room: not on its event loop.
+      vertx.executeBlocking(() -> {
+        io.ponte.protocol.v1.RoomStateRecord record = source.build();
+        record.getSerializedSize(); // memoized: the store's write does not size it again
+        return record;
+      }, false)
+          .compose(record -> {
+            lastSnapshotBytes = record.getSerializedSize();
+            return store.saveSnapshot(roomId, record, options.snapshotsKept());
+          })
           .onComplete(ar -> context.runOnContext(x -> {
             snapshotInFlight = false;
             if (ar.succeeded()) {

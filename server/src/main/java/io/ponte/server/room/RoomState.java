@@ -108,6 +108,16 @@ public final class RoomState {
   }
 
   public RoomStateRecord toRecord() {
+    return snapshotSource().build();
+  }
+
+  /**
+   * The state as it is now, to be turned into a record later and on any thread: everything but
+   * the chat is captured at once (small), the chat as a frozen view of its encoded messages,
+   * decoded only by {@link SnapshotSource#build()}. A room with a long chat thereby snapshots
+   * without holding its thread for the decoding.
+   */
+  public SnapshotSource snapshotSource() {
     RoomStateRecord.Builder b = RoomStateRecord.newBuilder()
         .setRoomId(roomId)
         .setSeq(seq)
@@ -118,7 +128,6 @@ public final class RoomState {
         .setClosed(closed)
         .addAllMutedUserIds(muted)
         .addAllBannedUserIds(banned)
-        .addAllMessages(messages.all())
         .addAllDocuments(documents.records());
     for (Map.Entry<String, Long> e : appliedClientMessages.entrySet()) {
       int sep = e.getKey().indexOf('\0');
@@ -127,7 +136,27 @@ public final class RoomState {
           .setClientMsgId(e.getKey().substring(sep + 1))
           .setSeq(e.getValue()));
     }
-    return b.build();
+    return new SnapshotSource(b.build(), messages.frozen());
+  }
+
+  /** See {@link #snapshotSource()}. Immutable. */
+  public static final class SnapshotSource {
+    private final RoomStateRecord withoutChat;
+    private final ChatLog.Frozen chat;
+
+    private SnapshotSource(RoomStateRecord withoutChat, ChatLog.Frozen chat) {
+      this.withoutChat = withoutChat;
+      this.chat = chat;
+    }
+
+    public long seq() {
+      return withoutChat.getSeq();
+    }
+
+    /** The whole record (decodes the chat). */
+    public RoomStateRecord build() {
+      return withoutChat.toBuilder().addAllMessages(chat.decodeAll()).build();
+    }
   }
 
   // ------------------------------------------------------------------------------------------

@@ -82,4 +82,43 @@ class ChatLogTest {
         .filter(m -> !m.getToTeachers()).limit(50).toList();
     assertEquals(expected, page.newestFirst());
   }
+
+  @Test
+  void aFrozenViewKeepsTheMessagesOfItsMoment() {
+    ChatLog log = new ChatLog();
+    log.put(msg(1, "one", false));
+    log.put(msg(2, "two", false));
+    ChatLog.Frozen frozen = log.frozen();
+    log.put(msg(2, "edited", false));
+    log.put(msg(3, "three", false));
+    assertEquals(List.of(msg(1, "one", false), msg(2, "two", false)), frozen.decodeAll());
+    assertEquals(3, log.all().size());
+  }
+
+  /** A snapshot source captured now builds the state of now, whatever is applied after. */
+  @Test
+  void aRoomSnapshotSourceBuildsTheStateOfItsMoment() {
+    RoomState state = RoomState.create("r1", io.ponte.protocol.v1.RoomSettings.getDefaultInstance());
+    for (long seq = 1; seq <= 3; seq++) {
+      state.apply(teacherPost(seq, "m" + seq));
+    }
+    io.ponte.protocol.v1.RoomStateRecord atThree = state.toRecord();
+    RoomState.SnapshotSource source = state.snapshotSource();
+    state.apply(teacherPost(4, "m4"));
+    assertEquals(3, source.seq());
+    assertEquals(atThree, source.build());
+    assertEquals(4, state.toRecord().getMessagesCount());
+    assertEquals(atThree, RoomState.fromRecord(atThree).toRecord(), "round trip");
+  }
+
+  private static io.ponte.protocol.v1.SequencedOperation teacherPost(long seq, String text) {
+    return io.ponte.protocol.v1.SequencedOperation.newBuilder().setSeq(seq)
+        .setOperation(io.ponte.protocol.v1.Operation.newBuilder()
+            .setServerTimeMs(1000 + seq)
+            .setClientMsgId("c" + seq)
+            .setActor(Actor.newBuilder().setUserId("tina").setDisplayName("Tina")
+                .setRole(io.ponte.protocol.v1.Role.TEACHER))
+            .setChatPost(io.ponte.protocol.v1.ChatPost.newBuilder().setRoomId("r1").setText(text)))
+        .build();
+  }
 }
