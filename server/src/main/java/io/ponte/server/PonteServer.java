@@ -88,7 +88,7 @@ public final class PonteServer {
             config.snapshotsKept(), config.roomIdleUnloadMs(), config.maxParticipants(), 50,
             new DocumentSet.Limits(config.docMaxUpdateBytes(), config.docMaxBytes())));
     this.transport = new Transport(config, new TokenVerifier(keys), rooms, metrics);
-    this.retention = new RetentionSweeper(store, rooms);
+    this.retention = new RetentionSweeper(store, broker, rooms);
   }
 
   private static final long RETENTION_SWEEP_MS = 3_600_000;
@@ -275,6 +275,11 @@ public final class PonteServer {
 
   public PonteMetrics metrics() {
     return metrics;
+  }
+
+  /** The node's store (for tooling and tests). */
+  public Store store() {
+    return store;
   }
 
   public Vertx vertx() {

@@ -39,6 +39,13 @@ public interface Broker {
   /** Detaches this node from a room; its listener gets nothing more. */
   Future<Void> detach(String roomId);
 
+  /**
+   * Forgets a room for good (its retention is over; the store erases it too): detaches it here and
+   * drops what the broker keeps of it (seq, epoch, recent history), so that nothing of an erased
+   * room stays behind in Redis. Attaching it again later starts from what the store says.
+   */
+  Future<Void> erase(String roomId);
+
   /** Sequences, records and publishes one operation; completes with the seq it got. */
   Future<Long> append(String roomId, Operation operation);
 

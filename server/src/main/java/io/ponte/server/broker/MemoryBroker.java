@@ -57,6 +57,11 @@ public final class MemoryBroker implements Broker {
   }
 
   @Override
+  public Future<Void> erase(String roomId) {
+    return detach(roomId); // the room's channel is all this broker keeps of it
+  }
+
+  @Override
   public Future<Long> append(String roomId, Operation operation) {
     RoomChannel channel = rooms.get(roomId);
     if (channel == null) {

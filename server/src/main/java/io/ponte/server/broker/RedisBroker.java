@@ -324,6 +324,16 @@ public final class RedisBroker implements Broker {
     return forget(channel);
   }
 
+  @Override
+  public Future<Void> erase(String roomId) {
+    // One hash tag: the three keys share a slot, so one DEL serves a cluster too.
+    return detach(roomId)
+        .compose(x -> client.send(Request.cmd(Command.DEL).arg(key(roomId, "seq"))
+            .arg(key(roomId, "epoch")).arg(key(roomId, "stream")))
+            .timeout(COMMAND_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS))
+        .mapEmpty();
+  }
+
   /** Stops delivering to the channel and unsubscribes it. */
   private Future<Void> forget(RoomChannel channel) {
     channel.detached = true;

@@ -1,5 +1,6 @@
 package io.ponte.server.room;
 
+import io.ponte.server.broker.Broker;
 import io.ponte.server.store.Store;
 import io.vertx.core.Future;
 import java.util.ArrayList;
@@ -10,16 +11,20 @@ import org.slf4j.LoggerFactory;
 /**
  * Erases rooms whose retention period is over: a room's data is kept for its
  * {@code retention_days} after its session ended or it was closed, then deleted whole
- * (operations, snapshots, record). Rooms still in memory are unloaded first.
+ * (operations, snapshots, record, and what the broker keeps: seq, epoch, recent history). Rooms
+ * still in memory are unloaded first. The broker's part goes first: when it fails (Redis
+ * unreachable) the store keeps the room, and the next sweep tries again.
  */
 public final class RetentionSweeper {
   private static final Logger log = LoggerFactory.getLogger(RetentionSweeper.class);
 
   private final Store store;
+  private final Broker broker;
   private final RoomRegistry rooms;
 
-  public RetentionSweeper(Store store, RoomRegistry rooms) {
+  public RetentionSweeper(Store store, Broker broker, RoomRegistry rooms) {
     this.store = store;
+    this.broker = broker;
     this.rooms = rooms;
   }
 
@@ -30,12 +35,13 @@ public final class RetentionSweeper {
       for (String id : ids) {
         Room loaded = rooms.loadedRoom(id);
         Future<Void> unloaded = loaded == null ? Future.succeededFuture() : loaded.unload();
-        erased.add(unloaded.compose(x -> store.deleteRoom(id)).map(x -> {
+        erased.add(unloaded.compose(x -> broker.erase(id)).compose(x -> store.deleteRoom(id)).map(x -> {
           log.info("room {} erased: its retention period is over", id);
           return id;
         }));
       }
-      return Future.join(erased).map(x -> {
+      // join fails when one room failed; the others' outcome is still wanted.
+      return Future.join(erased).transform(x -> {
         List<String> done = new ArrayList<>();
         for (Future<String> f : erased) {
           if (f.succeeded()) {
@@ -44,7 +50,7 @@ public final class RetentionSweeper {
             log.warn("erasing an expired room failed: {}", f.cause().toString());
           }
         }
-        return done;
+        return Future.succeededFuture(done);
       });
     });
   }

@@ -199,6 +199,25 @@ abstract class BrokerContractTest {
   }
 
   @Test
+  void anErasedRoomIsForgottenAndStartsAgainFromWhatTheStoreSays() throws Exception {
+    String room = room();
+    Context ctx = vertx.getOrCreateContext();
+    onContext(ctx, () -> broker.attach(room, 0, "", new Recorder()));
+    for (int i = 0; i < 3; i++) {
+      int n = i;
+      onContext(ctx, () -> broker.append(room, op("e" + n)));
+    }
+    assertEquals(3, await(broker.history(room, 0, 10)).size());
+    onContext(ctx, () -> broker.erase(room));
+    assertTrue(await(broker.history(room, 0, 10)).isEmpty(), "its history is gone");
+    Broker.Attachment again = onContext(ctx, () -> broker.attach(room, 0, "", new Recorder()));
+    assertEquals(0, again.seq());
+    assertEquals(1L, onContext(ctx, () -> broker.append(room, op("a new room of the same name"))));
+    onContext(ctx, () -> broker.erase(room));
+    onContext(ctx, () -> broker.erase(room)); // erasing what is not there is fine
+  }
+
+  @Test
   void historyServesRecordedOperationsAfterASeq() throws Exception {
     String room = room();
     Context ctx = vertx.getOrCreateContext();
