@@ -86,8 +86,10 @@ import org.slf4j.LoggerFactory;
  * reaches every node like any other), ephemeral messages are dropped, {@link #ping} fails, and
  * the command pool opens fresh connections on demand once Redis is back.
  *
- * <p>Pitfall: the stream is bounded; a node that falls behind by more than the stream length
- * cannot fill its gap from Redis. It then logs an error and skips to what the stream still has.
+ * <p>The stream is bounded: a node that falls behind by more than the stream length cannot fill
+ * its gap from Redis. It then logs an error and delivers from what the stream still has; the room
+ * takes the skipped seqs from the store (every operation is stored by its node before it is
+ * acknowledged), and delivers nothing past the gap until it has them.
  *
  * <p>Pitfall: going back is only seen against what this node knows. A node that attaches after
  * the loss, with a store no further than Redis's lower seq, continues the old epoch; the nodes

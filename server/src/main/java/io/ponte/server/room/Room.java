@@ -88,6 +88,12 @@ public final class Room implements RoomListener {
   private long lastSnapshotBytes;
   private long bytesSinceSnapshot;
   private boolean snapshotInFlight;
+  /** Caught up after attaching: from then on a gap in {@link #received} is one the broker skipped. */
+  private boolean live;
+  private boolean gapFillInFlight;
+  private long gapFillNotBeforeMs;
+  private long gapLoggedFrom;
+  private static final long GAP_FILL_RETRY_MS = 1_000;
   private boolean unloaded;
   private boolean failed;
   private long idleTimer = -1;
@@ -146,6 +152,10 @@ public final class Room implements RoomListener {
         .compose(this::catchUp)
         .onSuccess(x -> {
           metrics.roomsLoaded().incrementAndGet();
+          context.runOnContext(y -> {
+            live = true;
+            applyReady(); // anything that arrived past a gap while catching up
+          });
           context.runOnContext(y -> startPresenceRenewal());
           started.complete(this);
         })
@@ -351,6 +361,9 @@ public final class Room implements RoomListener {
           received.pollFirstEntry();
           continue;
         }
+        if (live) {
+          fillGapFromStore(next, received.firstKey() - 1);
+        }
         return;
       }
       boolean ours = options.nodeId().equals(sop.getOperation().getOriginNode());
@@ -379,6 +392,45 @@ public final class Room implements RoomListener {
       carryOut(applied);
     }
     maybeSnapshot();
+  }
+
+  /**
+   * The broker delivered past seqs it could not fetch (its stream no longer reaches back: this node
+   * fell behind by more than the stream's length, say its pub/sub connection was down while the
+   * room was busy). Every operation is stored by the node that sequenced it before that node
+   * acknowledges it, so a cluster's shared store has them: take them from there. While some are
+   * not stored yet (or the store is unreachable), try again every second.
+   */
+  private void fillGapFromStore(long from, long to) {
+    if (gapFillInFlight || unloaded || failed || System.currentTimeMillis() < gapFillNotBeforeMs) {
+      return;
+    }
+    gapFillInFlight = true;
+    store.operations(roomId, from - 1, (int) Math.min(Integer.MAX_VALUE, to - from + 1))
+        .onComplete(ar -> onRoomContext(() -> {
+          gapFillInFlight = false;
+          if (unloaded || failed) {
+            return;
+          }
+          int found = 0;
+          if (ar.succeeded()) {
+            for (SequencedOperation sop : ar.result()) {
+              if (sop.getSeq() > state.seq() && received.putIfAbsent(sop.getSeq(), sop) == null) {
+                found++;
+              }
+            }
+          }
+          if (found > 0 || gapLoggedFrom != from) {
+            gapLoggedFrom = from;
+            log.warn("room {}: seqs {}..{} were skipped by the broker; {} found in the store{}",
+                roomId, from, to, found, ar.failed() ? " (store: " + ar.cause() + ")" : "");
+          }
+          gapFillNotBeforeMs = System.currentTimeMillis() + GAP_FILL_RETRY_MS;
+          applyReady();
+          if (!received.isEmpty() && received.firstKey() > state.seq() + 1) {
+            vertx.setTimer(GAP_FILL_RETRY_MS, t -> onRoomContext(this::applyReady));
+          }
+        }));
   }
 
   private void remember(AppliedOperation applied) {

@@ -81,6 +81,7 @@ class ClusterIT {
       .connectTimeout(Duration.ofSeconds(2)).build();
   private final ExecutorService pool = Executors.newCachedThreadPool();
   private String testName;
+  private int streamMaxLength = 10_000;
 
   @BeforeEach
   void setUp(TestInfo info) {
@@ -169,6 +170,51 @@ class ClusterIT {
     for (TestClient w : watchers) {
       assertEquals(acked, history(w));
     }
+  }
+
+  /**
+   * A node that falls behind by more than the room's Redis stream (frozen, its pub/sub connection
+   * cut, while the room went on) takes what the stream no longer has from the shared store: its
+   * member sees every seq, in order, and the room goes on.
+   */
+  @Test
+  @Timeout(120)
+  void aNodeBehindByMoreThanTheStreamTakesTheMissingOperationsFromTheStore() throws Exception {
+    streamMaxLength = 100;
+    startNodes(2);
+    Node a = nodes.get(0);
+    Node b = nodes.get(1);
+    createRoom(a.port);
+    TestClient poster = user(a.port, "poster", Role.TEACHER);
+    poster.join(ROOM);
+    TestClient reader = user(b.port, "reader", Role.STUDENT);
+    reader.join(ROOM);
+    Map<Long, String> acked = new TreeMap<>(postMany(poster, "before #", 5, 4, new AtomicBoolean()));
+    NavigableMap<Long, String> seen = new TreeMap<>();
+    collect(reader, seen, 0, 5);
+
+    signal(b, "STOP");
+    try {
+      // Redis drops node b's subscriptions; a few hundred posts go past the stream's length.
+      String killed = redis.cli("CLIENT", "KILL", "TYPE", "pubsub");
+      assertTrue(Integer.parseInt(killed.strip()) >= 1, "pub/sub connections cut: " + killed);
+      acked.putAll(postMany(poster, "while b was away #", 600, 8, new AtomicBoolean()));
+      assertEquals(605, acked.size(), "every post acknowledged by node a");
+      String streamLength = redis.cli("XLEN", "ponte:{" + ROOM + "}:stream");
+      assertTrue(Long.parseLong(streamLength.strip()) < 600, "the stream was trimmed: " + streamLength);
+    } finally {
+      signal(b, "CONT");
+    }
+    collect(reader, seen, 0, 605);
+    acked.putAll(postMany(poster, "after #", 5, 4, new AtomicBoolean()));
+    collect(reader, seen, 0, 610);
+    assertEquals(acked, seen, "node b's member saw every post, in order");
+    assertEquals(acked, history(reader));
+  }
+
+  private static void signal(Node n, String signal) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(n.process.pid())).start();
+    assertEquals(0, kill.waitFor(), "kill -" + signal);
   }
 
   @Test
@@ -593,7 +639,8 @@ class ClusterIT {
           "--redis-url", redis.url(), "--store-url", schema.url(),
           "--jwt-secret", TestServer.SECRET, "--admin-token", TestServer.ADMIN_TOKEN,
           "--event-loops", "2", "--presence-lease-ms", "3000",
-          "--rate-messages-per-second", "10000", "--rate-messages-burst", "10000")
+          "--rate-messages-per-second", "10000", "--rate-messages-burst", "10000",
+          "--redis-stream-max-length", Integer.toString(streamMaxLength))
           .redirectErrorStream(true)
           .redirectOutput(log.toFile())
           .start();

@@ -137,6 +137,11 @@ public final class RedisFixture {
       }
     }
 
+    /** Runs redis-cli against this server; its output. */
+    public String cli(String... args) {
+      return RedisProcesses.cli(port, args);
+    }
+
     /** Kills the server (SIGKILL) and waits until it is gone. */
     public synchronized void kill() {
       RedisProcesses.kill(process);
