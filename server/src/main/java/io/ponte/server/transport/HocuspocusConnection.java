@@ -71,12 +71,14 @@ final class HocuspocusConnection {
   private final Map<String, Doc> docs = new HashMap<>();
   private long pingTimer = -1;
   private volatile boolean closing;
+  private final YSocketOutput output;
 
   HocuspocusConnection(ServerWebSocket ws, Context context, Transport transport) {
     this.ws = ws;
     this.context = context;
     this.vertx = context.owner();
     this.transport = transport;
+    this.output = new YSocketOutput(ws, context, transport.metrics(), () -> closing);
     int perSecond = transport.config().rateMessagesPerSecond();
     this.awarenessBucket = new TokenBucket(perSecond, transport.config().rateMessagesBurst(), System.nanoTime());
   }
@@ -333,25 +335,11 @@ final class HocuspocusConnection {
   // ------------------------------------------------------------------------------------------
 
   private void write(byte[] frame, boolean ephemeral) {
-    if (closing) {
-      return;
-    }
-    context.runOnContext(v -> {
-      if (closing || ws.isClosed()) {
-        return;
-      }
-      if (ws.writeQueueFull() && ephemeral) {
-        transport.metrics().dropped("ephemeral_backpressure");
-        return;
-      }
-      writeNow(frame);
-    });
+    output.write(frame, ephemeral);
   }
 
   private void writeNow(byte[] frame) {
-    if (!ws.isClosed()) {
-      ws.writeFinalBinaryFrame(Buffer.buffer(frame));
-    }
+    output.writeNow(frame);
   }
 
   void close(CloseCode code, String reason) {

@@ -45,6 +45,7 @@ final class YjsConnection implements YDocSession.Channel {
   private long pingTimer = -1;
   private long expiryTimer = -1;
   private volatile boolean closing;
+  private final YSocketOutput output;
 
   YjsConnection(ServerWebSocket ws, Context context, Transport transport, Principal principal,
       Role role, Room room, String docId) {
@@ -52,6 +53,7 @@ final class YjsConnection implements YDocSession.Channel {
     this.context = context;
     this.vertx = context.owner();
     this.transport = transport;
+    this.output = new YSocketOutput(ws, context, transport.metrics(), () -> closing);
     this.principal = principal;
     int perSecond = transport.config().rateMessagesPerSecond();
     TokenBucket awarenessBucket = new TokenBucket(perSecond, transport.config().rateMessagesBurst(), System.nanoTime());
@@ -142,25 +144,11 @@ final class YjsConnection implements YDocSession.Channel {
   /** Writes from any thread; ephemeral frames are dropped when the socket cannot keep up. */
   @Override
   public void write(byte[] frame, boolean ephemeral) {
-    if (closing) {
-      return;
-    }
-    context.runOnContext(v -> {
-      if (closing || ws.isClosed()) {
-        return;
-      }
-      if (ws.writeQueueFull() && ephemeral) {
-        transport.metrics().dropped("ephemeral_backpressure");
-        return;
-      }
-      writeNow(frame);
-    });
+    output.write(frame, ephemeral);
   }
 
   private void writeNow(byte[] frame) {
-    if (!ws.isClosed()) {
-      ws.writeFinalBinaryFrame(Buffer.buffer(frame));
-    }
+    output.writeNow(frame);
   }
 
   void close(CloseCode code, String reason) {
