@@ -3,10 +3,10 @@ package io.ponte.server.broker;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.ponte.protocol.v1.Operation;
 import io.ponte.protocol.v1.SequencedOperation;
+import io.ponte.server.util.EncodedRing;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -104,10 +104,12 @@ public final class MemoryBroker implements Broker {
     final Context context;
     private long seq;
     /**
-     * Recent operations as encoded bytes: one array each rather than the operation's object
-     * graph, so that young collections do not copy thousands of them while they survive.
+     * Recent operations, encoded in reused chunks ({@link EncodedRing}) rather than as the
+     * operation's object graph, so that young collections do not copy thousands of them while they
+     * survive, nor do they die in the old generation. Created with the first append: its limit
+     * comes with it.
      */
-    private final ArrayDeque<byte[]> history = new ArrayDeque<>();
+    private EncodedRing history;
 
     RoomChannel(String epoch, long seq, RoomListener listener, Context context) {
       this.epoch = epoch;
@@ -121,35 +123,31 @@ public final class MemoryBroker implements Broker {
     synchronized long append(Operation operation, int historyLimit) {
       SequencedOperation sop =
           SequencedOperation.newBuilder().setSeq(++seq).setOperation(operation).build();
-      history.addLast(sop.toByteArray());
-      if (history.size() > historyLimit) {
-        history.removeFirst();
+      if (history == null) {
+        history = new EncodedRing(historyLimit);
       }
+      history.add(sop.getSeq(), sop);
       deliver(() -> listener.onOperation(sop));
       return sop.getSeq();
     }
 
     synchronized List<SequencedOperation> history(long afterSeq, int limit) {
       ArrayList<SequencedOperation> out = new ArrayList<>();
-      // The seqs held are consecutive and end at seq: skip to the first one wanted unparsed.
+      if (history == null) {
+        return out;
+      }
+      // The seqs held are consecutive and end at seq: start at the first one wanted.
       long first = seq - history.size() + 1;
-      long skip = Math.max(0, afterSeq + 1 - first);
-      for (byte[] encoded : history) {
-        if (out.size() >= limit) {
-          break;
-        }
-        if (skip > 0) {
-          skip--;
-          continue;
-        }
-        out.add(decode(encoded));
+      for (long i = Math.max(0, afterSeq + 1 - first); i < history.size() && out.size() < limit;
+          i++) {
+        out.add(decode((int) i));
       }
       return out;
     }
 
-    private static SequencedOperation decode(byte[] encoded) {
+    private SequencedOperation decode(int i) {
       try {
-        return SequencedOperation.parseFrom(encoded);
+        return history.parse(i, SequencedOperation.parser());
       } catch (InvalidProtocolBufferException e) {
         // Encoded by this process from a valid operation: cannot happen.
         throw new IllegalStateException("history entry cannot be decoded", e);

@@ -4,55 +4,62 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.ponte.protocol.v1.Event;
 import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.Skipped;
-import java.util.ArrayDeque;
+import io.ponte.server.util.EncodedRing;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
 
 /**
  * A room's last applied events, for members who resume: the events they missed are replayed from
- * here. Each event is kept as its encoded bytes, not as the objects it was applied as: a window of
- * thousands of events per room would otherwise hold a dozen objects per event (operation, event,
- * strings), which costs memory (a typed document fills the window with one-keystroke updates) and,
- * worse, makes every young collection copy them all while they survive, which is where the
- * delivery latency's tail came from under load. Decoding happens only when someone resumes.
+ * here. Each event is kept as its encoded bytes in an {@link EncodedRing}, not as the objects it
+ * was applied as: a window of thousands of events per room would otherwise hold a dozen objects
+ * per event (operation, event, strings), which costs memory (a typed document fills the window
+ * with one-keystroke updates) and, worse, makes every young collection copy them all while they
+ * survive, which is where the delivery latency's tail came from under load. Decoding happens only
+ * when someone resumes.
  */
 final class ResumeWindow {
 
-  private record Entry(long seq, long serverTimeMs, String privateTo, byte[] event) { }
-
   private final int capacity;
-  private final ArrayDeque<Entry> entries = new ArrayDeque<>();
+  private final EncodedRing events;
+  /** Who may see each private event, by seq; public events have no entry. */
+  private final TreeMap<Long, String> privateTo = new TreeMap<>();
 
   ResumeWindow(int capacity) {
     if (capacity < 0) {
       throw new IllegalArgumentException("capacity " + capacity);
     }
     this.capacity = capacity;
+    this.events = capacity == 0 ? null : new EncodedRing(capacity);
   }
 
   void add(AppliedOperation applied) {
     if (capacity == 0) {
       return;
     }
-    Event event = applied.event();
-    entries.addLast(new Entry(applied.seq(), event.getServerTimeMs(), applied.privateTo(),
-        event.toByteArray()));
-    while (entries.size() > capacity) {
-      entries.removeFirst();
+    events.add(applied.seq(), applied.event());
+    if (!applied.privateTo().isEmpty()) {
+      privateTo.put(applied.seq(), applied.privateTo());
+    }
+    if (!privateTo.isEmpty()) {
+      privateTo.headMap(events.firstKey()).clear();
     }
   }
 
   void clear() {
-    entries.clear();
+    if (events != null) {
+      events.clear();
+    }
+    privateTo.clear();
   }
 
   int size() {
-    return entries.size();
+    return events == null ? 0 : events.size();
   }
 
   /** The seq of the oldest event held, or {@code nextSeq} when none is. */
   long oldestSeq(long nextSeq) {
-    return entries.isEmpty() ? nextSeq : entries.peekFirst().seq();
+    return size() == 0 ? nextSeq : events.firstKey();
   }
 
   /**
@@ -61,28 +68,30 @@ final class ResumeWindow {
    */
   List<Event> after(long afterSeq, String roomId, String viewerId, Role viewerRole) {
     ArrayList<Event> out = new ArrayList<>();
-    for (Entry e : entries) {
-      if (e.seq() <= afterSeq) {
+    for (int i = 0; i < size(); i++) {
+      long seq = events.key(i);
+      if (seq <= afterSeq) {
         continue;
       }
-      boolean visible = e.privateTo().isEmpty() || viewerRole == Role.TEACHER
-          || e.privateTo().equals(viewerId);
-      out.add(visible ? decode(e) : Event.newBuilder()
+      String only = privateTo.get(seq);
+      boolean visible = only == null || viewerRole == Role.TEACHER || only.equals(viewerId);
+      Event event = decode(i, seq);
+      out.add(visible ? event : Event.newBuilder()
           .setRoomId(roomId)
-          .setSeq(e.seq())
-          .setServerTimeMs(e.serverTimeMs())
+          .setSeq(seq)
+          .setServerTimeMs(event.getServerTimeMs())
           .setSkipped(Skipped.getDefaultInstance())
           .build());
     }
     return out;
   }
 
-  private static Event decode(Entry e) {
+  private Event decode(int i, long seq) {
     try {
-      return Event.parseFrom(e.event());
+      return events.parse(i, Event.parser());
     } catch (InvalidProtocolBufferException ex) {
       // The bytes were encoded by this process from a valid Event; this cannot happen.
-      throw new IllegalStateException("resume window entry " + e.seq() + " cannot be decoded", ex);
+      throw new IllegalStateException("resume window entry " + seq + " cannot be decoded", ex);
     }
   }
 }
