@@ -991,15 +991,13 @@ public final class Room implements RoomListener {
       long seq = state.seq();
       RoomState.SnapshotSource source = state.snapshotSource();
       bytesSinceSnapshot = 0;
-      // Decoding the chat and sizing the record grow with the room: not on its event loop.
-      vertx.executeBlocking(() -> {
-        io.ponte.protocol.v1.RoomStateRecord record = source.build();
-        record.getSerializedSize(); // memoized: the store's write does not size it again
-        return record;
-      }, false)
-          .compose(record -> {
-            lastSnapshotBytes = record.getSerializedSize();
-            return store.saveSnapshot(roomId, record, options.snapshotsKept());
+      // Encoding the record grows with the room: not on its event loop. The chat is copied as
+      // the bytes it is kept as, not decoded (which would also make a young collection during the
+      // build copy a whole room of message objects).
+      vertx.executeBlocking(source::encode, false)
+          .compose(encoded -> {
+            lastSnapshotBytes = encoded.length;
+            return store.saveSnapshot(roomId, seq, encoded, options.snapshotsKept());
           })
           .onComplete(ar -> context.runOnContext(x -> {
             snapshotInFlight = false;

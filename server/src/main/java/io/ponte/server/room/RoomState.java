@@ -1,5 +1,6 @@
 package io.ponte.server.room;
 
+import com.google.protobuf.CodedOutputStream;
 import io.ponte.protocol.ErrorCodes;
 import io.ponte.protocol.v1.Actor;
 import io.ponte.protocol.v1.AppliedClientMessage;
@@ -35,6 +36,8 @@ import io.ponte.protocol.v1.Skipped;
 import io.ponte.protocol.v1.StudentChatChanged;
 import io.ponte.protocol.v1.TeacherAction;
 import io.ponte.server.chat.ChatText;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -114,8 +117,9 @@ public final class RoomState {
   /**
    * The state as it is now, to be turned into a record later and on any thread: everything but
    * the chat is captured at once (small), the chat as a frozen view of its encoded messages,
-   * decoded only by {@link SnapshotSource#build()}. A room with a long chat thereby snapshots
-   * without holding its thread for the decoding.
+   * decoded only by {@link SnapshotSource#build()} and copied as bytes by
+   * {@link SnapshotSource#encode()}. A room with a long chat thereby snapshots without holding
+   * its thread for the encoding.
    */
   public SnapshotSource snapshotSource() {
     RoomStateRecord.Builder b = RoomStateRecord.newBuilder()
@@ -156,6 +160,25 @@ public final class RoomState {
     /** The whole record (decodes the chat). */
     public RoomStateRecord build() {
       return withoutChat.toBuilder().addAllMessages(chat.decodeAll()).build();
+    }
+
+    /**
+     * The whole record encoded, as {@link #build()}{@code .toByteArray()} would parse back, but
+     * without decoding the chat: its messages are copied as the bytes they are kept as.
+     */
+    public byte[] encode() {
+      int field = RoomStateRecord.MESSAGES_FIELD_NUMBER;
+      byte[] out = new byte[withoutChat.getSerializedSize() + chat.serializedSize(field)];
+      try {
+        CodedOutputStream stream = CodedOutputStream.newInstance(out);
+        withoutChat.writeTo(stream);
+        chat.writeTo(stream, field);
+        stream.checkNoSpaceLeft();
+      } catch (IOException e) {
+        // Writing into an array of exactly the computed size cannot fail.
+        throw new UncheckedIOException(e);
+      }
+      return out;
     }
   }
 

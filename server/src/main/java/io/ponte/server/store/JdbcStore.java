@@ -405,18 +405,24 @@ public abstract class JdbcStore implements Store {
     if (roomId == null || state == null) {
       return Future.failedFuture(new IllegalArgumentException("roomId and state required"));
     }
-    if (keep < 1) {
-      return Future.failedFuture(new IllegalArgumentException("keep must be >= 1, was " + keep));
-    }
     if (!state.getRoomId().isEmpty() && !state.getRoomId().equals(roomId)) {
       return Future.failedFuture(
           new IllegalArgumentException("state.room_id does not match roomId"));
     }
-    long seq = state.getSeq();
+    return saveSnapshot(roomId, state.getSeq(), state.toByteArray(), keep);
+  }
+
+  @Override
+  public Future<Void> saveSnapshot(String roomId, long seq, byte[] bytes, int keep) {
+    if (roomId == null || bytes == null) {
+      return Future.failedFuture(new IllegalArgumentException("roomId and state required"));
+    }
+    if (keep < 1) {
+      return Future.failedFuture(new IllegalArgumentException("keep must be >= 1, was " + keep));
+    }
     if (seq < 0) {
       return Future.failedFuture(new IllegalArgumentException("state.seq out of range"));
     }
-    byte[] bytes = state.toByteArray();
     return write(
         "saveSnapshot",
         conn -> {

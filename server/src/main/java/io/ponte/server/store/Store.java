@@ -54,6 +54,13 @@ public interface Store {
    */
   Future<Void> saveSnapshot(String roomId, RoomStateRecord state, int keep);
 
+  /**
+   * As {@link #saveSnapshot(String, RoomStateRecord, int)}, for a state already encoded: the
+   * encoding of a {@code RoomStateRecord} of this room at {@code seq} (a room encodes its own
+   * snapshots off its event loop, without building the record's objects).
+   */
+  Future<Void> saveSnapshot(String roomId, long seq, byte[] encodedState, int keep);
+
   /** Replaces a room's epoch (its history was lost and a new one starts). */
   Future<Void> setEpoch(String roomId, String epoch);
 

@@ -107,8 +107,46 @@ class ChatLogTest {
     state.apply(teacherPost(4, "m4"));
     assertEquals(3, source.seq());
     assertEquals(atThree, source.build());
+    assertEquals(atThree, parse(source.encode()), "the encoding without decoding the chat");
     assertEquals(4, state.toRecord().getMessagesCount());
     assertEquals(atThree, RoomState.fromRecord(atThree).toRecord(), "round trip");
+  }
+
+  private static io.ponte.protocol.v1.RoomStateRecord parse(byte[] bytes) {
+    try {
+      return io.ponte.protocol.v1.RoomStateRecord.parseFrom(bytes);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Edits write new versions; once the old ones outweigh the live ones they are dropped. */
+  @Test
+  void compactsReplacedVersionsAndKeepsFrozenViewsIntact() {
+    ChatLog log = new ChatLog();
+    String big = "x".repeat(ChatLog.CHUNK_BYTES / 2); // an array of its own
+    for (long seq = 1; seq <= 200; seq++) {
+      log.put(msg(seq, seq == 7 ? big : "m" + seq, false));
+    }
+    long live = log.liveBytes();
+    ChatLog.Frozen before = log.frozen();
+    List<ChatMessage> original = before.decodeAll();
+    boolean compacted = false;
+    for (int round = 0; round < 400; round++) {
+      for (long seq = 1; seq <= 200; seq += 2) {
+        long deadBefore = log.deadBytes();
+        log.put(msg(seq, seq == 7 ? big : "edit " + round + " of " + seq, false));
+        compacted |= log.deadBytes() < deadBefore;
+      }
+      assertTrue(log.deadBytes() <= Math.max(1 << 20, log.liveBytes()) + ChatLog.CHUNK_BYTES);
+    }
+    assertTrue(compacted, "the dead versions were dropped at least once");
+    assertEquals(original, before.decodeAll(), "a view taken before keeps its messages");
+    assertEquals(200, log.size());
+    assertEquals("edit 399 of 1", log.get(1).getText());
+    assertEquals("m2", log.get(2).getText());
+    assertEquals(big, log.get(7).getText());
+    assertTrue(log.liveBytes() > live, "edited texts are longer");
   }
 
   private static io.ponte.protocol.v1.SequencedOperation teacherPost(long seq, String text) {

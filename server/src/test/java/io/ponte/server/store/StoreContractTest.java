@@ -279,7 +279,8 @@ abstract class StoreContractTest {
     assertEquals(expectedOps("r", 4, 10), one.operationsAfterSnapshot());
 
     await(store.saveSnapshot("r", state("r", 5), 2));
-    await(store.saveSnapshot("r", state("r", 7), 2));
+    // Already encoded, as a room saves its snapshots: the same as the record.
+    await(store.saveSnapshot("r", 7, state("r", 7).toByteArray(), 2));
     await(store.saveSnapshot("r", state("r", 9), 2));
     StoredRoom loaded = await(store.load("r"));
     assertEquals(state("r", 7), loaded.snapshot()); // 3 and 5 pruned; oldest kept is 7
