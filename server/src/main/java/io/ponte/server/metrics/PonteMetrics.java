@@ -34,6 +34,8 @@ public final class PonteMetrics {
   private final Timer storeCommit;
   private final Timer deliveryLatency;
   private final Counter framesOut;
+  private final Counter batchFramesShared;
+  private final Counter batchFramesComposed;
   private final Timer brokerPublish;
   private final Counter gapsFetched;
   private final Counter presenceLeaseRenewals;
@@ -59,6 +61,16 @@ public final class PonteMetrics {
         .publishPercentiles(0.5, 0.99, 0.999).register(registry);
     framesOut = Counter.builder("ponte.frames.out")
         .description("WebSocket frames written (one frame may batch several messages)")
+        .register(registry);
+    batchFramesShared = Counter.builder("ponte.frames.batch")
+        .description("Batch frames written: composed for this connection, or shared with one"
+            + " that had the same messages")
+        .tag("shared", "true")
+        .register(registry);
+    batchFramesComposed = Counter.builder("ponte.frames.batch")
+        .description("Batch frames written: composed for this connection, or shared with one"
+            + " that had the same messages")
+        .tag("shared", "false")
         .register(registry);
     brokerPublish = Timer.builder("ponte.broker.publish")
         .description("Time to sequence, record and publish one operation through the broker")
@@ -119,6 +131,10 @@ public final class PonteMetrics {
 
   public void frameOut() {
     framesOut.increment();
+  }
+
+  public void batchFrame(boolean shared) {
+    (shared ? batchFramesShared : batchFramesComposed).increment();
   }
 
   public void storeCommit(long nanos) {

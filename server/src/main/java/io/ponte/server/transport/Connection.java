@@ -1,5 +1,6 @@
 package io.ponte.server.transport;
 
+import io.netty.util.concurrent.FastThreadLocal;
 import io.ponte.protocol.CloseCode;
 import io.ponte.protocol.ErrorCodes;
 import io.ponte.protocol.FrameCodec;
@@ -75,6 +76,14 @@ public final class Connection implements RoomMember {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
   private static final int MAX_BATCH_MESSAGES = 128;
   private static final int MAX_BATCH_BYTES = 64 * 1024;
+  /** The messages of the batch being written: one list per event loop, not one per write. */
+  private static final FastThreadLocal<List<OutboundMessage>> BATCH_SCRATCH =
+      new FastThreadLocal<>() {
+        @Override
+        protected List<OutboundMessage> initialValue() {
+          return new ArrayList<>(MAX_BATCH_MESSAGES);
+        }
+      };
   private static final int DEFAULT_HISTORY_PAGE = 50;
 
   private final ServerWebSocket ws;
@@ -222,7 +231,20 @@ public final class Connection implements RoomMember {
   }
 
   private void writeBatch() {
-    List<OutboundMessage> batch = new ArrayList<>();
+    List<OutboundMessage> batch = BATCH_SCRATCH.get();
+    if (!batch.isEmpty()) {
+      // Re-entered from inside a write (a handler that flushes): this list is in use.
+      writeBatch(new ArrayList<>());
+      return;
+    }
+    try {
+      writeBatch(batch);
+    } finally {
+      batch.clear();
+    }
+  }
+
+  private void writeBatch(List<OutboundMessage> batch) {
     int bytes = 0;
     OutboundMessage m;
     while (batch.size() < MAX_BATCH_MESSAGES && (m = queue.peek()) != null) {
@@ -248,32 +270,16 @@ public final class Connection implements RoomMember {
     }
     transport.metrics().frameOut();
     if (format == WireFormat.PROTO) {
-      byte[] frame;
-      if (batch.size() == 1) {
-        frame = batch.get(0).binary();
-      } else {
-        List<byte[]> parts = new ArrayList<>(batch.size());
-        for (OutboundMessage each : batch) {
-          parts.add(each.binary());
-        }
-        frame = FrameCodec.batchBinary(parts);
-      }
+      byte[] frame = batch.size() == 1 ? batch.get(0).binary() : SharedBatches.binary(batch);
       // Wrap, not copy: the same encoded bytes go to every recipient of an event, and
       // Buffer.buffer(byte[]) would copy them once per connection.
       ws.writeFinalBinaryFrame(
           io.vertx.core.internal.buffer.BufferInternal.buffer(io.netty.buffer.Unpooled.wrappedBuffer(frame)));
     } else {
-      String frame;
-      if (batch.size() == 1) {
-        frame = batch.get(0).json();
-      } else {
-        List<String> parts = new ArrayList<>(batch.size());
-        for (OutboundMessage each : batch) {
-          parts.add(each.json());
-        }
-        frame = FrameCodec.batchJson(parts);
-      }
-      ws.writeFinalTextFrame(frame);
+      ws.writeFinalTextFrame(batch.size() == 1 ? batch.get(0).json() : SharedBatches.json(batch));
+    }
+    if (batch.size() > 1) {
+      transport.metrics().batchFrame(SharedBatches.lastWasShared());
     }
   }
 
