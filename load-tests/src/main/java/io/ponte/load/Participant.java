@@ -1,5 +1,6 @@
 package io.ponte.load;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.ponte.protocol.CloseCode;
 import io.ponte.protocol.FrameCodec;
 import io.ponte.protocol.ProtocolException;
@@ -180,13 +181,7 @@ final class Participant {
     stats.upgrade.recordValue(micros(connectStart));
     stats.connected.incrementAndGet();
     if (format.binaryFrames()) {
-      socket.binaryMessageHandler(buf -> {
-        try {
-          onMessage(FrameCodec.decodeServer(buf.getBytes()));
-        } catch (ProtocolException e) {
-          Stats.count(stats.errors, "CLIENT_DECODE_FAILED");
-        }
-      });
+      socket.binaryMessageHandler(buf -> chatScan.read(buf.getBytes(), scanned));
     } else {
       socket.textMessageHandler(text -> {
         try {
@@ -365,21 +360,7 @@ final class Participant {
       stats.ephemeral.increment();
       return;
     }
-    RoomView v = rooms.get(e.getRoomId());
-    if (v == null || (!v.joined && !replayed)) {
-      stats.strayEvents.increment();
-      return;
-    }
-    long missedBefore = v.missed;
-    long dupBefore = v.duplicates;
-    boolean fresh = v.onSeq(e.getSeq());
-    if (v.missed != missedBefore) {
-      stats.missed.add(v.missed - missedBefore);
-    }
-    if (v.duplicates != dupBefore) {
-      stats.duplicates.add(v.duplicates - dupBefore);
-    }
-    if (!fresh) {
+    if (!fresh(e.getRoomId(), e.getSeq(), replayed)) {
       return;
     }
     switch (e.getBodyCase()) {
@@ -387,14 +368,7 @@ final class Participant {
         if (replayed) {
           stats.replayed.increment();
         } else {
-          stats.delivered.increment();
-          long sent = sentNanos(e.getChatPosted().getText());
-          if (sent != 0) {
-            long lat = System.nanoTime() - sent;
-            if (lat >= 0) {
-              stats.latency.recordValue(lat / 1000);
-            }
-          }
+          chatDelivered(sentNanos(e.getChatPosted().getText()));
         }
       }
       case DOC_UPDATED -> {
@@ -415,6 +389,58 @@ final class Participant {
       default -> stats.otherEvents.increment();
     }
   }
+
+  /** Counts the seq in its room; whether it is new there (not missed, duplicated or stray). */
+  private boolean fresh(String roomId, long seq, boolean replayed) {
+    RoomView v = rooms.get(roomId);
+    if (v == null || (!v.joined && !replayed)) {
+      stats.strayEvents.increment();
+      return false;
+    }
+    long missedBefore = v.missed;
+    long dupBefore = v.duplicates;
+    boolean fresh = v.onSeq(seq);
+    if (v.missed != missedBefore) {
+      stats.missed.add(v.missed - missedBefore);
+    }
+    if (v.duplicates != dupBefore) {
+      stats.duplicates.add(v.duplicates - dupBefore);
+    }
+    return fresh;
+  }
+
+  private void chatDelivered(long sent) {
+    stats.delivered.increment();
+    if (sent != 0) {
+      long lat = System.nanoTime() - sent;
+      if (lat >= 0) {
+        stats.latency.recordValue(lat / 1000);
+      }
+    }
+  }
+
+  /** Live chat events read without decoding (see {@link ChatEventScan}); the rest decoded. */
+  private final ChatEventScan chatScan = new ChatEventScan();
+  private final ChatEventScan.Sink scanned = new ChatEventScan.Sink() {
+    @Override
+    public void chatPosted(String roomId, long seq, long sentNanos) {
+      if (fresh(roomId, seq, false)) {
+        chatDelivered(sentNanos);
+      }
+    }
+
+    @Override
+    public void other(byte[] frame, int offset, int length) {
+      ServerMessage m;
+      try {
+        m = ServerMessage.parser().parseFrom(frame, offset, length);
+      } catch (InvalidProtocolBufferException e) {
+        Stats.count(stats.errors, "CLIENT_DECODE_FAILED");
+        return;
+      }
+      onMessage(m);
+    }
+  };
 
   private void onError(ErrorInfo error, Pending p) {
     String code = error.getCode().name();
