@@ -123,7 +123,12 @@ public final class PonteServer {
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.effectiveEventLoops()));
+    // Native epoll on Linux (server/pom.xml bundles it for x86_64 and aarch64): Netty's own event
+    // loop and socket writes instead of the JDK selector and channels. Vert.x falls back to NIO
+    // by itself when the native library cannot load.
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.effectiveEventLoops())
+        .setPreferNativeTransport(true));
+    log.info("transport: {}", describeTransport(vertx));
     PonteMetrics metrics = new PonteMetrics();
     Optional<RedisTarget> redis = config.redisTarget();
     Future<Broker> brokerStarted = redis.isPresent()
@@ -156,6 +161,22 @@ public final class PonteServer {
         })))
         .compose(PonteServer::listen)
         .recover(err -> vertx.close().transform(x -> Future.failedFuture(err)));
+  }
+
+  private static String transportName(Vertx vertx) {
+    // With prefer-native, Vert.x runs on Transport.nativeTransport() when it is available, else
+    // on NIO; it does not say which native one, so ask the same question again.
+    return vertx.isNativeTransportEnabled()
+        ? io.vertx.core.transport.Transport.nativeTransport().name() : "nio";
+  }
+
+  private static String describeTransport(Vertx vertx) {
+    if (vertx.isNativeTransportEnabled()) {
+      return transportName(vertx);
+    }
+    Throwable cause = vertx.unavailableNativeTransportCause();
+    return "nio (native unavailable: "
+        + (cause == null ? "none for this OS" : String.valueOf(cause)) + ")";
   }
 
   /**
@@ -284,6 +305,11 @@ public final class PonteServer {
 
   public Vertx vertx() {
     return vertx;
+  }
+
+  /** The network I/O transport the node runs on: "epoll" on Linux, else "nio" (or kqueue...). */
+  public String ioTransport() {
+    return transportName(vertx);
   }
 
   /**
