@@ -39,10 +39,7 @@ import io.ponte.server.chat.ChatText;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeSet;
 
 /**
@@ -70,7 +67,7 @@ public final class RoomState {
   private final TreeSet<String> muted = new TreeSet<>();
   private final TreeSet<String> banned = new TreeSet<>();
   private final ChatLog messages = new ChatLog();
-  private final LinkedHashMap<String, Long> appliedClientMessages = new LinkedHashMap<>();
+  private final AppliedIds appliedClientMessages = new AppliedIds(APPLIED_IDS_KEPT);
   private final DocumentSet documents;
 
   private RoomState(String roomId, RoomSettings settings, DocumentSet.Limits docLimits) {
@@ -105,7 +102,7 @@ public final class RoomState {
       s.messages.put(m);
     }
     for (AppliedClientMessage a : r.getAppliedList()) {
-      s.appliedClientMessages.put(key(a.getUserId(), a.getClientMsgId()), a.getSeq());
+      s.appliedClientMessages.put(a.getUserId(), a.getClientMsgId(), a.getSeq());
     }
     return s;
   }
@@ -133,13 +130,7 @@ public final class RoomState {
         .addAllMutedUserIds(muted)
         .addAllBannedUserIds(banned)
         .addAllDocuments(documents.records());
-    for (Map.Entry<String, Long> e : appliedClientMessages.entrySet()) {
-      int sep = e.getKey().indexOf('\0');
-      b.addApplied(AppliedClientMessage.newBuilder()
-          .setUserId(e.getKey().substring(0, sep))
-          .setClientMsgId(e.getKey().substring(sep + 1))
-          .setSeq(e.getValue()));
-    }
+    b.addAllApplied(appliedClientMessages.all());
     return new SnapshotSource(b.build(), messages.frozen());
   }
 
@@ -223,8 +214,7 @@ public final class RoomState {
     if (clientMsgId.isEmpty()) {
       return 0;
     }
-    Long s = appliedClientMessages.get(key(userId, clientMsgId));
-    return s == null ? 0 : s;
+    return appliedClientMessages.seqOf(userId, clientMsgId);
   }
 
   /** The document's info, or null when the room has no such document. */
@@ -632,16 +622,7 @@ public final class RoomState {
     if (clientMsgId.isEmpty()) {
       return;
     }
-    appliedClientMessages.put(key(userId, clientMsgId), seq);
-    if (appliedClientMessages.size() > APPLIED_IDS_KEPT) {
-      Iterator<String> oldest = appliedClientMessages.keySet().iterator();
-      oldest.next();
-      oldest.remove();
-    }
-  }
-
-  private static String key(String userId, String clientMsgId) {
-    return userId + '\0' + clientMsgId;
+    appliedClientMessages.put(userId, clientMsgId, seq);
   }
 
   /** What an applied operation means beyond its event, for the room runtime to carry out. */

@@ -56,6 +56,11 @@ public final class EncodedRing {
     return size;
   }
 
+  /** The most entries it keeps. */
+  public int capacity() {
+    return capacity;
+  }
+
   public boolean isEmpty() {
     return size == 0;
   }
