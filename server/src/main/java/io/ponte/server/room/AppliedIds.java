@@ -3,10 +3,10 @@ package io.ponte.server.room;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.ponte.protocol.v1.AppliedClientMessage;
 import io.ponte.server.util.EncodedRing;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The seqs that a room's latest client message ids got (user id and client message id → seq), so
@@ -25,10 +25,10 @@ import java.util.List;
  * <p>Not thread-safe, like the {@link RoomState} that owns it.
  */
 final class AppliedIds {
-  private static final SecureRandom SEEDS = new SecureRandom();
-
   private final EncodedRing entries;
-  private final long seed = SEEDS.nextLong();
+  // Not SecureRandom: it may block on the room's event loop (first seeding). Unguessable enough
+  // for its purpose (spreading keys), and a collision is never taken for a match anyway.
+  private final long seed = ThreadLocalRandom.current().nextLong();
   /** Entry number of the ring's oldest entry; entry numbers count every addition. */
   private long firstNumber;
   /** Slots hold (entry number - tableBase + 1), 0 for empty; hashes the key's hash. */
