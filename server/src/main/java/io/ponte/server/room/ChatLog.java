@@ -31,6 +31,8 @@ import java.util.function.Predicate;
  */
 final class ChatLog {
   static final int CHUNK_BYTES = 32 * 1024;
+  /** The first chunk's size, doubling up to {@link #CHUNK_BYTES}: most rooms chat little. */
+  static final int FIRST_CHUNK_BYTES = 512;
   private static final int OWN_ARRAY_ABOVE = CHUNK_BYTES / 4;
   private static final long COMPACT_ABOVE_DEAD_BYTES = 1 << 20;
 
@@ -42,6 +44,7 @@ final class ChatLog {
 
   private byte[] chunk;
   private int chunkUsed;
+  private int lastChunkSize;
   private long liveBytes;
   private long deadBytes;
 
@@ -218,8 +221,8 @@ final class ChatLog {
       target = new byte[length];
       offset = 0;
     } else {
-      if (chunk == null || chunkUsed + length > CHUNK_BYTES) {
-        chunk = new byte[CHUNK_BYTES];
+      if (chunk == null || chunkUsed + length > chunk.length) {
+        chunk = new byte[nextChunkSize(length)];
         chunkUsed = 0;
       }
       target = chunk;
@@ -240,6 +243,15 @@ final class ChatLog {
     liveBytes += length;
   }
 
+  private int nextChunkSize(int atLeast) {
+    int size = lastChunkSize == 0 ? FIRST_CHUNK_BYTES : Math.min(CHUNK_BYTES, lastChunkSize * 2);
+    while (size < atLeast) {
+      size *= 2;
+    }
+    lastChunkSize = size;
+    return size;
+  }
+
   /** Copies the live messages into new chunks; frozen views keep the old ones. */
   private void compact() {
     chunk = null;
@@ -249,8 +261,8 @@ final class ChatLog {
       if (length > OWN_ARRAY_ABOVE) {
         continue;
       }
-      if (chunk == null || chunkUsed + length > CHUNK_BYTES) {
-        chunk = new byte[CHUNK_BYTES];
+      if (chunk == null || chunkUsed + length > chunk.length) {
+        chunk = new byte[nextChunkSize(length)];
         chunkUsed = 0;
       }
       System.arraycopy(arrays[i], offsets[i], chunk, chunkUsed, length);

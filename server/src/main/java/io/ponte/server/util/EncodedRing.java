@@ -26,6 +26,11 @@ import java.util.NoSuchElementException;
  */
 public final class EncodedRing {
   static final int CHUNK_BYTES = 32 * 1024;
+  /**
+   * The first chunk's size; each next one is twice the last up to {@link #CHUNK_BYTES}, so that
+   * the many rooms that only ever hold a few events do not each hold a whole chunk.
+   */
+  static final int FIRST_CHUNK_BYTES = 512;
   private static final int OWN_ARRAY_ABOVE = CHUNK_BYTES / 4;
 
   private final int capacity;
@@ -38,6 +43,7 @@ public final class EncodedRing {
 
   private byte[] chunk;
   private int chunkUsed;
+  private int lastChunkSize;
   private byte[] spare;
 
   public EncodedRing(int capacity) {
@@ -96,9 +102,9 @@ public final class EncodedRing {
       offset = 0;
       retireChunk();
     } else {
-      if (chunk == null || chunkUsed + length > CHUNK_BYTES) {
+      if (chunk == null || chunkUsed + length > chunk.length) {
         retireChunk();
-        chunk = spare != null ? spare : new byte[CHUNK_BYTES];
+        chunk = spare != null ? spare : new byte[nextChunkSize(length)];
         spare = null;
       }
       target = chunk;
@@ -137,6 +143,7 @@ public final class EncodedRing {
     head = (head + 1) % keys.length;
     size--;
     boolean stillUsed = left == chunk || (size > 0 && arrays[head] == left);
+    // Only full-size chunks come back: the smaller first ones are for rooms that stay small.
     if (!stillUsed && left.length == CHUNK_BYTES) {
       spare = left;
     }
@@ -149,6 +156,15 @@ public final class EncodedRing {
     chunk = null;
     chunkUsed = 0;
     head = 0;
+  }
+
+  private int nextChunkSize(int atLeast) {
+    int size = lastChunkSize == 0 ? FIRST_CHUNK_BYTES : Math.min(CHUNK_BYTES, lastChunkSize * 2);
+    while (size < atLeast) {
+      size *= 2;
+    }
+    lastChunkSize = size;
+    return size;
   }
 
   private void retireChunk() {
