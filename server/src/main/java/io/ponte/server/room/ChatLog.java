@@ -4,8 +4,8 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
 import io.ponte.protocol.v1.ChatMessage;
+import io.ponte.server.util.ByteChunks;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -30,10 +30,6 @@ import java.util.function.Predicate;
  * new chunks. Not thread-safe, like the {@link RoomState} that owns it.
  */
 final class ChatLog {
-  static final int CHUNK_BYTES = 32 * 1024;
-  /** The first chunk's size, doubling up to {@link #CHUNK_BYTES}: most rooms chat little. */
-  static final int FIRST_CHUNK_BYTES = 512;
-  private static final int OWN_ARRAY_ABOVE = CHUNK_BYTES / 4;
   private static final long COMPACT_ABOVE_DEAD_BYTES = 1 << 20;
 
   private long[] seqs = new long[16];
@@ -42,9 +38,7 @@ final class ChatLog {
   private int[] lengths = new int[16];
   private int size;
 
-  private byte[] chunk;
-  private int chunkUsed;
-  private int lastChunkSize;
+  private ByteChunks chunks = new ByteChunks();
   private long liveBytes;
   private long deadBytes;
 
@@ -214,61 +208,18 @@ final class ChatLog {
 
   /** Encodes the message into a chunk (or an array of its own) as entry i. */
   private void write(int i, ChatMessage m) {
-    int length = m.getSerializedSize();
-    byte[] target;
-    int offset;
-    if (length > OWN_ARRAY_ABOVE) {
-      target = new byte[length];
-      offset = 0;
-    } else {
-      if (chunk == null || chunkUsed + length > chunk.length) {
-        chunk = new byte[nextChunkSize(length)];
-        chunkUsed = 0;
-      }
-      target = chunk;
-      offset = chunkUsed;
-      chunkUsed += length;
-    }
-    try {
-      CodedOutputStream out = CodedOutputStream.newInstance(target, offset, length);
-      m.writeTo(out);
-      out.checkNoSpaceLeft();
-    } catch (IOException e) {
-      // Writing into an array of exactly the serialized size cannot fail.
-      throw new UncheckedIOException(e);
-    }
-    arrays[i] = target;
-    offsets[i] = offset;
-    lengths[i] = length;
-    liveBytes += length;
-  }
-
-  private int nextChunkSize(int atLeast) {
-    int size = lastChunkSize == 0 ? FIRST_CHUNK_BYTES : Math.min(CHUNK_BYTES, lastChunkSize * 2);
-    while (size < atLeast) {
-      size *= 2;
-    }
-    lastChunkSize = size;
-    return size;
+    arrays[i] = chunks.write(m);
+    offsets[i] = chunks.offset();
+    lengths[i] = m.getSerializedSize();
+    liveBytes += lengths[i];
   }
 
   /** Copies the live messages into new chunks; frozen views keep the old ones. */
   private void compact() {
-    chunk = null;
-    chunkUsed = 0;
+    chunks = new ByteChunks();
     for (int i = 0; i < size; i++) {
-      int length = lengths[i];
-      if (length > OWN_ARRAY_ABOVE) {
-        continue;
-      }
-      if (chunk == null || chunkUsed + length > chunk.length) {
-        chunk = new byte[nextChunkSize(length)];
-        chunkUsed = 0;
-      }
-      System.arraycopy(arrays[i], offsets[i], chunk, chunkUsed, length);
-      arrays[i] = chunk;
-      offsets[i] = chunkUsed;
-      chunkUsed += length;
+      arrays[i] = chunks.copy(arrays[i], offsets[i], lengths[i]);
+      offsets[i] = chunks.offset();
     }
     deadBytes = 0;
   }

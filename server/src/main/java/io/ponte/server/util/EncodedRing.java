@@ -1,16 +1,13 @@
 package io.ponte.server.util;
 
-import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.NoSuchElementException;
 
 /**
  * The newest {@code capacity} messages, each with a long key (a seq), kept encoded in a few
- * chunks of bytes that are reused as old entries leave.
+ * chunks of bytes ({@link ByteChunks}) that are reused as old entries leave.
  *
  * <p>Why not one array per entry: a room's recent events live for seconds — long enough to
  * survive several young collections, which copy them each time, and then to be promoted and die in
@@ -19,20 +16,11 @@ import java.util.NoSuchElementException;
  * are filled, adding an entry allocates nothing that outlives the call: its bytes are written into
  * the current chunk, and a chunk whose entries have all left is written over again.
  *
- * <p>A message larger than a quarter of a chunk gets an array of its own (and the chunk being
- * filled is retired, so that each chunk's entries stay contiguous, which is how a chunk is known
- * to be free: the oldest entry left is in another one). Not thread-safe; entries are parsed into
- * new objects, never aliased, so reusing a chunk cannot change a message already read.
+ * <p>Each chunk's entries are contiguous, which is how a chunk is known to be free: the oldest
+ * entry left is in another one. Not thread-safe; entries are parsed into new objects, never
+ * aliased, so reusing a chunk cannot change a message already read.
  */
 public final class EncodedRing {
-  static final int CHUNK_BYTES = 32 * 1024;
-  /**
-   * The first chunk's size; each next one is twice the last up to {@link #CHUNK_BYTES}, so that
-   * the many rooms that only ever hold a few events do not each hold a whole chunk.
-   */
-  static final int FIRST_CHUNK_BYTES = 512;
-  private static final int OWN_ARRAY_ABOVE = CHUNK_BYTES / 4;
-
   private final int capacity;
   private long[] keys;
   private byte[][] arrays;
@@ -41,10 +29,7 @@ public final class EncodedRing {
   private int head;
   private int size;
 
-  private byte[] chunk;
-  private int chunkUsed;
-  private int lastChunkSize;
-  private byte[] spare;
+  private final ByteChunks chunks = new ByteChunks();
 
   public EncodedRing(int capacity) {
     if (capacity < 1) {
@@ -95,30 +80,8 @@ public final class EncodedRing {
   /** Encodes the message as the newest entry; the oldest leaves when the ring is full. */
   public void add(long key, MessageLite message) {
     int length = message.getSerializedSize();
-    byte[] target;
-    int offset;
-    if (length > OWN_ARRAY_ABOVE) {
-      target = new byte[length];
-      offset = 0;
-      retireChunk();
-    } else {
-      if (chunk == null || chunkUsed + length > chunk.length) {
-        retireChunk();
-        chunk = spare != null ? spare : new byte[nextChunkSize(length)];
-        spare = null;
-      }
-      target = chunk;
-      offset = chunkUsed;
-      chunkUsed += length;
-    }
-    try {
-      CodedOutputStream out = CodedOutputStream.newInstance(target, offset, length);
-      message.writeTo(out);
-      out.checkNoSpaceLeft();
-    } catch (IOException e) {
-      // Writing into an array of exactly the serialized size cannot fail.
-      throw new UncheckedIOException(e);
-    }
+    byte[] target = chunks.write(message);
+    int offset = chunks.offset();
     if (size == capacity) {
       removeOldest();
     }
@@ -142,10 +105,9 @@ public final class EncodedRing {
     arrays[head] = null;
     head = (head + 1) % keys.length;
     size--;
-    boolean stillUsed = left == chunk || (size > 0 && arrays[head] == left);
-    // Only full-size chunks come back: the smaller first ones are for rooms that stay small.
-    if (!stillUsed && left.length == CHUNK_BYTES) {
-      spare = left;
+    // A chunk's entries are contiguous: once the oldest entry left is elsewhere, it is free.
+    if (size == 0 || arrays[head] != left) {
+      chunks.recycle(left);
     }
   }
 
@@ -153,23 +115,8 @@ public final class EncodedRing {
     while (size > 0) {
       removeOldest();
     }
-    chunk = null;
-    chunkUsed = 0;
+    chunks.retire();
     head = 0;
-  }
-
-  private int nextChunkSize(int atLeast) {
-    int size = lastChunkSize == 0 ? FIRST_CHUNK_BYTES : Math.min(CHUNK_BYTES, lastChunkSize * 2);
-    while (size < atLeast) {
-      size *= 2;
-    }
-    lastChunkSize = size;
-    return size;
-  }
-
-  private void retireChunk() {
-    chunk = null;
-    chunkUsed = 0;
   }
 
   private int slot(int i) {

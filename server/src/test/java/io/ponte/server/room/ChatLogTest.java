@@ -124,7 +124,7 @@ class ChatLogTest {
   @Test
   void compactsReplacedVersionsAndKeepsFrozenViewsIntact() {
     ChatLog log = new ChatLog();
-    String big = "x".repeat(ChatLog.CHUNK_BYTES / 2); // an array of its own
+    String big = "x".repeat(io.ponte.server.util.ByteChunks.MAX_CHUNK_BYTES / 2); // an array of its own
     for (long seq = 1; seq <= 200; seq++) {
       log.put(msg(seq, seq == 7 ? big : "m" + seq, false));
     }
@@ -138,7 +138,7 @@ class ChatLogTest {
         log.put(msg(seq, seq == 7 ? big : "edit " + round + " of " + seq, false));
         compacted |= log.deadBytes() < deadBefore;
       }
-      assertTrue(log.deadBytes() <= Math.max(1 << 20, log.liveBytes()) + ChatLog.CHUNK_BYTES);
+      assertTrue(log.deadBytes() <= Math.max(1 << 20, log.liveBytes()) + io.ponte.server.util.ByteChunks.MAX_CHUNK_BYTES);
     }
     assertTrue(compacted, "the dead versions were dropped at least once");
     assertEquals(original, before.decodeAll(), "a view taken before keeps its messages");

@@ -66,7 +66,7 @@ class EncodedRingTest {
       ArrayDeque<ChatMessage> expected = new ArrayDeque<>();
       for (long seq = 1; seq <= 5000; seq++) {
         int length = switch (random.nextInt(20)) {
-          case 0 -> EncodedRing.CHUNK_BYTES / 4 + random.nextInt(EncodedRing.CHUNK_BYTES * 2);
+          case 0 -> ByteChunks.MAX_CHUNK_BYTES / 4 + random.nextInt(ByteChunks.MAX_CHUNK_BYTES * 2);
           case 1 -> 0;
           default -> random.nextInt(400);
         };
