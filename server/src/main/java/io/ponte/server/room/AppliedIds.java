@@ -19,8 +19,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * encoded into an {@link EncodedRing} (no object per entry), and an open-addressing table of entry
  * numbers, keyed by a per-room seeded hash, finds it; a candidate is confirmed by decoding it, so a
  * hash collision can never pass for a duplicate. Stale table slots (entries the ring has dropped)
- * are skipped and cleared when the table is rebuilt, which happens after as many additions as it
- * has room for: constant time per operation on average.
+ * are skipped and cleared when the table is rebuilt, which happens after at least half as many
+ * additions as it holds live entries: constant time per operation on average.
  *
  * <p>Not thread-safe, like the {@link RoomState} that owns it.
  */
@@ -84,7 +84,7 @@ final class AppliedIds {
       firstNumber++;
     }
     long number = firstNumber + entries.size() - 1;
-    if ((used + 1) * 2 > table.length || number - tableBase + 1 >= Integer.MAX_VALUE) {
+    if ((used + 1) * 4 > table.length * 3 || number - tableBase + 1 >= Integer.MAX_VALUE) {
       rebuild();
     } else {
       insert(number, hash(userId, clientMsgId));
@@ -115,10 +115,13 @@ final class AppliedIds {
     used++;
   }
 
-  /** A table for the live entries only, with room for as many again. */
+  /**
+   * A table for the live entries only, at most half full, so that at least half as many again
+   * can be added before the next rebuild (at three quarters).
+   */
   private void rebuild() {
     int live = entries.size();
-    int size = Integer.highestOneBit(Math.max(16, live * 4) - 1) << 1;
+    int size = Integer.highestOneBit(Math.max(16, live * 2) - 1) << 1;
     table = new int[size];
     hashes = new int[size];
     tableBase = firstNumber;
