@@ -119,8 +119,12 @@ final class RedisSubscriptions {
       if (link == null || !link.alive) {
         return Future.succeededFuture();
       }
+      // Bounded: a connection that just died (Redis killed) may not answer nor fail the request
+      // before it is noticed, and erasing a room waits on this.
       return link.conn.send(Request.cmd(sharded ? Command.SUNSUBSCRIBE : Command.UNSUBSCRIBE)
-          .arg(pair.ops()).arg(pair.eph())).<Void>mapEmpty().otherwiseEmpty();
+              .arg(pair.ops()).arg(pair.eph()))
+          .timeout(RedisBroker.COMMAND_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS)
+          .<Void>mapEmpty().otherwiseEmpty();
     });
   }
 
