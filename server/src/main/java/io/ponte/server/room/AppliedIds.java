@@ -4,7 +4,6 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.ponte.protocol.v1.AppliedClientMessage;
 import io.ponte.server.util.EncodedRing;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -70,13 +69,6 @@ final class AppliedIds {
 
   /** Remembers the seq; the newest entry for a key is the one {@link #seqOf} finds. */
   void put(String userId, String clientMsgId, long seq) {
-    if (entries.size() == 0) {
-      // Nothing live: start the numbering afresh so that table slots stay small numbers.
-      firstNumber = 0;
-      tableBase = 0;
-      Arrays.fill(table, 0);
-      used = 0;
-    }
     boolean full = entries.size() == capacity();
     entries.add(seq, AppliedClientMessage.newBuilder()
         .setUserId(userId).setClientMsgId(clientMsgId).setSeq(seq).build());

@@ -128,10 +128,6 @@ final class ChatLog {
       this.lengths = lengths;
     }
 
-    int size() {
-      return seqs.length;
-    }
-
     /** Every message, oldest first. */
     List<ChatMessage> decodeAll() {
       ArrayList<ChatMessage> out = new ArrayList<>(seqs.length);

@@ -55,11 +55,6 @@ public final class ByteChunks {
     return offset;
   }
 
-  /** Whether the array is the chunk being filled. */
-  public boolean isCurrent(byte[] array) {
-    return array == chunk;
-  }
-
   /** The next message goes into a new chunk. */
   public void retire() {
     chunk = null;
