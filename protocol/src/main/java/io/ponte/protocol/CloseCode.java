@@ -26,6 +26,7 @@ public enum CloseCode {
   FLOODING(4103, ClientAction.RESUME, "too many requests"),
   INTERNAL_ERROR(4104, ClientAction.RESUME, "internal error"),
   ROOM_UNAVAILABLE(4105, ClientAction.RESUME, "the room cannot take the connection now: retry later"),
+  TOO_MANY_CONNECTIONS(4106, ClientAction.RESUME, "the user has too many connections to this node: retry later"),
 
   REMOVED(4200, ClientAction.GIVE_UP, "removed from a room by a teacher"),
   SESSION_ENDED(4201, ClientAction.GIVE_UP, "the session has ended"),

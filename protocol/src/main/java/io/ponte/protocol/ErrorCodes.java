@@ -16,6 +16,7 @@ public final class ErrorCodes {
       case SHUTTING_DOWN:
       case ROOM_FULL:
       case ROOM_LOCKED:
+      case TOO_MANY_CONNECTIONS:
         return true;
       default:
         return false;

@@ -126,6 +126,7 @@ class ErrorCodesTest {
     assertEquals(
         EnumSet.of(
             ErrorCode.RATE_LIMITED,
+            ErrorCode.TOO_MANY_CONNECTIONS,
             ErrorCode.INTERNAL,
             ErrorCode.UNAVAILABLE,
             ErrorCode.SHUTTING_DOWN,

@@ -222,6 +222,77 @@ public final class PonteConfig {
           ValueType.intRange(1024, 1_073_741_824),
           16_777_216,
           "largest document (merged Yjs state); must be at least doc-max-update-bytes");
+  private static final Setting<Integer> DOC_MAX_PER_ROOM =
+      def(
+          "doc-max-per-room",
+          ValueType.intRange(1, 100_000),
+          100,
+          "documents one room may have (TOO_MANY_DOCUMENTS beyond)");
+  private static final Setting<Integer> CHAT_MAX_REACTIONS_PER_MESSAGE =
+      def(
+          "chat-max-reactions-per-message",
+          ValueType.intRange(1, 100_000),
+          200,
+          "distinct (user, reaction) pairs one chat message may have (TOO_MANY_REACTIONS beyond)");
+  private static final Setting<Integer> AWARENESS_MAX_STATE_BYTES =
+      def(
+          "awareness-max-state-bytes",
+          ValueType.intRange(64, 1_048_576),
+          8192,
+          "largest awareness state of one Yjs client (cursor, name, colour); a larger update is"
+              + " refused with AWARENESS_TOO_LARGE");
+  private static final Setting<Integer> AWARENESS_PER_SECOND =
+      def(
+          "awareness-per-second",
+          ValueType.intRange(1, 10_000),
+          20,
+          "awareness updates per second per session (burst twice that); extra ones are dropped");
+  private static final Setting<Integer> SYNC_REQUESTS_PER_SECOND =
+      def(
+          "sync-requests-per-second",
+          ValueType.intRange(1, 10_000),
+          10,
+          "document sync requests (DocSync, sync step 1) and awareness queries per second per"
+              + " socket (burst twice that); beyond: RATE_LIMITED");
+  private static final Setting<Integer> PRESENCE_UPDATES_PER_SECOND =
+      def(
+          "presence-updates-per-second",
+          ValueType.intRange(1, 1000),
+          2,
+          "presence (active/away) updates per second per connection (burst twice that); beyond:"
+              + " RATE_LIMITED");
+  private static final Setting<Integer> MAX_CONNECTIONS_PER_USER =
+      def(
+          "max-connections-per-user",
+          ValueType.intRange(1, 1_000_000),
+          20,
+          "sockets one user id may have open on this node, all endpoints together"
+              + " (TOO_MANY_CONNECTIONS beyond)");
+  private static final Setting<Integer> HOCUSPOCUS_PREAUTH_BYTES =
+      def(
+          "hocuspocus-preauth-bytes",
+          ValueType.intRange(1024, 16_777_216),
+          65_536,
+          "bytes a /hocuspocus socket may send for documents not yet authenticated; more closes it");
+  private static final Setting<WsCompression> WS_COMPRESSION =
+      def(
+          "ws-compression",
+          ValueType.enumOf(WsCompression.class, true),
+          WsCompression.OFF,
+          "permessage-deflate on the WebSocket endpoints: off, or on (no context takeover,"
+              + " inflation bounded by the message limits)");
+  private static final Setting<Integer> WS_COMPRESSION_THRESHOLD_BYTES =
+      def(
+          "ws-compression-threshold-bytes",
+          ValueType.intRange(0, 16_777_216),
+          1024,
+          "with ws-compression on: outgoing messages smaller than this are sent uncompressed");
+  private static final Setting<Integer> WS_COMPRESSION_LEVEL =
+      def(
+          "ws-compression-level",
+          ValueType.intRange(1, 9),
+          1,
+          "with ws-compression on: deflate level, 1 (fastest) to 9 (smallest)");
   private static final Setting<Integer> ROOM_IDLE_UNLOAD_MS =
       def(
           "room-idle-unload-ms",
@@ -614,6 +685,61 @@ public final class PonteConfig {
   /** {@code doc-max-bytes}. */
   public int docMaxBytes() {
     return get(DOC_MAX_BYTES);
+  }
+
+  /** {@code doc-max-per-room}. */
+  public int docMaxPerRoom() {
+    return get(DOC_MAX_PER_ROOM);
+  }
+
+  /** {@code chat-max-reactions-per-message}. */
+  public int chatMaxReactionsPerMessage() {
+    return get(CHAT_MAX_REACTIONS_PER_MESSAGE);
+  }
+
+  /** {@code awareness-max-state-bytes}. */
+  public int awarenessMaxStateBytes() {
+    return get(AWARENESS_MAX_STATE_BYTES);
+  }
+
+  /** {@code awareness-per-second}. */
+  public int awarenessPerSecond() {
+    return get(AWARENESS_PER_SECOND);
+  }
+
+  /** {@code sync-requests-per-second}. */
+  public int syncRequestsPerSecond() {
+    return get(SYNC_REQUESTS_PER_SECOND);
+  }
+
+  /** {@code presence-updates-per-second}. */
+  public int presenceUpdatesPerSecond() {
+    return get(PRESENCE_UPDATES_PER_SECOND);
+  }
+
+  /** {@code max-connections-per-user}. */
+  public int maxConnectionsPerUser() {
+    return get(MAX_CONNECTIONS_PER_USER);
+  }
+
+  /** {@code hocuspocus-preauth-bytes}. */
+  public int hocuspocusPreauthBytes() {
+    return get(HOCUSPOCUS_PREAUTH_BYTES);
+  }
+
+  /** {@code ws-compression}. */
+  public WsCompression wsCompression() {
+    return get(WS_COMPRESSION);
+  }
+
+  /** {@code ws-compression-threshold-bytes}. */
+  public int wsCompressionThresholdBytes() {
+    return get(WS_COMPRESSION_THRESHOLD_BYTES);
+  }
+
+  /** {@code ws-compression-level}. */
+  public int wsCompressionLevel() {
+    return get(WS_COMPRESSION_LEVEL);
   }
 
   /** {@code room-idle-unload-ms}. */

@@ -915,6 +915,18 @@ public final class Room implements RoomListener {
     return result.future();
   }
 
+  /**
+   * Opens a document the way a stock Yjs provider expects: its info, after creating it (one
+   * sequenced DocCreate) when it does not exist and the actor may create documents in the room.
+   * Fails with a {@link RoomException}: DOC_NOT_FOUND (may not create), TOO_MANY_DOCUMENTS, ...
+   */
+  public Future<DocumentInfo> openDocument(String docId, Actor actor) {
+    // TODO(issue 10, room side): create on open; until then only existing documents open.
+    return documentInfo(docId).compose(info -> info != null ? Future.succeededFuture(info)
+        : Future.failedFuture(new RoomException(
+            ErrorCodes.error(ErrorCode.DOC_NOT_FOUND, "no such document", roomId))));
+  }
+
   /** The current awareness of a document as one y-protocols awareness update (null: none). */
   public Future<byte[]> docAwareness(String docId) {
     Promise<byte[]> result = Promise.promise();
