@@ -30,7 +30,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +42,6 @@ import org.slf4j.LoggerFactory;
 public final class AdminApi {
   private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
   /** Room ids are what tokens' room patterns match, so no '*' and no spaces. */
-  static final Pattern ROOM_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
   private static final int MAX_BODY_BYTES = 64 * 1024;
   private static final long MAX_TOKEN_TTL_SECONDS = 30L * 24 * 3600;
 
@@ -88,9 +86,8 @@ public final class AdminApi {
       return;
     }
     String id = body.getValue("id") instanceof String s ? s : null;
-    if (id == null || !ROOM_ID.matcher(id).matches()) {
-      fail(ctx, 400, "INVALID_REQUEST",
-          "id: 1-128 characters of letters, digits, '.', '_', ':' or '-', starting with a letter or digit");
+    if (!io.ponte.server.room.ResourceId.valid(id)) {
+      fail(ctx, 400, "INVALID_REQUEST", "id: 1-128 characters of letters, digits, '.', '_' or '-'");
       return;
     }
     body.remove("id");

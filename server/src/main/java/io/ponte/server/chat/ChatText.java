@@ -106,8 +106,8 @@ public final class ChatText {
     return Checked.ok(id);
   }
 
-  /** A user id or room id as it appears in requests: 1..128 chars, printable, no spaces. */
-  public static boolean validId(String id) {
+  /** A user id as it appears in requests and tokens: 1..128 chars, printable, no spaces. */
+  public static boolean validUserId(String id) {
     if (id == null || id.isEmpty() || id.length() > 128) {
       return false;
     }

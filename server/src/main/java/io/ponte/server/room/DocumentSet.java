@@ -187,7 +187,7 @@ public final class DocumentSet {
     if (role == Role.STUDENT && !settings.getStudentPermissions().getDocuments()) {
       return new Verdict(ErrorCode.PERMISSION_DENIED, "students may not create documents in this room");
     }
-    if (!ChatText.validId(c.getDocId())) {
+    if (!ResourceId.valid(c.getDocId())) {
       return new Verdict(ErrorCode.INVALID_REQUEST, "doc_id is missing or invalid");
     }
     if (c.getTitle().length() > MAX_TITLE_CHARS) {

@@ -524,7 +524,7 @@ public final class RoomState {
         return error(ErrorCode.INVALID_REQUEST, "teacher action has no action");
       }
     }
-    if (!ChatText.validId(target)) {
+    if (!ChatText.validUserId(target)) {
       return error(ErrorCode.INVALID_REQUEST, "user_id is missing or invalid");
     }
     if (target.equals(userId) && t.getActionCase() != TeacherAction.ActionCase.LIFT_BAN) {

@@ -557,7 +557,7 @@ public final class Connection implements RoomMember {
 
   private void join(long requestId, Join join, boolean retryIfUnloaded) {
     String roomId = join.getRoomId();
-    if (!ChatText.validId(roomId)) {
+    if (!io.ponte.server.room.ResourceId.valid(roomId)) {
       replyError(requestId, ErrorCode.INVALID_REQUEST, "room_id is missing or invalid", null);
       return;
     }

@@ -190,7 +190,7 @@ final class HocuspocusConnection {
       int slash = name.indexOf('/');
       String roomId = slash < 0 ? "" : name.substring(0, slash);
       String docId = slash < 0 ? "" : name.substring(slash + 1);
-      if (!ChatText.validId(roomId) || !ChatText.validId(docId)) {
+      if (!io.ponte.server.room.ResourceId.valid(roomId) || !io.ponte.server.room.ResourceId.valid(docId)) {
         deny(ErrorCode.DOC_NOT_FOUND.name() + ": the document name must be {room}/{doc}");
         return;
       }

@@ -166,11 +166,11 @@ public final class Transport {
       refuseAfterUpgrade(request, CloseCode.UNAUTHORIZED, e.code().name());
       return;
     }
-    if (!io.ponte.server.chat.ChatText.validId(roomId)) {
+    if (!io.ponte.server.room.ResourceId.valid(roomId)) {
       refuseAfterUpgrade(request, CloseCode.NOT_FOUND, "ROOM_NOT_FOUND");
       return;
     }
-    if (!io.ponte.server.chat.ChatText.validId(docId)) {
+    if (!io.ponte.server.room.ResourceId.valid(docId)) {
       refuseAfterUpgrade(request, CloseCode.NOT_FOUND, "DOC_NOT_FOUND");
       return;
     }

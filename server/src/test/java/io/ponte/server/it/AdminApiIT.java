@@ -77,6 +77,8 @@ class AdminApiIT {
       Map<String, String> bad = new HashMap<>();
       bad.put("star in id", new JsonObject().put("id", "r*").put("title", "T").encode());
       bad.put("space in id", new JsonObject().put("id", "room one").put("title", "T").encode());
+      bad.put("colon in id", new JsonObject().put("id", "nl:pl").put("title", "T").encode());
+      bad.put("slash in id", new JsonObject().put("id", "nl/pl").put("title", "T").encode());
       bad.put("no id", new JsonObject().put("title", "T").encode());
       bad.put("numeric id", new JsonObject().put("id", 7).put("title", "T").encode());
       bad.put("empty title", new JsonObject().put("id", "r1").put("title", "").encode());
@@ -101,10 +103,10 @@ class AdminApiIT {
       // None of them created a room.
       assertEquals(0, json(s.admin("GET", "/admin/rooms", null)).getJsonArray("rooms").size());
 
-      JsonObject created = s.createRoom(new JsonObject().put("id", "nl-pl.exchange:week_1")
+      JsonObject created = s.createRoom(new JsonObject().put("id", "nl-pl.exchange-week_1")
           .put("title", "  Exchange week 1 ").put("languages", new JsonArray().add("NL").add("pt-br"))
           .put("maxParticipants", 500));
-      assertEquals("nl-pl.exchange:week_1", created.getString("id"));
+      assertEquals("nl-pl.exchange-week_1", created.getString("id"));
       assertFalse(created.getString("epoch", "").isEmpty());
       JsonObject settings = created.getJsonObject("settings");
       assertEquals("Exchange week 1", settings.getString("title"));
@@ -112,10 +114,10 @@ class AdminApiIT {
       assertEquals(500, settings.getInteger("maxParticipants"));
 
       HttpResponse<String> dup = s.admin("POST", "/admin/rooms",
-          new JsonObject().put("id", "nl-pl.exchange:week_1").put("title", "Again").encode());
+          new JsonObject().put("id", "nl-pl.exchange-week_1").put("title", "Again").encode());
       assertError(409, "ROOM_EXISTS", dup);
       // The first room's settings were not replaced.
-      assertEquals("Exchange week 1", json(s.admin("GET", "/admin/rooms/nl-pl.exchange:week_1", null))
+      assertEquals("Exchange week 1", json(s.admin("GET", "/admin/rooms/nl-pl.exchange-week_1", null))
           .getJsonObject("settings").getString("title"));
     }
   }
