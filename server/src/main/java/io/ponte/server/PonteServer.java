@@ -235,6 +235,11 @@ public final class PonteServer {
           .setMaxWebSocketFrameSize(wireLimit)
           .setMaxWebSocketMessageSize(wireLimit)
           .setWebSocketSubProtocols(List.of("ponte.v1.proto", "ponte.v1.json"))
+          // Vert.x's own deflate accepts every offer with context takeover and unbounded
+          // inflation: never. With ws-compression on, the per-message flag only makes Vert.x
+          // accept RSV1 frames; WebSocketDeflate replaces its handler on each connection.
+          .setPerFrameWebSocketCompressionSupported(false)
+          .setPerMessageWebSocketCompressionSupported(config.wsCompression() == io.ponte.server.config.WsCompression.ON)
           .setTcpNoDelay(true);
       Router router = Router.router(vertx);
       router.route("/ws").handler(ctx -> transport.handle(ctx.request()));
@@ -254,6 +259,9 @@ public final class PonteServer {
           .end(metrics.scrape()));
       new AdminApi(config, adminAuth, issuer, store, rooms).mount(router);
       HttpServer server = vertx.createHttpServer(options).requestHandler(router);
+      if (config.wsCompression() == io.ponte.server.config.WsCompression.ON) {
+        server.connectionHandler(conn -> transport.installCompression(conn));
+      }
       return server.listen().onSuccess(s -> port = s.actualPort());
     }
   }

@@ -72,7 +72,7 @@ import org.slf4j.LoggerFactory;
  * whose queue overflows with durable messages is closed with SLOW_CONSUMER and comes back through
  * resume. Inbound handling and every field not marked otherwise run on the connection's context.
  */
-public final class Connection implements RoomMember {
+public final class Connection implements RoomMember, SocketCore.Protocol {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
   private static final int MAX_BATCH_MESSAGES = 128;
   private static final int MAX_BATCH_BYTES = 64 * 1024;
@@ -94,15 +94,11 @@ public final class Connection implements RoomMember {
   private final PonteConfig config;
   private final String sessionId = UUID.randomUUID().toString();
 
+  private final SocketCore core;
   private Principal principal;
-  private long authTimer = -1;
-  private long pingTimer = -1;
-  private long expiryTimer = -1;
-  private long lastReceivedNanos = System.nanoTime();
-  private final TokenBucket messageBucket;
-  private final TokenBucket byteBucket;
   private final TokenBucket typingBucket;
-  private int refusedInARow;
+  private final TokenBucket presenceBucket;
+  private final TokenBucket awarenessBucket;
 
   /** Rooms by id; a null room means the join is in progress. Read from room threads too. */
   private final Map<String, Membership> rooms = new ConcurrentHashMap<>();
@@ -122,28 +118,51 @@ public final class Connection implements RoomMember {
     this.transport = transport;
     this.config = transport.config();
     long now = System.nanoTime();
-    this.messageBucket = new TokenBucket(config.rateMessagesPerSecond(), config.rateMessagesBurst(), now);
-    this.byteBucket = new TokenBucket(config.rateBytesPerSecond(), config.rateBytesBurst(), now);
     this.typingBucket = new TokenBucket(config.typingPerSecond(), config.typingPerSecond(), now);
+    int presence = config.presenceUpdatesPerSecond();
+    this.presenceBucket = new TokenBucket(presence, 2.0 * presence, now);
+    int awareness = config.awarenessPerSecond();
+    this.awarenessBucket = new TokenBucket(awareness, 2.0 * awareness, now);
+    // Only a document update may exceed max-frame-bytes (see onMessage): that is the assembly limit.
+    this.core = new SocketCore(ws, context, transport,
+        (int) Math.max(config.maxFrameBytes(), docUpdateFrameLimit(config, format)));
   }
 
   /** Wires the socket's handlers and timers; runs on the connection's context. */
   void start() {
     transport.metrics().connections().incrementAndGet();
-    ws.binaryMessageHandler(buf -> onFrame(buf, null));
-    ws.textMessageHandler(text -> onFrame(null, text));
-    ws.pongHandler(buf -> lastReceivedNanos = System.nanoTime());
     ws.drainHandler(v -> flush());
-    ws.exceptionHandler(err -> log.debug("session {}: socket error: {}", sessionId, err.toString()));
-    ws.closeHandler(v -> onClosed());
-    authTimer = vertx.setTimer(config.authTimeoutMs(), id -> {
-      authTimer = -1;
-      if (principal == null) {
-        refuse(0, ErrorCodes.error(ErrorCode.AUTH_TIMEOUT, "no hello within the deadline", null),
-            CloseCode.AUTH_TIMEOUT);
-      }
-    });
-    pingTimer = vertx.setPeriodic(config.pingIntervalMs(), id -> keepAlive());
+    core.start(this, true);
+  }
+
+  @Override
+  public void onAuthTimeout() {
+    if (principal == null) {
+      refuse(0, ErrorCodes.error(ErrorCode.AUTH_TIMEOUT, "no hello within the deadline", null),
+          CloseCode.AUTH_TIMEOUT);
+    }
+  }
+
+  @Override
+  public void onIdle(long silentMs) {
+    closeNow(CloseCode.IDLE_TIMEOUT, "nothing received for " + silentMs + " ms", 0);
+  }
+
+  @Override
+  public void onTooLarge(long length, int limit) {
+    refuse(0, ErrorCodes.error(ErrorCode.FRAME_TOO_LARGE,
+        "message of " + (length > limit ? "more than " + limit : length) + " bytes exceeds the limit", null),
+        CloseCode.FRAME_TOO_LARGE);
+  }
+
+  @Override
+  public void onFragmentsLimited(long waitMs, boolean flooding) {
+    ErrorInfo limited = ErrorCodes.error(ErrorCode.RATE_LIMITED, "too many bytes", null, waitMs);
+    if (flooding) {
+      refuse(0, limited, CloseCode.FLOODING);
+    } else {
+      replyError(0, limited);
+    }
   }
 
   // ------------------------------------------------------------------------------------------
@@ -319,10 +338,7 @@ public final class Connection implements RoomMember {
         .build()));
     closing = true;
     flushAllIgnoringBackpressure();
-    transport.metrics().closed(code.code());
-    if (!ws.isClosed()) {
-      ws.close((short) code.code(), truncate(reason));
-    }
+    core.close(code, reason);
   }
 
   private void flushAllIgnoringBackpressure() {
@@ -332,38 +348,27 @@ public final class Connection implements RoomMember {
     }
   }
 
-  private static String truncate(String reason) {
-    // A close frame's reason is at most 123 bytes.
-    return reason.length() > 60 ? reason.substring(0, 60) : reason;
-  }
-
   // ------------------------------------------------------------------------------------------
   // Inbound
   // ------------------------------------------------------------------------------------------
 
-  private void onFrame(Buffer binary, String text) {
+  @Override
+  public void onMessage(Buffer payload, boolean text, long rateWaitMs) {
     if (closing) {
       return;
     }
-    lastReceivedNanos = System.nanoTime();
-    int length = binary != null ? binary.length() : utf8Length(text);
-    // Only a document update may exceed max-frame-bytes, up to the document update limit (a
-    // pasted chapter); anything else that large is refused, and nothing is parsed past that limit.
-    if (length > config.maxFrameBytes() && length > docUpdateFrameLimit()) {
-      refuseOversizeFrame(length, config.maxFrameBytes());
-      return;
-    }
-    if ((binary != null) != format.binaryFrames()) {
+    int length = payload.length();
+    if (text == format.binaryFrames()) {
       refuse(0, ErrorCodes.error(ErrorCode.UNSUPPORTED_FRAME_TYPE,
-          (binary != null ? "binary" : "text") + " frame on subprotocol " + format.subprotocol(), null),
+          (text ? "text" : "binary") + " frame on subprotocol " + format.subprotocol(), null),
           CloseCode.UNSUPPORTED_FRAME_TYPE);
       return;
     }
     ClientMessage message;
     try {
-      message = binary != null
-          ? FrameCodec.decodeClient(binary.getBytes())
-          : FrameCodec.decodeClient(text);
+      message = text
+          ? FrameCodec.decodeClient(payload.toString(java.nio.charset.StandardCharsets.UTF_8))
+          : FrameCodec.decodeClient(payload.getBytes());
     } catch (ProtocolException e) {
       refuse(0, ErrorCodes.error(e.code(), e.getMessage(), null), CloseCode.MALFORMED_MESSAGE);
       return;
@@ -373,20 +378,16 @@ public final class Connection implements RoomMember {
       refuseOversizeFrame(length, config.maxFrameBytes());
       return;
     }
-    long now = System.nanoTime();
-    long waitMs = Math.max(messageBucket.tryTake(1, now), byteBucket.tryTake(length, now));
-    if (waitMs > 0) {
-      refusedInARow++;
-      ErrorInfo limited = ErrorCodes.error(ErrorCode.RATE_LIMITED, "too many messages", null, waitMs);
-      if (refusedInARow > config.rateMessagesBurst()) {
-        // Still sending after a burst's worth of refusals: a flood, not a burst.
+    if (rateWaitMs > 0) {
+      ErrorInfo limited = ErrorCodes.error(ErrorCode.RATE_LIMITED, "too many messages", null, rateWaitMs);
+      if (core.refusedForRate()) {
         refuse(message.getRequestId(), limited, CloseCode.FLOODING);
       } else {
         replyError(message.getRequestId(), limited);
       }
       return;
     }
-    refusedInARow = 0;
+    core.acceptedForRate();
     transport.metrics().messageIn(message.getBodyCase().name().toLowerCase(java.util.Locale.ROOT));
     try {
       dispatch(message);
@@ -405,23 +406,12 @@ public final class Connection implements RoomMember {
    * The largest frame that may carry a document update: the update limit plus its envelope (ids
    * and request fields); in JSON the update is base64, a third larger.
    */
-  private long docUpdateFrameLimit() {
+  private static long docUpdateFrameLimit(PonteConfig config, WireFormat format) {
     long update = config.docMaxUpdateBytes();
     if (!format.binaryFrames()) {
       update = (update + 2) / 3 * 4;
     }
     return update + Transport.Y_FRAMING_BYTES;
-  }
-
-  /** The size of a text frame on the wire: the limits are in bytes, not UTF-16 chars. */
-  static int utf8Length(String text) {
-    int bytes = 0;
-    for (int i = 0, n = text.length(); i < n; i++) {
-      char ch = text.charAt(i);
-      // A surrogate pair is 4 bytes: 2 per half.
-      bytes += ch < 0x80 ? 1 : ch < 0x800 || Character.isSurrogate(ch) ? 2 : 3;
-    }
-    return bytes;
   }
 
   private void dispatch(ClientMessage message) {
@@ -489,6 +479,12 @@ public final class Connection implements RoomMember {
     if (m == null) {
       return;
     }
+    long waitMs = core.trySyncRequest();
+    if (waitMs > 0) {
+      replyError(requestId, ErrorCodes.error(ErrorCode.RATE_LIMITED,
+          "at most " + config.syncRequestsPerSecond() + " document syncs per second", sync.getRoomId(), waitMs));
+      return;
+    }
     m.room().docSync(sync.getDocId(), sync.getStateVector().toByteArray()).onComplete(ar -> {
       if (ar.failed()) {
         replyError(requestId, errorOf(ar.cause(), sync.getRoomId()));
@@ -501,6 +497,10 @@ public final class Connection implements RoomMember {
   private void docAwareness(long requestId, DocAwareness awareness) {
     Membership m = member(requestId, awareness.getRoomId());
     if (m == null) {
+      return;
+    }
+    if (awarenessBucket.tryTake(1, System.nanoTime()) > 0) {
+      transport.metrics().dropped("awareness_rate");
       return;
     }
     m.room().docAwareness(this, m.role(), awareness.getDocId(), awareness.getAwareness().toByteArray())
@@ -531,13 +531,14 @@ public final class Connection implements RoomMember {
       refuse(requestId, ErrorCodes.error(e.code(), e.getMessage(), null), close);
       return;
     }
-    principal = p;
-    if (authTimer >= 0) {
-      vertx.cancelTimer(authTimer);
-      authTimer = -1;
+    if (!core.claimUser(p.userId())) {
+      refuse(requestId, ErrorCodes.error(ErrorCode.TOO_MANY_CONNECTIONS, "at most "
+          + config.maxConnectionsPerUser() + " connections per user", null), CloseCode.TOO_MANY_CONNECTIONS);
+      return;
     }
-    long untilExpiry = Math.max(1, p.expiresAtMs() - System.currentTimeMillis());
-    expiryTimer = vertx.setTimer(untilExpiry, id -> refuse(0,
+    principal = p;
+    core.authenticated();
+    core.at(p.expiresAtMs(), () -> refuse(0,
         ErrorCodes.error(ErrorCode.TOKEN_EXPIRED, "token expired", null), CloseCode.TOKEN_EXPIRED));
     reply(requestId, ServerMessage.newBuilder().setWelcome(Welcome.newBuilder()
         .setSessionId(sessionId)
@@ -754,6 +755,12 @@ public final class Connection implements RoomMember {
       replyError(requestId, ErrorCode.INVALID_REQUEST, "state must be ACTIVE or AWAY", roomId);
       return;
     }
+    long waitMs = presenceBucket.tryTake(1, System.nanoTime());
+    if (waitMs > 0) {
+      replyError(requestId, ErrorCodes.error(ErrorCode.RATE_LIMITED, "at most "
+          + config.presenceUpdatesPerSecond() + " presence updates per second", roomId, waitMs));
+      return;
+    }
     m.room().updatePresence(this, state);
   }
 
@@ -780,24 +787,9 @@ public final class Connection implements RoomMember {
   // Liveness and shutdown
   // ------------------------------------------------------------------------------------------
 
-  private void keepAlive() {
-    long silentMs = (System.nanoTime() - lastReceivedNanos) / 1_000_000;
-    if (silentMs > config.idleTimeoutMs()) {
-      closeNow(CloseCode.IDLE_TIMEOUT, "nothing received for " + silentMs + " ms", 0);
-      return;
-    }
-    if (!ws.isClosed()) {
-      ws.writePing(Buffer.buffer("p"));
-    }
-  }
-
-  private void onClosed() {
+  @Override
+  public void onClosed() {
     closing = true;
-    for (long timer : new long[] {authTimer, pingTimer, expiryTimer}) {
-      if (timer >= 0) {
-        vertx.cancelTimer(timer);
-      }
-    }
     for (Membership m : rooms.values()) {
       if (m.room() != null) {
         m.room().leave(this);

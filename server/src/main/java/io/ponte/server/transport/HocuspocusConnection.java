@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * answered with SyncStatus 1; a refused one (read-only, malformed, too large) with SyncStatus 0
  * and a Stateless message {@code {"event":"ponte.error","code":...,"message":...}}.
  */
-final class HocuspocusConnection {
+final class HocuspocusConnection implements SocketCore.Protocol {
   private static final Logger log = LoggerFactory.getLogger(HocuspocusConnection.class);
 
   static final int MESSAGE_AUTH = 2;
@@ -62,48 +62,89 @@ final class HocuspocusConnection {
 
   private enum State { PENDING, AUTHENTICATING, READY, DENIED }
 
-  private final ServerWebSocket ws;
+  private final SocketCore core;
   private final Context context;
-  private final Vertx vertx;
   private final Transport transport;
-  private final TokenBucket awarenessBucket;
   /** Documents by name; touched on the socket's context only. */
   private final Map<String, Doc> docs = new HashMap<>();
-  private long pingTimer = -1;
-  private volatile boolean closing;
+  /** Bytes queued for documents whose Auth has not succeeded yet, all together. */
+  private long preauthBytes;
   private final YSocketOutput output;
 
   HocuspocusConnection(ServerWebSocket ws, Context context, Transport transport) {
-    this.ws = ws;
     this.context = context;
-    this.vertx = context.owner();
     this.transport = transport;
-    this.output = new YSocketOutput(ws, context, transport.metrics(), () -> closing);
-    int perSecond = transport.config().rateMessagesPerSecond();
-    this.awarenessBucket = new TokenBucket(perSecond, transport.config().rateMessagesBurst(), System.nanoTime());
+    this.core = new SocketCore(ws, context, transport, transport.yMessageLimit());
+    this.output = new YSocketOutput(core, transport.config(), transport.metrics());
   }
 
   void start() {
-    ws.binaryMessageHandler(this::onMessage);
-    ws.textMessageHandler(text -> close(CloseCode.UNSUPPORTED_FRAME_TYPE, "binary frames only"));
-    ws.exceptionHandler(err -> log.debug("hocuspocus socket error: {}", err.toString()));
-    ws.closeHandler(v -> onClosed());
-    pingTimer = vertx.setPeriodic(transport.config().pingIntervalMs(), id -> {
-      if (!ws.isClosed()) {
-        ws.writePing(Buffer.buffer("p"));
+    // No document authenticated within auth-timeout-ms: closed with AUTH_TIMEOUT.
+    core.start(this, true);
+  }
+
+  @Override
+  public void onAuthTimeout() {
+    closeNow(CloseCode.AUTH_TIMEOUT, "no successful Auth within the deadline");
+  }
+
+  @Override
+  public void onIdle(long silentMs) {
+    closeNow(CloseCode.IDLE_TIMEOUT, "nothing received for " + silentMs + " ms");
+  }
+
+  @Override
+  public void onTooLarge(long length, int limit) {
+    closeNow(CloseCode.FRAME_TOO_LARGE, "a message is at most " + limit + " bytes");
+  }
+
+  @Override
+  public void onFragmentsLimited(long waitMs, boolean flooding) {
+    if (flooding) {
+      closeNow(CloseCode.FLOODING, "too many messages");
+    }
+  }
+
+  @Override
+  public void onMessage(Buffer payload, boolean text, long rateWaitMs) {
+    if (core.isClosing()) {
+      return;
+    }
+    if (text) {
+      closeNow(CloseCode.UNSUPPORTED_FRAME_TYPE, "binary frames only");
+      return;
+    }
+    if (rateWaitMs > 0) {
+      if (core.refusedForRate()) {
+        closeNow(CloseCode.FLOODING, "too many messages");
+        return;
       }
-    });
+      rateLimited(payload.getBytes(), rateWaitMs);
+      return;
+    }
+    core.acceptedForRate();
+    onMessage(payload.getBytes());
+  }
+
+  /** A message over the rates is dropped; an authenticated document hears why. */
+  private void rateLimited(byte[] bytes, long waitMs) {
+    transport.metrics().error(ErrorCode.RATE_LIMITED);
+    try {
+      Doc doc = docs.get(new Lib0Decoder(bytes).readVarString());
+      if (doc != null && doc.state == State.READY) {
+        doc.refused(io.ponte.protocol.ErrorCodes.error(ErrorCode.RATE_LIMITED,
+            "too many messages, retry after " + waitMs + " ms", null, waitMs));
+      }
+    } catch (RuntimeException e) {
+      // not even a document name: nobody to tell
+    }
   }
 
   // ------------------------------------------------------------------------------------------
   // Inbound
   // ------------------------------------------------------------------------------------------
 
-  private void onMessage(Buffer buf) {
-    if (closing) {
-      return;
-    }
-    byte[] bytes = buf.getBytes();
+  private void onMessage(byte[] bytes) {
     if (bytes.length == 1 && (bytes[0] == MESSAGE_PING || bytes[0] == MESSAGE_PONG)) {
       // a document message is never one byte: its name's length alone is one
       if (bytes[0] == MESSAGE_PING) {
@@ -141,22 +182,26 @@ final class HocuspocusConnection {
       switch (doc.state) {
         case READY -> doc.dispatch(type, d);
         case PENDING, AUTHENTICATING -> {
-          if (doc.queue.size() >= MAX_QUEUED) {
-            close(CloseCode.PROTOCOL_VIOLATION, "too many messages before authentication");
+          if (doc.queue.size() >= MAX_QUEUED
+              || preauthBytes + bytes.length > transport.config().hocuspocusPreauthBytes()) {
+            // Held for documents nobody has authenticated: bounded, all documents together.
+            closeNow(CloseCode.PROTOCOL_VIOLATION, "too much before authentication");
             return;
           }
+          preauthBytes += bytes.length;
+          doc.queuedBytes += bytes.length;
           doc.queue.add(bytes);
         }
         case DENIED -> { }
       }
     } catch (RuntimeException e) {
-      close(CloseCode.MALFORMED_MESSAGE, "malformed hocuspocus message");
+      closeNow(CloseCode.MALFORMED_MESSAGE, "malformed hocuspocus message");
     }
   }
 
   private Doc newDoc(String name) {
     if (docs.size() >= MAX_DOCUMENTS) {
-      close(CloseCode.PROTOCOL_VIOLATION, "too many documents on one socket");
+      closeNow(CloseCode.PROTOCOL_VIOLATION, "too many documents on one socket");
       return null;
     }
     Doc doc = new Doc(name);
@@ -169,6 +214,7 @@ final class HocuspocusConnection {
     final String name;
     final byte[] prefix;
     final List<byte[]> queue = new ArrayList<>();
+    long queuedBytes;
     State state = State.PENDING;
     YDocSession session;
     long expiryTimer = -1;
@@ -199,10 +245,17 @@ final class HocuspocusConnection {
         deny(ErrorCode.ROOM_NOT_ALLOWED.name() + ": the token does not grant this room");
         return;
       }
+      if (!core.claimUser(principal.userId())) {
+        closeNow(CloseCode.TOO_MANY_CONNECTIONS, "TOO_MANY_CONNECTIONS: at most "
+            + transport.config().maxConnectionsPerUser() + " connections per user");
+        return;
+      }
       transport.rooms().room(roomId)
-          .compose(room -> room.documentInfo(docId).map(info -> new Found(room, info)))
+          .compose(room -> room.openDocument(docId, io.ponte.protocol.v1.Actor.newBuilder()
+              .setUserId(principal.userId()).setDisplayName(principal.displayName()).setRole(role).build())
+              .map(info -> new Found(room, info)))
           .onComplete(ar -> context.runOnContext(v -> {
-            if (closing || state != State.AUTHENTICATING) {
+            if (core.isClosing() || state != State.AUTHENTICATING) {
               return;
             }
             if (ar.failed()) {
@@ -220,10 +273,10 @@ final class HocuspocusConnection {
     }
 
     private void join(Principal principal, Role role, Room room, String docId, DocumentInfo info) {
-      YDocSession s = new YDocSession(transport, principal, role, room, docId, awarenessBucket, this);
+      YDocSession s = new YDocSession(transport, core, principal, role, room, docId, this);
       session = s;
       s.join().onComplete(ar -> context.runOnContext(v -> {
-        if (closing || session != s) {
+        if (core.isClosing() || session != s) {
           s.leave();
           return;
         }
@@ -235,10 +288,11 @@ final class HocuspocusConnection {
         }
         boolean readOnly = role == Role.OBSERVER || (role == Role.STUDENT && info.getStudentsReadOnly());
         state = State.READY;
+        core.authenticated();
+        unqueue();
         writeNow(message(new Lib0Encoder().writeVarUint(MESSAGE_AUTH).writeVarUint(AUTH_AUTHENTICATED)
             .writeVarString(readOnly ? "readonly" : "read-write").toByteArray()));
-        long untilExpiry = Math.max(1, principal.expiresAtMs() - System.currentTimeMillis());
-        expiryTimer = vertx.setTimer(untilExpiry, id -> end(CloseCode.TOKEN_EXPIRED, "token expired"));
+        expiryTimer = core.at(principal.expiresAtMs(), () -> end(CloseCode.TOKEN_EXPIRED, "token expired"));
         s.sendInitial();
         List<byte[]> queued = List.copyOf(queue);
         queue.clear();
@@ -249,15 +303,22 @@ final class HocuspocusConnection {
           try {
             dispatch(type, d);
           } catch (RuntimeException e) {
-            close(CloseCode.MALFORMED_MESSAGE, "malformed hocuspocus message");
+            closeNow(CloseCode.MALFORMED_MESSAGE, "malformed hocuspocus message");
             return;
           }
         }
       }));
     }
 
+    /** What this document held before authentication no longer counts (sent on, or dropped). */
+    void unqueue() {
+      preauthBytes -= queuedBytes;
+      queuedBytes = 0;
+    }
+
     private void deny(String reason) {
       state = State.DENIED;
+      unqueue();
       queue.clear();
       writeNow(message(new Lib0Encoder().writeVarUint(MESSAGE_AUTH).writeVarUint(AUTH_PERMISSION_DENIED)
           .writeVarString(reason).toByteArray()));
@@ -280,8 +341,10 @@ final class HocuspocusConnection {
     /** The client closed the document, or the session ended: leave the room, forget it. */
     void forget() {
       if (expiryTimer >= 0) {
-        vertx.cancelTimer(expiryTimer);
+        core.cancel(expiryTimer);
       }
+      unqueue();
+      queue.clear();
       if (session != null) {
         session.leave();
       }
@@ -319,7 +382,7 @@ final class HocuspocusConnection {
         if (docs.get(name) != this) {
           return;
         }
-        if (!closing) {
+        if (!core.isClosing()) {
           writeNow(message(new Lib0Encoder().writeVarUint(MESSAGE_CLOSE)
               .writeVarString(code.name() + ": " + reason).toByteArray()));
         }
@@ -343,28 +406,18 @@ final class HocuspocusConnection {
   }
 
   void close(CloseCode code, String reason) {
-    context.runOnContext(v -> {
-      if (closing) {
-        return;
-      }
-      closing = true;
-      transport.metrics().closed(code.code());
-      if (!ws.isClosed()) {
-        ws.close((short) code.code(), reason.length() > 60 ? reason.substring(0, 60) : reason);
-      }
-    });
+    core.closeLater(code, reason);
   }
 
-  private void onClosed() {
-    closing = true;
-    if (pingTimer >= 0) {
-      vertx.cancelTimer(pingTimer);
+  private void closeNow(CloseCode code, String reason) {
+    core.close(code, reason);
+  }
+
+  @Override
+  public void onClosed() {
+    for (Doc doc : List.copyOf(docs.values())) {
+      doc.forget();
     }
-    context.runOnContext(v -> {
-      for (Doc doc : List.copyOf(docs.values())) {
-        doc.forget();
-      }
-    });
     transport.forgetHocuspocus(this);
   }
 

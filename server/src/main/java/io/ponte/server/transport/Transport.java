@@ -60,6 +60,34 @@ public final class Transport {
     return metrics;
   }
 
+  /** Sockets per user on this node, all endpoints together (max-connections-per-user). */
+  private final ConcurrentHashMap<String, Integer> userSockets = new ConcurrentHashMap<>();
+
+  /** Counts one more socket for the user; false (nothing counted) at max-connections-per-user. */
+  boolean claimUser(String userId) {
+    boolean[] ok = new boolean[1];
+    userSockets.compute(userId, (u, n) -> {
+      int count = n == null ? 0 : n;
+      ok[0] = count < config.maxConnectionsPerUser();
+      return ok[0] ? count + 1 : (n == null ? null : n);
+    });
+    return ok[0];
+  }
+
+  void releaseUser(String userId) {
+    userSockets.computeIfPresent(userId, (u, n) -> n <= 1 ? null : n - 1);
+  }
+
+  /** With ws-compression on: our permessage-deflate on a new HTTP connection (see WebSocketDeflate). */
+  public void installCompression(io.vertx.core.http.HttpConnection connection) {
+    WebSocketDeflate.install(connection, config, webSocketWireLimit(config));
+  }
+
+  /** The largest message on the Yjs-compatible endpoints: a whole document update and its framing. */
+  int yMessageLimit() {
+    return (int) Math.min(Integer.MAX_VALUE / 2, (long) config.docMaxUpdateBytes() + Y_FRAMING_BYTES);
+  }
+
   void forget(Connection c) {
     connections.remove(c);
   }
@@ -180,14 +208,21 @@ public final class Transport {
       return;
     }
     request.pause();
+    io.ponte.protocol.v1.Actor actor = io.ponte.protocol.v1.Actor.newBuilder().setUserId(principal.userId())
+        .setDisplayName(principal.displayName()).setRole(role).build();
+    // openDocument, not documentInfo: a stock provider opening a new document creates it (when
+    // its user may), once the room supports that.
     rooms.room(roomId)
-        .compose(room -> room.documentInfo(docId).map(info -> info == null ? null : room))
+        .compose(room -> room.openDocument(docId, actor).map(info -> info == null ? null : room))
         .onComplete(ar -> {
           if (ar.failed()) {
-            boolean noRoom = ar.cause() instanceof io.ponte.server.room.RoomException re
-                && re.error().getCode() == io.ponte.protocol.v1.ErrorCode.ROOM_NOT_FOUND;
-            if (noRoom) {
-              refuseAfterUpgrade(request, CloseCode.NOT_FOUND, "ROOM_NOT_FOUND");
+            io.ponte.protocol.v1.ErrorInfo error = ar.cause() instanceof io.ponte.server.room.RoomException re
+                ? re.error() : null;
+            if (error != null && (error.getCode() == io.ponte.protocol.v1.ErrorCode.ROOM_NOT_FOUND
+                || error.getCode() == io.ponte.protocol.v1.ErrorCode.DOC_NOT_FOUND)) {
+              refuseAfterUpgrade(request, CloseCode.NOT_FOUND, error.getCode().name());
+            } else if (error != null && !error.getRetryable()) {
+              refuseAfterUpgrade(request, CloseCode.FORBIDDEN, error.getCode().name());
             } else {
               refuseAfterUpgrade(request, CloseCode.ROOM_UNAVAILABLE, "UNAVAILABLE: retry");
             }

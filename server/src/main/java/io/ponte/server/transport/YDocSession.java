@@ -65,19 +65,22 @@ final class YDocSession implements RoomMember {
   private final Room room;
   private final String docId;
   private final Channel channel;
+  private final SocketCore core;
   private final TokenBucket awarenessBucket;
   private final String sessionId = UUID.randomUUID().toString();
   private volatile boolean joined;
   private volatile boolean left;
 
-  YDocSession(Transport transport, Principal principal, Role role, Room room, String docId,
-      TokenBucket awarenessBucket, Channel channel) {
+  YDocSession(Transport transport, SocketCore core, Principal principal, Role role, Room room,
+      String docId, Channel channel) {
     this.transport = transport;
     this.principal = principal;
     this.role = role;
     this.room = room;
     this.docId = docId;
-    this.awarenessBucket = awarenessBucket;
+    this.core = core;
+    int awareness = transport.config().awarenessPerSecond();
+    this.awarenessBucket = new TokenBucket(awareness, 2.0 * awareness, System.nanoTime());
     this.channel = channel;
   }
 
@@ -135,6 +138,9 @@ final class YDocSession implements RoomMember {
       case MESSAGE_SYNC -> {
         int sub = (int) d.readVarUint();
         byte[] payload = d.readVarUint8Array();
+        if (sub == SYNC_STEP1 && syncRateLimited()) {
+          return true;
+        }
         switch (sub) {
           case SYNC_STEP1 -> room.docSync(docId, payload).onComplete(ar -> {
             if (ar.succeeded()) {
@@ -160,13 +166,26 @@ final class YDocSession implements RoomMember {
         return true;
       }
       case MESSAGE_QUERY_AWARENESS -> {
-        sendAwareness();
+        if (!syncRateLimited()) {
+          sendAwareness();
+        }
         return true;
       }
       default -> {
         return false;
       }
     }
+  }
+
+  /** Whether a sync request (step 1, query-awareness) is over sync-requests-per-second: refused. */
+  private boolean syncRateLimited() {
+    long waitMs = core.trySyncRequest();
+    if (waitMs <= 0) {
+      return false;
+    }
+    refused(io.ponte.protocol.ErrorCodes.error(ErrorCode.RATE_LIMITED, "at most "
+        + transport.config().syncRequestsPerSecond() + " sync requests per second", room.roomId(), waitMs));
+    return true;
   }
 
   /**

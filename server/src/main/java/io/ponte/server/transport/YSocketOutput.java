@@ -1,48 +1,90 @@
 package io.ponte.server.transport;
 
+import io.ponte.protocol.CloseCode;
+import io.ponte.server.config.PonteConfig;
 import io.ponte.server.metrics.PonteMetrics;
 import io.vertx.core.Context;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.internal.buffer.BufferInternal;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The outbound side of a socket of a Yjs-compatible endpoint ({@code /yjs}, {@code /hocuspocus}):
- * writes from any thread on the socket's context, drops ephemeral frames (awareness) while the
- * socket cannot keep up, and wraps frames instead of copying them (one update frame goes to every
- * provider of a document). A frame must not be changed once written.
+ * The outbound queue of a socket of a Yjs-compatible endpoint ({@code /yjs}, {@code /hocuspocus}),
+ * bounded like /ws's: at most outbound-queue-messages frames and outbound-queue-bytes bytes wait
+ * while the socket cannot take more; ephemeral frames (awareness) are dropped once it is half
+ * full, and a socket that falls further behind is closed with SLOW_CONSUMER (providers reconnect
+ * and resync through sync steps 1 and 2). No batching: the y-protocols have no batch frame.
+ * Frames are wrapped, not copied (one update frame goes to every provider of a document); a frame
+ * must not be changed once written.
  */
 final class YSocketOutput {
   private final ServerWebSocket ws;
   private final Context context;
   private final PonteMetrics metrics;
-  private final BooleanSupplier closing;
+  private final SocketCore core;
+  private final int maxMessages;
+  private final long maxBytes;
+  private final ConcurrentLinkedQueue<byte[]> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger queuedMessages = new AtomicInteger();
+  private final AtomicLong queuedBytes = new AtomicLong();
+  private final AtomicBoolean flushScheduled = new AtomicBoolean();
 
-  YSocketOutput(ServerWebSocket ws, Context context, PonteMetrics metrics, BooleanSupplier closing) {
-    this.ws = ws;
-    this.context = context;
+  YSocketOutput(SocketCore core, PonteConfig config, PonteMetrics metrics) {
+    this.core = core;
+    this.ws = core.socket();
+    this.context = core.context();
     this.metrics = metrics;
-    this.closing = closing;
+    this.maxMessages = config.outboundQueueMessages();
+    this.maxBytes = config.outboundQueueBytes();
+    ws.drainHandler(v -> flush());
   }
 
-  /** Writes from any thread, unless the socket is closing. */
+  /** Queues a frame from any thread, unless the socket is closing. */
   void write(byte[] frame, boolean ephemeral) {
-    if (closing.getAsBoolean()) {
+    if (core.isClosing()) {
       return;
     }
-    context.runOnContext(v -> {
-      if (closing.getAsBoolean() || ws.isClosed()) {
-        return;
-      }
-      if (ws.writeQueueFull() && ephemeral) {
-        metrics.dropped("ephemeral_backpressure");
-        return;
-      }
-      writeNow(frame);
-    });
+    int messages = queuedMessages.get();
+    long bytes = queuedBytes.get();
+    if (ephemeral && (messages >= maxMessages / 2 || bytes >= maxBytes / 2)) {
+      metrics.dropped("ephemeral_backpressure");
+      return;
+    }
+    if (messages >= maxMessages || bytes + frame.length > maxBytes) {
+      metrics.dropped("slow_consumer");
+      queue.clear();
+      core.closeLater(CloseCode.SLOW_CONSUMER, "outbound queue full");
+      return;
+    }
+    queue.add(frame);
+    queuedMessages.incrementAndGet();
+    queuedBytes.addAndGet(frame.length);
+    if (flushScheduled.compareAndSet(false, true)) {
+      context.runOnContext(v -> flush());
+    }
   }
 
-  /** Writes at once, closing or not (a last word before the close); on the socket's context. */
+  private void flush() {
+    flushScheduled.set(false);
+    byte[] frame;
+    while (!core.isClosing() && !ws.isClosed()) {
+      if (ws.writeQueueFull()) {
+        return; // the drain handler calls flush again
+      }
+      if ((frame = queue.poll()) == null) {
+        return;
+      }
+      queuedMessages.decrementAndGet();
+      queuedBytes.addAndGet(-frame.length);
+      writeNow(frame);
+    }
+    queue.clear();
+  }
+
+  /** Writes at once, ahead of the queue (a last word before the close); on the socket's context. */
   void writeNow(byte[] frame) {
     if (!ws.isClosed()) {
       ws.writeFinalBinaryFrame(BufferInternal.buffer(io.netty.buffer.Unpooled.wrappedBuffer(frame)));

@@ -31,56 +31,45 @@ import org.slf4j.LoggerFactory;
  * range on which y-websocket providers stop reconnecting; a join refused for now (room full,
  * locked, loading) closes with ROOM_UNAVAILABLE (4105), which they retry.
  */
-final class YjsConnection implements YDocSession.Channel {
+final class YjsConnection implements YDocSession.Channel, SocketCore.Protocol {
   private static final Logger log = LoggerFactory.getLogger(YjsConnection.class);
 
   static final int AUTH_PERMISSION_DENIED = 0;
 
-  private final ServerWebSocket ws;
+  private final SocketCore core;
   private final Context context;
-  private final Vertx vertx;
   private final Transport transport;
   private final Principal principal;
   private final YDocSession session;
-  private long pingTimer = -1;
-  private long expiryTimer = -1;
-  private volatile boolean closing;
   private final YSocketOutput output;
 
   YjsConnection(ServerWebSocket ws, Context context, Transport transport, Principal principal,
       Role role, Room room, String docId) {
-    this.ws = ws;
     this.context = context;
-    this.vertx = context.owner();
     this.transport = transport;
-    this.output = new YSocketOutput(ws, context, transport.metrics(), () -> closing);
+    this.core = new SocketCore(ws, context, transport, transport.yMessageLimit());
+    this.output = new YSocketOutput(core, transport.config(), transport.metrics());
     this.principal = principal;
-    int perSecond = transport.config().rateMessagesPerSecond();
-    TokenBucket awarenessBucket = new TokenBucket(perSecond, transport.config().rateMessagesBurst(), System.nanoTime());
-    this.session = new YDocSession(transport, principal, role, room, docId, awarenessBucket, this);
+    this.session = new YDocSession(transport, core, principal, role, room, docId, this);
   }
 
   /** Wires the socket, joins the room, sends sync step 1 and the current awareness. */
   void start() {
-    ws.binaryMessageHandler(this::onMessage);
-    ws.textMessageHandler(text -> close(CloseCode.UNSUPPORTED_FRAME_TYPE, "binary frames only"));
-    ws.exceptionHandler(err -> log.debug("yjs session {}: socket error: {}", session.sessionId(), err.toString()));
-    ws.closeHandler(v -> onClosed());
-    pingTimer = vertx.setPeriodic(transport.config().pingIntervalMs(), id -> {
-      if (!ws.isClosed()) {
-        ws.writePing(Buffer.buffer("p"));
-      }
-    });
-    long untilExpiry = Math.max(1, principal.expiresAtMs() - System.currentTimeMillis());
+    core.start(this, false);
+    if (!core.claimUser(principal.userId())) {
+      closeNow(CloseCode.TOO_MANY_CONNECTIONS, "TOO_MANY_CONNECTIONS: at most "
+          + transport.config().maxConnectionsPerUser() + " connections per user");
+      return;
+    }
     // The provider would reconnect with the same (expired) token in its URL and be refused
     // forever: close with a code it stops on, so the application can set a fresh token.
-    expiryTimer = vertx.setTimer(untilExpiry, id -> close(CloseCode.UNAUTHORIZED, "TOKEN_EXPIRED: token expired"));
+    core.at(principal.expiresAtMs(), () -> closeNow(CloseCode.UNAUTHORIZED, "TOKEN_EXPIRED: token expired"));
     session.join().onComplete(ar -> context.runOnContext(v -> {
       if (ar.failed()) {
         refusedByTheRoom(ar.cause());
         return;
       }
-      if (closing) {
+      if (core.isClosing()) {
         session.leave();
         return;
       }
@@ -97,7 +86,7 @@ final class YjsConnection implements YDocSession.Channel {
     String reason = cause instanceof RoomException re
         ? re.error().getCode().name() + ": " + re.error().getMessage()
         : "UNAVAILABLE: the room cannot be joined now, retry";
-    writeNow(permissionDenied(reason));
+    output.writeNow(permissionDenied(reason));
     closeNow(forGood ? CloseCode.FORBIDDEN : CloseCode.ROOM_UNAVAILABLE, reason);
   }
 
@@ -106,22 +95,72 @@ final class YjsConnection implements YDocSession.Channel {
         .writeVarString(reason).toByteArray();
   }
 
-  private void onMessage(Buffer buf) {
-    if (closing) {
+  // ------------------------------------------------------------------------------------------
+  // SocketCore.Protocol
+  // ------------------------------------------------------------------------------------------
+
+  @Override
+  public void onMessage(Buffer payload, boolean text, long rateWaitMs) {
+    if (core.isClosing()) {
       return;
     }
+    if (text) {
+      closeNow(CloseCode.UNSUPPORTED_FRAME_TYPE, "binary frames only");
+      return;
+    }
+    if (rateWaitMs > 0) {
+      rateLimited(rateWaitMs, core.refusedForRate());
+      return;
+    }
+    core.acceptedForRate();
     try {
-      Lib0Decoder d = new Lib0Decoder(buf.getBytes());
+      Lib0Decoder d = new Lib0Decoder(payload.getBytes());
       int type = (int) d.readVarUint();
       if (type == YDocSession.MESSAGE_AUTH) {
         return;
       }
       if (!session.onMessage(type, d)) {
-        close(CloseCode.MALFORMED_MESSAGE, "unknown message type " + type);
+        closeNow(CloseCode.MALFORMED_MESSAGE, "unknown message type " + type);
       }
     } catch (RuntimeException e) {
-      close(CloseCode.MALFORMED_MESSAGE, "malformed y-protocols message");
+      closeNow(CloseCode.MALFORMED_MESSAGE, "malformed y-protocols message");
     }
+  }
+
+  /** Over the message or byte rate: the message is dropped with a permission-denied, a flood closed. */
+  private void rateLimited(long waitMs, boolean flooding) {
+    if (flooding) {
+      output.writeNow(permissionDenied("FLOODING: too many messages"));
+      closeNow(CloseCode.FLOODING, "too many messages");
+      return;
+    }
+    transport.metrics().error(io.ponte.protocol.v1.ErrorCode.RATE_LIMITED);
+    output.write(permissionDenied("RATE_LIMITED: too many messages, retry after " + waitMs + " ms"), false);
+  }
+
+  @Override
+  public void onTooLarge(long length, int limit) {
+    output.writeNow(permissionDenied("FRAME_TOO_LARGE: a message is at most " + limit + " bytes"));
+    closeNow(CloseCode.FRAME_TOO_LARGE, "message too large");
+  }
+
+  @Override
+  public void onFragmentsLimited(long waitMs, boolean flooding) {
+    rateLimited(waitMs, flooding);
+  }
+
+  @Override
+  public void onAuthTimeout() { }
+
+  @Override
+  public void onIdle(long silentMs) {
+    closeNow(CloseCode.IDLE_TIMEOUT, "nothing received for " + silentMs + " ms");
+  }
+
+  @Override
+  public void onClosed() {
+    session.leave();
+    transport.forgetYjs(this);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -147,34 +186,12 @@ final class YjsConnection implements YDocSession.Channel {
     output.write(frame, ephemeral);
   }
 
-  private void writeNow(byte[] frame) {
-    output.writeNow(frame);
-  }
-
   void close(CloseCode code, String reason) {
-    context.runOnContext(v -> closeNow(code, reason));
+    core.closeLater(code, reason);
   }
 
   private void closeNow(CloseCode code, String reason) {
-    if (closing) {
-      return;
-    }
-    closing = true;
-    transport.metrics().closed(code.code());
-    if (!ws.isClosed()) {
-      ws.close((short) code.code(), reason.length() > 60 ? reason.substring(0, 60) : reason);
-    }
-  }
-
-  private void onClosed() {
-    closing = true;
-    for (long timer : new long[] {pingTimer, expiryTimer}) {
-      if (timer >= 0) {
-        vertx.cancelTimer(timer);
-      }
-    }
-    session.leave();
-    transport.forgetYjs(this);
+    core.close(code, reason);
   }
 
   Future<Void> closeForShutdown() {
