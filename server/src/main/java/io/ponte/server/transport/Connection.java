@@ -110,7 +110,8 @@ public final class Connection implements RoomMember, SocketCore.Protocol {
   private final AtomicBoolean flushScheduled = new AtomicBoolean();
   private volatile boolean closing;
 
-  Connection(ServerWebSocket ws, WireFormat format, Context context, Transport transport) {
+  Connection(ServerWebSocket ws, io.netty.channel.Channel channel, WireFormat format, Context context,
+      Transport transport) {
     this.ws = ws;
     this.format = format;
     this.context = context;
@@ -124,7 +125,7 @@ public final class Connection implements RoomMember, SocketCore.Protocol {
     int awareness = config.awarenessPerSecond();
     this.awarenessBucket = new TokenBucket(awareness, 2.0 * awareness, now);
     // Only a document update may exceed max-frame-bytes (see onMessage): that is the assembly limit.
-    this.core = new SocketCore(ws, context, transport,
+    this.core = new SocketCore(ws, channel, context, transport,
         (int) Math.max(config.maxFrameBytes(), docUpdateFrameLimit(config, format)));
   }
 

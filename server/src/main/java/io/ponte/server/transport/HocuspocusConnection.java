@@ -71,10 +71,10 @@ final class HocuspocusConnection implements SocketCore.Protocol {
   private long preauthBytes;
   private final YSocketOutput output;
 
-  HocuspocusConnection(ServerWebSocket ws, Context context, Transport transport) {
+  HocuspocusConnection(ServerWebSocket ws, io.netty.channel.Channel channel, Context context, Transport transport) {
     this.context = context;
     this.transport = transport;
-    this.core = new SocketCore(ws, context, transport, transport.yMessageLimit());
+    this.core = new SocketCore(ws, channel, context, transport, transport.yMessageLimit());
     this.output = new YSocketOutput(core, transport.config(), transport.metrics());
   }
 

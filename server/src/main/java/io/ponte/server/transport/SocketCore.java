@@ -12,7 +12,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.internal.buffer.BufferInternal;
-import io.vertx.core.internal.http.WebSocketInternal;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -60,6 +59,8 @@ final class SocketCore {
   }
 
   private final ServerWebSocket ws;
+  /** The socket's Netty channel (null if unknown): where WebSocketDeflate marks an inflation bomb. */
+  private final Channel channel;
   private final Context context;
   private final Vertx vertx;
   private final Transport transport;
@@ -86,8 +87,9 @@ final class SocketCore {
   private boolean text;
   private boolean skipping;
 
-  SocketCore(ServerWebSocket ws, Context context, Transport transport, int maxMessageBytes) {
+  SocketCore(ServerWebSocket ws, Channel channel, Context context, Transport transport, int maxMessageBytes) {
     this.ws = ws;
+    this.channel = channel;
     this.context = context;
     this.vertx = context.owner();
     this.transport = transport;
@@ -279,11 +281,7 @@ final class SocketCore {
   }
 
   private boolean inflatedTooLarge() {
-    if (!(ws instanceof WebSocketInternal internal)) {
-      return false;
-    }
-    Channel channel = internal.channelHandlerContext().channel();
-    return channel.hasAttr(WebSocketDeflate.INFLATED_TOO_LARGE);
+    return channel != null && channel.hasAttr(WebSocketDeflate.INFLATED_TOO_LARGE);
   }
 
   private void keepAlive() {

@@ -121,6 +121,12 @@ public final class Transport {
     return (int) Math.min(Integer.MAX_VALUE / 2, limit);
   }
 
+  /** The request's Netty channel, or null (not an HTTP/1 connection). */
+  private static io.netty.channel.Channel channelOf(HttpServerRequest request) {
+    return request.connection() instanceof io.vertx.core.http.impl.HttpServerConnection c
+        ? c.channelHandlerContext().channel() : null;
+  }
+
   /** Number of open connections. */
   public int connectionCount() {
     return connections.size();
@@ -167,7 +173,7 @@ public final class Transport {
         log.debug("websocket upgrade failed: {}", ar.cause().toString());
         return;
       }
-      Connection c = new Connection(ar.result(), format, Vertx.currentContext(), this);
+      Connection c = new Connection(ar.result(), channelOf(request), format, Vertx.currentContext(), this);
       connections.add(c);
       c.start();
     });
@@ -237,7 +243,8 @@ public final class Transport {
               log.debug("yjs websocket upgrade failed: {}", up.cause().toString());
               return;
             }
-            YjsConnection c = new YjsConnection(up.result(), Vertx.currentContext(), this, principal,
+            YjsConnection c = new YjsConnection(up.result(), channelOf(request), Vertx.currentContext(), this,
+                principal,
                 role, ar.result(), docId);
             yjsConnections.add(c);
             c.start();
@@ -272,7 +279,8 @@ public final class Transport {
         log.debug("hocuspocus websocket upgrade failed: {}", up.cause().toString());
         return;
       }
-      HocuspocusConnection c = new HocuspocusConnection(up.result(), Vertx.currentContext(), this);
+      HocuspocusConnection c = new HocuspocusConnection(up.result(), channelOf(request),
+          Vertx.currentContext(), this);
       hocuspocusConnections.add(c);
       c.start();
     });

@@ -43,11 +43,12 @@ final class YjsConnection implements YDocSession.Channel, SocketCore.Protocol {
   private final YDocSession session;
   private final YSocketOutput output;
 
-  YjsConnection(ServerWebSocket ws, Context context, Transport transport, Principal principal,
+  YjsConnection(ServerWebSocket ws, io.netty.channel.Channel channel, Context context, Transport transport,
+      Principal principal,
       Role role, Room room, String docId) {
     this.context = context;
     this.transport = transport;
-    this.core = new SocketCore(ws, context, transport, transport.yMessageLimit());
+    this.core = new SocketCore(ws, channel, context, transport, transport.yMessageLimit());
     this.output = new YSocketOutput(core, transport.config(), transport.metrics());
     this.principal = principal;
     this.session = new YDocSession(transport, core, principal, role, room, docId, this);

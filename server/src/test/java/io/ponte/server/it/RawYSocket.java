@@ -82,6 +82,18 @@ final class RawYSocket implements AutoCloseable {
     }
   }
 
+  /** Whether the server closes the socket within the time. */
+  boolean closesWithin(Duration within) {
+    try {
+      closed.get(within.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (java.util.concurrent.TimeoutException e) {
+      return false;
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
   boolean isClosed() {
     return closed.isDone();
   }
