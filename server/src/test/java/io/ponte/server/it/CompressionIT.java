@@ -15,6 +15,7 @@ import io.ponte.protocol.v1.Hello;
 import io.ponte.protocol.v1.Join;
 import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.ServerMessage;
+import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -197,6 +198,22 @@ class CompressionIT {
         }
       }
       others.assertServed();
+    }
+  }
+
+  @Test
+  void stockYjsProvidersWorkWithCompressionOn() {
+    // Node's ws (under y-websocket and @hocuspocus/provider) offers permessage-deflate.
+    try (TestServer s = new TestServer(dir, b -> b.set("ws-compression", "on").set("ws-compression-threshold-bytes", "64"))) {
+      s.createRoom("r1");
+      YWebsocketIT.createDoc(s, "r1", "report");
+      JsonObject r = NodeClients.scenario("converge", YWebsocketIT.params(s, "r1", "report"));
+      assertEquals(r.getString("a"), r.getString("b"));
+      assertEquals(r.getString("a"), r.getString("late"));
+      assertTrue(r.getString("late").contains("b😀19 "), r.getString("late"));
+      JsonObject h = HocuspocusIT.hp("offline", HocuspocusIT.params(s, "r1", "report"));
+      assertEquals(h.getString("h"), h.getString("w"));
+      assertEquals(h.getString("h"), h.getString("late"));
     }
   }
 
