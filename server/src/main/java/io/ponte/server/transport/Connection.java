@@ -45,7 +45,6 @@ import io.ponte.server.room.RoomMember;
 import io.ponte.server.room.RoomUnloadedException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import java.util.ArrayList;
@@ -64,7 +63,8 @@ import org.slf4j.LoggerFactory;
  * One client's WebSocket: its protocol state machine (hello, rooms, requests), its limits, and its
  * bounded outbound queue.
  *
- * <p>Pipeline: frame (type and size checks) → rate limits → decode → dispatch → room. Outbound:
+ * <p>Pipeline: {@link SocketCore} (message assembly under the size limit, rates, deadlines,
+ * keepalive) → frame type check → decode → dispatch → room. Outbound:
  * rooms and replies {@link #send} shared, pre-encoded messages from any thread into a bounded
  * queue; the connection's event loop drains it, batching what queued up into one frame.
  *
@@ -89,7 +89,6 @@ public final class Connection implements RoomMember, SocketCore.Protocol {
   private final ServerWebSocket ws;
   private final WireFormat format;
   private final Context context;
-  private final Vertx vertx;
   private final Transport transport;
   private final PonteConfig config;
   private final String sessionId = UUID.randomUUID().toString();
@@ -115,7 +114,6 @@ public final class Connection implements RoomMember, SocketCore.Protocol {
     this.ws = ws;
     this.format = format;
     this.context = context;
-    this.vertx = context.owner();
     this.transport = transport;
     this.config = transport.config();
     long now = System.nanoTime();

@@ -7,14 +7,12 @@ import io.ponte.protocol.v1.ErrorInfo;
 import io.ponte.protocol.v1.Role;
 import io.ponte.server.auth.AuthException;
 import io.ponte.server.auth.Principal;
-import io.ponte.server.chat.ChatText;
 import io.ponte.server.doc.yjs.Lib0Decoder;
 import io.ponte.server.doc.yjs.Lib0Encoder;
 import io.ponte.server.room.Room;
 import io.ponte.server.room.RoomException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
@@ -35,8 +33,12 @@ import org.slf4j.LoggerFactory;
  * answered with a Pong and a Pong is taken as a sign of life; the server sends no Ping of its own
  * (providers before Hocuspocus 4 throw on it) and keeps the connection alive with WebSocket pings.
  *
- * <p>A document's messages are queued until its Auth message has been checked: the token is
- * verified like Hello, the role comes from its rooms claim, and the document must exist. Then
+ * <p>A document's messages are queued until its Auth message has been checked, at most
+ * hocuspocus-preauth-bytes for all such documents together (more closes the socket with
+ * PROTOCOL_VIOLATION), and some Auth must succeed within auth-timeout-ms (else AUTH_TIMEOUT): the
+ * socket core ({@link SocketCore}) holds the deadlines and limits shared with /ws and /yjs. The token is
+ * verified like Hello, the role comes from its rooms claim, and the document is opened (created
+ * when missing and the user may, once the room supports it). Then
  * the server sends its sync step 1 and the current awareness and works through the queue; the
  * document side is a {@link YDocSession}, as for y-websocket. Each applied client update is
  * answered with SyncStatus 1; a refused one (read-only, malformed, too large) with SyncStatus 0

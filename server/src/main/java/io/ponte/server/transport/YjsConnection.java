@@ -10,17 +10,15 @@ import io.ponte.server.room.Room;
 import io.ponte.server.room.RoomException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One y-websocket client on {@code /yjs/{room}/{doc}}: y-protocols framing (sync step 1/2,
  * update, awareness, query-awareness, auth permission-denied) over binary frames, for one
  * document of one room. The document side (room membership, sync, updates, awareness) is a
- * {@link YDocSession}; this class owns the socket.
+ * {@link YDocSession}; this class is the y-websocket adapter of the socket core
+ * ({@link SocketCore}: limits, deadlines, keepalive, close) shared with /ws and /hocuspocus.
  *
  * <p>Client updates become sequenced DocUpdate operations, checked when applied like any other;
  * a refused update is dropped and answered with the auth message permission-denied, whose
@@ -29,10 +27,12 @@ import org.slf4j.LoggerFactory;
  * <p>Close codes: a join the room refuses for good (banned, session ended) closes with
  * FORBIDDEN (4403) and a token that expires with UNAUTHORIZED (4401), both in the 4400-4499
  * range on which y-websocket providers stop reconnecting; a join refused for now (room full,
- * locked, loading) closes with ROOM_UNAVAILABLE (4105), which they retry.
+ * locked, loading) closes with ROOM_UNAVAILABLE (4105), which they retry. A message over the
+ * rates is dropped with permission-denied {@code "RATE_LIMITED: ..."} (the provider resends
+ * through sync on reconnect); one over the size limit gets {@code "FRAME_TOO_LARGE: ..."} and
+ * close 4003.
  */
 final class YjsConnection implements YDocSession.Channel, SocketCore.Protocol {
-  private static final Logger log = LoggerFactory.getLogger(YjsConnection.class);
 
   static final int AUTH_PERMISSION_DENIED = 0;
 
