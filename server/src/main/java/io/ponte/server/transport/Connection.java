@@ -131,7 +131,7 @@ public final class Connection implements RoomMember, SocketCore.Protocol {
   void start() {
     transport.metrics().connections().incrementAndGet();
     ws.drainHandler(v -> flush());
-    core.start(this, true);
+    core.start(this, true, false);
   }
 
   @Override

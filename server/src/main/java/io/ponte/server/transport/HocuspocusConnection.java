@@ -5,7 +5,6 @@ import io.ponte.protocol.v1.DocumentInfo;
 import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.ErrorInfo;
 import io.ponte.protocol.v1.Role;
-import io.ponte.server.auth.AuthException;
 import io.ponte.server.auth.Principal;
 import io.ponte.server.doc.yjs.Lib0Decoder;
 import io.ponte.server.doc.yjs.Lib0Encoder;
@@ -82,7 +81,7 @@ final class HocuspocusConnection implements SocketCore.Protocol {
 
   void start() {
     // No document authenticated within auth-timeout-ms: closed with AUTH_TIMEOUT.
-    core.start(this, true);
+    core.start(this, true, true);
   }
 
   @Override
@@ -102,9 +101,7 @@ final class HocuspocusConnection implements SocketCore.Protocol {
 
   @Override
   public void onFragmentsLimited(long waitMs, boolean flooding) {
-    if (flooding) {
-      closeNow(CloseCode.FLOODING, "too many messages");
-    }
+    // never: a throttled socket is slowed down, not refused
   }
 
   @Override
@@ -116,30 +113,8 @@ final class HocuspocusConnection implements SocketCore.Protocol {
       closeNow(CloseCode.UNSUPPORTED_FRAME_TYPE, "binary frames only");
       return;
     }
-    if (rateWaitMs > 0) {
-      if (core.refusedForRate()) {
-        closeNow(CloseCode.FLOODING, "too many messages");
-        return;
-      }
-      rateLimited(payload.getBytes(), rateWaitMs);
-      return;
-    }
-    core.acceptedForRate();
+    // rateWaitMs is always 0: the core throttles this socket instead (see start).
     onMessage(payload.getBytes());
-  }
-
-  /** A message over the rates is dropped; an authenticated document hears why. */
-  private void rateLimited(byte[] bytes, long waitMs) {
-    transport.metrics().error(ErrorCode.RATE_LIMITED);
-    try {
-      Doc doc = docs.get(new Lib0Decoder(bytes).readVarString());
-      if (doc != null && doc.state == State.READY) {
-        doc.refused(io.ponte.protocol.ErrorCodes.error(ErrorCode.RATE_LIMITED,
-            "too many messages, retry after " + waitMs + " ms", null, waitMs));
-      }
-    } catch (RuntimeException e) {
-      // not even a document name: nobody to tell
-    }
   }
 
   // ------------------------------------------------------------------------------------------
@@ -228,13 +203,7 @@ final class HocuspocusConnection implements SocketCore.Protocol {
 
     void authenticate(String token) {
       state = State.AUTHENTICATING;
-      Principal principal;
-      try {
-        principal = transport.tokens().verify(token);
-      } catch (AuthException e) {
-        deny(e.code().name() + ": " + e.getMessage());
-        return;
-      }
+      // The name is exactly {room}/{doc}: "a/b/c" has the document id "b/c", which is no id.
       int slash = name.indexOf('/');
       String roomId = slash < 0 ? "" : name.substring(0, slash);
       String docId = slash < 0 ? "" : name.substring(slash + 1);
@@ -242,36 +211,23 @@ final class HocuspocusConnection implements SocketCore.Protocol {
         deny(ErrorCode.DOC_NOT_FOUND.name() + ": the document name must be {room}/{doc}");
         return;
       }
-      Role role = principal.roleFor(roomId);
-      if (role == null) {
-        deny(ErrorCode.ROOM_NOT_ALLOWED.name() + ": the token does not grant this room");
-        return;
-      }
-      if (!core.claimUser(principal.userId())) {
-        closeNow(CloseCode.TOO_MANY_CONNECTIONS, "TOO_MANY_CONNECTIONS: at most "
-            + transport.config().maxConnectionsPerUser() + " connections per user");
-        return;
-      }
-      transport.rooms().room(roomId)
-          .compose(room -> room.openDocument(docId, io.ponte.protocol.v1.Actor.newBuilder()
-              .setUserId(principal.userId()).setDisplayName(principal.displayName()).setRole(role).build())
-              .map(info -> new Found(room, info)))
-          .onComplete(ar -> context.runOnContext(v -> {
-            if (core.isClosing() || state != State.AUTHENTICATING) {
-              return;
-            }
-            if (ar.failed()) {
-              deny(ar.cause() instanceof RoomException re
-                  ? re.error().getCode().name() + ": " + re.error().getMessage()
-                  : ErrorCode.UNAVAILABLE.name() + ": the room cannot be loaded now, retry");
-              return;
-            }
-            if (ar.result().info() == null) {
-              deny(ErrorCode.DOC_NOT_FOUND.name() + ": no such document");
-              return;
-            }
-            join(principal, role, ar.result().room(), docId, ar.result().info());
-          }));
+      DocumentAdmission.admit(transport, token, roomId, docId).onComplete(ar -> context.runOnContext(v -> {
+        if (core.isClosing() || state != State.AUTHENTICATING) {
+          return;
+        }
+        if (ar.failed()) {
+          deny(ar.cause() instanceof DocumentAdmission.Refused r ? r.reason()
+              : ErrorCode.UNAVAILABLE.name() + ": the room cannot be loaded now, retry");
+          return;
+        }
+        DocumentAdmission.Admitted a = ar.result();
+        if (!core.claimUser(a.principal().userId())) {
+          closeNow(CloseCode.TOO_MANY_CONNECTIONS, "TOO_MANY_CONNECTIONS: at most "
+              + transport.config().maxConnectionsPerUser() + " connections per user");
+          return;
+        }
+        join(a.principal(), a.role(), a.room(), a.docId(), a.info());
+      }));
     }
 
     private void join(Principal principal, Role role, Room room, String docId, DocumentInfo info) {
@@ -392,8 +348,6 @@ final class HocuspocusConnection implements SocketCore.Protocol {
       });
     }
   }
-
-  private record Found(Room room, DocumentInfo info) { }
 
   // ------------------------------------------------------------------------------------------
   // Outbound

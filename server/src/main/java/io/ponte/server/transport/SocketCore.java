@@ -72,6 +72,8 @@ final class SocketCore {
   private final TokenBucket byteBucket;
   private final TokenBucket syncBucket;
   private int refusedInARow;
+  private boolean throttle;
+  private boolean paused;
   private long lastReceivedNanos = System.nanoTime();
   private long authTimer = -1;
   private long pingTimer = -1;
@@ -102,9 +104,16 @@ final class SocketCore {
     this.syncBucket = new TokenBucket(sync, 2.0 * sync, now);
   }
 
-  /** Wires the socket; with {@code authDeadline}, the adapter must call {@link #authenticated} in time. */
-  void start(Protocol protocol, boolean authDeadline) {
+  /**
+   * Wires the socket; with {@code authDeadline}, the adapter must call {@link #authenticated} in
+   * time. With {@code throttle}, a message or fragment over the rates is not refused: the socket
+   * stops being read until the buckets have refilled (TCP backpressure), for protocols that have
+   * no way to tell a sender to resend (y-protocols: a dropped update would wait for the next
+   * reconnect); the adapter then always sees {@code rateWaitMs} 0.
+   */
+  void start(Protocol protocol, boolean authDeadline, boolean throttle) {
     this.protocol = protocol;
+    this.throttle = throttle;
     ws.frameHandler(this::onFrame);
     ws.pongHandler(buf -> lastReceivedNanos = System.nanoTime());
     ws.exceptionHandler(err -> log.debug("socket error: {}", err.toString()));
@@ -250,8 +259,10 @@ final class SocketCore {
       return;
     }
     if (!frame.isFinal()) {
-      long wait = byteBucket.tryTake(length, now);
-      if (wait > 0) {
+      long wait = throttle ? byteBucket.take(length, now) : byteBucket.tryTake(length, now);
+      if (wait > 0 && throttle) {
+        pauseFor(wait);
+      } else if (wait > 0) {
         dropAssembly();
         skipping = true;
         protocol.onFragmentsLimited(wait, refusedForRate());
@@ -271,8 +282,29 @@ final class SocketCore {
     }
     parts = null;
     assembled = 0;
-    long wait = Math.max(messageBucket.tryTake(1, now), byteBucket.tryTake(length, now));
+    long wait = throttle
+        ? Math.max(messageBucket.take(1, now), byteBucket.take(length, now))
+        : Math.max(messageBucket.tryTake(1, now), byteBucket.tryTake(length, now));
+    if (wait > 0 && throttle) {
+      pauseFor(wait);
+      wait = 0;
+    }
     protocol.onMessage(message, text, wait);
+  }
+
+  /** Reads nothing more from the socket for a while (its peer's TCP window fills). */
+  private void pauseFor(long waitMs) {
+    if (paused) {
+      return;
+    }
+    paused = true;
+    ws.pause();
+    vertx.setTimer(waitMs, t -> {
+      paused = false;
+      if (!closing) {
+        ws.resume();
+      }
+    });
   }
 
   private void dropAssembly() {

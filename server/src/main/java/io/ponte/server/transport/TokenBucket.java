@@ -33,4 +33,15 @@ final class TokenBucket {
     }
     return Math.max(1, (long) Math.ceil((needed - tokens) / ratePerNano / 1e6));
   }
+
+  /**
+   * Takes {@code amount} tokens whatever the balance (what was received is spent): returns 0, or
+   * the millis until the bucket is out of debt again, during which the sender should be held.
+   */
+  long take(double amount, long nowNanos) {
+    tokens = Math.min(burst, tokens + (nowNanos - lastNanos) * ratePerNano);
+    lastNanos = nowNanos;
+    tokens -= amount;
+    return tokens >= 0 ? 0 : Math.max(1, (long) Math.ceil(-tokens / ratePerNano / 1e6));
+  }
 }

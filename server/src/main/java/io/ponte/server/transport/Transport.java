@@ -192,64 +192,42 @@ public final class Transport {
     if (refusedBeforeUpgrade(request)) {
       return;
     }
-    String token = request.getParam("token");
-    io.ponte.server.auth.Principal principal;
-    try {
-      principal = tokens.verify(token == null ? "" : token);
-    } catch (io.ponte.server.auth.AuthException e) {
-      refuseAfterUpgrade(request, CloseCode.UNAUTHORIZED, e.code().name());
-      return;
-    }
-    if (!io.ponte.server.room.ResourceId.valid(roomId)) {
-      refuseAfterUpgrade(request, CloseCode.NOT_FOUND, "ROOM_NOT_FOUND");
-      return;
-    }
-    if (!io.ponte.server.room.ResourceId.valid(docId)) {
-      refuseAfterUpgrade(request, CloseCode.NOT_FOUND, "DOC_NOT_FOUND");
-      return;
-    }
-    io.ponte.protocol.v1.Role role = principal.roleFor(roomId);
-    if (role == null) {
-      refuseAfterUpgrade(request, CloseCode.FORBIDDEN, "ROOM_NOT_ALLOWED");
-      return;
-    }
     request.pause();
-    io.ponte.protocol.v1.Actor actor = io.ponte.protocol.v1.Actor.newBuilder().setUserId(principal.userId())
-        .setDisplayName(principal.displayName()).setRole(role).build();
-    // openDocument, not documentInfo: a stock provider opening a new document creates it (when
-    // its user may), once the room supports that.
-    rooms.room(roomId)
-        .compose(room -> room.openDocument(docId, actor).map(info -> info == null ? null : room))
-        .onComplete(ar -> {
-          if (ar.failed()) {
-            io.ponte.protocol.v1.ErrorInfo error = ar.cause() instanceof io.ponte.server.room.RoomException re
-                ? re.error() : null;
-            if (error != null && (error.getCode() == io.ponte.protocol.v1.ErrorCode.ROOM_NOT_FOUND
-                || error.getCode() == io.ponte.protocol.v1.ErrorCode.DOC_NOT_FOUND)) {
-              refuseAfterUpgrade(request, CloseCode.NOT_FOUND, error.getCode().name());
-            } else if (error != null && !error.getRetryable()) {
-              refuseAfterUpgrade(request, CloseCode.FORBIDDEN, error.getCode().name());
-            } else {
-              refuseAfterUpgrade(request, CloseCode.ROOM_UNAVAILABLE, "UNAVAILABLE: retry");
-            }
-            return;
-          }
-          if (ar.result() == null) {
-            refuseAfterUpgrade(request, CloseCode.NOT_FOUND, "DOC_NOT_FOUND");
-            return;
-          }
-          request.toWebSocket().onComplete(up -> {
-            if (up.failed()) {
-              log.debug("yjs websocket upgrade failed: {}", up.cause().toString());
-              return;
-            }
-            YjsConnection c = new YjsConnection(up.result(), channelOf(request), Vertx.currentContext(), this,
-                principal,
-                role, ar.result(), docId);
-            yjsConnections.add(c);
-            c.start();
-          });
-        });
+    io.netty.channel.Channel channel = channelOf(request);
+    DocumentAdmission.admit(this, request.getParam("token"), roomId, docId).onComplete(ar -> {
+      if (ar.failed()) {
+        DocumentAdmission.Refused r = ar.cause() instanceof DocumentAdmission.Refused x ? x
+            : new DocumentAdmission.Refused(io.ponte.protocol.v1.ErrorCode.UNAVAILABLE, "retry", false, true);
+        refuseAfterUpgrade(request, yjsCloseCode(r), r.retryable && !r.authentication
+            ? "UNAVAILABLE: retry" : r.code.name());
+        return;
+      }
+      DocumentAdmission.Admitted a = ar.result();
+      request.toWebSocket().onComplete(up -> {
+        if (up.failed()) {
+          log.debug("yjs websocket upgrade failed: {}", up.cause().toString());
+          return;
+        }
+        YjsConnection c = new YjsConnection(up.result(), channel, Vertx.currentContext(), this,
+            a.principal(), a.role(), a.room(), a.docId());
+        yjsConnections.add(c);
+        c.start();
+      });
+    });
+  }
+
+  /**
+   * The close code for a /yjs socket refused at admission: 4401 the token, 4404 no such room or
+   * document, 4403 refused for good, 4105 (retried by providers) refused for now.
+   */
+  private static CloseCode yjsCloseCode(DocumentAdmission.Refused r) {
+    if (r.authentication) {
+      return CloseCode.UNAUTHORIZED;
+    }
+    return switch (r.code) {
+      case ROOM_NOT_FOUND, DOC_NOT_FOUND -> CloseCode.NOT_FOUND;
+      default -> r.retryable ? CloseCode.ROOM_UNAVAILABLE : CloseCode.FORBIDDEN;
+    };
   }
 
   /** Upgrades only to close at once with the code and reason (an error code name first). */

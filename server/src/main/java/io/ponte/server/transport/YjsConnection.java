@@ -27,10 +27,10 @@ import io.vertx.core.http.ServerWebSocket;
  * <p>Close codes: a join the room refuses for good (banned, session ended) closes with
  * FORBIDDEN (4403) and a token that expires with UNAUTHORIZED (4401), both in the 4400-4499
  * range on which y-websocket providers stop reconnecting; a join refused for now (room full,
- * locked, loading) closes with ROOM_UNAVAILABLE (4105), which they retry. A message over the
- * rates is dropped with permission-denied {@code "RATE_LIMITED: ..."} (the provider resends
- * through sync on reconnect); one over the size limit gets {@code "FRAME_TOO_LARGE: ..."} and
- * close 4003.
+ * locked, loading) closes with ROOM_UNAVAILABLE (4105), which they retry. Over the message or
+ * byte rates the socket is read more slowly (nothing dropped); a sync request over its own rate
+ * gets permission-denied {@code "RATE_LIMITED: ..."}; a message over the size limit gets
+ * {@code "FRAME_TOO_LARGE: ..."} and close 4003.
  */
 final class YjsConnection implements YDocSession.Channel, SocketCore.Protocol {
 
@@ -56,7 +56,7 @@ final class YjsConnection implements YDocSession.Channel, SocketCore.Protocol {
 
   /** Wires the socket, joins the room, sends sync step 1 and the current awareness. */
   void start() {
-    core.start(this, false);
+    core.start(this, false, true);
     if (!core.claimUser(principal.userId())) {
       closeNow(CloseCode.TOO_MANY_CONNECTIONS, "TOO_MANY_CONNECTIONS: at most "
           + transport.config().maxConnectionsPerUser() + " connections per user");
@@ -109,11 +109,7 @@ final class YjsConnection implements YDocSession.Channel, SocketCore.Protocol {
       closeNow(CloseCode.UNSUPPORTED_FRAME_TYPE, "binary frames only");
       return;
     }
-    if (rateWaitMs > 0) {
-      rateLimited(rateWaitMs, core.refusedForRate());
-      return;
-    }
-    core.acceptedForRate();
+    // rateWaitMs is always 0: the core throttles this socket instead (see start).
     try {
       Lib0Decoder d = new Lib0Decoder(payload.getBytes());
       int type = (int) d.readVarUint();
@@ -128,17 +124,6 @@ final class YjsConnection implements YDocSession.Channel, SocketCore.Protocol {
     }
   }
 
-  /** Over the message or byte rate: the message is dropped with a permission-denied, a flood closed. */
-  private void rateLimited(long waitMs, boolean flooding) {
-    if (flooding) {
-      output.writeNow(permissionDenied("FLOODING: too many messages"));
-      closeNow(CloseCode.FLOODING, "too many messages");
-      return;
-    }
-    transport.metrics().error(io.ponte.protocol.v1.ErrorCode.RATE_LIMITED);
-    output.write(permissionDenied("RATE_LIMITED: too many messages, retry after " + waitMs + " ms"), false);
-  }
-
   @Override
   public void onTooLarge(long length, int limit) {
     output.writeNow(permissionDenied("FRAME_TOO_LARGE: a message is at most " + limit + " bytes"));
@@ -147,7 +132,7 @@ final class YjsConnection implements YDocSession.Channel, SocketCore.Protocol {
 
   @Override
   public void onFragmentsLimited(long waitMs, boolean flooding) {
-    rateLimited(waitMs, flooding);
+    // never: a throttled socket is slowed down, not refused
   }
 
   @Override

@@ -194,7 +194,8 @@ class CompressionIT {
           Client c = new Client(ws, format, true);
           chat(s, c, "on-" + format, threshold);
           assertTrue(c.compressedIn >= 2, "large messages came compressed (" + format + ")");
-          assertTrue(c.plainIn >= 2, "small messages came plain (" + format + ")");
+          // (Welcome always travels alone; later small replies may share a batch with events.)
+          assertTrue(c.plainIn >= 1, "small messages came plain (" + format + ")");
         }
       }
       others.assertServed();

@@ -267,6 +267,34 @@ class SocketLimitsIT {
   }
 
   @Test
+  void documentUpdatesOnYjsCountInTheByteBucketAndSlowTheSenderWithoutLosingAny() {
+    try (TestServer s = new TestServer(dir, b -> b.rateBytesPerSecond(16_384).rateBytesBurst(65_536));
+        Bystanders others = new Bystanders(s, "b1")) {
+      s.createRoom("r1");
+      YWebsocketIT.createDoc(s, "r1", "notes");
+      try (TestClient watcher = s.user("watcher", "r1", Role.TEACHER);
+          RawYSocket y = RawYSocket.open(s.clientVertx(), s.port(),
+              "/yjs/r1/notes?token=" + s.token("typist", "Typist", "r1", Role.STUDENT))) {
+        watcher.join("r1");
+        YTextUpdates text = new YTextUpdates(4242, "t");
+        long started = System.nanoTime();
+        // 10 updates of 16 KB: 160 KB against a 64 KB burst refilled at 16 KB/s
+        for (int i = 0; i < 10; i++) {
+          y.send(syncUpdate(text.append(Integer.toString(i).repeat(16_000))));
+        }
+        for (int i = 0; i < 10; i++) {
+          watcher.awaitEvent(e -> e.hasDocUpdated() && e.getDocUpdated().getDocId().equals("notes")
+              && e.getActor().getUserId().equals("typist"), "update " + i);
+        }
+        long tookMs = (System.nanoTime() - started) / 1_000_000;
+        assertTrue(tookMs >= 3_000, "the byte bucket slowed the updates down: " + tookMs + " ms");
+        assertTrue(!y.isClosed(), "throttled, not closed");
+        others.assertServed();
+      }
+    }
+  }
+
+  @Test
   void aPresenceFloodIsRateLimited() {
     try (TestServer s = new TestServer(dir, b -> b.set("presence-updates-per-second", "2"));
         Bystanders others = new Bystanders(s, "b1");
@@ -295,7 +323,7 @@ class SocketLimitsIT {
   @Test
   void aProviderThatAsksForABigDocumentAndStopsReadingIsLimitedThenClosed() throws Exception {
     try (TestServer s = new TestServer(dir, b -> b.outboundQueueBytes(1 << 20)
-        .rateMessagesPerSecond(1000).rateMessagesBurst(2000));
+        .set("sync-requests-per-second", "2").rateMessagesPerSecond(1000).rateMessagesBurst(2000));
         Bystanders others = new Bystanders(s, "b1")) {
       s.createRoom("r1");
       YWebsocketIT.createDoc(s, "r1", "big");
@@ -309,8 +337,14 @@ class SocketLimitsIT {
       String token = s.token("greedy", "Greedy", "r1", Role.STUDENT);
       // A plain socket that reads nothing until asked: its receive buffer fills, the node's queue grows.
       try (RawWebSocket ws = RawWebSocket.open(s.port(), "/yjs/r1/big?token=" + token, "")) {
-        for (int i = 0; i < 60 && closedWith(s, CloseCode.SLOW_CONSUMER) < 1; i++) {
-          ws.sendBinary(syncStep1());
+        // Asks again and again (2 per second granted, the rest refused), never reading.
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < until && closedWith(s, CloseCode.SLOW_CONSUMER) < 1) {
+          try {
+            ws.sendBinary(syncStep1());
+          } catch (java.io.IOException closedMeanwhile) {
+            break;
+          }
           sleep(20);
         }
         awaitClosedWith(s, CloseCode.SLOW_CONSUMER, Duration.ofSeconds(30));

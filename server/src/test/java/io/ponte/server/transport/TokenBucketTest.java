@@ -27,4 +27,13 @@ class TokenBucketTest {
     assertTrue(wait >= 8000 && wait <= 8011, "wait " + wait);
     assertEquals(0, b.tryTake(1, SECOND / 10 + 9 * SECOND));
   }
+
+  @Test
+  void takeSpendsWhatWasReceivedAndSaysHowLongTheSenderWaits() {
+    TokenBucket b = new TokenBucket(100, 200, 0);
+    assertEquals(0, b.take(200, 0));
+    assertEquals(500, b.take(50, 0), "50 in debt at 100/s");
+    assertEquals(1000, b.take(50, 0), "each message is charged, held or not");
+    assertEquals(0, b.take(1, SECOND + SECOND / 100));
+  }
 }

@@ -1,0 +1,80 @@
+package io.ponte.server.transport;
+
+import io.ponte.protocol.v1.Actor;
+import io.ponte.protocol.v1.DocumentInfo;
+import io.ponte.protocol.v1.ErrorCode;
+import io.ponte.protocol.v1.Role;
+import io.ponte.server.auth.AuthException;
+import io.ponte.server.auth.Principal;
+import io.ponte.server.room.ResourceId;
+import io.ponte.server.room.Room;
+import io.ponte.server.room.RoomException;
+import io.vertx.core.Future;
+
+/**
+ * The one admission path of the Yjs-compatible endpoints (/yjs at the upgrade, /hocuspocus per
+ * Auth): the token, both ids ({@link ResourceId}), the role the token grants in the room, then
+ * the room and the document, opened the way a stock provider expects. Bans and room state are
+ * checked when the session joins the room, as for /ws. Fails with a {@link Refused} that names
+ * the error code; the endpoint words it its own way.
+ */
+final class DocumentAdmission {
+  /** Who is admitted to which document, with which role. */
+  record Admitted(Principal principal, Role role, Room room, String docId, DocumentInfo info) { }
+
+  /** Why not: an error code and message; {@code authentication} when the token itself failed. */
+  static final class Refused extends RuntimeException {
+    final ErrorCode code;
+    final boolean authentication;
+    final boolean retryable;
+
+    Refused(ErrorCode code, String message, boolean authentication, boolean retryable) {
+      super(message, null, false, false);
+      this.code = code;
+      this.authentication = authentication;
+      this.retryable = retryable;
+    }
+
+    /** "CODE: message", the form permission-denied reasons take. */
+    String reason() {
+      return code.name() + ": " + getMessage();
+    }
+  }
+
+  private DocumentAdmission() { }
+
+  static Future<Admitted> admit(Transport transport, String token, String roomId, String docId) {
+    Principal principal;
+    try {
+      principal = transport.tokens().verify(token == null ? "" : token);
+    } catch (AuthException e) {
+      return Future.failedFuture(new Refused(e.code(), e.getMessage(), true, false));
+    }
+    if (!ResourceId.valid(roomId)) {
+      return Future.failedFuture(new Refused(ErrorCode.ROOM_NOT_FOUND, "no such room", false, false));
+    }
+    if (!ResourceId.valid(docId)) {
+      return Future.failedFuture(new Refused(ErrorCode.DOC_NOT_FOUND, "no such document", false, false));
+    }
+    Role role = principal.roleFor(roomId);
+    if (role == null) {
+      return Future.failedFuture(new Refused(ErrorCode.ROOM_NOT_ALLOWED,
+          "the token does not grant this room", false, false));
+    }
+    Actor actor = Actor.newBuilder().setUserId(principal.userId())
+        .setDisplayName(principal.displayName()).setRole(role).build();
+    // openDocument, not documentInfo: a stock provider opening a new document creates it (when
+    // its user may), once the room supports that.
+    return transport.rooms().room(roomId)
+        .compose(room -> room.openDocument(docId, actor).map(info -> {
+          if (info == null) {
+            throw new Refused(ErrorCode.DOC_NOT_FOUND, "no such document", false, false);
+          }
+          return new Admitted(principal, role, room, docId, info);
+        }))
+        .recover(err -> Future.failedFuture(err instanceof Refused r ? r
+            : err instanceof RoomException re
+                ? new Refused(re.error().getCode(), re.error().getMessage(), false, re.error().getRetryable())
+                : new Refused(ErrorCode.UNAVAILABLE, "the room cannot be loaded now, retry", false, true)));
+  }
+}
