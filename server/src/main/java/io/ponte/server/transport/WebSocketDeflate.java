@@ -113,7 +113,7 @@ final class WebSocketDeflate {
           return; // already refused; the close is under way
         }
         ctx.channel().attr(INFLATED_TOO_LARGE).set(Boolean.TRUE);
-        WebSocketFrame marker = new BinaryWebSocketFrame(true, 0, ctx.alloc().buffer(0));
+        WebSocketFrame marker = new BinaryWebSocketFrame(true, 0, io.netty.buffer.Unpooled.EMPTY_BUFFER);
         ctx.fireChannelRead(marker);
         ctx.fireChannelReadComplete();
         return;
