@@ -295,6 +295,37 @@ class SocketLimitsIT {
   }
 
   @Test
+  void awarenessBeyondItsRateIsDroppedAndCounted() {
+    try (TestServer s = new TestServer(dir, b -> b.set("awareness-per-second", "5")
+        .rateMessagesPerSecond(1000).rateMessagesBurst(2000));
+        Bystanders others = new Bystanders(s, "b1");
+        TestClient tina = s.user("tina", "b1", Role.TEACHER);
+        TestClient ana = s.user("ana", "b1", Role.STUDENT)) {
+      tina.join("b1");
+      ana.join("b1");
+      TestClient.ack(tina.request(ClientMessage.newBuilder().setDocCreate(io.ponte.protocol.v1.DocCreate
+          .newBuilder().setRoomId("b1").setDocId("notes").setTitle("Notes").setClientMsgId("d-1"))));
+      for (int i = 1; i <= 40; i++) {
+        ana.send(ClientMessage.newBuilder().setRequestId(ana.nextRequestId()).setDocAwareness(
+            io.ponte.protocol.v1.DocAwareness.newBuilder().setRoomId("b1").setDocId("notes")
+                .setAwareness(ByteString.copyFrom(DocumentsIT.awareness(4242, i, "{\"n\":" + i + "}")))).build());
+      }
+      // the last one is dropped (a burst of 10 went through long before), the first one is not
+      tina.awaitEvent(e -> e.hasDocAwareness(), "the first awareness");
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      Counter dropped;
+      while ((dropped = s.server().metrics().registry().find("ponte.messages.dropped")
+          .tag("reason", "awareness_rate").counter()) == null || dropped.count() < 40 - 10 - 5) {
+        assertTrue(System.nanoTime() < deadline, "awareness over the rate was not dropped");
+        sleep(50);
+      }
+      assertTrue(dropped.count() <= 40 - 10, "at most the excess over the burst: " + dropped.count());
+      ana.assertOpen();
+      others.assertServed();
+    }
+  }
+
+  @Test
   void aPresenceFloodIsRateLimited() {
     try (TestServer s = new TestServer(dir, b -> b.set("presence-updates-per-second", "2"));
         Bystanders others = new Bystanders(s, "b1");
