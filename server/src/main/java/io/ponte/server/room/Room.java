@@ -230,7 +230,8 @@ public final class Room implements RoomListener {
     if (snapshot != null && !beforeSnapshot.isEmpty()
         && beforeSnapshot.size() == snapshot.getSeq()
         && beforeSnapshot.get(beforeSnapshot.size() - 1).getSeq() == snapshot.getSeq()) {
-      RoomState replayed = RoomState.create(roomId, stored.room().settings(), options.docLimits());
+      RoomState replayed = RoomState.create(roomId, stored.room().settings(), options.docLimits(),
+          options.maxReactionsPerMessage());
       ArrayDeque<AppliedOperation> applied = new ArrayDeque<>();
       try {
         for (SequencedOperation sop : beforeSnapshot) {
@@ -253,8 +254,9 @@ public final class Room implements RoomListener {
     }
     if (state == null) {
       state = snapshot == null
-          ? RoomState.create(roomId, stored.room().settings(), options.docLimits())
-          : RoomState.fromRecord(snapshot, options.docLimits());
+          ? RoomState.create(roomId, stored.room().settings(), options.docLimits(),
+          options.maxReactionsPerMessage())
+          : RoomState.fromRecord(snapshot, options.docLimits(), options.maxReactionsPerMessage());
     }
     lastSnapshotSeq = snapshot == null ? 0 : snapshot.getSeq();
     for (SequencedOperation sop : stored.operationsAfterSnapshot()) {
