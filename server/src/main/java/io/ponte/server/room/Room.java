@@ -5,6 +5,7 @@ import io.ponte.protocol.CloseCode;
 import io.ponte.protocol.ErrorCodes;
 import com.google.protobuf.ByteString;
 import io.ponte.protocol.v1.Ack;
+import io.ponte.protocol.v1.DocCreate;
 import io.ponte.protocol.v1.DocSyncReply;
 import io.ponte.protocol.v1.DocumentInfo;
 import io.ponte.protocol.v1.Actor;
@@ -105,6 +106,8 @@ public final class Room implements RoomListener {
   private final Set<Long> durable = new HashSet<>();
   /** Seqs of this node's origin with no request waiting, being stored before they apply. */
   private final Set<Long> adopted = new HashSet<>();
+  /** Documents being created because a provider opened them, by id (coalesces concurrent opens). */
+  private final Map<String, Future<DocumentInfo>> opening = new HashMap<>();
   /** Requests this node originated, waiting for their operation to be applied. */
   private final Map<Long, Promise<AppliedOperation>> pending = new HashMap<>();
   /** The last applied events, for resume. */
@@ -919,14 +922,59 @@ public final class Room implements RoomListener {
 
   /**
    * Opens a document the way a stock Yjs provider expects: its info, after creating it (one
-   * sequenced DocCreate) when it does not exist and the actor may create documents in the room.
-   * Fails with a {@link RoomException}: DOC_NOT_FOUND (may not create), TOO_MANY_DOCUMENTS, ...
+   * sequenced DocCreate, titled with its id) when it does not exist and the actor may create
+   * documents in the room. Concurrent opens of one missing document on this node share one
+   * DocCreate; across nodes the loser's DocCreate is rejected at apply time with DOC_EXISTS, which
+   * reads as success (the document exists). Fails with a {@link RoomException}: DOC_NOT_FOUND when
+   * the actor may not create it (observers; students without the documents permission: the
+   * endpoints answer as for any missing document, so nothing about the room leaks),
+   * TOO_MANY_DOCUMENTS at doc-max-per-room, or whatever the DocCreate was rejected with.
    */
   public Future<DocumentInfo> openDocument(String docId, Actor actor) {
-    // TODO(issue 10, room side): create on open; until then only existing documents open.
-    return documentInfo(docId).compose(info -> info != null ? Future.succeededFuture(info)
-        : Future.failedFuture(new RoomException(
-            ErrorCodes.error(ErrorCode.DOC_NOT_FOUND, "no such document", roomId))));
+    Promise<DocumentInfo> result = Promise.promise();
+    context.runOnContext(v -> {
+      DocumentInfo info = state.documentInfo(docId);
+      if (info != null) {
+        result.complete(info);
+        return;
+      }
+      if (!state.mayCreateDocument(actor.getRole()) || !ResourceId.valid(docId)) {
+        result.fail(new RoomException(
+            ErrorCodes.error(ErrorCode.DOC_NOT_FOUND, "no such document", roomId)));
+        return;
+      }
+      Future<DocumentInfo> creating = opening.get(docId);
+      if (creating == null) {
+        creating = createOnOpen(docId, actor);
+        opening.put(docId, creating);
+        creating.onComplete(x -> onRoomContext(() -> opening.remove(docId)));
+      }
+      creating.onComplete(result);
+    });
+    return result.future();
+  }
+
+  private Future<DocumentInfo> createOnOpen(String docId, Actor actor) {
+    Operation create = Operation.newBuilder()
+        .setActor(actor)
+        .setDocCreate(DocCreate.newBuilder().setRoomId(roomId).setDocId(docId).setTitle(docId))
+        .build();
+    Promise<DocumentInfo> opened = Promise.promise();
+    submit(create).onComplete(ar -> onRoomContext(() -> {
+      // Once the DocCreate's seq applied, the state answers for it (whoever created it).
+      ErrorInfo refused = ar.succeeded() ? ar.result().rejection()
+          : ar.cause() instanceof RoomException re ? re.error() : null;
+      DocumentInfo now = state.documentInfo(docId);
+      if (now != null && (refused == null || refused.getCode() == ErrorCode.DOC_EXISTS)) {
+        opened.complete(now);
+      } else if (refused != null) {
+        opened.fail(new RoomException(refused));
+      } else {
+        opened.fail(ar.failed() ? ar.cause()
+            : new RoomException(ErrorCode.UNAVAILABLE, "the document cannot be opened now, retry"));
+      }
+    }));
+    return opened.future();
   }
 
   /** The current awareness of a document as one y-protocols awareness update (null: none). */

@@ -200,7 +200,9 @@ final class HocuspocusConnection {
         return;
       }
       transport.rooms().room(roomId)
-          .compose(room -> room.documentInfo(docId).map(info -> new Found(room, info)))
+          .compose(room -> room.openDocument(docId, io.ponte.protocol.v1.Actor.newBuilder()
+              .setUserId(principal.userId()).setDisplayName(principal.displayName()).setRole(role)
+              .build()).map(info -> new Found(room, info)))
           .onComplete(ar -> context.runOnContext(v -> {
             if (closing || state != State.AUTHENTICATING) {
               return;

@@ -181,20 +181,18 @@ public final class Transport {
     }
     request.pause();
     rooms.room(roomId)
-        .compose(room -> room.documentInfo(docId).map(info -> info == null ? null : room))
+        .compose(room -> room.openDocument(docId, io.ponte.protocol.v1.Actor.newBuilder()
+            .setUserId(principal.userId()).setDisplayName(principal.displayName()).setRole(role)
+            .build()).map(info -> room))
         .onComplete(ar -> {
           if (ar.failed()) {
-            boolean noRoom = ar.cause() instanceof io.ponte.server.room.RoomException re
-                && re.error().getCode() == io.ponte.protocol.v1.ErrorCode.ROOM_NOT_FOUND;
-            if (noRoom) {
-              refuseAfterUpgrade(request, CloseCode.NOT_FOUND, "ROOM_NOT_FOUND");
-            } else {
-              refuseAfterUpgrade(request, CloseCode.ROOM_UNAVAILABLE, "UNAVAILABLE: retry");
+            io.ponte.protocol.v1.ErrorCode code = ar.cause() instanceof io.ponte.server.room.RoomException re
+                ? re.error().getCode() : io.ponte.protocol.v1.ErrorCode.UNAVAILABLE;
+            switch (code) {
+              case ROOM_NOT_FOUND, DOC_NOT_FOUND -> refuseAfterUpgrade(request, CloseCode.NOT_FOUND, code.name());
+              case UNAVAILABLE, INTERNAL -> refuseAfterUpgrade(request, CloseCode.ROOM_UNAVAILABLE, "UNAVAILABLE: retry");
+              default -> refuseAfterUpgrade(request, CloseCode.FORBIDDEN, code.name());
             }
-            return;
-          }
-          if (ar.result() == null) {
-            refuseAfterUpgrade(request, CloseCode.NOT_FOUND, "DOC_NOT_FOUND");
             return;
           }
           request.toWebSocket().onComplete(up -> {
