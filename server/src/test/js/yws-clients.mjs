@@ -87,6 +87,21 @@ const updateFrame = update => {
 }
 
 const scenarios = {
+  // P.n providers open one document at the same moment (it may not exist yet: the server creates
+  // it on open), each types a marker, and all converge on every marker.
+  async crowd () {
+    const n = P.n ?? 8
+    const ps = []
+    for (let i = 0; i < n; i++) ps.push(provider(i % 2 ? 'a' : 'b'))
+    await Promise.all(ps.map(synced))
+    ps.forEach((p, i) => p.doc.getText('t').insert(0, 'c' + i + ' '))
+    const all = t => ps.every((q, j) => t.includes('c' + j + ' '))
+    await until('convergence of ' + n + ' providers', () => ps.every(p => text(p) === text(ps[0]) && all(text(p))))
+    const result = { text: text(ps[0]) }
+    ps.forEach(p => p.destroy())
+    result.late = await serverText()
+    return result
+  },
   // Two providers edit concurrently and converge.
   async converge () {
     const a = provider('a')
@@ -270,7 +285,7 @@ const scenarios = {
     ws.send(updateFrame(Y.encodeStateAsUpdate(big)))
     await until('oversize denial', () => denials(messages).length >= 2)
     ws.close()
-    const unknown = await outcome('a', 'no-such-doc')
+    const unknown = await outcome('ro', 'no-such-doc') // an observer may not create it
     const after = await serverText()
     return { before, after, denials: denials(messages), unknownDoc: unknown }
   }
