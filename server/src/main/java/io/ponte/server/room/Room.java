@@ -138,7 +138,7 @@ public final class Room implements RoomListener {
     this.options = options;
     this.recent = new ResumeWindow(options.resumeWindow());
     this.onUnload = onUnload;
-    this.documents = new RoomDocuments(roomId, broker);
+    this.documents = new RoomDocuments(roomId, broker, options.awarenessMaxStateBytes());
   }
 
   public String roomId() {
@@ -336,7 +336,7 @@ public final class Room implements RoomListener {
       learn(event.getPresence());
     }
     if (event.getBodyCase() == Event.BodyCase.DOC_AWARENESS) {
-      documents.observe(event.getDocAwareness());
+      documents.observe(event.getActor().getUserId(), event.getDocAwareness());
     }
     OutboundMessage message = OutboundMessage.event(event);
     String actor = event.getActor().getUserId();
@@ -986,7 +986,8 @@ public final class Room implements RoomListener {
 
   /**
    * Relays a member's awareness update for a document to everyone in the room (ephemeral).
-   * Fails with DOC_NOT_FOUND, UPDATE_MALFORMED or NOT_IN_ROOM.
+   * Fails with DOC_NOT_FOUND, UPDATE_MALFORMED, NOT_IN_ROOM, AWARENESS_TOO_LARGE or
+   * AWARENESS_CLIENT_TAKEN (see {@link RoomDocuments}); a refused update is not relayed.
    */
   public Future<Void> docAwareness(RoomMember member, Role role, String docId, byte[] update) {
     Promise<Void> result = Promise.promise();
@@ -999,6 +1000,8 @@ public final class Room implements RoomListener {
         try {
           documents.publish(member.sessionId(), actor(member, role), docId, update);
           result.complete();
+        } catch (RoomException e) {
+          result.fail(e);
         } catch (IllegalArgumentException e) {
           result.fail(new RoomException(ErrorCodes.error(ErrorCode.UPDATE_MALFORMED,
               "not a y-protocols awareness update", roomId)));
