@@ -73,6 +73,8 @@ public final class DocumentSet {
     long pendingBytes;
     /** Memoised merge of state and pending (not part of the state). */
     private byte[] merged;
+    /** What the document has seen, built on first use (not part of the state). */
+    private io.ponte.server.doc.YCoverageIndex coverage;
 
     Doc(DocumentInfo info, String createdBy, byte[] state) {
       this.info = info;
@@ -125,6 +127,24 @@ public final class DocumentSet {
       pending.add(update);
       pendingBytes += update.length;
       merged = null;
+      if (coverage != null) {
+        coverage.add(update);
+      }
+    }
+
+    /**
+     * Whether the update would change nothing in the document: costs the update's size for a
+     * live edit (see {@link io.ponte.server.doc.YCoverageIndex}). Throws when it is malformed.
+     */
+    boolean covers(byte[] update) {
+      if (coverage == null) {
+        io.ponte.server.doc.YCoverageIndex index = new io.ponte.server.doc.YCoverageIndex(state);
+        for (byte[] p : pending) {
+          index.add(p);
+        }
+        coverage = index;
+      }
+      return coverage.covers(update, this::mergedState);
     }
   }
 

@@ -507,6 +507,16 @@ public final class Room implements RoomListener {
         result.fail(new RoomException(early));
         return;
       }
+      if (operation.getBodyCase() == Operation.BodyCase.DOC_UPDATE
+          && state.documentCovers(operation.getDocUpdate().getDocId(),
+              operation.getDocUpdate().getUpdate().toByteArray())) {
+        // Adds nothing (a provider's resend on reconnect, a retry): not sequenced nor stored.
+        // Answered like a duplicate of the room's current seq, at which the document holds it.
+        result.complete(new AppliedOperation(
+            SequencedOperation.newBuilder().setSeq(state.seq()).setOperation(operation).build(),
+            Event.getDefaultInstance(), "", null, state.seq(), RoomState.Effect.NONE, ""));
+        return;
+      }
       long ref = ++nextRef;
       Operation stamped = operation.toBuilder()
           .setServerTimeMs(System.currentTimeMillis())
@@ -902,14 +912,7 @@ public final class Room implements RoomListener {
    */
   public Future<Boolean> docCovers(String docId, byte[] update) {
     Promise<Boolean> result = Promise.promise();
-    context.runOnContext(v -> {
-      byte[] doc = state.documentState(docId);
-      try {
-        result.complete(doc != null && io.ponte.server.doc.YCoverage.covers(doc, update));
-      } catch (RuntimeException e) {
-        result.complete(false);
-      }
-    });
+    context.runOnContext(v -> result.complete(state.documentCovers(docId, update)));
     return result.future();
   }
 

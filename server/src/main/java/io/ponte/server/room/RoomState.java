@@ -246,6 +246,22 @@ public final class RoomState {
     return d == null ? null : d.mergedState();
   }
 
+  /**
+   * Whether applying the update would change nothing in the document (false when there is no
+   * such document or the update is malformed: the operation's checks answer those).
+   */
+  public boolean documentCovers(String docId, byte[] update) {
+    DocumentSet.Doc d = documents.get(docId);
+    if (d == null) {
+      return false;
+    }
+    try {
+      return d.covers(update);
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
   /** Every document's info, by id. */
   public List<DocumentInfo> documentInfos() {
     return documents.infos();

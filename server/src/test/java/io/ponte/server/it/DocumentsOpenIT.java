@@ -160,6 +160,50 @@ class DocumentsOpenIT {
         .setMessageSeq(seq).setReaction(reaction).setAdd(true));
   }
 
+  /**
+   * An update the document already holds is acknowledged without a new seq (duplicate, with the
+   * room's current seq) and not stored again, over /ws and over /yjs alike.
+   */
+  @Test
+  void anUpdateThatAddsNothingIsAcknowledgedWithoutBeingSequencedOrStored() throws Exception {
+    try (TestServer s = new TestServer(dir)) {
+      s.createRoom("r1");
+      YWebsocketIT.createDoc(s, "r1", "report");
+      try (TestClient ana = s.user("ana", "r1", Role.STUDENT)) {
+        ana.join("r1");
+        byte[] edit = new io.ponte.server.doc.YTextUpdates(42, "t").append("hello");
+        var first = TestClient.ack(ana.request(update(edit)));
+        assertFalse(first.getDuplicate());
+        int storedBefore = stored(s, "r1").size();
+        var again = TestClient.ack(ana.request(update(edit)));
+        assertTrue(again.getDuplicate(), again.toString());
+        assertEquals(first.getSeq(), again.getSeq(), "the room's current seq, at which the document holds it");
+        // over /yjs: the same update as a y-protocols update message, then a marker that is new
+        try (RawYSocket y = RawYSocket.open(s.clientVertx(), s.port(),
+            "/yjs/r1/report?token=" + s.token("bo", "Bo", "r1", Role.STUDENT))) {
+          y.await(m -> m[0] == 0, "sync step 1", java.time.Duration.ofSeconds(10));
+          y.send(new io.ponte.server.doc.yjs.Lib0Encoder().writeVarUint(0).writeVarUint(2)
+              .writeVarUint8Array(edit).toByteArray());
+          byte[] marker = new io.ponte.server.doc.YTextUpdates(43, "t").append("marker");
+          y.send(new io.ponte.server.doc.yjs.Lib0Encoder().writeVarUint(0).writeVarUint(2)
+              .writeVarUint8Array(marker).toByteArray());
+          ana.awaitEvent(e -> e.hasDocUpdated() && e.getDocUpdated().getUpdate()
+              .equals(com.google.protobuf.ByteString.copyFrom(marker)), "the marker");
+        }
+        List<SequencedOperation> after = stored(s, "r1");
+        assertEquals(storedBefore + 1, after.size(), "only the marker was stored: " + after.size());
+        assertEquals(1, after.stream().filter(o -> o.getOperation().hasDocUpdate()
+            && o.getOperation().getDocUpdate().getUpdate().equals(com.google.protobuf.ByteString.copyFrom(edit)))
+            .count());
+      }
+    }
+  }
+
+  private static ClientMessage.Builder update(byte[] u) {
+    return ClientMessage.newBuilder().setDocUpdate(io.ponte.protocol.v1.DocUpdate.newBuilder()
+        .setRoomId("r1").setDocId("report").setUpdate(com.google.protobuf.ByteString.copyFrom(u)));
+  }
+
   @Test
   void anAdministratorPreparesDocumentsAheadOfTheSession() throws Exception {
     try (TestServer s = new TestServer(dir)) {
