@@ -66,6 +66,17 @@ import org.slf4j.LoggerFactory;
  * participant saw can be lost by a crash; operations from other nodes are applied on arrival
  * (their node stored them).
  *
+ * <p>Yjs fast path: a document update this node originated is applied and delivered as soon as it
+ * is sequenced (every Yjs provider resends what a server lacks when it reconnects), while its
+ * sender's answer still waits for durability. Every later operation that waits for its own
+ * durability also implies that of the earlier updates: the store commits one node's writes in
+ * the order they were queued (JdbcStore: one writer queue, batches are prefixes, committed in
+ * turn; a failed write fails the room). After a crash, Redis still holds the sequenced updates
+ * (fillGaps / fetchMissing store them); the in-process broker does not, so before a room's first
+ * early delivery the store is given the epoch the room must start with after a crash (the
+ * "crash epoch"), and a clean unload puts the current one back: a room loaded after a crash
+ * starts a new epoch and resuming clients get a reset, never a seq reused with other content.
+ *
  * <p>Pitfall: seqs must be applied strictly in order; an operation waiting for durability holds
  * back every later one. That is the price of "seen implies stored".
  */
@@ -108,6 +119,14 @@ public final class Room implements RoomListener {
   private final Set<Long> adopted = new HashSet<>();
   /** Documents being created because a provider opened them, by id (coalesces concurrent opens). */
   private final Map<String, Future<DocumentInfo>> opening = new HashMap<>();
+  /** Document updates of this node applied before they were durable, by seq: answered when durable. */
+  private final Map<Long, AppliedOperation> appliedNotDurable = new HashMap<>();
+  /** Whether this node's document updates may apply before they are durable (see class doc). */
+  private boolean fastPath;
+  /** The crash epoch is being written to the store. */
+  private boolean fastPathMarking;
+  /** The epoch the store holds while the fast path is in use (null: the current one). */
+  private String crashEpoch;
   /** Requests this node originated, waiting for their operation to be applied. */
   private final Map<Long, Promise<AppliedOperation>> pending = new HashMap<>();
   /** The last applied events, for resume. */
@@ -157,6 +176,7 @@ public final class Room implements RoomListener {
           metrics.roomsLoaded().incrementAndGet();
           context.runOnContext(y -> {
             live = true;
+            fastPath = broker.historyOutlivesProcess();
             applyReady(); // anything that arrived past a gap while catching up
           });
           context.runOnContext(y -> startPresenceRenewal());
@@ -372,21 +392,29 @@ public final class Room implements RoomListener {
         return;
       }
       boolean ours = options.nodeId().equals(sop.getOperation().getOriginNode());
+      boolean early = false;
       if (ours && !durable.remove(next)) {
-        if (!pending.containsKey(sop.getOperation().getOriginRef()) && adopted.add(next)) {
+        if (fastPath && pending.containsKey(sop.getOperation().getOriginRef())
+            && sop.getOperation().getBodyCase() == Operation.BodyCase.DOC_UPDATE) {
+          early = true; // its store write is queued; its sender hears once it is durable
+        } else {
+          if (!pending.containsKey(sop.getOperation().getOriginRef()) && adopted.add(next)) {
           // Sequenced although its append looked failed here (Redis timed out or the connection
           // dropped after the script ran), or by an earlier run of this node: nobody is storing
           // it, so store it now; its sender got a retryable error and its retry is deduplicated.
-          persist(sop);
+            persist(sop);
+          }
+          return;
         }
-        return;
       }
       adopted.remove(next);
       received.remove(next);
       AppliedOperation applied = state.apply(sop);
       remember(applied);
       deliver(applied);
-      if (ours) {
+      if (early) {
+        appliedNotDurable.put(next, applied);
+      } else if (ours) {
         // Answer the sender before carrying out effects that may close its connection (ending
         // the session): its ack is then queued ahead of the goodbye.
         Promise<AppliedOperation> p = pending.remove(sop.getOperation().getOriginRef());
@@ -517,6 +545,9 @@ public final class Room implements RoomListener {
             Event.getDefaultInstance(), "", null, state.seq(), RoomState.Effect.NONE, ""));
         return;
       }
+      if (operation.getBodyCase() == Operation.BodyCase.DOC_UPDATE) {
+        startFastPath();
+      }
       long ref = ++nextRef;
       Operation stamped = operation.toBuilder()
           .setServerTimeMs(System.currentTimeMillis())
@@ -541,6 +572,28 @@ public final class Room implements RoomListener {
     return result.future();
   }
 
+  /**
+   * With a broker that forgets on a crash, gives the store the room's crash epoch before the
+   * first early delivery (updates until then take the durable path). Once per load.
+   */
+  private void startFastPath() {
+    if (fastPath || fastPathMarking || crashEpoch != null || broker.historyOutlivesProcess()) {
+      return;
+    }
+    fastPathMarking = true;
+    String next = java.util.UUID.randomUUID().toString();
+    store.setEpoch(roomId, next).onComplete(ar -> onRoomContext(() -> {
+      fastPathMarking = false;
+      if (ar.succeeded() && !unloaded) {
+        crashEpoch = next;
+        fastPath = true;
+      } else if (ar.failed()) {
+        log.warn("room {}: cannot record its crash epoch, documents stay on the durable path: {}",
+            roomId, ar.cause().toString());
+      }
+    }));
+  }
+
   private void persist(SequencedOperation sop) {
     long started = System.nanoTime();
     store.append(roomId, sop).onComplete(ar -> onRoomContext(() -> {
@@ -549,6 +602,14 @@ public final class Room implements RoomListener {
         return;
       }
       metrics.storeCommit(System.nanoTime() - started);
+      AppliedOperation early = appliedNotDurable.remove(sop.getSeq());
+      if (early != null) {
+        Promise<AppliedOperation> p = pending.remove(sop.getOperation().getOriginRef());
+        if (p != null) {
+          p.complete(early);
+        }
+        return;
+      }
       durable.add(sop.getSeq());
       applyReady();
     }));
@@ -1080,6 +1141,25 @@ public final class Room implements RoomListener {
     return done.future();
   }
 
+  /**
+   * A clean unload: every write of the room is queued before this one (and so durable with it),
+   * so the store may hold the current epoch again; the next load continues it.
+   */
+  private Future<Void> restoreEpoch() {
+    if (crashEpoch == null) {
+      return Future.succeededFuture();
+    }
+    fastPath = false;
+    return store.setEpoch(roomId, epoch).onComplete(ar -> onRoomContext(() -> {
+      if (ar.succeeded()) {
+        crashEpoch = null;
+      } else {
+        log.warn("room {}: cannot restore its epoch; it starts a new one when loaded again: {}",
+            roomId, ar.cause().toString());
+      }
+    })).otherwiseEmpty();
+  }
+
   private void scheduleIdleUnload() {
     cancelIdleTimer();
     idleTimer = vertx.setTimer(options.idleUnloadMs(), id -> {
@@ -1107,7 +1187,7 @@ public final class Room implements RoomListener {
         done.complete();
         return;
       }
-      snapshot().onComplete(x -> {
+      snapshot().compose(x -> restoreEpoch()).onComplete(x -> {
         unloaded = true;
         cancelIdleTimer();
         onUnload.run();
@@ -1137,6 +1217,7 @@ public final class Room implements RoomListener {
       p.tryFail(new RoomException(ErrorCode.UNAVAILABLE, "the room failed, retry"));
     }
     pending.clear();
+    appliedNotDurable.clear();
     for (Member m : List.copyOf(members.values())) {
       members.remove(m.member.sessionId());
       m.member.close(CloseCode.INTERNAL_ERROR, "room failed");
