@@ -781,18 +781,14 @@ public abstract class JdbcStore implements Store {
    */
   static final String TEST_HOLD_PROPERTY = "ponte.test.hold-store-writes-while-exists";
 
-  private static final java.nio.file.Path TEST_HOLD = testHoldFile();
-
-  private static java.nio.file.Path testHoldFile() {
-    String p = System.getProperty(TEST_HOLD_PROPERTY);
-    return p == null || p.isBlank() ? null : java.nio.file.Path.of(p);
-  }
-
   private static void holdForTests() {
-    if (TEST_HOLD == null) {
+    // Read each time (a property lookup per batch): in-process tests set it after stores exist.
+    String p = System.getProperty(TEST_HOLD_PROPERTY);
+    if (p == null || p.isBlank()) {
       return;
     }
-    while (java.nio.file.Files.exists(TEST_HOLD)) {
+    java.nio.file.Path hold = java.nio.file.Path.of(p);
+    while (java.nio.file.Files.exists(hold)) {
       try {
         Thread.sleep(10); // the writer's own thread, never an event loop
       } catch (InterruptedException e) {
