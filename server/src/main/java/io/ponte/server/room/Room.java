@@ -399,9 +399,9 @@ public final class Room implements RoomListener {
           early = true; // its store write is queued; its sender hears once it is durable
         } else {
           if (!pending.containsKey(sop.getOperation().getOriginRef()) && adopted.add(next)) {
-          // Sequenced although its append looked failed here (Redis timed out or the connection
-          // dropped after the script ran), or by an earlier run of this node: nobody is storing
-          // it, so store it now; its sender got a retryable error and its retry is deduplicated.
+            // Sequenced although its append looked failed here (Redis timed out or the connection
+            // dropped after the script ran), or by an earlier run of this node: nobody is storing
+            // it, so store it now; its sender got a retryable error and its retry is deduplicated.
             persist(sop);
           }
           return;
