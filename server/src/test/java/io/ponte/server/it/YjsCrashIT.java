@@ -139,6 +139,79 @@ class YjsCrashIT {
     }
   }
 
+  /**
+   * With Redis the crash loses nothing from the room at all: the stream still holds the updates
+   * the node delivered but never stored, and the restarted node stores them as it loads the room
+   * (fetchMissing); the epoch stays and a resume gets exactly what it missed.
+   */
+  @Test
+  void withRedisTheDeliveredButUnstoredUpdatesAreStoredFromTheStreamAfterACrash() throws Exception {
+    Path data = dir.resolve("data");
+    Path hold = dir.resolve("hold-store-writes");
+    int port = freePort();
+    String[] redis = {"--redis-url", io.ponte.server.redis.RedisFixture.get().url(),
+        "--redis-key-prefix", io.ponte.server.redis.RedisFixture.newPrefix(), "--node-id", "crash-node"};
+    Process node = startNode(data, port, "redis-first", hold, redis);
+    admin(port, "/admin/rooms", new JsonObject().put("id", ROOM).put("title", "Crash"));
+    byte[] held;
+    long lastSeen;
+    String epoch;
+    try (TestClient ana = TestClient.connect(vertx, port, WireFormat.PROTO);
+        TestClient wes = TestClient.connect(vertx, port, WireFormat.PROTO)) {
+      ana.hello(token(port, "ana", "teacher"));
+      wes.hello(token(port, "wes", "observer"));
+      ana.join(ROOM);
+      epoch = wes.join(ROOM).getEpoch();
+      io.ponte.server.doc.YTextUpdates typing = new io.ponte.server.doc.YTextUpdates(42, "t");
+      io.ponte.server.it.TestClient.ack(ana.request(io.ponte.protocol.v1.ClientMessage.newBuilder()
+          .setDocCreate(io.ponte.protocol.v1.DocCreate.newBuilder().setRoomId(ROOM).setDocId("notes"))));
+      Files.createFile(hold);
+      List<byte[]> sent = new ArrayList<>();
+      for (String word : List.of("one ", "two ", "three ")) {
+        byte[] u = typing.append(word);
+        sent.add(u);
+        ana.send(io.ponte.protocol.v1.ClientMessage.newBuilder().setRequestId(ana.nextRequestId())
+            .setDocUpdate(io.ponte.protocol.v1.DocUpdate.newBuilder().setRoomId(ROOM).setDocId("notes")
+                .setUpdate(com.google.protobuf.ByteString.copyFrom(u))).build());
+      }
+      held = YUpdates.mergeUpdates(sent);
+      Event last = null;
+      for (int i = 0; i < sent.size(); i++) {
+        last = wes.awaitEvent(Event::hasDocUpdated, "a delivered update");
+      }
+      lastSeen = last.getSeq();
+      assertTrue(ana.poll(m -> m.hasAck(), Duration.ofMillis(300)) == null, "no Ack while the store is held");
+    }
+    node.destroyForcibly();
+    assertTrue(node.waitFor(30, TimeUnit.SECONDS), "the node did not die");
+    Files.delete(hold);
+
+    Process again = startNode(data, port, "redis-restarted", null, redis);
+    try (TestClient wes = TestClient.connect(vertx, port, WireFormat.PROTO)) {
+      wes.hello(token(port, "wes", "observer"));
+      Joined j = wes.join(ROOM, lastSeen, epoch);
+      assertEquals(epoch, j.getEpoch(), "nothing was lost: the epoch stays");
+      assertTrue(!j.getReset() && j.getSeq() == lastSeen, "resumed without a reset at " + lastSeen + ": " + j.getSeq());
+      byte[] doc = DocumentsIT.sync(wes, ROOM, "notes", new byte[0]).getUpdate().toByteArray();
+      assertTrue(YCoverage.covers(doc, held), "the document holds every delivered update");
+    }
+    again.destroy();
+    assertTrue(again.waitFor(60, TimeUnit.SECONDS), "the node did not stop");
+    try (TestServer s = new TestServer(data)) {
+      List<SequencedOperation> ops = s.server().store().operations(ROOM, 0, 100_000)
+          .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertEquals(lastSeen, ops.size(), "every delivered update is stored");
+      List<byte[]> updates = new ArrayList<>();
+      updates.add(YUpdates.emptyUpdate());
+      for (SequencedOperation o : ops) {
+        if (o.getOperation().hasDocUpdate()) {
+          updates.add(o.getOperation().getDocUpdate().getUpdate().toByteArray());
+        }
+      }
+      assertTrue(YCoverage.covers(YUpdates.mergeUpdates(updates), held));
+    }
+  }
+
   private static void awaitSignal(Path file, CompletableFuture<JsonObject> run) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (!Files.exists(file)) {
@@ -154,7 +227,7 @@ class YjsCrashIT {
     }
   }
 
-  private Process startNode(Path data, int port, String name, Path hold) throws Exception {
+  private Process startNode(Path data, int port, String name, Path hold, String... extra) throws Exception {
     Path logs = Files.createDirectories(Path.of("target", "yjs-crash-it"));
     File log = logs.resolve(name + "-" + System.currentTimeMillis() + ".log").toFile();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -166,6 +239,7 @@ class YjsCrashIT {
         "--http-host", "127.0.0.1", "--http-port", Integer.toString(port),
         "--data-dir", data.toString(), "--jwt-secret", TestServer.SECRET,
         "--admin-token", TestServer.ADMIN_TOKEN, "--event-loops", "2"));
+    cmd.addAll(List.of(extra));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log)).start();
     processes.add(p);
