@@ -133,4 +133,55 @@ class AwarenessIT {
       }
     }
   }
+
+  /**
+   * A one-byte query can never return megabytes: 17 sessions each announcing 16 clients with
+   * nearly full-size states (1.9 MB if all were kept) get a bounded answer.
+   */
+  @Test
+  void theAnswerToAQueryStaysBounded() {
+    try (TestServer s = new TestServer(dir)) {
+      s.createRoom("r1");
+      YWebsocketIT.createDoc(s, "r1", "report");
+      java.util.List<TestClient> many = new java.util.ArrayList<>();
+      try {
+        String state = "{\"user\":{\"name\":\"" + "n".repeat(7000) + "\"}}";
+        for (int u = 0; u < 17; u++) {
+          TestClient c = s.user("u" + u, "r1", Role.STUDENT);
+          many.add(c);
+          c.join("r1");
+          for (int k = 0; k < 16; k++) {
+            send(c, 10_000L * (u + 1) + k, 1, state);
+          }
+        }
+        // the last one's are relayed: every earlier update has been observed by then
+        TestClient last = many.get(many.size() - 1);
+        for (int k = 0; k < 16; k++) {
+          long id = 10_000L * 17 + k;
+          last.awaitEvent(e -> e.hasDocAwareness() && new Lib0Decoder(
+              e.getDocAwareness().getAwareness().toByteArray()).readVarUint() == 1
+              && firstClient(e) == id, "client " + id);
+        }
+        try (RawYSocket y = RawYSocket.open(s.clientVertx(), s.port(),
+            "/yjs/r1/report?token=" + s.token("q", "Q", "r1", Role.OBSERVER))) {
+          y.send(new byte[] {3});
+          byte[] answer = y.await(m -> m[0] == 1 && m.length > 100_000, "the awareness answer", Duration.ofSeconds(10));
+          assertTrue(answer.length <= 256 * 1024 + 4096, "bounded: " + answer.length + " bytes");
+          Lib0Decoder d = new Lib0Decoder(answer);
+          d.readVarUint();
+          Lib0Decoder update = new Lib0Decoder(d.readVarUint8Array());
+          long clients = update.readVarUint();
+          assertTrue(clients >= 30 && clients < 40, "about 256 KiB of 7 KiB states: " + clients);
+        }
+      } finally {
+        many.forEach(TestClient::close);
+      }
+    }
+  }
+
+  private static long firstClient(Event e) {
+    Lib0Decoder d = new Lib0Decoder(e.getDocAwareness().getAwareness().toByteArray());
+    d.readVarUint();
+    return d.readVarUint();
+  }
 }
