@@ -73,6 +73,24 @@ const serverText = async (name = `${P.room}/${P.doc}`, tokenName = 'reader') => 
 }
 
 const scenarios = {
+  // P.n Hocuspocus providers (P.url) and P.n y-websocket providers (P.yws, maybe another node)
+  // open one document at the same moment (it may not exist yet: the server creates it on open),
+  // each types a marker; all converge and every Hocuspocus update is acknowledged.
+  async crowd () {
+    const n = P.n ?? 4
+    const ps = []
+    for (let i = 0; i < n; i++) ps.push(hp(i % 2 ? 'a' : 'b'))
+    for (let i = 0; i < n; i++) ps.push(yws(i % 2 ? 'a' : 'b'))
+    await until(() => 'all synced: ' + ps.map(p => p.synced).join(','), () => ps.every(p => p.synced))
+    ps.forEach((p, i) => (p.document ?? p.doc).getText('t').insert(0, 'c' + i + ' '))
+    const all = t => ps.every((q, j) => t.includes('c' + j + ' '))
+    await until('convergence of ' + ps.length + ' providers', () => ps.every(p => text(p) === text(ps[0]) && all(text(p))))
+    await until('every Hocuspocus update acknowledged', () => ps.slice(0, n).every(p => !p.hasUnsyncedChanges))
+    const result = { text: text(ps[0]) }
+    ps.forEach(p => p.destroy())
+    result.late = await serverText()
+    return result
+  },
   // A Hocuspocus and a y-websocket client edit concurrently (and a Ponte client, driven by the
   // test, writes P.expect meanwhile); everyone converges on every edit.
   async converge () {

@@ -10,6 +10,7 @@ import { WebsocketProvider } from 'y-websocket'
 import WebSocket from 'ws'
 import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
+import * as fs from 'fs'
 
 const log = console.log
 const warnings = []
@@ -86,7 +87,55 @@ const updateFrame = update => {
   return encoding.toUint8Array(e)
 }
 
+/** Signals between this script and the Java test driving it: empty files in P.dir. */
+const signal = name => fs.writeFileSync(P.dir + '/' + name, '')
+const waitFile = (name, timeout) => until('the signal ' + name, () => fs.existsSync(P.dir + '/' + name), timeout)
+
 const scenarios = {
+  // Two providers edit; the test holds the server's store writes (signal 'held') and the
+  // providers edit again until each holds both edits (delivered, not stored); the test kills the
+  // node and restarts it (signal 'restarted'); the providers reconnect on their own and resync,
+  // and a fresh client then finds every edit they hold.
+  async crash () {
+    const a = provider('a')
+    const b = provider('b')
+    await Promise.all([synced(a), synced(b)])
+    a.doc.getText('t').insert(0, 'before ')
+    await until('b to see before', () => text(b).includes('before'))
+    signal('before')
+    await waitFile('held', 30000)
+    a.doc.getText('t').insert(text(a).length, 'during-a ')
+    b.doc.getText('t').insert(0, 'during-b ')
+    const has = t => t.includes('before') && t.includes('during-a') && t.includes('during-b')
+    const both = p => has(text(p))
+    await until('both providers to hold both edits', () => both(a) && both(b))
+    signal('delivered')
+    await waitFile('restarted', 90000)
+    await until('both providers to reconnect and resync', () => a.wsconnected && b.wsconnected && a.synced && b.synced, 60000)
+    let seen = ''
+    const start = Date.now()
+    while (!has(seen)) {
+      if (Date.now() - start > 30000) throw new Error('the server never got every edit back: ' + seen)
+      await sleep(100)
+      seen = await serverText()
+    }
+    return { a: text(a), b: text(b), server: seen, state: Buffer.from(Y.encodeStateAsUpdate(a.doc)).toString('base64') }
+  },
+  // P.n providers open one document at the same moment (it may not exist yet: the server creates
+  // it on open), each types a marker, and all converge on every marker.
+  async crowd () {
+    const n = P.n ?? 8
+    const ps = []
+    for (let i = 0; i < n; i++) ps.push(provider(i % 2 ? 'a' : 'b'))
+    await Promise.all(ps.map(synced))
+    ps.forEach((p, i) => p.doc.getText('t').insert(0, 'c' + i + ' '))
+    const all = t => ps.every((q, j) => t.includes('c' + j + ' '))
+    await until('convergence of ' + n + ' providers', () => ps.every(p => text(p) === text(ps[0]) && all(text(p))))
+    const result = { text: text(ps[0]) }
+    ps.forEach(p => p.destroy())
+    result.late = await serverText()
+    return result
+  },
   // Two providers edit concurrently and converge.
   async converge () {
     const a = provider('a')
@@ -270,13 +319,13 @@ const scenarios = {
     ws.send(updateFrame(Y.encodeStateAsUpdate(big)))
     await until('oversize denial', () => denials(messages).length >= 2)
     ws.close()
-    const unknown = await outcome('a', 'no-such-doc')
+    const unknown = await outcome('ro', 'no-such-doc') // an observer may not create it
     const after = await serverText()
     return { before, after, denials: denials(messages), unknownDoc: unknown }
   }
 }
 
-const timer = setTimeout(() => { process.stderr.write('scenario timed out\n'); process.exit(3) }, 60000)
+const timer = setTimeout(() => { process.stderr.write('scenario timed out\n'); process.exit(3) }, P.scriptTimeoutMs ?? 60000)
 try {
   const result = await scenarios[scenario]()
   log(JSON.stringify(result))

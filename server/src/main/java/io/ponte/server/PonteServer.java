@@ -86,7 +86,9 @@ public final class PonteServer {
     this.rooms = new RoomRegistry(roomShards, broker, store, presence, metrics,
         new RoomOptions(incarnation(config.nodeId()), config.resumeWindow(), config.snapshotInterval(),
             config.snapshotsKept(), config.roomIdleUnloadMs(), config.maxParticipants(), 50,
-            new DocumentSet.Limits(config.docMaxUpdateBytes(), config.docMaxBytes())));
+            new DocumentSet.Limits(config.docMaxUpdateBytes(), config.docMaxBytes(),
+                config.docMaxPerRoom()),
+            config.chatMaxReactionsPerMessage(), config.awarenessMaxStateBytes()));
     this.transport = new Transport(config, new TokenVerifier(keys), rooms, metrics);
     this.retention = new RetentionSweeper(store, broker, rooms);
   }

@@ -68,6 +68,7 @@ public final class AdminApi {
     router.get("/admin/rooms").handler(this::listRooms);
     router.get("/admin/rooms/:id").handler(this::roomDetails);
     router.post("/admin/rooms/:id/close").handler(this::closeRoom);
+    router.post("/admin/rooms/:id/docs").handler(this::createDocument);
     router.post("/admin/tokens").handler(this::mintToken);
   }
 
@@ -213,6 +214,63 @@ public final class AdminApi {
       } else {
         log.info("room {} closed by an administrator", id);
         json(ctx, 200, new JsonObject().put("id", id).put("closed", true).put("seq", ar.result().seq()));
+      }
+    });
+  }
+
+  /**
+   * Prepares a document ahead of a session (LMS integrations): one sequenced DocCreate by the
+   * actor "admin" with a teacher's rights, so it obeys doc-max-per-room like any other.
+   */
+  private void createDocument(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    JsonObject body = body(ctx);
+    if (body == null) {
+      return;
+    }
+    Object docId = body.getValue("docId");
+    Object title = body.getValue("title", "");
+    Object readOnly = body.getValue("studentsReadOnly", false);
+    if (!(docId instanceof String d) || !io.ponte.server.room.ResourceId.valid(d)) {
+      fail(ctx, 400, "INVALID_REQUEST", "docId: 1-128 characters of letters, digits, '.', '_' or '-'");
+      return;
+    }
+    if (!(title instanceof String t) || (!t.isBlank() && !ChatText.message(t).ok())) {
+      fail(ctx, 400, "INVALID_REQUEST", "title: a string of at most 200 characters");
+      return;
+    }
+    String cleanTitle = t.isBlank() ? d : ChatText.message(t).value();
+    if (!(readOnly instanceof Boolean ro)) {
+      fail(ctx, 400, "INVALID_REQUEST", "studentsReadOnly: true or false");
+      return;
+    }
+    Operation create = Operation.newBuilder()
+        .setActor(Actor.newBuilder().setUserId("admin").setDisplayName("Administrator")
+            .setRole(Role.TEACHER))
+        .setDocCreate(io.ponte.protocol.v1.DocCreate.newBuilder()
+            .setRoomId(id).setDocId(d).setTitle(cleanTitle).setStudentsReadOnly(ro))
+        .build();
+    rooms.room(id).compose(room -> room.submit(create)).onComplete(ar -> {
+      io.ponte.protocol.v1.ErrorInfo refused = ar.succeeded() ? ar.result().rejection()
+          : ar.cause() instanceof RoomException re ? re.error() : null;
+      if (ar.succeeded() && refused == null) {
+        io.ponte.protocol.v1.DocumentInfo info = ar.result().event().getDocCreated().getDocument();
+        json(ctx, 201, new JsonObject()
+            .put("roomId", id)
+            .put("docId", info.getDocId())
+            .put("title", info.getTitle())
+            .put("studentsReadOnly", info.getStudentsReadOnly())
+            .put("seq", ar.result().seq()));
+      } else if (refused != null) {
+        int status = switch (refused.getCode()) {
+          case ROOM_NOT_FOUND -> 404;
+          case UNAVAILABLE -> 503;
+          case INVALID_REQUEST -> 400;
+          default -> 409;
+        };
+        fail(ctx, status, refused.getCode().name(), refused.getMessage());
+      } else {
+        failRoom(ctx, ar.cause());
       }
     });
   }

@@ -62,4 +62,14 @@ public interface Broker {
 
   /** What a node learns when it attaches to a room. */
   record Attachment(String epoch, long seq) {}
+
+  /**
+   * Whether the broker's history of a room outlives this process, so that operations it
+   * sequenced and this node delivered but never stored can be fetched after a crash (Redis: yes;
+   * in process: no). Rooms that deliver before storing rely on it, or else mark the room so that
+   * it starts a new epoch after a crash.
+   */
+  default boolean historyOutlivesProcess() {
+    return true;
+  }
 }

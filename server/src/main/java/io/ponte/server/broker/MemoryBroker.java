@@ -88,6 +88,11 @@ public final class MemoryBroker implements Broker {
   }
 
   @Override
+  public boolean historyOutlivesProcess() {
+    return false;
+  }
+
+  @Override
   public Future<Void> ping() {
     return Future.succeededFuture();
   }

@@ -41,9 +41,21 @@ public final class DocumentSet {
   static final long MERGE_PENDING_BYTES = 256 * 1024;
   static final int MAX_TITLE_CHARS = 200;
 
-  /** Document size limits (from the configuration; the same on every node). */
-  public record Limits(int maxUpdateBytes, int maxDocBytes) {
-    public static final Limits DEFAULT = new Limits(1 << 20, 16 << 20);
+  /**
+   * Document limits (from the configuration; the same on every node, so checks at apply time
+   * decide alike everywhere).
+   *
+   * @param maxUpdateBytes largest update ({@code doc-max-update-bytes})
+   * @param maxDocBytes largest merged document ({@code doc-max-bytes})
+   * @param maxDocs documents per room ({@code doc-max-per-room})
+   */
+  public record Limits(int maxUpdateBytes, int maxDocBytes, int maxDocs) {
+    public static final int DEFAULT_MAX_DOCS = 100;
+    public static final Limits DEFAULT = new Limits(1 << 20, 16 << 20, DEFAULT_MAX_DOCS);
+
+    public Limits(int maxUpdateBytes, int maxDocBytes) {
+      this(maxUpdateBytes, maxDocBytes, DEFAULT_MAX_DOCS);
+    }
   }
 
   private final Limits limits;
@@ -61,6 +73,8 @@ public final class DocumentSet {
     long pendingBytes;
     /** Memoised merge of state and pending (not part of the state). */
     private byte[] merged;
+    /** What the document has seen, built on first use (not part of the state). */
+    private io.ponte.server.doc.YCoverageIndex coverage;
 
     Doc(DocumentInfo info, String createdBy, byte[] state) {
       this.info = info;
@@ -113,6 +127,24 @@ public final class DocumentSet {
       pending.add(update);
       pendingBytes += update.length;
       merged = null;
+      if (coverage != null) {
+        coverage.add(update);
+      }
+    }
+
+    /**
+     * Whether the update would change nothing in the document: costs the update's size for a
+     * live edit (see {@link io.ponte.server.doc.YCoverageIndex}). Throws when it is malformed.
+     */
+    boolean covers(byte[] update) {
+      if (coverage == null) {
+        io.ponte.server.doc.YCoverageIndex index = new io.ponte.server.doc.YCoverageIndex(state);
+        for (byte[] p : pending) {
+          index.add(p);
+        }
+        coverage = index;
+      }
+      return coverage.covers(update, this::mergedState);
     }
   }
 
@@ -183,6 +215,12 @@ public final class DocumentSet {
     }
   }
 
+  /** Whether the role may create documents in a room with these settings. */
+  static boolean mayCreate(Role role, RoomSettings settings) {
+    return role == Role.TEACHER
+        || (role == Role.STUDENT && settings.getStudentPermissions().getDocuments());
+  }
+
   Verdict validateCreate(DocCreate c, Role role, RoomSettings settings) {
     if (role == Role.STUDENT && !settings.getStudentPermissions().getDocuments()) {
       return new Verdict(ErrorCode.PERMISSION_DENIED, "students may not create documents in this room");
@@ -195,6 +233,11 @@ public final class DocumentSet {
     }
     if (docs.containsKey(c.getDocId())) {
       return new Verdict(ErrorCode.DOC_EXISTS, "the room already has a document with this id");
+    }
+    // After DOC_EXISTS: a provider opening an existing document at the cap must not read a refusal.
+    if (docs.size() >= limits.maxDocs()) {
+      return new Verdict(ErrorCode.TOO_MANY_DOCUMENTS,
+          "the room already has " + limits.maxDocs() + " documents");
     }
     return Verdict.OK;
   }

@@ -5,6 +5,7 @@ import io.ponte.protocol.CloseCode;
 import io.ponte.protocol.ErrorCodes;
 import com.google.protobuf.ByteString;
 import io.ponte.protocol.v1.Ack;
+import io.ponte.protocol.v1.DocCreate;
 import io.ponte.protocol.v1.DocSyncReply;
 import io.ponte.protocol.v1.DocumentInfo;
 import io.ponte.protocol.v1.Actor;
@@ -65,6 +66,17 @@ import org.slf4j.LoggerFactory;
  * participant saw can be lost by a crash; operations from other nodes are applied on arrival
  * (their node stored them).
  *
+ * <p>Yjs fast path: a document update this node originated is applied and delivered as soon as it
+ * is sequenced (every Yjs provider resends what a server lacks when it reconnects), while its
+ * sender's answer still waits for durability. Every later operation that waits for its own
+ * durability also implies that of the earlier updates: the store commits one node's writes in
+ * the order they were queued (JdbcStore: one writer queue, batches are prefixes, committed in
+ * turn; a failed write fails the room). After a crash, Redis still holds the sequenced updates
+ * (fillGaps / fetchMissing store them); the in-process broker does not, so before a room's first
+ * early delivery the store is given the epoch the room must start with after a crash (the
+ * "crash epoch"), and a clean unload puts the current one back: a room loaded after a crash
+ * starts a new epoch and resuming clients get a reset, never a seq reused with other content.
+ *
  * <p>Pitfall: seqs must be applied strictly in order; an operation waiting for durability holds
  * back every later one. That is the price of "seen implies stored".
  */
@@ -105,6 +117,16 @@ public final class Room implements RoomListener {
   private final Set<Long> durable = new HashSet<>();
   /** Seqs of this node's origin with no request waiting, being stored before they apply. */
   private final Set<Long> adopted = new HashSet<>();
+  /** Documents being created because a provider opened them, by id (coalesces concurrent opens). */
+  private final Map<String, Future<DocumentInfo>> opening = new HashMap<>();
+  /** Document updates of this node applied before they were durable, by seq: answered when durable. */
+  private final Map<Long, AppliedOperation> appliedNotDurable = new HashMap<>();
+  /** Whether this node's document updates may apply before they are durable (see class doc). */
+  private boolean fastPath;
+  /** The crash epoch is being written to the store. */
+  private boolean fastPathMarking;
+  /** The epoch the store holds while the fast path is in use (null: the current one). */
+  private String crashEpoch;
   /** Requests this node originated, waiting for their operation to be applied. */
   private final Map<Long, Promise<AppliedOperation>> pending = new HashMap<>();
   /** The last applied events, for resume. */
@@ -135,7 +157,7 @@ public final class Room implements RoomListener {
     this.options = options;
     this.recent = new ResumeWindow(options.resumeWindow());
     this.onUnload = onUnload;
-    this.documents = new RoomDocuments(roomId, broker);
+    this.documents = new RoomDocuments(roomId, broker, options.awarenessMaxStateBytes());
   }
 
   public String roomId() {
@@ -154,6 +176,7 @@ public final class Room implements RoomListener {
           metrics.roomsLoaded().incrementAndGet();
           context.runOnContext(y -> {
             live = true;
+            fastPath = broker.historyOutlivesProcess();
             applyReady(); // anything that arrived past a gap while catching up
           });
           context.runOnContext(y -> startPresenceRenewal());
@@ -230,7 +253,8 @@ public final class Room implements RoomListener {
     if (snapshot != null && !beforeSnapshot.isEmpty()
         && beforeSnapshot.size() == snapshot.getSeq()
         && beforeSnapshot.get(beforeSnapshot.size() - 1).getSeq() == snapshot.getSeq()) {
-      RoomState replayed = RoomState.create(roomId, stored.room().settings(), options.docLimits());
+      RoomState replayed = RoomState.create(roomId, stored.room().settings(), options.docLimits(),
+          options.maxReactionsPerMessage());
       ArrayDeque<AppliedOperation> applied = new ArrayDeque<>();
       try {
         for (SequencedOperation sop : beforeSnapshot) {
@@ -253,8 +277,9 @@ public final class Room implements RoomListener {
     }
     if (state == null) {
       state = snapshot == null
-          ? RoomState.create(roomId, stored.room().settings(), options.docLimits())
-          : RoomState.fromRecord(snapshot, options.docLimits());
+          ? RoomState.create(roomId, stored.room().settings(), options.docLimits(),
+          options.maxReactionsPerMessage())
+          : RoomState.fromRecord(snapshot, options.docLimits(), options.maxReactionsPerMessage());
     }
     lastSnapshotSeq = snapshot == null ? 0 : snapshot.getSeq();
     for (SequencedOperation sop : stored.operationsAfterSnapshot()) {
@@ -331,7 +356,7 @@ public final class Room implements RoomListener {
       learn(event.getPresence());
     }
     if (event.getBodyCase() == Event.BodyCase.DOC_AWARENESS) {
-      documents.observe(event.getDocAwareness());
+      documents.observe(event.getActor().getUserId(), event.getDocAwareness());
     }
     OutboundMessage message = OutboundMessage.event(event);
     String actor = event.getActor().getUserId();
@@ -367,21 +392,29 @@ public final class Room implements RoomListener {
         return;
       }
       boolean ours = options.nodeId().equals(sop.getOperation().getOriginNode());
+      boolean early = false;
       if (ours && !durable.remove(next)) {
-        if (!pending.containsKey(sop.getOperation().getOriginRef()) && adopted.add(next)) {
-          // Sequenced although its append looked failed here (Redis timed out or the connection
-          // dropped after the script ran), or by an earlier run of this node: nobody is storing
-          // it, so store it now; its sender got a retryable error and its retry is deduplicated.
-          persist(sop);
+        if (fastPath && pending.containsKey(sop.getOperation().getOriginRef())
+            && sop.getOperation().getBodyCase() == Operation.BodyCase.DOC_UPDATE) {
+          early = true; // its store write is queued; its sender hears once it is durable
+        } else {
+          if (!pending.containsKey(sop.getOperation().getOriginRef()) && adopted.add(next)) {
+            // Sequenced although its append looked failed here (Redis timed out or the connection
+            // dropped after the script ran), or by an earlier run of this node: nobody is storing
+            // it, so store it now; its sender got a retryable error and its retry is deduplicated.
+            persist(sop);
+          }
+          return;
         }
-        return;
       }
       adopted.remove(next);
       received.remove(next);
       AppliedOperation applied = state.apply(sop);
       remember(applied);
       deliver(applied);
-      if (ours) {
+      if (early) {
+        appliedNotDurable.put(next, applied);
+      } else if (ours) {
         // Answer the sender before carrying out effects that may close its connection (ending
         // the session): its ack is then queued ahead of the goodbye.
         Promise<AppliedOperation> p = pending.remove(sop.getOperation().getOriginRef());
@@ -502,6 +535,19 @@ public final class Room implements RoomListener {
         result.fail(new RoomException(early));
         return;
       }
+      if (operation.getBodyCase() == Operation.BodyCase.DOC_UPDATE
+          && state.documentCovers(operation.getDocUpdate().getDocId(),
+              operation.getDocUpdate().getUpdate().toByteArray())) {
+        // Adds nothing (a provider's resend on reconnect, a retry): not sequenced nor stored.
+        // Answered like a duplicate of the room's current seq, at which the document holds it.
+        result.complete(new AppliedOperation(
+            SequencedOperation.newBuilder().setSeq(state.seq()).setOperation(operation).build(),
+            Event.getDefaultInstance(), "", null, state.seq(), RoomState.Effect.NONE, ""));
+        return;
+      }
+      if (operation.getBodyCase() == Operation.BodyCase.DOC_UPDATE) {
+        startFastPath();
+      }
       long ref = ++nextRef;
       Operation stamped = operation.toBuilder()
           .setServerTimeMs(System.currentTimeMillis())
@@ -526,6 +572,28 @@ public final class Room implements RoomListener {
     return result.future();
   }
 
+  /**
+   * With a broker that forgets on a crash, gives the store the room's crash epoch before the
+   * first early delivery (updates until then take the durable path). Once per load.
+   */
+  private void startFastPath() {
+    if (fastPath || fastPathMarking || crashEpoch != null || broker.historyOutlivesProcess()) {
+      return;
+    }
+    fastPathMarking = true;
+    String next = java.util.UUID.randomUUID().toString();
+    store.setEpoch(roomId, next).onComplete(ar -> onRoomContext(() -> {
+      fastPathMarking = false;
+      if (ar.succeeded() && !unloaded) {
+        crashEpoch = next;
+        fastPath = true;
+      } else if (ar.failed()) {
+        log.warn("room {}: cannot record its crash epoch, documents stay on the durable path: {}",
+            roomId, ar.cause().toString());
+      }
+    }));
+  }
+
   private void persist(SequencedOperation sop) {
     long started = System.nanoTime();
     store.append(roomId, sop).onComplete(ar -> onRoomContext(() -> {
@@ -534,6 +602,14 @@ public final class Room implements RoomListener {
         return;
       }
       metrics.storeCommit(System.nanoTime() - started);
+      AppliedOperation early = appliedNotDurable.remove(sop.getSeq());
+      if (early != null) {
+        Promise<AppliedOperation> p = pending.remove(sop.getOperation().getOriginRef());
+        if (p != null) {
+          p.complete(early);
+        }
+        return;
+      }
       durable.add(sop.getSeq());
       applyReady();
     }));
@@ -897,14 +973,7 @@ public final class Room implements RoomListener {
    */
   public Future<Boolean> docCovers(String docId, byte[] update) {
     Promise<Boolean> result = Promise.promise();
-    context.runOnContext(v -> {
-      byte[] doc = state.documentState(docId);
-      try {
-        result.complete(doc != null && io.ponte.server.doc.YCoverage.covers(doc, update));
-      } catch (RuntimeException e) {
-        result.complete(false);
-      }
-    });
+    context.runOnContext(v -> result.complete(state.documentCovers(docId, update)));
     return result.future();
   }
 
@@ -917,14 +986,59 @@ public final class Room implements RoomListener {
 
   /**
    * Opens a document the way a stock Yjs provider expects: its info, after creating it (one
-   * sequenced DocCreate) when it does not exist and the actor may create documents in the room.
-   * Fails with a {@link RoomException}: DOC_NOT_FOUND (may not create), TOO_MANY_DOCUMENTS, ...
+   * sequenced DocCreate, titled with its id) when it does not exist and the actor may create
+   * documents in the room. Concurrent opens of one missing document on this node share one
+   * DocCreate; across nodes the loser's DocCreate is rejected at apply time with DOC_EXISTS, which
+   * reads as success (the document exists). Fails with a {@link RoomException}: DOC_NOT_FOUND when
+   * the actor may not create it (observers; students without the documents permission: the
+   * endpoints answer as for any missing document, so nothing about the room leaks),
+   * TOO_MANY_DOCUMENTS at doc-max-per-room, or whatever the DocCreate was rejected with.
    */
   public Future<DocumentInfo> openDocument(String docId, Actor actor) {
-    // TODO(issue 10, room side): create on open; until then only existing documents open.
-    return documentInfo(docId).compose(info -> info != null ? Future.succeededFuture(info)
-        : Future.failedFuture(new RoomException(
-            ErrorCodes.error(ErrorCode.DOC_NOT_FOUND, "no such document", roomId))));
+    Promise<DocumentInfo> result = Promise.promise();
+    context.runOnContext(v -> {
+      DocumentInfo info = state.documentInfo(docId);
+      if (info != null) {
+        result.complete(info);
+        return;
+      }
+      if (!state.mayCreateDocument(actor.getRole()) || !ResourceId.valid(docId)) {
+        result.fail(new RoomException(
+            ErrorCodes.error(ErrorCode.DOC_NOT_FOUND, "no such document", roomId)));
+        return;
+      }
+      Future<DocumentInfo> creating = opening.get(docId);
+      if (creating == null) {
+        creating = createOnOpen(docId, actor);
+        opening.put(docId, creating);
+        creating.onComplete(x -> onRoomContext(() -> opening.remove(docId)));
+      }
+      creating.onComplete(result);
+    });
+    return result.future();
+  }
+
+  private Future<DocumentInfo> createOnOpen(String docId, Actor actor) {
+    Operation create = Operation.newBuilder()
+        .setActor(actor)
+        .setDocCreate(DocCreate.newBuilder().setRoomId(roomId).setDocId(docId).setTitle(docId))
+        .build();
+    Promise<DocumentInfo> opened = Promise.promise();
+    submit(create).onComplete(ar -> onRoomContext(() -> {
+      // Once the DocCreate's seq applied, the state answers for it (whoever created it).
+      ErrorInfo refused = ar.succeeded() ? ar.result().rejection()
+          : ar.cause() instanceof RoomException re ? re.error() : null;
+      DocumentInfo now = state.documentInfo(docId);
+      if (now != null && (refused == null || refused.getCode() == ErrorCode.DOC_EXISTS)) {
+        opened.complete(now);
+      } else if (refused != null) {
+        opened.fail(new RoomException(refused));
+      } else {
+        opened.fail(ar.failed() ? ar.cause()
+            : new RoomException(ErrorCode.UNAVAILABLE, "the document cannot be opened now, retry"));
+      }
+    }));
+    return opened.future();
   }
 
   /** The current awareness of a document as one y-protocols awareness update (null: none). */
@@ -936,7 +1050,8 @@ public final class Room implements RoomListener {
 
   /**
    * Relays a member's awareness update for a document to everyone in the room (ephemeral).
-   * Fails with DOC_NOT_FOUND, UPDATE_MALFORMED or NOT_IN_ROOM.
+   * Fails with DOC_NOT_FOUND, UPDATE_MALFORMED, NOT_IN_ROOM, AWARENESS_TOO_LARGE or
+   * AWARENESS_CLIENT_TAKEN (see {@link RoomDocuments}); a refused update is not relayed.
    */
   public Future<Void> docAwareness(RoomMember member, Role role, String docId, byte[] update) {
     Promise<Void> result = Promise.promise();
@@ -949,6 +1064,8 @@ public final class Room implements RoomListener {
         try {
           documents.publish(member.sessionId(), actor(member, role), docId, update);
           result.complete();
+        } catch (RoomException e) {
+          result.fail(e);
         } catch (IllegalArgumentException e) {
           result.fail(new RoomException(ErrorCodes.error(ErrorCode.UPDATE_MALFORMED,
               "not a y-protocols awareness update", roomId)));
@@ -1024,6 +1141,25 @@ public final class Room implements RoomListener {
     return done.future();
   }
 
+  /**
+   * A clean unload: every write of the room is queued before this one (and so durable with it),
+   * so the store may hold the current epoch again; the next load continues it.
+   */
+  private Future<Void> restoreEpoch() {
+    if (crashEpoch == null) {
+      return Future.succeededFuture();
+    }
+    fastPath = false;
+    return store.setEpoch(roomId, epoch).onComplete(ar -> onRoomContext(() -> {
+      if (ar.succeeded()) {
+        crashEpoch = null;
+      } else {
+        log.warn("room {}: cannot restore its epoch; it starts a new one when loaded again: {}",
+            roomId, ar.cause().toString());
+      }
+    })).otherwiseEmpty();
+  }
+
   private void scheduleIdleUnload() {
     cancelIdleTimer();
     idleTimer = vertx.setTimer(options.idleUnloadMs(), id -> {
@@ -1051,7 +1187,7 @@ public final class Room implements RoomListener {
         done.complete();
         return;
       }
-      snapshot().onComplete(x -> {
+      snapshot().compose(x -> restoreEpoch()).onComplete(x -> {
         unloaded = true;
         cancelIdleTimer();
         onUnload.run();
@@ -1081,6 +1217,7 @@ public final class Room implements RoomListener {
       p.tryFail(new RoomException(ErrorCode.UNAVAILABLE, "the room failed, retry"));
     }
     pending.clear();
+    appliedNotDurable.clear();
     for (Member m : List.copyOf(members.values())) {
       members.remove(m.member.sessionId());
       m.member.close(CloseCode.INTERNAL_ERROR, "room failed");

@@ -69,11 +69,15 @@ public final class RoomState {
   private final ChatLog messages = new ChatLog();
   private final AppliedIds appliedClientMessages = new AppliedIds(APPLIED_IDS_KEPT);
   private final DocumentSet documents;
+  /** Distinct (user, reaction) pairs a message may carry ({@code chat-max-reactions-per-message}). */
+  private final int maxReactionsPerMessage;
 
-  private RoomState(String roomId, RoomSettings settings, DocumentSet.Limits docLimits) {
+  private RoomState(String roomId, RoomSettings settings, DocumentSet.Limits docLimits,
+      int maxReactionsPerMessage) {
     this.roomId = roomId;
     this.settings = settings;
     this.documents = new DocumentSet(docLimits);
+    this.maxReactionsPerMessage = maxReactionsPerMessage;
   }
 
   public static RoomState create(String roomId, RoomSettings settings) {
@@ -81,7 +85,12 @@ public final class RoomState {
   }
 
   public static RoomState create(String roomId, RoomSettings settings, DocumentSet.Limits docLimits) {
-    return new RoomState(roomId, settings, docLimits);
+    return create(roomId, settings, docLimits, RoomOptions.DEFAULT_MAX_REACTIONS_PER_MESSAGE);
+  }
+
+  public static RoomState create(String roomId, RoomSettings settings, DocumentSet.Limits docLimits,
+      int maxReactionsPerMessage) {
+    return new RoomState(roomId, settings, docLimits, maxReactionsPerMessage);
   }
 
   public static RoomState fromRecord(RoomStateRecord r) {
@@ -89,7 +98,12 @@ public final class RoomState {
   }
 
   public static RoomState fromRecord(RoomStateRecord r, DocumentSet.Limits docLimits) {
-    RoomState s = new RoomState(r.getRoomId(), r.getSettings(), docLimits);
+    return fromRecord(r, docLimits, RoomOptions.DEFAULT_MAX_REACTIONS_PER_MESSAGE);
+  }
+
+  public static RoomState fromRecord(RoomStateRecord r, DocumentSet.Limits docLimits,
+      int maxReactionsPerMessage) {
+    RoomState s = new RoomState(r.getRoomId(), r.getSettings(), docLimits, maxReactionsPerMessage);
     s.documents.load(r.getDocumentsList());
     s.seq = r.getSeq();
     s.locked = r.getLocked();
@@ -230,6 +244,32 @@ public final class RoomState {
   public byte[] documentState(String docId) {
     DocumentSet.Doc d = documents.get(docId);
     return d == null ? null : d.mergedState();
+  }
+
+  /**
+   * Whether applying the update would change nothing in the document (false when there is no
+   * such document or the update is malformed: the operation's checks answer those).
+   */
+  public boolean documentCovers(String docId, byte[] update) {
+    DocumentSet.Doc d = documents.get(docId);
+    if (d == null) {
+      return false;
+    }
+    try {
+      return d.covers(update);
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** Every document's info, by id. */
+  public List<DocumentInfo> documentInfos() {
+    return documents.infos();
+  }
+
+  /** Whether the role may create documents in this room now (teachers; students when allowed). */
+  public boolean mayCreateDocument(Role role) {
+    return DocumentSet.mayCreate(role, settings);
   }
 
   /** Whether the role may change the document now. */
@@ -488,7 +528,17 @@ public final class RoomState {
         if (m == null || m.getDeleted() || !visibleTo(m, userId, role)) {
           return error(ErrorCode.MESSAGE_NOT_FOUND, "no such message");
         }
-        return checked(ChatText.reaction(op.getChatReact().getReaction()));
+        ChatText.Checked reaction = ChatText.reaction(op.getChatReact().getReaction());
+        if (!reaction.ok()) {
+          return checked(reaction);
+        }
+        if (op.getChatReact().getAdd()
+            && addsReaction(m, reaction.value(), userId)
+            && reactionCount(m) >= maxReactionsPerMessage) {
+          return error(ErrorCode.TOO_MANY_REACTIONS,
+              "the message already has " + maxReactionsPerMessage + " reactions");
+        }
+        return null;
       }
       case TEACHER_ACTION -> {
         return validateTeacherAction(op.getTeacherAction(), userId, role);
@@ -591,6 +641,24 @@ public final class RoomState {
 
   private static String privateTo(ChatMessage m) {
     return m.getToTeachers() ? m.getAuthor().getUserId() : "";
+  }
+
+  /** Whether adding the reaction would add a (user, reaction) pair the message does not have. */
+  private static boolean addsReaction(ChatMessage m, String reaction, String userId) {
+    for (Reaction r : m.getReactionsList()) {
+      if (r.getReaction().equals(reaction)) {
+        return !r.getUserIdsList().contains(userId);
+      }
+    }
+    return true;
+  }
+
+  private static int reactionCount(ChatMessage m) {
+    int n = 0;
+    for (Reaction r : m.getReactionsList()) {
+      n += r.getUserIdsCount();
+    }
+    return n;
   }
 
   private static ChatMessage withReaction(ChatMessage m, String reaction, String userId, boolean add) {

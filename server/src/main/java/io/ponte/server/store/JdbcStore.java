@@ -754,6 +754,7 @@ public abstract class JdbcStore implements Store {
         // Nobody interrupts this thread on purpose; keep serving until a CloseRequest arrives.
         continue;
       }
+      holdForTests();
       writes.drainTo(batch, maxBatch - 1);
       try {
         if (!handle(batch)) {
@@ -769,6 +770,29 @@ public abstract class JdbcStore implements Store {
             r.done.fail(se); // no effect on futures already completed
           }
         }
+      }
+    }
+  }
+
+  /**
+   * TEST ONLY: the system property {@value #TEST_HOLD_PROPERTY} names a file; while it exists
+   * the writer holds every write, so a crash test can kill the node between delivering an
+   * operation and storing it. Never set in production (no setting, no flag reads it).
+   */
+  static final String TEST_HOLD_PROPERTY = "ponte.test.hold-store-writes-while-exists";
+
+  private static void holdForTests() {
+    // Read each time (a property lookup per batch): in-process tests set it after stores exist.
+    String p = System.getProperty(TEST_HOLD_PROPERTY);
+    if (p == null || p.isBlank()) {
+      return;
+    }
+    java.nio.file.Path hold = java.nio.file.Path.of(p);
+    while (java.nio.file.Files.exists(hold)) {
+      try {
+        Thread.sleep(10); // the writer's own thread, never an event loop
+      } catch (InterruptedException e) {
+        return;
       }
     }
   }

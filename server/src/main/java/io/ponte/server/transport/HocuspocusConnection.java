@@ -322,6 +322,11 @@ final class HocuspocusConnection implements SocketCore.Protocol {
     }
 
     @Override
+    public void writeUpdate(OutboundMessage update) {
+      HocuspocusConnection.this.write(update.yjsSyncUpdate(prefix), false);
+    }
+
+    @Override
     public void refused(ErrorInfo error) {
       write(new Lib0Encoder().writeVarUint(MESSAGE_SYNC_STATUS).writeVarUint(0).toByteArray(), false);
       String payload = new JsonObject().put("event", "ponte.error").put("code", error.getCode().name())

@@ -19,6 +19,11 @@ public final class OutboundMessage {
   private volatile byte[] binary;
   private volatile String json;
   private volatile String typeName;
+  /** A DocUpdated event as a y-protocols sync-update message, and behind the last prefix asked. */
+  private volatile byte[] yjsUpdate;
+  private volatile PrefixedFrame yjsUpdatePrefixed;
+
+  private record PrefixedFrame(byte[] prefix, byte[] frame) {}
 
   private OutboundMessage(ServerMessage message, boolean ephemeral, long eventTimeMs) {
     this.message = message;
@@ -84,5 +89,38 @@ public final class OutboundMessage {
       typeName = t;
     }
     return t;
+  }
+
+  /**
+   * For a DocUpdated event: the y-protocols sync-update message ({@code 0, 2, update}), built
+   * once and shared by every Yjs socket of the document (the same race as {@link #binary()}).
+   */
+  public byte[] yjsSyncUpdate() {
+    byte[] y = yjsUpdate;
+    if (y == null) {
+      byte[] update = message.getEvent().getDocUpdated().getUpdate().toByteArray();
+      y = new io.ponte.server.doc.yjs.Lib0Encoder(update.length + 8)
+          .writeVarUint(0).writeVarUint(2).writeVarUint8Array(update).toByteArray();
+      yjsUpdate = y;
+    }
+    return y;
+  }
+
+  /**
+   * {@link #yjsSyncUpdate()} behind a prefix (Hocuspocus: the document name, the same for every
+   * provider of one document), kept for the last prefix asked, so the providers of a document
+   * share one frame.
+   */
+  public byte[] yjsSyncUpdate(byte[] prefix) {
+    PrefixedFrame p = yjsUpdatePrefixed;
+    if (p == null || !java.util.Arrays.equals(p.prefix(), prefix)) {
+      byte[] body = yjsSyncUpdate();
+      byte[] frame = new byte[prefix.length + body.length];
+      System.arraycopy(prefix, 0, frame, 0, prefix.length);
+      System.arraycopy(body, 0, frame, prefix.length, body.length);
+      p = new PrefixedFrame(prefix, frame);
+      yjsUpdatePrefixed = p;
+    }
+    return p.frame();
   }
 }

@@ -49,6 +49,11 @@ final class YDocSession implements RoomMember {
     /** A y-protocols message (type, then its body); ephemeral ones may be dropped under backpressure. */
     void write(byte[] message, boolean ephemeral);
 
+    /** A document update event, as the frame every socket of this kind shares (see OutboundMessage). */
+    default void writeUpdate(OutboundMessage update) {
+      write(update.yjsSyncUpdate(), false);
+    }
+
     /** A client update (or a request) was refused; the document is unchanged. */
     void refused(ErrorInfo error);
 
@@ -275,7 +280,7 @@ final class YDocSession implements RoomMember {
     switch (e.getBodyCase()) {
       case DOC_UPDATED -> {
         if (e.getDocUpdated().getDocId().equals(docId)) {
-          channel.write(frame(MESSAGE_SYNC, SYNC_UPDATE, e.getDocUpdated().getUpdate().toByteArray()), false);
+          channel.writeUpdate(message);
         }
       }
       case DOC_AWARENESS -> {

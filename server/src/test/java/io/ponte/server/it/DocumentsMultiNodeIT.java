@@ -119,4 +119,37 @@ class DocumentsMultiNodeIT {
       }
     }
   }
+
+  /**
+   * Stock providers on both nodes open a document nobody created, at the same moment: it is
+   * created exactly once (one DocCreate takes effect; at most one per node is sequenced, as
+   * concurrent opens on a node share one, and the other node's loses with DOC_EXISTS at apply
+   * time, which opens the document all the same) and everyone converges.
+   */
+  @org.junit.jupiter.api.Test
+  void providersOnTwoNodesOpeningANewDocumentTogetherCreateItOnce() throws Exception {
+    try (TestServer a = new TestServer(dir.resolve("a"), node("node-a", true));
+        TestServer b = new TestServer(dir.resolve("b"), node("node-b", true))) {
+      a.createRoom("d2");
+      TestClient tina = a.user("tina", "d2", Role.TEACHER);
+      tina.join("d2");
+      JsonObject p = HocuspocusIT.params(b, "d2", "fresh")
+          .put("yws", "ws://127.0.0.1:" + a.port() + "/yjs/d2")
+          .put("n", 4);
+      JsonObject r = HocuspocusIT.hp("crowd", p);
+      for (int i = 0; i < 8; i++) {
+        assertTrue(r.getString("late").contains("c" + i + " "), r.getString("late"));
+      }
+      assertEquals(r.getString("text"), r.getString("late"));
+      assertEquals(r.getString("text"), NodeClients.scenario("read", YWebsocketIT.params(a, "d2", "fresh"))
+          .getString("text"), "y-websocket on node A");
+      long sequenced = DocumentsOpenIT.storedCreates(a, "d2", "fresh");
+      assertTrue(sequenced >= 1 && sequenced <= 2, "at most one DocCreate per node: " + sequenced);
+      tina.post("d2", "after the crowd"); // every event before it has reached tina
+      tina.awaitEvent(e -> e.hasChatPosted(), "the post");
+      assertEquals(1, tina.discard(m -> m.hasEvent() && m.getEvent().hasDocCreated()
+          && m.getEvent().getDocCreated().getDocument().getDocId().equals("fresh")), "created once");
+      tina.close();
+    }
+  }
 }

@@ -134,7 +134,7 @@ class HocuspocusIT {
           .add(new JsonArray().add("bad").add("bad").add("r1/report"))
           .add(new JsonArray().add("none").add("missing").add("r1/report"))
           .add(new JsonArray().add("otherRoom").add("other").add("r1/report"))
-          .add(new JsonArray().add("unknownDoc").add("a").add("r1/nope"))
+          .add(new JsonArray().add("unknownDoc").add("ro").add("r1/nope"))
           .add(new JsonArray().add("noSlash").add("a").add("report"))
           .add(new JsonArray().add("unknownRoom").add("nopeTeacher").add("nope/report"))
           .add(new JsonArray().add("ok").add("a").add("r1/report")));

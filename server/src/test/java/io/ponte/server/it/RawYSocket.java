@@ -23,14 +23,15 @@ import java.util.function.Predicate;
 final class RawYSocket implements AutoCloseable {
   private final WebSocketClient client;
   private final WebSocket ws;
-  private final BlockingQueue<byte[]> inbox = new LinkedBlockingQueue<>();
-  private final CompletableFuture<Integer> closed = new CompletableFuture<>();
+  private final BlockingQueue<byte[]> inbox;
+  private final CompletableFuture<Integer> closed;
 
-  private RawYSocket(WebSocketClient client, WebSocket ws) {
+  private RawYSocket(WebSocketClient client, WebSocket ws, BlockingQueue<byte[]> inbox,
+      CompletableFuture<Integer> closed) {
     this.client = client;
     this.ws = ws;
-    ws.binaryMessageHandler(buf -> inbox.add(buf.getBytes()));
-    ws.closeHandler(v -> closed.complete(ws.closeStatusCode() == null ? -1 : (int) ws.closeStatusCode()));
+    this.inbox = inbox;
+    this.closed = closed;
   }
 
   /** Opens {@code uri} (path and query) on the test server; fails unless upgraded. */
@@ -38,10 +39,18 @@ final class RawYSocket implements AutoCloseable {
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
         .setMaxFrameSize(8 * 1024 * 1024).setMaxMessageSize(8 * 1024 * 1024));
     try {
+      BlockingQueue<byte[]> inbox = new LinkedBlockingQueue<>();
+      CompletableFuture<Integer> closed = new CompletableFuture<>();
+      // Handlers set in the completion callback, on the socket's event loop: the server speaks
+      // first on /yjs, and a frame read before the handlers exist would be lost.
       WebSocket ws = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
               .setURI(uri).setAllowOriginHeader(false))
+          .onSuccess(w -> {
+            w.binaryMessageHandler(buf -> inbox.add(buf.getBytes()));
+            w.closeHandler(v -> closed.complete(w.closeStatusCode() == null ? -1 : (int) w.closeStatusCode()));
+          })
           .toCompletionStage().toCompletableFuture().get(TestClient.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      return new RawYSocket(client, ws);
+      return new RawYSocket(client, ws, inbox, closed);
     } catch (Exception e) {
       client.close();
       throw new AssertionError("cannot open " + uri.replaceAll("token=[^&]*", "token=…") + ": " + e, e);

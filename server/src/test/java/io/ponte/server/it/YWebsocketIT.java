@@ -154,7 +154,7 @@ class YWebsocketIT {
           .add(new JsonArray().add("bad").add("bad").add("report"))
           .add(new JsonArray().add("none").add("missing").add("report"))
           .add(new JsonArray().add("otherRoom").add("other").add("report"))
-          .add(new JsonArray().add("unknownDoc").add("a").add("nope"))
+          .add(new JsonArray().add("unknownDoc").add("ro").add("nope"))
           .add(new JsonArray().add("badDocId").add("a").add("no%20spaces%20here"))
           .add(new JsonArray().add("ok").add("a").add("report")));
       JsonObject r = NodeClients.scenario("refused", p);
