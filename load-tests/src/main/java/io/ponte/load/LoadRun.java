@@ -789,7 +789,9 @@ public final class LoadRun implements Participant.Listener {
     r.startedAt = startedAt.toString();
     Map<String, Object> s = r.settings;
     s.put("urls", o.urls.stream().map(URI::toString).toList());
-    s.put("format", o.format.subprotocol());
+    // What the sockets spoke: the Ponte subprotocol, a Yjs provider framing, or Socket.IO.
+    s.put("format", socketIo ? "socket.io" : providerDocs
+        ? o.docEndpoint.name().toLowerCase(Locale.ROOT) + " provider" : o.format.subprotocol());
     s.put("rooms", o.rooms);
     s.put("roomSize", o.roomSize);
     s.put("rate", o.rate);
