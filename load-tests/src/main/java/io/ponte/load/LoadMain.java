@@ -144,6 +144,33 @@ public final class LoadMain implements Runnable {
       o.connectAttempts = v;
     }
 
+    @Option(names = "--compression", description = "offer (permessage-deflate, as browsers do; the server"
+        + " may decline) or off (default ${DEFAULT-VALUE})", defaultValue = "offer")
+    void compression(String v) {
+      o.compression = switch (v.toLowerCase(Locale.ROOT)) {
+        case "offer", "on" -> true;
+        case "off" -> false;
+        default -> throw new CommandLine.ParameterException(new CommandLine(this), "--compression: offer or off");
+      };
+    }
+
+    @Option(names = "--peer", description = "drive a peer server instead of Ponte, for ratios: none,"
+        + " hocuspocus (docs --endpoint hocuspocus) or socketio (idle, chat) (default ${DEFAULT-VALUE})",
+        defaultValue = "none")
+    void peer(String v) {
+      try {
+        o.peer = LoadOptions.Peer.valueOf(v.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "--peer: none, hocuspocus or socketio");
+      }
+    }
+
+    @Option(names = "--server-pid", description = "pid of the server on this machine: its CPU time"
+        + " (/proc/PID/stat) over the measured window and its RSS growth (/proc/PID/status) are reported")
+    void serverPid(long v) {
+      o.serverPid = v;
+    }
+
     @Option(names = "--drain", description = "longest wait for deliveries after the last send (default ${DEFAULT-VALUE})", defaultValue = "10s")
     void drain(Duration v) {
       o.drain = v;
@@ -161,8 +188,8 @@ public final class LoadMain implements Runnable {
     @Override
     public Integer call() throws Exception {
       LoadOptions o = common.o;
-      configure(o);
       try {
+        configure(o);
         LoadResult r = new LoadRun(scenario(), o, System.out).run();
         return r.consistent() && r.readyParticipants == r.participants ? 0 : 1;
       } catch (IllegalArgumentException e) {
@@ -291,6 +318,11 @@ public final class LoadMain implements Runnable {
     @Option(names = "--doc-id", description = "the document's id in every room (default ${DEFAULT-VALUE})", defaultValue = "notes")
     String docId;
 
+    @Option(names = "--endpoint", description = "ws (Ponte protocol), yjs (y-websocket framing on"
+        + " /yjs/{room}/{doc}) or hocuspocus (Hocuspocus framing on /hocuspocus): one provider socket"
+        + " per participant (default ${DEFAULT-VALUE})", defaultValue = "ws")
+    String endpoint;
+
     @Override
     LoadRun.Scenario scenario() {
       return LoadRun.Scenario.DOCS;
@@ -302,6 +334,11 @@ public final class LoadMain implements Runnable {
       o.typists = typists;
       o.docRate = rate;
       o.docId = docId;
+      try {
+        o.docEndpoint = LoadOptions.DocEndpoint.valueOf(endpoint.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--endpoint: ws, yjs or hocuspocus");
+      }
     }
   }
 }

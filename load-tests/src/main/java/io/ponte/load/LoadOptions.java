@@ -49,6 +49,36 @@ public final class LoadOptions {
   public Duration drain = Duration.ofSeconds(5);
   /** Print progress and the summary to stdout. */
   public boolean quiet = false;
+  /** Offer permessage-deflate on every connection, as browsers do (the server may decline). */
+  public boolean compression = true;
+  /** Who is driven: a Ponte node, or a peer server for comparison (fewer steps: see {@link Peer}). */
+  public Peer peer = Peer.NONE;
+  /** Process id of the server when on this machine: its CPU time and RSS are read from /proc (0: not read). */
+  public long serverPid = 0;
+
+  /** Which socket a docs participant opens (docs scenario). */
+  public enum DocEndpoint {
+    /** The Ponte protocol on /ws (DocUpdate, DocUpdated). */
+    WS,
+    /** y-websocket framing on /yjs/{room}/{doc}, one socket per document. */
+    YJS,
+    /** Hocuspocus framing on /hocuspocus, one socket per document. */
+    HOCUSPOCUS
+  }
+
+  /** A server other than Ponte driven by the same scenarios, for ratios. */
+  public enum Peer {
+    NONE,
+    /**
+     * A plain Hocuspocus server (docs with endpoint hocuspocus): any token, no admin API,
+     * documents created on open, the --url path used as given.
+     */
+    HOCUSPOCUS,
+    /** A Socket.IO chat server (idle, chat) spoken to as Engine.IO v4 over WebSocket. */
+    SOCKETIO
+  }
+
+  public DocEndpoint docEndpoint = DocEndpoint.WS;
 
   // storm
   public int storms = 1;
@@ -102,6 +132,10 @@ public final class LoadOptions {
     o.connectAttempts = connectAttempts;
     o.drain = drain;
     o.quiet = quiet;
+    o.compression = compression;
+    o.peer = peer;
+    o.serverPid = serverPid;
+    o.docEndpoint = docEndpoint;
     o.storms = storms;
     o.stormInterval = stormInterval;
     o.writerRate = writerRate;
@@ -141,7 +175,10 @@ public final class LoadOptions {
     if (rampUp <= 0) {
       throw new IllegalArgumentException("--ramp-up: connections per second, above 0");
     }
-    if ((jwtSecret == null) == (tokenFile == null)) {
+    if (peer == Peer.HOCUSPOCUS && docEndpoint != DocEndpoint.HOCUSPOCUS) {
+      throw new IllegalArgumentException("--peer hocuspocus: with --endpoint hocuspocus");
+    }
+    if (peer == Peer.NONE && (jwtSecret == null) == (tokenFile == null)) {
       throw new IllegalArgumentException("give exactly one of --jwt-secret and --token-file");
     }
     if (jwtSecret != null && jwtSecret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {

@@ -42,6 +42,16 @@ public final class LoadResult {
 
   public String scenario;
   public Docs docs;
+  /** Sockets (each open) on which the server accepted the permessage-deflate the client offered, and not. */
+  public long compressedSockets;
+  public long uncompressedSockets;
+  /** With --server-pid: server CPU over the measured window, and per delivery (chat or document update). */
+  public double serverCpuSeconds = Double.NaN;
+  public double serverCpuMicrosPerDelivery = Double.NaN;
+  /** With --server-pid: VmRSS before the load's connections opened and at the end of the measured window. */
+  public double serverRssBeforeBytes = Double.NaN;
+  public double serverRssAfterBytes = Double.NaN;
+  public double serverRssPerConnectionBytes = Double.NaN;
   public String startedAt;
   public Map<String, Object> settings = new LinkedHashMap<>();
   public int participants;

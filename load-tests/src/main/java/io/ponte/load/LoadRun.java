@@ -70,6 +70,19 @@ public final class LoadRun implements Participant.Listener {
   /** Typists (docs scenario, classroom) and the teachers that create the documents. */
   private final List<Participant> typists = new ArrayList<>();
   private final List<Participant> docCreators = new ArrayList<>();
+  /** Every client of the run: participants and writers, or Yjs providers, or Socket.IO clients. */
+  private final List<LoadClient> clients = new ArrayList<>();
+  /** Docs on /yjs or /hocuspocus: one provider per participant, and the typists among them. */
+  private final List<YjsProvider> providers = new ArrayList<>();
+  private final List<YjsProvider> providerTypists = new ArrayList<>();
+  private final boolean providerDocs;
+  private final boolean socketIo;
+  /** The server's process when --server-pid is given, else null. */
+  private final ServerProcess serverProcess;
+  private double rssBefore = Double.NaN;
+  private double rssAfter = Double.NaN;
+  private double cpuAtMeasureStart = Double.NaN;
+  private double cpuAtMeasureEnd = Double.NaN;
   private boolean docsUsed;
   private double heapBeforeDocs = Double.NaN;
   private double heapAfterDocs = Double.NaN;
@@ -95,11 +108,28 @@ public final class LoadRun implements Participant.Listener {
     this.expectedErrors = scenario == Scenario.CLASSROOM
         ? Set.of("CHAT_DISABLED", "ROOM_LOCKED") : Set.of();
     this.docsUsed = scenario == Scenario.DOCS || (scenario == Scenario.CLASSROOM && o.typists > 0);
+    this.providerDocs = scenario == Scenario.DOCS && o.docEndpoint != LoadOptions.DocEndpoint.WS;
+    this.socketIo = o.peer == LoadOptions.Peer.SOCKETIO;
+    this.serverProcess = o.serverPid > 0 ? new ServerProcess(o.serverPid) : null;
+    if (o.peer != LoadOptions.Peer.NONE) {
+      // Peers take any token and have no /metrics and no admin API.
+      if (o.jwtSecret == null && o.tokenFile == null) {
+        o.jwtSecret = "peer-tokens-are-not-checked-0123456789";
+      }
+      o.scrapeSeconds = 0;
+      o.adminToken = null;
+    }
   }
 
   /** Runs the scenario and writes the reports; the result says where they are. */
   public LoadResult run() throws Exception {
     o.validate();
+    if (socketIo && scenario != Scenario.IDLE && scenario != Scenario.CHAT) {
+      throw new IllegalArgumentException("--peer socketio: idle and chat only");
+    }
+    if (o.peer == LoadOptions.Peer.HOCUSPOCUS && scenario != Scenario.DOCS) {
+      throw new IllegalArgumentException("--peer hocuspocus: docs --endpoint hocuspocus only");
+    }
     Tokens tokens = Tokens.forOptions(o);
     String runId = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36)
         + Integer.toString(ThreadLocalRandom.current().nextInt(1296), 36);
@@ -118,30 +148,67 @@ public final class LoadRun implements Participant.Listener {
     vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops)
         .setBlockedThreadCheckInterval(10_000));
     List<Context> contexts = eventLoopContexts(loops);
-    List<WebSocketClient> clients = new ArrayList<>();
+    List<WebSocketClient> wsClients = new ArrayList<>();
     List<String> sources = o.sourceAddresses.isEmpty() ? java.util.Collections.singletonList(null)
         : o.sourceAddresses;
     for (String source : sources) {
       WebSocketClientOptions co = new WebSocketClientOptions()
           .setMaxConnections(Integer.MAX_VALUE)
           .setMaxFrameSize(1 << 20).setMaxMessageSize(16 << 20)
-          .setConnectTimeout(20_000);
+          .setConnectTimeout(20_000)
+          // As browsers do: offer permessage-deflate (client_max_window_bits), the server decides.
+          .setTryUsePerMessageCompression(o.compression);
       if (source != null) {
         co.setLocalAddress(source);
       }
-      clients.add(vertx.createWebSocketClient(co));
+      wsClients.add(vertx.createWebSocketClient(co));
     }
 
     String pattern = o.roomPrefix + "-*";
     int n = 0;
-    for (int r = 0; r < o.rooms; r++) {
+    if (socketIo) {
+      for (int r = 0; r < o.rooms; r++) {
+        for (int s = 0; s < o.roomSize; s++, n++) {
+          clients.add(new SocketIoClient(n, roomIds.get(r), contexts.get(n % contexts.size()),
+              wsClients.get(n % wsClients.size()), socketIoOptions(o.urls.get(n % o.urls.size())), o, stats, this));
+        }
+      }
+    } else if (providerDocs) {
+      boolean hocuspocus = o.docEndpoint == LoadOptions.DocEndpoint.HOCUSPOCUS;
+      for (int r = 0; r < o.rooms; r++) {
+        if (o.peer == LoadOptions.Peer.NONE) {
+          // The document must exist before a provider opens it: the room's teacher creates it on /ws.
+          String user = "lt" + runId + "-c" + r;
+          URI url = o.urls.get(r % o.urls.size());
+          docCreators.add(new Participant(n, user, true, false, tokens.token(user, "Teacher " + r,
+              pattern, "teacher"), List.of(roomIds.get(r)), contexts.get(n % contexts.size()),
+              wsClients.get(n % wsClients.size()), connectOptions(URI.create(url.getScheme() + "://"
+                  + url.getRawAuthority() + "/ws")), o, stats, expectedErrors, this));
+        }
+        for (int s = 0; s < o.roomSize; s++, n++) {
+          String user = "lt" + runId + "-" + n;
+          String token = tokens.token(user, "Load " + n, pattern, "student");
+          String docName = roomIds.get(r) + "/" + o.docId;
+          YjsProvider p = new YjsProvider(n, hocuspocus, docName, s >= o.roomSize - o.typists, token,
+              contexts.get(n % contexts.size()), wsClients.get(n % wsClients.size()),
+              providerOptions(o.urls.get(n % o.urls.size()), roomIds.get(r), token), o, stats, this);
+          providers.add(p);
+          if (p.typist) {
+            providerTypists.add(p);
+          }
+        }
+      }
+      clients.addAll(docCreators);
+      clients.addAll(providers);
+    }
+    for (int r = 0; r < o.rooms && !socketIo && !providerDocs; r++) {
       for (int s = 0; s < o.roomSize; s++, n++) {
         boolean teacher = (scenario == Scenario.CLASSROOM || scenario == Scenario.DOCS) && s == 0;
         String user = "lt" + runId + "-" + n;
         String token = tokens.token(user, (teacher ? "Teacher " : "Load ") + n, pattern,
             teacher ? "teacher" : "student");
         participants.add(new Participant(n, user, teacher, false, token, List.of(roomIds.get(r)),
-            contexts.get(n % contexts.size()), clients.get(n % clients.size()),
+            contexts.get(n % contexts.size()), wsClients.get(n % wsClients.size()),
             connectOptions(o.urls.get(n % o.urls.size())), o, stats, expectedErrors, this));
         Participant p = participants.get(participants.size() - 1);
         if (docsUsed && teacher) {
@@ -157,9 +224,13 @@ public final class LoadRun implements Participant.Listener {
         String user = "lt" + runId + "-w" + r;
         writers.add(new Participant(n, user, false, true, tokens.token(user, "Writer " + r, pattern,
             "student"), List.of(roomIds.get(r)), contexts.get(n % contexts.size()),
-            clients.get(n % clients.size()), connectOptions(o.urls.get(n % o.urls.size())), o, stats,
+            wsClients.get(n % wsClients.size()), connectOptions(o.urls.get(n % o.urls.size())), o, stats,
             expectedErrors, this));
       }
+    }
+    if (!socketIo && !providerDocs) {
+      clients.addAll(participants);
+      clients.addAll(writers);
     }
 
     scraper = new MetricsScraper(o.urls);
@@ -178,27 +249,53 @@ public final class LoadRun implements Participant.Listener {
 
     LoadResult result = new LoadResult();
     try {
-      out.printf("ponte-load %s: %d rooms x %d participants = %d connections to %s (%s)%n",
-          scenario.id(), o.rooms, o.roomSize, participants.size(), o.urls, o.format.subprotocol());
-      List<Participant> all = new ArrayList<>(participants);
-      all.addAll(writers);
+      out.printf("ponte-load %s: %d rooms x %d participants = %d connections to %s (%s%s, compression %s)%n",
+          scenario.id(), o.rooms, o.roomSize, clients.size() - docCreators.size(), o.urls,
+          socketIo ? "socket.io" : providerDocs ? o.docEndpoint.name().toLowerCase(Locale.ROOT)
+              : o.format.subprotocol(),
+          o.peer == LoadOptions.Peer.NONE ? "" : ", peer " + o.peer.name().toLowerCase(Locale.ROOT),
+          o.compression ? "offered" : "off");
+      if (providerDocs && !docCreators.isEmpty()) {
+        connectAll(new ArrayList<>(docCreators));
+        createDocs();
+        // The teachers only created the documents; providers are the load.
+        docCreators.forEach(p -> p.run(p::stop));
+      }
+      rssBefore = serverProcess == null ? Double.NaN : serverProcess.rssBytes();
+      List<LoadClient> all = new ArrayList<>(clients);
+      all.removeAll(docCreators);
+      if (!providerDocs) {
+        all = new ArrayList<>(clients);
+      }
       connectAll(all);
       switch (scenario) {
         case IDLE -> measureFor(o.warmup, o.duration);
         case CHAT -> {
-          participants.forEach(p -> p.run(() -> p.startPosting(o.rate, false)));
+          all.forEach(p -> p.run(() -> p.startSending(o.rate)));
           measureFor(o.warmup, o.duration);
         }
         case STORM -> storm(result);
         case CLASSROOM -> classroom();
         case DOCS -> {
-          createDocs();
-          typists.forEach(p -> p.run(() -> p.startTyping(o.docRate)));
+          if (providerDocs) {
+            out.printf("documents: %d, %d typists at %.1f keystrokes/s on %s%n", o.rooms,
+                providerTypists.size(), o.docRate, o.docEndpoint.name().toLowerCase(Locale.ROOT));
+            providerTypists.forEach(p -> p.run(() -> p.startSending(o.docRate)));
+          } else {
+            createDocs();
+            typists.forEach(p -> p.run(() -> p.startTyping(o.docRate)));
+          }
           measureFor(o.warmup, o.duration);
         }
       }
       drain();
-      result.laggards = countLaggards();
+      result.laggards = providerDocs ? providersBehind() : socketIo ? 0 : countLaggards();
+      if (socketIo) {
+        // No seqs: every post must reach every member of its room once (the sender included).
+        long expected = stats.sent.sum() * o.roomSize;
+        stats.missed.add(Math.max(0, expected - stats.delivered.sum()));
+        stats.duplicates.add(Math.max(0, stats.delivered.sum() - expected));
+      }
       if (docsUsed && o.scrapeSeconds > 0) {
         // Documents loaded, participants still connected: compare with the heap before them.
         scraper.scrape(now());
@@ -223,6 +320,32 @@ public final class LoadRun implements Participant.Listener {
   // ------------------------------------------------------------------------------------------
   // Setup
   // ------------------------------------------------------------------------------------------
+
+  /** Engine.IO v4 straight over WebSocket, as the browser client is after its upgrade. */
+  private static WebSocketConnectOptions socketIoOptions(URI url) {
+    String path = url.getRawPath() == null || url.getRawPath().isEmpty() || "/".equals(url.getRawPath())
+        ? "/socket.io/" : url.getRawPath();
+    return new WebSocketConnectOptions().setHost(url.getHost()).setPort(MetricsScraper.port(url))
+        .setURI(path + "?EIO=4&transport=websocket").setSsl("wss".equals(url.getScheme()));
+  }
+
+  /**
+   * A provider's socket: on Ponte /yjs/{room}/{doc}?token= or /hocuspocus (whatever the --url
+   * path); on a peer the --url path as given (the document name travels in every message).
+   */
+  private WebSocketConnectOptions providerOptions(URI url, String roomId, String token) {
+    String path;
+    if (o.peer != LoadOptions.Peer.NONE) {
+      path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+    } else if (o.docEndpoint == LoadOptions.DocEndpoint.YJS) {
+      path = "/yjs/" + roomId + "/" + o.docId + "?token="
+          + java.net.URLEncoder.encode(token, java.nio.charset.StandardCharsets.UTF_8);
+    } else {
+      path = "/hocuspocus";
+    }
+    return new WebSocketConnectOptions().setHost(url.getHost()).setPort(MetricsScraper.port(url))
+        .setURI(path).setSsl("wss".equals(url.getScheme()));
+  }
 
   private WebSocketConnectOptions connectOptions(URI url) {
     WebSocketConnectOptions c = new WebSocketConnectOptions()
@@ -288,7 +411,9 @@ public final class LoadRun implements Participant.Listener {
   }
 
   /** Opens every connection at the ramp-up rate and waits until each is in its rooms or failed. */
-  private void connectAll(List<Participant> all) throws InterruptedException {
+  private void connectAll(List<? extends LoadClient> all) throws InterruptedException {
+    int readyBefore = stats.ready.get();
+    int failedBefore = failed.get();
     long t0 = System.nanoTime();
     double perConnNanos = 1e9 / o.rampUp;
     for (int i = 0; i < all.size(); i++) {
@@ -297,15 +422,17 @@ public final class LoadRun implements Participant.Listener {
       if (wait > 1_000_000) {
         TimeUnit.NANOSECONDS.sleep(wait);
       }
-      Participant p = all.get(i);
+      LoadClient p = all.get(i);
       p.run(p::start);
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (stats.ready.get() + failed.get() < all.size() && System.nanoTime() < deadline) {
+    while (stats.ready.get() - readyBefore + failed.get() - failedBefore < all.size()
+        && System.nanoTime() < deadline) {
       Thread.sleep(50);
     }
-    out.printf("connected: %d of %d ready in %.1f s (%d failed)%n", stats.ready.get(), all.size(),
-        (System.nanoTime() - t0) / 1e9, failed.get());
+    out.printf("connected: %d of %d ready in %.1f s (%d failed; permessage-deflate on %d of %d sockets)%n",
+        stats.ready.get() - readyBefore, all.size(), (System.nanoTime() - t0) / 1e9,
+        failed.get() - failedBefore, stats.compressed.sum(), stats.compressed.sum() + stats.uncompressed.sum());
   }
 
   // ------------------------------------------------------------------------------------------
@@ -344,6 +471,7 @@ public final class LoadRun implements Participant.Listener {
     docSentAtMeasureStart = stats.docSent.sum();
     deliveredAtMeasureStart = stats.delivered.sum();
     sentAtMeasureStart = stats.sent.sum();
+    cpuAtMeasureStart = serverProcess == null ? Double.NaN : serverProcess.cpuSeconds();
     measureStart = now();
     measuring = true;
   }
@@ -351,13 +479,14 @@ public final class LoadRun implements Participant.Listener {
   private synchronized void stopMeasuring() {
     measuring = false;
     measureEnd = now();
+    cpuAtMeasureEnd = serverProcess == null ? Double.NaN : serverProcess.cpuSeconds();
+    // Memory with every connection still open (idle: the run's whole point).
+    rssAfter = serverProcess == null ? Double.NaN : serverProcess.rssBytes();
     deliveredAtMeasureEnd = stats.delivered.sum();
     sentAtMeasureEnd = stats.sent.sum();
     docDeliveredAtMeasureEnd = stats.docDelivered.sum();
     docSentAtMeasureEnd = stats.docSent.sum();
-    participants.forEach(p -> p.run(p::stopPosting));
-    typists.forEach(p -> p.run(p::stopTyping));
-    writers.forEach(p -> p.run(p::stopPosting));
+    clients.forEach(p -> p.run(p::stopSending));
   }
 
   private void storm(LoadResult result) throws InterruptedException {
@@ -455,7 +584,7 @@ public final class LoadRun implements Participant.Listener {
     while (System.nanoTime() < deadline) {
       students.forEach(s -> s.run(s::rejoinAll));
       Thread.sleep(2500);
-      if (countOnContexts(p -> p.isOpen() && !p.allJoined()) == 0) {
+      if (countOnContexts(participants, p -> p.isOpen() && !p.allJoined()) == 0) {
         break;
       }
     }
@@ -480,7 +609,7 @@ public final class LoadRun implements Participant.Listener {
         continue;
       }
       if (System.nanoTime() - stableSince > 1_000_000_000L
-          && countOnContexts(p -> p.pendingPosts() > 0) == 0) {
+          && countOnContexts(clients, p -> p.pendingPosts() > 0) == 0) {
         return;
       }
     }
@@ -522,10 +651,25 @@ public final class LoadRun implements Participant.Listener {
     return laggards;
   }
 
-  private int countOnContexts(java.util.function.Predicate<Participant> predicate) throws InterruptedException {
+  /** Providers that did not get every keystroke of their document's other typists. */
+  private long providersBehind() throws InterruptedException {
+    AtomicInteger behind = new AtomicInteger();
+    CountDownLatch done = new CountDownLatch(providers.size());
+    for (YjsProvider p : providers) {
+      p.run(() -> {
+        behind.addAndGet(p.behind(providerTypists));
+        done.countDown();
+      });
+    }
+    done.await(5, TimeUnit.SECONDS);
+    return behind.get();
+  }
+
+  private <C extends LoadClient> int countOnContexts(List<C> list,
+      java.util.function.Predicate<C> predicate) throws InterruptedException {
     AtomicInteger count = new AtomicInteger();
-    CountDownLatch done = new CountDownLatch(participants.size());
-    for (Participant p : participants) {
+    CountDownLatch done = new CountDownLatch(list.size());
+    for (C p : list) {
       p.run(() -> {
         if (predicate.test(p)) {
           count.incrementAndGet();
@@ -538,8 +682,7 @@ public final class LoadRun implements Participant.Listener {
   }
 
   private void stopAll() throws InterruptedException {
-    List<Participant> all = new ArrayList<>(participants);
-    all.addAll(writers);
+    List<LoadClient> all = clients;
     closedLatch = new CountDownLatch(all.size());
     all.forEach(p -> p.run(p::stop));
     closedLatch.await(15, TimeUnit.SECONDS);
@@ -550,12 +693,12 @@ public final class LoadRun implements Participant.Listener {
   // ------------------------------------------------------------------------------------------
 
   @Override
-  public void ready(Participant p) {
+  public void ready(LoadClient p) {
     stats.ready.incrementAndGet();
   }
 
   @Override
-  public void failed(Participant p) {
+  public void failed(LoadClient p) {
     failed.incrementAndGet();
     failedInStorm.incrementAndGet();
   }
@@ -569,7 +712,7 @@ public final class LoadRun implements Participant.Listener {
   }
 
   @Override
-  public void closed(Participant p) {
+  public void closed(LoadClient p) {
     CountDownLatch l = closedLatch;
     if (l != null) {
       l.countDown();
@@ -646,7 +789,9 @@ public final class LoadRun implements Participant.Listener {
     r.startedAt = startedAt.toString();
     Map<String, Object> s = r.settings;
     s.put("urls", o.urls.stream().map(URI::toString).toList());
-    s.put("format", o.format.subprotocol());
+    // What the sockets spoke: the Ponte subprotocol, a Yjs provider framing, or Socket.IO.
+    s.put("format", socketIo ? "socket.io" : providerDocs
+        ? o.docEndpoint.name().toLowerCase(Locale.ROOT) + " provider" : o.format.subprotocol());
     s.put("rooms", o.rooms);
     s.put("roomSize", o.roomSize);
     s.put("rate", o.rate);
@@ -668,7 +813,14 @@ public final class LoadRun implements Participant.Listener {
       s.put("teacherActionIntervalSeconds", o.teacherActionInterval.toMillis() / 1000.0);
       s.put("teacherRate", o.teacherRate);
     }
-    r.participants = participants.size() + writers.size();
+    r.participants = clients.size();
+    s.put("compression", o.compression ? "offer" : "off");
+    s.put("peer", o.peer.name().toLowerCase(Locale.ROOT));
+    if (scenario == Scenario.DOCS) {
+      s.put("endpoint", o.docEndpoint.name().toLowerCase(Locale.ROOT));
+    }
+    r.compressedSockets = stats.compressed.sum();
+    r.uncompressedSockets = stats.uncompressed.sum();
     r.readyParticipants = stats.ready.get();
     r.measuredSeconds = measureStart >= 0 && measureEnd >= measureStart ? measureEnd - measureStart : 0;
     r.sent = stats.sent.sum();
@@ -712,11 +864,11 @@ public final class LoadRun implements Participant.Listener {
     r.scrapeFailures = scraper.failures();
     if (docsUsed) {
       LoadResult.Docs d = new LoadResult.Docs();
-      d.documents = docCreators.size();
+      d.documents = providerDocs ? o.rooms : docCreators.size();
       d.created = stats.docsCreated.sum();
       d.existed = stats.docsExisted.sum();
       d.createFailures = stats.docsFailed.sum();
-      d.typists = typists.size();
+      d.typists = typists.size() + providerTypists.size();
       d.sent = stats.docSent.sum();
       d.acked = stats.docAcked.sum();
       d.delivered = stats.docDelivered.sum();
@@ -735,6 +887,16 @@ public final class LoadRun implements Participant.Listener {
       s.put("typists", o.typists);
       s.put("docRate", o.docRate);
       s.put("docId", o.docId);
+    }
+    if (serverProcess != null) {
+      s.put("serverPid", o.serverPid);
+      r.serverCpuSeconds = cpuAtMeasureEnd - cpuAtMeasureStart;
+      long measured = r.docs != null ? r.docs.deliveredMeasured : r.deliveredMeasured;
+      r.serverCpuMicrosPerDelivery = measured > 0 ? r.serverCpuSeconds * 1e6 / measured : Double.NaN;
+      r.serverRssBeforeBytes = rssBefore;
+      r.serverRssAfterBytes = rssAfter;
+      int conns = r.participants - docCreators.size();
+      r.serverRssPerConnectionBytes = conns > 0 ? (rssAfter - rssBefore) / conns : Double.NaN;
     }
     if (r.sendsSkipped > 0) {
       r.notes.add("the generator skipped " + r.sendsSkipped + " posts because a connection's write"

@@ -35,20 +35,20 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@link #run(Runnable)}. Tracks per room the last seq and epoch (as a real client does for
  * resuming) and counts gaps and duplicates.
  */
-final class Participant {
-  /** What the run wants to hear from a participant. */
+final class Participant implements LoadClient {
+  /** What the run wants to hear from a client (any {@link LoadClient}). */
   interface Listener {
-    /** Connected, authenticated, in every room for the first time. */
-    void ready(Participant p);
+    /** Connected, authenticated, in every room (or document) for the first time. */
+    void ready(LoadClient p);
 
     /** Gave up connecting. */
-    void failed(Participant p);
+    void failed(LoadClient p);
 
     /** Back in every room after a drop (storm or server-initiated close). */
     void resumed(Participant p, long nanos);
 
     /** The WebSocket closed (for any reason). */
-    void closed(Participant p);
+    void closed(LoadClient p);
   }
 
   private enum Kind { HELLO, JOIN, LEAVE, POST, ACTION, DOC_CREATE, DOC_UPDATE }
@@ -120,8 +120,20 @@ final class Participant {
     this.filler = "x".repeat(options.messageSize);
   }
 
-  void run(Runnable action) {
+  @Override
+  public void run(Runnable action) {
     context.runOnContext(v -> action.run());
+  }
+
+  @Override
+  public void stopSending() {
+    stopPosting();
+    stopTyping();
+  }
+
+  @Override
+  public void startSending(double rate) {
+    startPosting(rate, false);
   }
 
   Context context() {
@@ -133,7 +145,8 @@ final class Participant {
   // ------------------------------------------------------------------------------------------
 
   /** Opens the connection (on the context). */
-  void start() {
+  @Override
+  public void start() {
     attempts = 0;
     connect();
   }
@@ -180,6 +193,7 @@ final class Participant {
     ws = socket;
     stats.upgrade.recordValue(micros(connectStart));
     stats.connected.incrementAndGet();
+    stats.countCompression(socket);
     if (format.binaryFrames()) {
       socket.binaryMessageHandler(buf -> chatScan.read(buf.getBytes(), scanned));
     } else {
@@ -250,7 +264,8 @@ final class Participant {
   }
 
   /** Stops everything and closes the connection. */
-  void stop() {
+  @Override
+  public void stop() {
     stopped = true;
     stopPosting();
     stopTyping();
@@ -262,7 +277,8 @@ final class Participant {
     }
   }
 
-  boolean isOpen() {
+  @Override
+  public boolean isOpen() {
     return ws != null;
   }
 
@@ -665,7 +681,8 @@ final class Participant {
     return ws != null && rooms.values().stream().allMatch(v -> v.joined);
   }
 
-  int pendingPosts() {
+  @Override
+  public int pendingPosts() {
     return (int) pending.values().stream().filter(p -> p.kind() == Kind.POST || p.kind() == Kind.ACTION
         || p.kind() == Kind.DOC_CREATE || p.kind() == Kind.DOC_UPDATE).count();
   }

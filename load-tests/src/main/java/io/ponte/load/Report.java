@@ -102,6 +102,18 @@ public final class Report {
             .append(" KiB per document (not after a GC: garbage included, noisy)\n");
       }
     }
+    sb.append("compression  ").append("off".equals(r.settings.get("compression")) ? "not offered" : "offered")
+        .append("; permessage-deflate negotiated on ").append(r.compressedSockets).append(" of ")
+        .append(r.compressedSockets + r.uncompressedSockets).append(" sockets\n");
+    if (!Double.isNaN(r.serverCpuSeconds) || !Double.isNaN(r.serverRssAfterBytes)) {
+      sb.append("server proc  pid ").append(r.settings.get("serverPid")).append(": CPU ")
+          .append(f(r.serverCpuSeconds)).append(" s over the measured window, ")
+          .append(f(r.serverCpuMicrosPerDelivery)).append(" µs per delivery; RSS ")
+          .append(f(r.serverRssBeforeBytes / (1 << 20))).append(" -> ")
+          .append(f(r.serverRssAfterBytes / (1 << 20))).append(" MiB, ")
+          .append(f(r.serverRssPerConnectionBytes / 1024)).append(" KiB per connection\n");
+    }
+    sb.append(benchLine(r)).append('\n');
     sb.append("errors       ").append(r.errors.isEmpty() ? "none" : r.errors)
         .append(r.expectedErrors.isEmpty() ? "" : "; expected: " + r.expectedErrors).append('\n');
     sb.append("closes       ").append(r.closes.isEmpty() ? "none unexpected" : r.closes).append('\n');
@@ -131,6 +143,27 @@ public final class Report {
       sb.append("reports      ").append(r.jsonReport).append("\n             ").append(r.htmlReport).append('\n');
     }
     return sb.toString();
+  }
+
+  /**
+   * One machine-readable line (bench-browser.sh reads it): key=value pairs, no spaces in values,
+   * "-" when not measured. Deliveries and latency are of document updates in the docs scenario.
+   */
+  static String benchLine(LoadResult r) {
+    boolean docs = r.docs != null && "docs".equals(r.scenario);
+    LoadResult.Percentiles p = docs ? r.docs.latency : r.latency;
+    double perSecond = docs ? r.docs.deliveredPerSecond : r.deliveredPerSecond;
+    return "bench        deliveries_per_s=" + f(perSecond)
+        + " cpu_us_per_delivery=" + f(r.serverCpuMicrosPerDelivery)
+        + " cpu_s=" + f(r.serverCpuSeconds)
+        + " p50_ms=" + (p == null || p.count() == 0 ? "-" : f(p.p50()))
+        + " p99_ms=" + (p == null || p.count() == 0 ? "-" : f(p.p99()))
+        + " p999_ms=" + (p == null || p.count() == 0 ? "-" : f(p.p999()))
+        + " rss_kib_per_conn=" + f(r.serverRssPerConnectionBytes / 1024)
+        + " deflate=" + r.compressedSockets + "/" + (r.compressedSockets + r.uncompressedSockets)
+        + " ready=" + r.readyParticipants + "/" + r.participants
+        + " consistent=" + r.consistent()
+        + " errors=" + r.unexpectedErrors();
   }
 
   static double max(List<MetricsScraper.Sample> samples, ToDoubleFunction<MetricsScraper.Sample> f) {
@@ -177,6 +210,18 @@ public final class Report {
       dm.put("serverHeapAfterBytes", d.heapAfterBytes);
       m.put("documents", dm);
     }
+    Map<String, Object> comp = new LinkedHashMap<>();
+    comp.put("offered", !"off".equals(r.settings.get("compression")));
+    comp.put("negotiatedSockets", r.compressedSockets);
+    comp.put("declinedSockets", r.uncompressedSockets);
+    m.put("compression", comp);
+    Map<String, Object> proc = new LinkedHashMap<>();
+    proc.put("cpuSeconds", r.serverCpuSeconds);
+    proc.put("cpuMicrosPerDelivery", r.serverCpuMicrosPerDelivery);
+    proc.put("rssBeforeBytes", r.serverRssBeforeBytes);
+    proc.put("rssAfterBytes", r.serverRssAfterBytes);
+    proc.put("rssPerConnectionBytes", r.serverRssPerConnectionBytes);
+    m.put("serverProcess", proc);
     m.put("participants", r.participants);
     m.put("readyParticipants", r.readyParticipants);
     m.put("measuredSeconds", r.measuredSeconds);

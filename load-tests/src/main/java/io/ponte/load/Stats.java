@@ -66,6 +66,22 @@ final class Stats {
   final Map<String, LongAdder> closes = new ConcurrentHashMap<>();
   final Map<String, LongAdder> connectErrors = new ConcurrentHashMap<>();
 
+  /** Connections (each open, reconnects included) that negotiated permessage-deflate, and not. */
+  final LongAdder compressed = new LongAdder();
+  final LongAdder uncompressed = new LongAdder();
+  /** Updates a Yjs provider got back from its own client id (the server echoed it). */
+  final LongAdder docEchoes = new LongAdder();
+  /** Clock of each typist's next keystroke (Yjs client id to clock): what every receiver must reach. */
+  final Map<Long, Long> docFinalClocks = new ConcurrentHashMap<>();
+
+  /** Counts whether the server accepted permessage-deflate on a freshly opened socket. */
+  void countCompression(io.vertx.core.http.WebSocket socket) {
+    // The handshake response headers are only there right after the upgrade.
+    io.vertx.core.MultiMap h = socket.headers();
+    String ext = h == null ? null : h.get("Sec-WebSocket-Extensions");
+    (ext != null && ext.contains("permessage-deflate") ? compressed : uncompressed).increment();
+  }
+
   static void count(Map<String, LongAdder> m, String key) {
     m.computeIfAbsent(key, k -> new LongAdder()).increment();
   }

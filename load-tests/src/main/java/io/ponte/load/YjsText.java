@@ -73,6 +73,121 @@ final class YjsText {
     return new long[] {client, clock};
   }
 
+  /**
+   * The struct ranges of a V1 update, three longs per client: client id, first clock, clock
+   * length (its structs are consecutive). Reads GC, Skip and Items with deleted, string, embed,
+   * format, binary, JSON and type content; null for anything else or bytes cut short (a load
+   * generator only needs to follow what its typists send, and what servers make of it).
+   */
+  static long[] ranges(byte[] update) {
+    int[] pos = {0};
+    long clients = readVarUint(update, pos);
+    if (clients < 0 || clients > update.length) {
+      return null;
+    }
+    long[] out = new long[(int) clients * 3];
+    for (int c = 0; c < clients; c++) {
+      long structs = readVarUint(update, pos);
+      long client = readVarUint(update, pos);
+      long clock = readVarUint(update, pos);
+      if (structs < 0 || client < 0 || clock < 0) {
+        return null;
+      }
+      long length = 0;
+      for (long s = 0; s < structs; s++) {
+        long l = structLength(update, pos);
+        if (l < 0) {
+          return null;
+        }
+        length += l;
+      }
+      if (pos[0] > update.length) {
+        return null;
+      }
+      out[c * 3] = client;
+      out[c * 3 + 1] = clock;
+      out[c * 3 + 2] = length;
+    }
+    return out;
+  }
+
+  /** Reads one struct at pos[0]; its clock length, or -1. */
+  private static long structLength(byte[] b, int[] pos) {
+    if (pos[0] >= b.length) {
+      return -1;
+    }
+    int info = b[pos[0]++] & 0xFF;
+    int ref = info & 0x1F;
+    if (ref == 0 || ref == 10) { // GC, Skip
+      return readVarUint(b, pos);
+    }
+    if ((info & 0x80) != 0) { // left origin id
+      readVarUint(b, pos);
+      readVarUint(b, pos);
+    }
+    if ((info & 0x40) != 0) { // right origin id
+      readVarUint(b, pos);
+      readVarUint(b, pos);
+    }
+    if ((info & 0xC0) == 0) { // no origin: parent by root name (1) or by item id (0)
+      long byName = readVarUint(b, pos);
+      if (byName == 1) {
+        skipVarString(b, pos);
+      } else {
+        readVarUint(b, pos);
+        readVarUint(b, pos);
+      }
+      if ((info & 0x20) != 0) { // parent sub (map key)
+        skipVarString(b, pos);
+      }
+    }
+    switch (ref) {
+      case 1 -> { // deleted
+        return readVarUint(b, pos);
+      }
+      case 2 -> { // JSON: n strings
+        long n = readVarUint(b, pos);
+        for (long i = 0; i < n; i++) {
+          skipVarString(b, pos);
+        }
+        return n;
+      }
+      case 3, 5 -> { // binary, embed
+        skipVarString(b, pos);
+        return 1;
+      }
+      case 4 -> { // string: its length in UTF-16 units
+        long len = readVarUint(b, pos);
+        if (len < 0 || pos[0] + len > b.length) {
+          return -1;
+        }
+        String s = new String(b, pos[0], (int) len, StandardCharsets.UTF_8);
+        pos[0] += (int) len;
+        return s.length();
+      }
+      case 6 -> { // format: key, value
+        skipVarString(b, pos);
+        skipVarString(b, pos);
+        return 1;
+      }
+      case 7 -> { // type: ref, and a name for XmlElement (3) and XmlHook (5)
+        long typeRef = readVarUint(b, pos);
+        if (typeRef == 3 || typeRef == 5) {
+          skipVarString(b, pos);
+        }
+        return 1;
+      }
+      default -> {
+        return -1;
+      }
+    }
+  }
+
+  private static void skipVarString(byte[] b, int[] pos) {
+    long len = readVarUint(b, pos);
+    pos[0] = len < 0 ? b.length + 1 : (int) Math.min(b.length + 1L, pos[0] + len);
+  }
+
   static void writeVarUint(ByteArrayOutputStream out, long v) {
     while ((v & ~0x7FL) != 0) {
       out.write((int) ((v & 0x7F) | 0x80));

@@ -184,6 +184,71 @@ class LoadScenariosIT {
   }
 
   @Test
+  void chatOffersCompressionLikeABrowser() throws Exception {
+    // The default server may accept or decline (ws-compression); either way nothing is lost.
+    LoadOptions o = options("chatdeflate");
+    o.format = WireFormat.JSON;
+    assertTrue(o.compression, "offered by default");
+    LoadResult r = run(LoadRun.Scenario.CHAT, o);
+    assertSound(r);
+    assertEquals(r.sent * 5, r.delivered, "deliveries");
+    assertEquals(15, r.compressedSockets + r.uncompressedSockets, "every socket's negotiation was recorded");
+    assertTrue(Files.readString(r.jsonReport).contains("\"negotiatedSockets\""));
+
+    // A node that accepts it: every socket deflates, and still nothing is lost.
+    try (ChildServer deflating = ChildServer.start(dir.resolve("server-deflate"), "--ws-compression", "on")) {
+      LoadOptions od = options("chatdeflateon");
+      od.urls = List.of(deflating.wsUrl());
+      LoadResult rd = run(LoadRun.Scenario.CHAT, od);
+      assertSound(rd);
+      assertEquals(rd.sent * 5, rd.delivered, "deliveries");
+      assertEquals(15, rd.compressedSockets, "the node accepted permessage-deflate on every socket");
+    }
+
+    LoadOptions off = options("chatnodeflate");
+    off.compression = false;
+    LoadResult ro = run(LoadRun.Scenario.CHAT, off);
+    assertSound(ro);
+    assertEquals(0, ro.compressedSockets, "not offered, not negotiated");
+  }
+
+  /** Docs through stock-provider framing: every keystroke reaches every other provider once. */
+  private static void docsOverProviders(LoadOptions.DocEndpoint endpoint, String prefix) throws Exception {
+    LoadOptions o = options(prefix);
+    o.rooms = 2;
+    o.roomSize = 5;
+    o.typists = 2;
+    o.docRate = 10;
+    o.rate = 0;
+    o.docEndpoint = endpoint;
+    LoadResult r = run(LoadRun.Scenario.DOCS, o);
+    assertSound(r);
+    LoadResult.Docs d = r.docs;
+    assertEquals(2, d.documents);
+    assertEquals(2, d.created, "each room's teacher created the document on /ws first");
+    assertEquals(12, r.participants, "two creators and ten providers");
+    assertEquals(4, d.typists);
+    assertTrue(d.sent > 0, "keystrokes were sent");
+    // Each update reaches the 4 other providers of its document (an echo to its typist is not counted).
+    assertEquals(d.sent * 4, d.delivered, "deliveries");
+    assertTrue(d.latency.count() > 0, "update latency was recorded");
+    if (endpoint == LoadOptions.DocEndpoint.HOCUSPOCUS) {
+      assertEquals(d.sent, d.acked, "every update was answered SyncStatus applied");
+    }
+    assertTrue(Files.readString(r.jsonReport).contains("\"endpoint\": \"" + endpoint.name().toLowerCase() + "\""));
+  }
+
+  @Test
+  void docsOverYWebsocketFraming() throws Exception {
+    docsOverProviders(LoadOptions.DocEndpoint.YJS, "docsyjs");
+  }
+
+  @Test
+  void docsOverHocuspocusFraming() throws Exception {
+    docsOverProviders(LoadOptions.DocEndpoint.HOCUSPOCUS, "docshp");
+  }
+
+  @Test
   void docsScenarioDeliversEveryUpdate() throws Exception {
     LoadOptions o = options("docs");
     o.rooms = 2;
