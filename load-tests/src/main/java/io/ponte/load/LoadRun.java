@@ -157,7 +157,10 @@ public final class LoadRun implements Participant.Listener {
           .setMaxFrameSize(1 << 20).setMaxMessageSize(16 << 20)
           .setConnectTimeout(20_000)
           // As browsers do: offer permessage-deflate (client_max_window_bits), the server decides.
-          .setTryUsePerMessageCompression(o.compression);
+          .setTryUsePerMessageCompression(o.compression)
+          // Browsers accept a server's client_no_context_takeover they did not offer (RFC 7692
+          // 7.1.1.1 allows it, and Ponte always answers with it); Netty's client refuses it unless told.
+          .setCompressionAllowClientNoContext(true);
       if (source != null) {
         co.setLocalAddress(source);
       }
