@@ -1,0 +1,49 @@
+package io.ponte.server.room;
+
+import io.ponte.protocol.v1.ErrorInfo;
+import io.ponte.protocol.v1.Event;
+import io.ponte.protocol.v1.Operation;
+import io.ponte.protocol.v1.Role;
+import io.ponte.protocol.v1.RoomSnapshot;
+import io.ponte.protocol.v1.RoomStateRecord;
+
+/**
+ * A feature's part of one room's deterministic state. Like the room's, every decision here depends
+ * on the operation and the state alone (never the clock or the node), so every node applying the
+ * same seqs ends in the same state with the same events.
+ */
+public interface FeatureState {
+  /**
+   * The apply-time checks of an operation this feature owns: null when it would take effect.
+   * Changes nothing (also the early filter before sequencing).
+   */
+  ErrorInfo validate(Operation op, RoomCore room);
+
+  /**
+   * Applies an operation that {@link #validate} accepted at this seq ({@code room.seq()}): changes
+   * the state and sets the event's body.
+   */
+  Outcome apply(Operation op, Event.Builder event, RoomCore room);
+
+  /** Writes this feature's fields of the snapshot record. */
+  void writeTo(RoomStateRecord.Builder record);
+
+  /** Adds what a joining viewer sees of this feature to the join snapshot. */
+  void addTo(RoomSnapshot.Builder snapshot, String viewerId, Role viewerRole);
+
+  /**
+   * What an applied operation means beyond its event.
+   *
+   * @param privateTo "" when everyone sees the event; else only this user and teachers do (the
+   *     others get the seq as skipped, live and on resume)
+   * @param effect what the room runtime carries out
+   * @param affectedUser the user the effect is about ("" when none)
+   */
+  record Outcome(String privateTo, RoomState.Effect effect, String affectedUser) {
+    public static final Outcome PUBLIC = new Outcome("", RoomState.Effect.NONE, "");
+
+    public static Outcome privateTo(String userId) {
+      return new Outcome(userId, RoomState.Effect.NONE, "");
+    }
+  }
+}
