@@ -1,0 +1,4 @@
+package io.ponte.server.whiteboard;
+
+/** Who applies a board operation, and at which seq. */
+record Editor(String userId, boolean teacher, long seq) {}
