@@ -11,7 +11,7 @@ import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.RoomSettings;
 import io.ponte.server.auth.AdminAuth;
 import io.ponte.server.auth.TokenIssuer;
-import io.ponte.server.chat.ChatText;
+import io.ponte.server.text.ChatText;
 import io.ponte.server.config.PonteConfig;
 import io.ponte.server.room.Room;
 import io.ponte.server.room.RoomException;

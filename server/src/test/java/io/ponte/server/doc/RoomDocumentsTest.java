@@ -1,5 +1,8 @@
-package io.ponte.server.room;
+package io.ponte.server.doc;
 
+import io.ponte.server.testsupport.TestRooms;
+import io.ponte.server.room.RoomStateTest;
+import io.ponte.server.room.RoomException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -49,8 +52,8 @@ class RoomDocumentsTest {
     context = vertx.getOrCreateContext();
     broker = new MemoryBroker(16);
     on(() -> {
-      nodeA = new RoomDocuments("r1", broker, 100);
-      nodeB = new RoomDocuments("r1", broker, 100);
+      nodeA = new RoomDocuments("r1", e -> broker.publishEphemeral("r1", e.toByteArray()), 100);
+      nodeB = new RoomDocuments("r1", e -> broker.publishEphemeral("r1", e.toByteArray()), 100);
       broker.attach("r1", 0, "e1", new RoomListener() {
         @Override
         public void onOperation(SequencedOperation op) { }
