@@ -1,19 +1,19 @@
 package io.ponte.server.doc;
 
 import com.google.protobuf.ByteString;
+import io.ponte.protocol.ErrorCodes;
 import io.ponte.protocol.v1.Actor;
 import io.ponte.protocol.v1.DocAwarenessChanged;
 import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.Event;
-import io.ponte.protocol.ErrorCodes;
 import io.ponte.protocol.v1.Role;
+import io.ponte.server.doc.yjs.Lib0Decoder;
+import io.ponte.server.doc.yjs.Lib0Encoder;
 import io.ponte.server.room.FeatureRelay;
 import io.ponte.server.room.Room;
 import io.ponte.server.room.RoomException;
 import io.ponte.server.room.RoomMember;
 import io.vertx.core.Future;
-import io.ponte.server.doc.yjs.Lib0Decoder;
-import io.ponte.server.doc.yjs.Lib0Encoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -4,13 +4,13 @@ import io.ponte.protocol.v1.ClientMessage;
 import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.Operation;
 import io.ponte.protocol.v1.Role;
+import io.ponte.protocol.v1.RoomStateRecord;
 import io.ponte.protocol.v1.TeacherAction;
+import io.ponte.server.room.FeatureState;
+import io.ponte.server.room.RoomFeature;
 import io.ponte.server.session.Membership;
 import io.ponte.server.session.RequestFeature;
 import io.ponte.server.session.Requests;
-import io.ponte.protocol.v1.RoomStateRecord;
-import io.ponte.server.room.FeatureState;
-import io.ponte.server.room.RoomFeature;
 import java.util.Set;
 
 /** The teacher's controls: mute, remove, lift a ban, lock, student chat, end the session. */

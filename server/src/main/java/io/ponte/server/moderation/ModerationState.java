@@ -14,10 +14,10 @@ import io.ponte.protocol.v1.RoomStateRecord;
 import io.ponte.protocol.v1.SessionEnded;
 import io.ponte.protocol.v1.StudentChatChanged;
 import io.ponte.protocol.v1.TeacherAction;
-import io.ponte.server.text.ChatText;
 import io.ponte.server.room.FeatureState;
 import io.ponte.server.room.RoomCore;
 import io.ponte.server.room.RoomState;
+import io.ponte.server.text.ChatText;
 import java.util.TreeSet;
 
 /**

@@ -1,7 +1,5 @@
 package io.ponte.server.chat;
 
-import io.ponte.server.testsupport.TestRooms;
-import io.ponte.server.room.RoomState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -9,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ponte.protocol.v1.Actor;
 import io.ponte.protocol.v1.ChatMessage;
+import io.ponte.server.room.RoomState;
+import io.ponte.server.testsupport.TestRooms;
 import java.util.List;
 import java.util.Random;
 import java.util.TreeMap;

@@ -1,9 +1,5 @@
 package io.ponte.server.doc;
 
-import io.ponte.server.testsupport.TestRooms;
-import io.ponte.server.room.RoomStateTest;
-import io.ponte.server.room.AppliedOperation;
-import io.ponte.server.room.RoomState;
 import static io.ponte.server.room.RoomStateTest.ANA;
 import static io.ponte.server.room.RoomStateTest.BO;
 import static io.ponte.server.room.RoomStateTest.OBS;
@@ -34,6 +30,10 @@ import io.ponte.protocol.v1.RoomSettings;
 import io.ponte.protocol.v1.RoomStateRecord;
 import io.ponte.server.doc.YTextUpdates;
 import io.ponte.server.doc.yjs.YUpdates;
+import io.ponte.server.room.AppliedOperation;
+import io.ponte.server.room.RoomState;
+import io.ponte.server.room.RoomStateTest;
+import io.ponte.server.testsupport.TestRooms;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,8 +1,5 @@
 package io.ponte.server.doc;
 
-import io.ponte.server.testsupport.TestRooms;
-import io.ponte.server.room.RoomStateTest;
-import io.ponte.server.room.RoomException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -16,13 +13,15 @@ import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.SequencedOperation;
 import io.ponte.server.broker.MemoryBroker;
 import io.ponte.server.broker.RoomListener;
+import io.ponte.server.room.RoomException;
+import io.ponte.server.room.RoomStateTest;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

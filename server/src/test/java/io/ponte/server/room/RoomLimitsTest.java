@@ -1,7 +1,5 @@
 package io.ponte.server.room;
 
-import io.ponte.server.testsupport.TestRooms;
-import io.ponte.server.doc.DocumentSet;
 import static io.ponte.server.doc.DocumentStateTest.create;
 import static io.ponte.server.doc.DocumentStateTest.settings;
 import static io.ponte.server.room.RoomStateTest.ANA;
@@ -17,6 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.Role;
+import io.ponte.server.doc.DocumentSet;
+import io.ponte.server.testsupport.TestRooms;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

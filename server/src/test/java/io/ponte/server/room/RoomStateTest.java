@@ -1,6 +1,5 @@
 package io.ponte.server.room;
 
-import io.ponte.server.testsupport.TestRooms;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -33,6 +32,7 @@ import io.ponte.protocol.v1.RoomStateRecord;
 import io.ponte.protocol.v1.SequencedOperation;
 import io.ponte.protocol.v1.SetStudentChat;
 import io.ponte.protocol.v1.TeacherAction;
+import io.ponte.server.testsupport.TestRooms;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
