@@ -16,7 +16,6 @@ import io.ponte.server.presence.RedisPresence;
 import io.ponte.server.redis.RedisTarget;
 import io.ponte.server.room.RetentionSweeper;
 import io.ponte.server.room.Room;
-import io.ponte.server.room.DocumentSet;
 import io.ponte.server.room.RoomOptions;
 import io.ponte.server.room.RoomRegistry;
 import io.ponte.server.store.PostgresStore;
@@ -27,9 +26,9 @@ import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
@@ -85,11 +84,10 @@ public final class PonteServer {
     this.metrics = metrics;
     this.rooms = new RoomRegistry(roomShards, broker, store, presence, metrics,
         new RoomOptions(incarnation(config.nodeId()), config.resumeWindow(), config.snapshotInterval(),
-            config.snapshotsKept(), config.roomIdleUnloadMs(), config.maxParticipants(), 50,
-            new DocumentSet.Limits(config.docMaxUpdateBytes(), config.docMaxBytes(),
-                config.docMaxPerRoom()),
-            config.chatMaxReactionsPerMessage(), config.awarenessMaxStateBytes()));
-    this.transport = new Transport(config, new TokenVerifier(keys), rooms, metrics);
+            config.snapshotsKept(), config.roomIdleUnloadMs(), config.maxParticipants(),
+            StandardFeatures.of(config)));
+    this.transport = new Transport(config, new TokenVerifier(keys), rooms, metrics,
+        StandardFeatures.requests(config));
     this.retention = new RetentionSweeper(store, broker, rooms);
   }
 

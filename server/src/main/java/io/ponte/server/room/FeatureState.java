@@ -28,6 +28,24 @@ public interface FeatureState {
   /** Writes this feature's fields of the snapshot record. */
   void writeTo(RoomStateRecord.Builder record);
 
+  /**
+   * Its fields of a snapshot taken now, to be encoded later on another thread: must not change
+   * when the state goes on. By default a copy made by {@link #writeTo}.
+   */
+  default RecordPart snapshot() {
+    RoomStateRecord.Builder b = RoomStateRecord.newBuilder();
+    writeTo(b);
+    return RecordPart.of(b.build());
+  }
+
+  /**
+   * Whether the operation, valid, would change nothing (a Yjs update the document already holds):
+   * then it is acknowledged as a duplicate of the room's current seq, neither sequenced nor stored.
+   */
+  default boolean changesNothing(Operation op) {
+    return false;
+  }
+
   /** Adds what a joining viewer sees of this feature to the join snapshot. */
   void addTo(RoomSnapshot.Builder snapshot, String viewerId, Role viewerRole);
 

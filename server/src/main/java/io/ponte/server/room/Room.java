@@ -3,16 +3,10 @@ package io.ponte.server.room;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.ponte.protocol.CloseCode;
 import io.ponte.protocol.ErrorCodes;
-import com.google.protobuf.ByteString;
-import io.ponte.protocol.v1.Ack;
-import io.ponte.protocol.v1.DocCreate;
-import io.ponte.protocol.v1.DocSyncReply;
-import io.ponte.protocol.v1.DocumentInfo;
 import io.ponte.protocol.v1.Actor;
 import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.ErrorInfo;
 import io.ponte.protocol.v1.Event;
-import io.ponte.protocol.v1.HistoryPage;
 import io.ponte.protocol.v1.Join;
 import io.ponte.protocol.v1.Joined;
 import io.ponte.protocol.v1.LeftReason;
@@ -27,7 +21,6 @@ import io.ponte.protocol.v1.ServerMessage;
 import io.ponte.protocol.v1.TypingChanged;
 import io.ponte.server.broker.Broker;
 import io.ponte.server.broker.RoomListener;
-import io.ponte.server.doc.yjs.YUpdates;
 import io.ponte.server.metrics.PonteMetrics;
 import io.ponte.server.presence.Presence;
 import io.ponte.server.store.Store;
@@ -91,7 +84,9 @@ public final class Room implements RoomListener {
   private final PonteMetrics metrics;
   private final RoomOptions options;
   private final Runnable onUnload;
-  private final RoomDocuments documents;
+  /** Each feature's ephemeral side in this room, and which relays each ephemeral event kind. */
+  private final Map<Class<?>, FeatureRelay> relays = new java.util.IdentityHashMap<>();
+  private final Map<Event.BodyCase, FeatureRelay> relayByEvent = new java.util.EnumMap<>(Event.BodyCase.class);
 
   private RoomState state;
   private String epoch;
@@ -117,8 +112,6 @@ public final class Room implements RoomListener {
   private final Set<Long> durable = new HashSet<>();
   /** Seqs of this node's origin with no request waiting, being stored before they apply. */
   private final Set<Long> adopted = new HashSet<>();
-  /** Documents being created because a provider opened them, by id (coalesces concurrent opens). */
-  private final Map<String, Future<DocumentInfo>> opening = new HashMap<>();
   /** Document updates of this node applied before they were durable, by seq: answered when durable. */
   private final Map<Long, AppliedOperation> appliedNotDurable = new HashMap<>();
   /** Whether this node's document updates may apply before they are durable (see class doc). */
@@ -157,7 +150,15 @@ public final class Room implements RoomListener {
     this.options = options;
     this.recent = new ResumeWindow(options.resumeWindow());
     this.onUnload = onUnload;
-    this.documents = new RoomDocuments(roomId, broker, options.awarenessMaxStateBytes());
+    for (RoomFeature f : options.features().all()) {
+      FeatureRelay relay = f.relay(this);
+      if (relay != null) {
+        relays.put(relay.getClass(), relay);
+        for (Event.BodyCase kind : relay.events()) {
+          relayByEvent.put(kind, relay);
+        }
+      }
+    }
   }
 
   public String roomId() {
@@ -253,8 +254,7 @@ public final class Room implements RoomListener {
     if (snapshot != null && !beforeSnapshot.isEmpty()
         && beforeSnapshot.size() == snapshot.getSeq()
         && beforeSnapshot.get(beforeSnapshot.size() - 1).getSeq() == snapshot.getSeq()) {
-      RoomState replayed = RoomState.create(roomId, stored.room().settings(), options.docLimits(),
-          options.maxReactionsPerMessage());
+      RoomState replayed = RoomState.create(roomId, stored.room().settings(), options.features());
       ArrayDeque<AppliedOperation> applied = new ArrayDeque<>();
       try {
         for (SequencedOperation sop : beforeSnapshot) {
@@ -277,9 +277,8 @@ public final class Room implements RoomListener {
     }
     if (state == null) {
       state = snapshot == null
-          ? RoomState.create(roomId, stored.room().settings(), options.docLimits(),
-          options.maxReactionsPerMessage())
-          : RoomState.fromRecord(snapshot, options.docLimits(), options.maxReactionsPerMessage());
+          ? RoomState.create(roomId, stored.room().settings(), options.features())
+          : RoomState.fromRecord(snapshot, options.features());
     }
     lastSnapshotSeq = snapshot == null ? 0 : snapshot.getSeq();
     for (SequencedOperation sop : stored.operationsAfterSnapshot()) {
@@ -355,14 +354,16 @@ public final class Room implements RoomListener {
     if (event.hasPresence()) {
       learn(event.getPresence());
     }
-    if (event.getBodyCase() == Event.BodyCase.DOC_AWARENESS) {
-      documents.observe(event.getActor().getUserId(), event.getDocAwareness());
+    FeatureRelay relay = relayByEvent.get(event.getBodyCase());
+    if (relay != null) {
+      relay.observe(event);
     }
     OutboundMessage message = OutboundMessage.event(event);
     String actor = event.getActor().getUserId();
     boolean typing = event.getBodyCase() == Event.BodyCase.TYPING;
     for (Member m : members.values()) {
-      if (typing && m.member.userId().equals(actor)) {
+      if (typing && m.member.userId().equals(actor)
+          || relay != null && !relay.deliverTo(event, m.member, m.role)) {
         continue;
       }
       m.member.send(message);
@@ -395,7 +396,7 @@ public final class Room implements RoomListener {
       boolean early = false;
       if (ours && !durable.remove(next)) {
         if (fastPath && pending.containsKey(sop.getOperation().getOriginRef())
-            && sop.getOperation().getBodyCase() == Operation.BodyCase.DOC_UPDATE) {
+            && deliversBeforeDurable(sop.getOperation())) {
           early = true; // its store write is queued; its sender hears once it is durable
         } else {
           if (!pending.containsKey(sop.getOperation().getOriginRef()) && adopted.add(next)) {
@@ -535,17 +536,15 @@ public final class Room implements RoomListener {
         result.fail(new RoomException(early));
         return;
       }
-      if (operation.getBodyCase() == Operation.BodyCase.DOC_UPDATE
-          && state.documentCovers(operation.getDocUpdate().getDocId(),
-              operation.getDocUpdate().getUpdate().toByteArray())) {
-        // Adds nothing (a provider's resend on reconnect, a retry): not sequenced nor stored.
-        // Answered like a duplicate of the room's current seq, at which the document holds it.
+      if (state.changesNothing(operation)) {
+        // Adds nothing (a Yjs provider's resend on reconnect, a retry): not sequenced nor stored.
+        // Answered like a duplicate of the room's current seq, at which the state holds it.
         result.complete(new AppliedOperation(
             SequencedOperation.newBuilder().setSeq(state.seq()).setOperation(operation).build(),
             Event.getDefaultInstance(), "", null, state.seq(), RoomState.Effect.NONE, ""));
         return;
       }
-      if (operation.getBodyCase() == Operation.BodyCase.DOC_UPDATE) {
+      if (deliversBeforeDurable(operation)) {
         startFastPath();
       }
       long ref = ++nextRef;
@@ -570,6 +569,11 @@ public final class Room implements RoomListener {
               .setSeq(seq).setOperation(stamped).build()));
     });
     return result.future();
+  }
+
+  private boolean deliversBeforeDurable(Operation op) {
+    RoomFeature owner = options.features().owner(op.getBodyCase());
+    return owner != null && owner.deliversBeforeDurable(op.getBodyCase());
   }
 
   /**
@@ -674,7 +678,7 @@ public final class Room implements RoomListener {
         List<Event> missed = missedSince(request, member.userId(), role);
         if (missed == null) {
           joined.setReset(true)
-              .setSnapshot(state.snapshotFor(member.userId(), role, options.recentMessages()));
+              .setSnapshot(state.snapshotFor(member.userId(), role));
         } else {
           joined.addAllMissed(missed);
         }
@@ -746,7 +750,9 @@ public final class Room implements RoomListener {
 
   private void dropMember(Member m) {
     members.remove(m.member.sessionId());
-    documents.sessionLeft(m.member.sessionId(), actor(m.member, m.role));
+    for (FeatureRelay relay : relays.values()) {
+      relay.left(m.member, m.role);
+    }
     forgetSession(m.member);
     if (members.isEmpty()) {
       scheduleIdleUnload();
@@ -924,155 +930,47 @@ public final class Room implements RoomListener {
     broker.publishEphemeral(roomId, event.toByteArray());
   }
 
-  /** A page of chat history as the member may see it. */
-  public Future<HistoryPage> history(RoomMember member, Role role, long beforeSeq, int limit) {
-    Promise<HistoryPage> result = Promise.promise();
-    context.runOnContext(v -> {
-      RoomState.HistorySlice slice = state.history(member.userId(), role, beforeSeq, limit);
-      result.complete(HistoryPage.newBuilder()
-          .setRoomId(roomId).addAllMessages(slice.messages()).setMore(slice.more()).build());
-    });
-    return result.future();
-  }
-
   // ------------------------------------------------------------------------------------------
-  // Documents (sequenced changes go through submit; these are the reads and the ephemera)
+  // For features (any thread unless said otherwise)
   // ------------------------------------------------------------------------------------------
 
-  /** What a peer with this state vector (empty: nothing) lacks of a document, and the room's view. */
-  public Future<DocSyncReply> docSync(String docId, byte[] stateVector) {
-    Promise<DocSyncReply> result = Promise.promise();
-    context.runOnContext(v -> {
-      byte[] doc = state.documentState(docId);
-      if (doc == null) {
-        result.fail(new RoomException(ErrorCodes.error(ErrorCode.DOC_NOT_FOUND, "no such document", roomId)));
-        return;
-      }
-      byte[] diff;
+  /** Runs a feature's room-side request on the room's context, with the room's state. */
+  public <T> Future<T> call(java.util.function.Function<RoomState, Future<T>> task) {
+    Promise<T> result = Promise.promise();
+    onRoomContext(() -> {
+      Future<T> f;
       try {
-        diff = stateVector.length == 0 ? doc : YUpdates.diffUpdate(doc, stateVector);
+        f = task.apply(state);
       } catch (RuntimeException e) {
-        result.fail(new RoomException(ErrorCodes.error(ErrorCode.INVALID_REQUEST,
-            "state_vector is not a Yjs state vector", roomId)));
-        return;
+        f = Future.failedFuture(e);
       }
-      result.complete(DocSyncReply.newBuilder()
-          .setRoomId(roomId)
-          .setDocId(docId)
-          .setUpdate(ByteString.copyFrom(diff))
-          .setStateVector(ByteString.copyFrom(YUpdates.encodeStateVectorFromUpdate(doc)))
-          .setSeq(state.seq())
-          .build());
+      f.onComplete(result);
     });
     return result.future();
   }
 
-  /**
-   * Whether applying the update would change nothing in the document (false when the document
-   * does not exist or the update is malformed: let the operation's checks answer those).
-   */
-  public Future<Boolean> docCovers(String docId, byte[] update) {
-    Promise<Boolean> result = Promise.promise();
-    context.runOnContext(v -> result.complete(state.documentCovers(docId, update)));
-    return result.future();
+  /** Reads the room's state on its context. */
+  public <T> Future<T> read(java.util.function.Function<RoomState, T> read) {
+    return call(state -> Future.succeededFuture(read.apply(state)));
   }
 
-  /** The document's info (null when the room has none by that id). */
-  public Future<DocumentInfo> documentInfo(String docId) {
-    Promise<DocumentInfo> result = Promise.promise();
-    context.runOnContext(v -> result.complete(state.documentInfo(docId)));
-    return result.future();
+  /** A feature's relay in this room, by its class. Room context only. */
+  public <T extends FeatureRelay> T relay(Class<T> type) {
+    FeatureRelay r = relays.get(type);
+    if (r == null) {
+      throw new IllegalStateException("room " + roomId + " has no relay " + type.getSimpleName());
+    }
+    return type.cast(r);
   }
 
-  /**
-   * Opens a document the way a stock Yjs provider expects: its info, after creating it (one
-   * sequenced DocCreate, titled with its id) when it does not exist and the actor may create
-   * documents in the room. Concurrent opens of one missing document on this node share one
-   * DocCreate; across nodes the loser's DocCreate is rejected at apply time with DOC_EXISTS, which
-   * reads as success (the document exists). Fails with a {@link RoomException}: DOC_NOT_FOUND when
-   * the actor may not create it (observers; students without the documents permission: the
-   * endpoints answer as for any missing document, so nothing about the room leaks),
-   * TOO_MANY_DOCUMENTS at doc-max-per-room, or whatever the DocCreate was rejected with.
-   */
-  public Future<DocumentInfo> openDocument(String docId, Actor actor) {
-    Promise<DocumentInfo> result = Promise.promise();
-    context.runOnContext(v -> {
-      DocumentInfo info = state.documentInfo(docId);
-      if (info != null) {
-        result.complete(info);
-        return;
-      }
-      if (!state.mayCreateDocument(actor.getRole()) || !ResourceId.valid(docId)) {
-        result.fail(new RoomException(
-            ErrorCodes.error(ErrorCode.DOC_NOT_FOUND, "no such document", roomId)));
-        return;
-      }
-      Future<DocumentInfo> creating = opening.get(docId);
-      if (creating == null) {
-        creating = createOnOpen(docId, actor);
-        opening.put(docId, creating);
-        creating.onComplete(x -> onRoomContext(() -> opening.remove(docId)));
-      }
-      creating.onComplete(result);
-    });
-    return result.future();
+  /** Whether the member is in the room on this node. Room context only. */
+  public boolean hasMember(RoomMember member) {
+    return members.containsKey(member.sessionId());
   }
 
-  private Future<DocumentInfo> createOnOpen(String docId, Actor actor) {
-    Operation create = Operation.newBuilder()
-        .setActor(actor)
-        .setDocCreate(DocCreate.newBuilder().setRoomId(roomId).setDocId(docId).setTitle(docId))
-        .build();
-    Promise<DocumentInfo> opened = Promise.promise();
-    submit(create).onComplete(ar -> onRoomContext(() -> {
-      // Once the DocCreate's seq applied, the state answers for it (whoever created it).
-      ErrorInfo refused = ar.succeeded() ? ar.result().rejection()
-          : ar.cause() instanceof RoomException re ? re.error() : null;
-      DocumentInfo now = state.documentInfo(docId);
-      if (now != null && (refused == null || refused.getCode() == ErrorCode.DOC_EXISTS)) {
-        opened.complete(now);
-      } else if (refused != null) {
-        opened.fail(new RoomException(refused));
-      } else {
-        opened.fail(ar.failed() ? ar.cause()
-            : new RoomException(ErrorCode.UNAVAILABLE, "the document cannot be opened now, retry"));
-      }
-    }));
-    return opened.future();
-  }
-
-  /** The current awareness of a document as one y-protocols awareness update (null: none). */
-  public Future<byte[]> docAwareness(String docId) {
-    Promise<byte[]> result = Promise.promise();
-    context.runOnContext(v -> result.complete(documents.current(docId)));
-    return result.future();
-  }
-
-  /**
-   * Relays a member's awareness update for a document to everyone in the room (ephemeral).
-   * Fails with DOC_NOT_FOUND, UPDATE_MALFORMED, NOT_IN_ROOM, AWARENESS_TOO_LARGE or
-   * AWARENESS_CLIENT_TAKEN (see {@link RoomDocuments}); a refused update is not relayed.
-   */
-  public Future<Void> docAwareness(RoomMember member, Role role, String docId, byte[] update) {
-    Promise<Void> result = Promise.promise();
-    context.runOnContext(v -> {
-      if (!members.containsKey(member.sessionId())) {
-        result.fail(new RoomException(ErrorCodes.error(ErrorCode.NOT_IN_ROOM, "not in this room", roomId)));
-      } else if (state.documentInfo(docId) == null) {
-        result.fail(new RoomException(ErrorCodes.error(ErrorCode.DOC_NOT_FOUND, "no such document", roomId)));
-      } else {
-        try {
-          documents.publish(member.sessionId(), actor(member, role), docId, update);
-          result.complete();
-        } catch (RoomException e) {
-          result.fail(e);
-        } catch (IllegalArgumentException e) {
-          result.fail(new RoomException(ErrorCodes.error(ErrorCode.UPDATE_MALFORMED,
-              "not a y-protocols awareness update", roomId)));
-        }
-      }
-    });
-    return result.future();
+  /** Sends an ephemeral event to everyone in the room, on every node (this one included). */
+  public void publishEphemeral(Event event) {
+    broker.publishEphemeral(roomId, event.toByteArray());
   }
 
   /** What the admin API shows about the room. */

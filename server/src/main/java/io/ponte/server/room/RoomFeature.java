@@ -21,4 +21,19 @@ public interface RoomFeature {
    * for a new room). Called on the room's context; the state is only ever touched there.
    */
   FeatureState load(RoomStateRecord record);
+
+  /**
+   * Whether an operation of this kind from this node may be delivered before it is durable (its
+   * sender's ack still waits for durability). Only for content whose clients resend what a
+   * crashed server lost, as Yjs providers do; applies when the broker's history dies with the
+   * process (see Broker#historyOutlivesProcess).
+   */
+  default boolean deliversBeforeDurable(Operation.BodyCase kind) {
+    return false;
+  }
+
+  /** Its ephemeral side in one room on this node, or null when it relays nothing. */
+  default FeatureRelay relay(Room room) {
+    return null;
+  }
 }

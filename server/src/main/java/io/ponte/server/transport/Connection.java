@@ -8,20 +8,10 @@ import io.ponte.protocol.ProtocolException;
 import io.ponte.protocol.WireFormat;
 import io.ponte.protocol.v1.Ack;
 import io.ponte.protocol.v1.Actor;
-import io.ponte.protocol.v1.ChatDelete;
-import io.ponte.protocol.v1.ChatEdit;
-import io.ponte.protocol.v1.ChatPost;
-import io.ponte.protocol.v1.ChatReact;
 import io.ponte.protocol.v1.ClientMessage;
-import io.ponte.protocol.v1.DocAwareness;
-import io.ponte.protocol.v1.DocCreate;
-import io.ponte.protocol.v1.DocSetReadOnly;
-import io.ponte.protocol.v1.DocSync;
-import io.ponte.protocol.v1.DocUpdate;
 import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.ErrorInfo;
 import io.ponte.protocol.v1.Goodbye;
-import io.ponte.protocol.v1.HistoryRequest;
 import io.ponte.protocol.v1.Join;
 import io.ponte.protocol.v1.Left;
 import io.ponte.protocol.v1.LeftReason;
@@ -31,18 +21,22 @@ import io.ponte.protocol.v1.Pong;
 import io.ponte.protocol.v1.PresenceState;
 import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.ServerMessage;
-import io.ponte.protocol.v1.TeacherAction;
 import io.ponte.protocol.v1.User;
 import io.ponte.protocol.v1.Welcome;
 import io.ponte.server.auth.AuthException;
 import io.ponte.server.auth.Principal;
-import io.ponte.server.chat.ChatText;
 import io.ponte.server.config.PonteConfig;
+import io.ponte.server.metrics.PonteMetrics;
 import io.ponte.server.room.AppliedOperation;
 import io.ponte.server.room.Room;
 import io.ponte.server.room.RoomException;
 import io.ponte.server.room.RoomMember;
 import io.ponte.server.room.RoomUnloadedException;
+import io.ponte.server.session.Membership;
+import io.ponte.server.session.RequestHandler;
+import io.ponte.server.session.Session;
+import io.ponte.server.text.ChatText;
+import io.ponte.server.util.TokenBucket;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -72,7 +66,7 @@ import org.slf4j.LoggerFactory;
  * whose queue overflows with durable messages is closed with SLOW_CONSUMER and comes back through
  * resume. Inbound handling and every field not marked otherwise run on the connection's context.
  */
-public final class Connection implements RoomMember, SocketCore.Protocol {
+public final class Connection implements RoomMember, Session, SocketCore.Protocol {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
   private static final int MAX_BATCH_MESSAGES = 128;
   private static final int MAX_BATCH_BYTES = 64 * 1024;
@@ -84,7 +78,8 @@ public final class Connection implements RoomMember, SocketCore.Protocol {
           return new ArrayList<>(MAX_BATCH_MESSAGES);
         }
       };
-  private static final int DEFAULT_HISTORY_PAGE = 50;
+  /** A room being joined. */
+  private static final Membership JOINING = new Membership(null, Role.ROLE_UNSPECIFIED);
 
   private final ServerWebSocket ws;
   private final WireFormat format;
@@ -97,7 +92,8 @@ public final class Connection implements RoomMember, SocketCore.Protocol {
   private Principal principal;
   private final TokenBucket typingBucket;
   private final TokenBucket presenceBucket;
-  private final TokenBucket awarenessBucket;
+  /** Features' per-connection values ({@link #attachment}); connection context only. */
+  private final Map<Class<?>, Object> attachments = new java.util.HashMap<>();
 
   /** Rooms by id; a null room means the join is in progress. Read from room threads too. */
   private final Map<String, Membership> rooms = new ConcurrentHashMap<>();
@@ -120,8 +116,6 @@ public final class Connection implements RoomMember, SocketCore.Protocol {
     this.typingBucket = new TokenBucket(config.typingPerSecond(), config.typingPerSecond(), now);
     int presence = config.presenceUpdatesPerSecond();
     this.presenceBucket = new TokenBucket(presence, 2.0 * presence, now);
-    int awareness = config.awarenessPerSecond();
-    this.awarenessBucket = new TokenBucket(awareness, 2.0 * awareness, now);
     // Only a document update may exceed max-frame-bytes (see onMessage): that is the assembly limit.
     this.core = new SocketCore(ws, channel, context, transport,
         (int) Math.max(config.maxFrameBytes(), docUpdateFrameLimit(config, format)));
@@ -211,7 +205,7 @@ public final class Connection implements RoomMember, SocketCore.Protocol {
 
   @Override
   public void joined(Room room, Role role) {
-    rooms.replace(room.roomId(), Membership.JOINING, new Membership(room, role));
+    rooms.replace(room.roomId(), JOINING, new Membership(room, role));
   }
 
   @Override
@@ -301,18 +295,17 @@ public final class Connection implements RoomMember, SocketCore.Protocol {
     }
   }
 
-  private void reply(long requestId, ServerMessage.Builder message) {
+  @Override
+  public void reply(long requestId, ServerMessage.Builder message) {
     send(OutboundMessage.of(message.setRequestId(requestId).build()));
   }
 
-  private void replyError(long requestId, ErrorInfo error) {
+  @Override
+  public void replyError(long requestId, ErrorInfo error) {
     transport.metrics().error(error.getCode());
     reply(requestId, ServerMessage.newBuilder().setError(error));
   }
 
-  private void replyError(long requestId, ErrorCode code, String message, String roomId) {
-    replyError(requestId, ErrorCodes.error(code, message, roomId));
-  }
 
   /** Sends the error, then closes with the code. */
   private void refuse(long requestId, ErrorInfo error, CloseCode code) {
@@ -429,91 +422,18 @@ public final class Connection implements RoomMember, SocketCore.Protocol {
       case PING -> pong(requestId, message.getPing().getClientTimeMs());
       case JOIN -> join(requestId, message.getJoin(), true);
       case LEAVE -> leave(requestId, message.getLeave().getRoomId());
-      case CHAT_POST -> chatPost(requestId, message.getChatPost());
-      case CHAT_EDIT -> chatEdit(requestId, message.getChatEdit());
-      case CHAT_DELETE -> chatDelete(requestId, message.getChatDelete());
-      case CHAT_REACT -> chatReact(requestId, message.getChatReact());
-      case TEACHER_ACTION -> teacherAction(requestId, message.getTeacherAction());
-      case HISTORY -> history(requestId, message.getHistory());
       case TYPING -> typing(requestId, message.getTyping().getRoomId(), message.getTyping().getTyping());
       case PRESENCE_UPDATE -> presence(requestId, message.getPresenceUpdate().getRoomId(),
           message.getPresenceUpdate().getState());
-      case DOC_CREATE -> docCreate(requestId, message.getDocCreate());
-      case DOC_SET_READ_ONLY -> docSetReadOnly(requestId, message.getDocSetReadOnly());
-      case DOC_SYNC -> docSync(requestId, message.getDocSync());
-      case DOC_UPDATE -> docUpdate(requestId, message.getDocUpdate());
-      case DOC_AWARENESS -> docAwareness(requestId, message.getDocAwareness());
-      default -> replyError(requestId, ErrorCode.UNKNOWN_MESSAGE, "unknown or empty message", null);
-    }
-  }
-
-  // ---- documents ---------------------------------------------------------------------------
-
-  private void docCreate(long requestId, DocCreate create) {
-    Membership m = member(requestId, create.getRoomId());
-    ChatText.Checked id = m == null ? null : checkedId(requestId, create.getClientMsgId(), create.getRoomId());
-    if (id != null) {
-      submit(requestId, m, id.value(), Operation.newBuilder().setDocCreate(create));
-    }
-  }
-
-  private void docSetReadOnly(long requestId, DocSetReadOnly request) {
-    Membership m = member(requestId, request.getRoomId());
-    ChatText.Checked id = m == null ? null : checkedId(requestId, request.getClientMsgId(), request.getRoomId());
-    if (id != null) {
-      submit(requestId, m, id.value(), Operation.newBuilder().setDocSetReadOnly(request));
-    }
-  }
-
-  private void docUpdate(long requestId, DocUpdate update) {
-    Membership m = member(requestId, update.getRoomId());
-    ChatText.Checked id = m == null ? null : checkedId(requestId, update.getClientMsgId(), update.getRoomId());
-    if (id != null) {
-      submit(requestId, m, id.value(), Operation.newBuilder().setDocUpdate(update));
-    }
-  }
-
-  private void docSync(long requestId, DocSync sync) {
-    Membership m = member(requestId, sync.getRoomId());
-    if (m == null) {
-      return;
-    }
-    long waitMs = core.trySyncRequest();
-    if (waitMs > 0) {
-      replyError(requestId, ErrorCodes.error(ErrorCode.RATE_LIMITED,
-          "at most " + config.syncRequestsPerSecond() + " document syncs per second", sync.getRoomId(), waitMs));
-      return;
-    }
-    m.room().docSync(sync.getDocId(), sync.getStateVector().toByteArray()).onComplete(ar -> {
-      if (ar.failed()) {
-        replyError(requestId, errorOf(ar.cause(), sync.getRoomId()));
-      } else {
-        reply(requestId, ServerMessage.newBuilder().setDocSyncReply(ar.result()));
+      default -> {
+        RequestHandler handler = transport.requests().handler(message.getBodyCase());
+        if (handler == null) {
+          replyError(requestId, ErrorCode.UNKNOWN_MESSAGE, "unknown or empty message", null);
+        } else {
+          handler.handle(this, requestId, message);
+        }
       }
-    });
-  }
-
-  private void docAwareness(long requestId, DocAwareness awareness) {
-    Membership m = member(requestId, awareness.getRoomId());
-    if (m == null) {
-      return;
     }
-    if (awarenessBucket.tryTake(1, System.nanoTime()) > 0) {
-      transport.metrics().dropped("awareness_rate");
-      return;
-    }
-    m.room().docAwareness(this, m.role(), awareness.getDocId(), awareness.getAwareness().toByteArray())
-        .onFailure(err -> replyError(requestId, errorOf(err, awareness.getRoomId())));
-  }
-
-  /** The checked client message id, or null after replying with its error. */
-  private ChatText.Checked checkedId(long requestId, String clientMsgId, String roomId) {
-    ChatText.Checked id = ChatText.clientMsgId(clientMsgId);
-    if (!id.ok()) {
-      replyError(requestId, id.error(), id.reason(), roomId);
-      return null;
-    }
-    return id;
   }
 
   private void pong(long requestId, long clientTimeMs) {
@@ -576,7 +496,7 @@ public final class Connection implements RoomMember, SocketCore.Protocol {
             "at most " + config.maxRoomsPerConnection() + " rooms per connection", roomId);
         return;
       }
-      rooms.put(roomId, Membership.JOINING);
+      rooms.put(roomId, JOINING);
     }
     transport.rooms().room(roomId)
         .compose(room -> room.join(this, role, join, requestId).map(room))
@@ -608,90 +528,8 @@ public final class Connection implements RoomMember, SocketCore.Protocol {
         .setLeft(Left.newBuilder().setRoomId(roomId).setReason(LeftReason.LEFT_BY_REQUEST))));
   }
 
-  private void chatPost(long requestId, ChatPost post) {
-    Membership m = member(requestId, post.getRoomId());
-    if (m == null) {
-      return;
-    }
-    ChatText.Checked text = ChatText.message(post.getText());
-    ChatText.Checked language = ChatText.language(post.getLanguage());
-    ChatText.Checked id = ChatText.clientMsgId(post.getClientMsgId());
-    ChatText.Checked bad = !text.ok() ? text : !language.ok() ? language : !id.ok() ? id : null;
-    if (bad != null) {
-      replyError(requestId, bad.error(), bad.reason(), post.getRoomId());
-      return;
-    }
-    submit(requestId, m, id.value(), Operation.newBuilder().setChatPost(post.toBuilder()
-        .setText(text.value()).setLanguage(language.value()).setClientMsgId(id.value())));
-  }
-
-  private void chatEdit(long requestId, ChatEdit edit) {
-    Membership m = member(requestId, edit.getRoomId());
-    if (m == null) {
-      return;
-    }
-    ChatText.Checked text = ChatText.message(edit.getText());
-    ChatText.Checked id = ChatText.clientMsgId(edit.getClientMsgId());
-    ChatText.Checked bad = !text.ok() ? text : !id.ok() ? id : null;
-    if (bad != null) {
-      replyError(requestId, bad.error(), bad.reason(), edit.getRoomId());
-      return;
-    }
-    submit(requestId, m, id.value(),
-        Operation.newBuilder().setChatEdit(edit.toBuilder().setText(text.value())));
-  }
-
-  private void chatDelete(long requestId, ChatDelete delete) {
-    Membership m = member(requestId, delete.getRoomId());
-    if (m == null) {
-      return;
-    }
-    ChatText.Checked id = ChatText.clientMsgId(delete.getClientMsgId());
-    if (!id.ok()) {
-      replyError(requestId, id.error(), id.reason(), delete.getRoomId());
-      return;
-    }
-    submit(requestId, m, id.value(), Operation.newBuilder().setChatDelete(delete));
-  }
-
-  private void chatReact(long requestId, ChatReact react) {
-    Membership m = member(requestId, react.getRoomId());
-    if (m == null) {
-      return;
-    }
-    ChatText.Checked reaction = ChatText.reaction(react.getReaction());
-    ChatText.Checked id = ChatText.clientMsgId(react.getClientMsgId());
-    ChatText.Checked bad = !reaction.ok() ? reaction : !id.ok() ? id : null;
-    if (bad != null) {
-      replyError(requestId, bad.error(), bad.reason(), react.getRoomId());
-      return;
-    }
-    submit(requestId, m, id.value(),
-        Operation.newBuilder().setChatReact(react.toBuilder().setReaction(reaction.value())));
-  }
-
-  private void teacherAction(long requestId, TeacherAction action) {
-    Membership m = member(requestId, action.getRoomId());
-    if (m == null) {
-      return;
-    }
-    if (m.role() != Role.TEACHER) {
-      replyError(requestId, ErrorCode.PERMISSION_DENIED, "only teachers can do this", action.getRoomId());
-      return;
-    }
-    if (action.getActionCase() == TeacherAction.ActionCase.ACTION_NOT_SET) {
-      replyError(requestId, ErrorCode.INVALID_REQUEST, "teacher action has no action", action.getRoomId());
-      return;
-    }
-    ChatText.Checked id = ChatText.clientMsgId(action.getClientMsgId());
-    if (!id.ok()) {
-      replyError(requestId, id.error(), id.reason(), action.getRoomId());
-      return;
-    }
-    submit(requestId, m, id.value(), Operation.newBuilder().setTeacherAction(action));
-  }
-
-  private void submit(long requestId, Membership m, String clientMsgId, Operation.Builder op) {
+  @Override
+  public void submit(long requestId, Membership m, String clientMsgId, Operation.Builder op) {
     String roomId = m.room().roomId();
     op.setClientMsgId(clientMsgId).setActor(Actor.newBuilder()
         .setUserId(principal.userId()).setDisplayName(principal.displayName()).setRole(m.role()));
@@ -709,24 +547,6 @@ public final class Connection implements RoomMember, SocketCore.Protocol {
             .setSeq(duplicate ? applied.duplicateOf() : applied.seq()).setDuplicate(duplicate)));
       }
     });
-  }
-
-  private void history(long requestId, HistoryRequest request) {
-    Membership m = member(requestId, request.getRoomId());
-    if (m == null) {
-      return;
-    }
-    // limit is a uint32: above 2^31 it reads as a negative int, so compare it unsigned.
-    long requested = Integer.toUnsignedLong(request.getLimit());
-    if (requested > config.historyPageMax()) {
-      replyError(requestId, ErrorCode.INVALID_REQUEST,
-          "limit is at most " + config.historyPageMax(), request.getRoomId());
-      return;
-    }
-    int limit = requested == 0 ? Math.min(DEFAULT_HISTORY_PAGE, config.historyPageMax())
-        : (int) requested;
-    m.room().history(this, m.role(), request.getBeforeSeq(), limit)
-        .onSuccess(page -> reply(requestId, ServerMessage.newBuilder().setHistory(page)));
   }
 
   private void typing(long requestId, String roomId, boolean typing) {
@@ -763,14 +583,49 @@ public final class Connection implements RoomMember, SocketCore.Protocol {
     m.room().updatePresence(this, state);
   }
 
-  /** The membership for a request about a room, or null after replying NOT_IN_ROOM. */
-  private Membership member(long requestId, String roomId) {
+  @Override
+  public Membership member(long requestId, String roomId) {
     Membership m = rooms.get(roomId);
     if (m == null || m.room() == null) {
       replyError(requestId, ErrorCode.NOT_IN_ROOM, "not in this room", roomId);
       return null;
     }
     return m;
+  }
+
+  @Override
+  public Principal principal() {
+    return principal;
+  }
+
+  @Override
+  public RoomMember member() {
+    return this;
+  }
+
+  @Override
+  public PonteConfig config() {
+    return config;
+  }
+
+  @Override
+  public PonteMetrics metrics() {
+    return transport.metrics();
+  }
+
+  @Override
+  public void replyFailure(long requestId, Throwable cause, String roomId) {
+    replyError(requestId, errorOf(cause, roomId));
+  }
+
+  @Override
+  public long trySyncRequest() {
+    return core.trySyncRequest();
+  }
+
+  @Override
+  public <T> T attachment(Class<T> type, java.util.function.Supplier<T> create) {
+    return type.cast(attachments.computeIfAbsent(type, t -> create.get()));
   }
 
   private static ErrorInfo errorOf(Throwable cause, String roomId) {
@@ -800,9 +655,6 @@ public final class Connection implements RoomMember, SocketCore.Protocol {
     transport.forget(this);
   }
 
-  private record Membership(Room room, Role role) {
-    static final Membership JOINING = new Membership(null, Role.ROLE_UNSPECIFIED);
-  }
 
   /** Whether the socket is in the given room (for tests and admin). */
   boolean inRoom(String roomId) {

@@ -6,6 +6,7 @@ import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.Role;
 import io.ponte.server.auth.AuthException;
 import io.ponte.server.auth.Principal;
+import io.ponte.server.doc.Documents;
 import io.ponte.server.room.ResourceId;
 import io.ponte.server.room.Room;
 import io.ponte.server.room.RoomException;
@@ -66,7 +67,7 @@ final class DocumentAdmission {
     // openDocument, not documentInfo: a stock provider opening a new document creates it (when
     // its user may), once the room supports that.
     return transport.rooms().room(roomId)
-        .compose(room -> room.openDocument(docId, actor).map(info -> {
+        .compose(room -> Documents.open(room, docId, actor).map(info -> {
           if (info == null) {
             throw new Refused(ErrorCode.DOC_NOT_FOUND, "no such document", false, false);
           }

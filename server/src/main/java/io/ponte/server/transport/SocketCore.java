@@ -5,7 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.ponte.protocol.CloseCode;
 import io.ponte.server.config.PonteConfig;
-import io.ponte.server.metrics.PonteMetrics;
+import io.ponte.server.util.TokenBucket;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -6,6 +6,7 @@ import io.ponte.server.auth.TokenVerifier;
 import io.ponte.server.config.PonteConfig;
 import io.ponte.server.metrics.PonteMetrics;
 import io.ponte.server.room.RoomRegistry;
+import io.ponte.server.session.Requests;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
@@ -32,13 +33,16 @@ public final class Transport {
   private final TokenVerifier tokens;
   private final RoomRegistry rooms;
   private final PonteMetrics metrics;
+  private final Requests requests;
   private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
   private final Set<YjsConnection> yjsConnections = ConcurrentHashMap.newKeySet();
   private final Set<HocuspocusConnection> hocuspocusConnections = ConcurrentHashMap.newKeySet();
   private volatile boolean draining;
 
-  public Transport(PonteConfig config, TokenVerifier tokens, RoomRegistry rooms, PonteMetrics metrics) {
+  public Transport(PonteConfig config, TokenVerifier tokens, RoomRegistry rooms, PonteMetrics metrics,
+      Requests requests) {
     this.config = config;
+    this.requests = requests;
     this.tokens = tokens;
     this.rooms = rooms;
     this.metrics = metrics;
@@ -58,6 +62,11 @@ public final class Transport {
 
   PonteMetrics metrics() {
     return metrics;
+  }
+
+  /** The features' request handlers on /ws. */
+  Requests requests() {
+    return requests;
   }
 
   /** Sockets per user on this node, all endpoints together (max-connections-per-user). */

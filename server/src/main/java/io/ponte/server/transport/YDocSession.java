@@ -13,11 +13,13 @@ import io.ponte.protocol.v1.Operation;
 import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.ServerMessage;
 import io.ponte.server.auth.Principal;
+import io.ponte.server.doc.Documents;
 import io.ponte.server.doc.yjs.Lib0Decoder;
 import io.ponte.server.doc.yjs.Lib0Encoder;
 import io.ponte.server.room.Room;
 import io.ponte.server.room.RoomException;
 import io.ponte.server.room.RoomMember;
+import io.ponte.server.util.TokenBucket;
 import io.vertx.core.Future;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -104,13 +106,13 @@ final class YDocSession implements RoomMember {
 
   /** Sends the server's sync step 1 and the current awareness. */
   void sendInitial() {
-    room.docSync(docId, new byte[0]).onSuccess(reply -> channel.write(frame(MESSAGE_SYNC, SYNC_STEP1,
+    Documents.sync(room, docId, new byte[0]).onSuccess(reply -> channel.write(frame(MESSAGE_SYNC, SYNC_STEP1,
         reply.getStateVector().toByteArray()), false));
     sendAwareness();
   }
 
   private void sendAwareness() {
-    room.docAwareness(docId).onSuccess(current -> {
+    Documents.awareness(room, docId).onSuccess(current -> {
       if (current != null) {
         channel.write(frame(MESSAGE_AWARENESS, -1, current), true);
       }
@@ -147,7 +149,7 @@ final class YDocSession implements RoomMember {
           return true;
         }
         switch (sub) {
-          case SYNC_STEP1 -> room.docSync(docId, payload).onComplete(ar -> {
+          case SYNC_STEP1 -> Documents.sync(room, docId, payload).onComplete(ar -> {
             if (ar.succeeded()) {
               channel.write(frame(MESSAGE_SYNC, SYNC_STEP2, ar.result().getUpdate().toByteArray()), false);
             } else {
@@ -166,7 +168,7 @@ final class YDocSession implements RoomMember {
           transport.metrics().dropped("awareness_rate");
           return true;
         }
-        room.docAwareness(this, role, docId, update)
+        Documents.publishAwareness(room, this, role, docId, update)
             .onFailure(err -> log.debug("y session {}: awareness refused: {}", sessionId, err.toString()));
         return true;
       }
@@ -199,7 +201,7 @@ final class YDocSession implements RoomMember {
    */
   private void clientUpdate(byte[] update, boolean step2) {
     if (step2) {
-      room.docCovers(docId, update).onComplete(ar -> {
+      Documents.covers(room, docId, update).onComplete(ar -> {
         if (ar.succeeded() && ar.result()) {
           channel.applied();
           return;

@@ -1,7 +1,7 @@
 package io.ponte.server.room;
 
-import static io.ponte.server.room.DocumentStateTest.create;
-import static io.ponte.server.room.DocumentStateTest.settings;
+import static io.ponte.server.doc.DocumentStateTest.create;
+import static io.ponte.server.doc.DocumentStateTest.settings;
 import static io.ponte.server.room.RoomStateTest.ANA;
 import static io.ponte.server.room.RoomStateTest.BO;
 import static io.ponte.server.room.RoomStateTest.ROOM;
@@ -15,6 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.Role;
+import io.ponte.server.doc.DocumentSet;
+import io.ponte.server.testsupport.TestRooms;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -24,7 +26,7 @@ class RoomLimitsTest {
 
   @Test
   void documentsPastTheCapAreRefusedAndAnExistingIdStillReadsAsExisting() {
-    RoomState s = RoomState.create(ROOM, settings(true), new DocumentSet.Limits(4096, 16_384, 3));
+    RoomState s = TestRooms.create(ROOM, settings(true), new DocumentSet.Limits(4096, 16_384, 3));
     accepted(s, create(TEACHER, "a", false));
     accepted(s, create(ANA, "b", false));
     accepted(s, create(BO, "c", false));
@@ -32,15 +34,15 @@ class RoomLimitsTest {
     rejected(s, create(TEACHER, "e", false), ErrorCode.TOO_MANY_DOCUMENTS);
     // Opening an existing document at the cap is DOC_EXISTS (a lost create race), not a refusal.
     rejected(s, create(TEACHER, "a", false), ErrorCode.DOC_EXISTS);
-    assertEquals(3, s.documentInfos().size());
+    assertEquals(3, s.feature(DocumentSet.class).infos().size());
     // The same verdict after a snapshot round trip.
-    RoomState copy = RoomState.fromRecord(s.toRecord(), new DocumentSet.Limits(4096, 16_384, 3));
+    RoomState copy = TestRooms.fromRecord(s.toRecord(), new DocumentSet.Limits(4096, 16_384, 3));
     rejected(copy, create(TEACHER, "f", false), ErrorCode.TOO_MANY_DOCUMENTS);
   }
 
   @Test
   void reactionsPastTheCapAreRefusedButRemovalsAndRepeatsPass() {
-    RoomState s = RoomState.create(ROOM, settings(true), DocumentSet.Limits.DEFAULT, 4);
+    RoomState s = TestRooms.create(ROOM, settings(true), DocumentSet.Limits.DEFAULT, 4);
     long seq = accepted(s, post(TEACHER, "hello")).seq();
     accepted(s, react(actor("u1", Role.STUDENT), seq, "👍", true));
     accepted(s, react(actor("u2", Role.STUDENT), seq, "👍", true));

@@ -32,6 +32,7 @@ import io.ponte.protocol.v1.RoomStateRecord;
 import io.ponte.protocol.v1.SequencedOperation;
 import io.ponte.protocol.v1.SetStudentChat;
 import io.ponte.protocol.v1.TeacherAction;
+import io.ponte.server.testsupport.TestRooms;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -41,15 +42,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(30)
-class RoomStateTest {
-  static final String ROOM = "r1";
-  static final Actor TEACHER = actor("tina", Role.TEACHER);
-  static final Actor TEACHER2 = actor("theo", Role.TEACHER);
-  static final Actor ANA = actor("ana", Role.STUDENT);
-  static final Actor BO = actor("bo", Role.STUDENT);
-  static final Actor OBS = actor("olga", Role.OBSERVER);
+public class RoomStateTest {
+  public static final String ROOM = "r1";
+  public static final Actor TEACHER = actor("tina", Role.TEACHER);
+  public static final Actor TEACHER2 = actor("theo", Role.TEACHER);
+  public static final Actor ANA = actor("ana", Role.STUDENT);
+  public static final Actor BO = actor("bo", Role.STUDENT);
+  public static final Actor OBS = actor("olga", Role.OBSERVER);
 
-  static RoomSettings settings(boolean studentChat) {
+  public static RoomSettings settings(boolean studentChat) {
     return RoomSettings.newBuilder()
         .setTitle("Room")
         .setMaxParticipants(30)
@@ -58,90 +59,90 @@ class RoomStateTest {
         .build();
   }
 
-  static Actor actor(String id, Role role) {
+  public static Actor actor(String id, Role role) {
     return Actor.newBuilder().setUserId(id).setDisplayName("User " + id).setRole(role).build();
   }
 
   // ---- operation builders ------------------------------------------------------------------
 
-  static Operation.Builder op(Actor a, String clientMsgId) {
+  public static Operation.Builder op(Actor a, String clientMsgId) {
     return Operation.newBuilder().setActor(a).setClientMsgId(clientMsgId)
         .setOriginNode("n1").setOriginRef(1);
   }
 
-  static Operation post(Actor a, String text) {
+  public static Operation post(Actor a, String text) {
     return post(a, text, "", 0, false, "");
   }
 
-  static Operation post(Actor a, String text, String lang, long replyTo, boolean toTeachers,
+  public static Operation post(Actor a, String text, String lang, long replyTo, boolean toTeachers,
       String clientMsgId) {
     return op(a, clientMsgId).setChatPost(ChatPost.newBuilder().setRoomId(ROOM).setText(text)
         .setLanguage(lang).setReplyTo(replyTo).setToTeachers(toTeachers).setClientMsgId(clientMsgId))
         .build();
   }
 
-  static Operation edit(Actor a, long seq, String text) {
+  public static Operation edit(Actor a, long seq, String text) {
     return op(a, "").setChatEdit(ChatEdit.newBuilder().setRoomId(ROOM).setMessageSeq(seq).setText(text))
         .build();
   }
 
-  static Operation delete(Actor a, long seq) {
+  public static Operation delete(Actor a, long seq) {
     return op(a, "").setChatDelete(ChatDelete.newBuilder().setRoomId(ROOM).setMessageSeq(seq)).build();
   }
 
-  static Operation react(Actor a, long seq, String reaction, boolean add) {
+  public static Operation react(Actor a, long seq, String reaction, boolean add) {
     return op(a, "").setChatReact(ChatReact.newBuilder().setRoomId(ROOM).setMessageSeq(seq)
         .setReaction(reaction).setAdd(add)).build();
   }
 
-  static Operation teacher(Actor a, TeacherAction.Builder t) {
+  public static Operation teacher(Actor a, TeacherAction.Builder t) {
     return op(a, "").setTeacherAction(t.setRoomId(ROOM)).build();
   }
 
-  static Operation mute(Actor a, String user, boolean muted) {
+  public static Operation mute(Actor a, String user, boolean muted) {
     return teacher(a, TeacherAction.newBuilder()
         .setMute(MuteParticipant.newBuilder().setUserId(user).setMuted(muted)));
   }
 
-  static Operation remove(Actor a, String user) {
+  public static Operation remove(Actor a, String user) {
     return teacher(a, TeacherAction.newBuilder().setRemove(RemoveParticipant.newBuilder().setUserId(user)));
   }
 
-  static Operation liftBan(Actor a, String user) {
+  public static Operation liftBan(Actor a, String user) {
     return teacher(a, TeacherAction.newBuilder().setLiftBan(LiftBan.newBuilder().setUserId(user)));
   }
 
-  static Operation lock(Actor a, boolean locked) {
+  public static Operation lock(Actor a, boolean locked) {
     return teacher(a, TeacherAction.newBuilder().setLock(LockRoom.newBuilder().setLocked(locked)));
   }
 
-  static Operation studentChat(Actor a, boolean enabled) {
+  public static Operation studentChat(Actor a, boolean enabled) {
     return teacher(a, TeacherAction.newBuilder().setStudentChat(SetStudentChat.newBuilder().setEnabled(enabled)));
   }
 
-  static Operation endSession(Actor a) {
+  public static Operation endSession(Actor a) {
     return teacher(a, TeacherAction.newBuilder().setEndSession(EndSession.getDefaultInstance()));
   }
 
-  static Operation closeRoom() {
+  public static Operation closeRoom() {
     return Operation.newBuilder().setActor(Actor.newBuilder().setUserId("admin"))
         .setCloseRoom(CloseRoom.getDefaultInstance()).build();
   }
 
   /** Applies at the next seq with a deterministic server time. */
-  static AppliedOperation apply(RoomState s, Operation o) {
+  public static AppliedOperation apply(RoomState s, Operation o) {
     long seq = s.seq() + 1;
     return s.apply(SequencedOperation.newBuilder().setSeq(seq)
         .setOperation(o.toBuilder().setServerTimeMs(1_000_000 + seq)).build());
   }
 
-  static AppliedOperation accepted(RoomState s, Operation o) {
+  public static AppliedOperation accepted(RoomState s, Operation o) {
     AppliedOperation a = apply(s, o);
     assertTrue(a.accepted(), () -> "expected accepted, got " + a.rejection());
     return a;
   }
 
-  static void rejected(RoomState s, Operation o, ErrorCode code) {
+  public static void rejected(RoomState s, Operation o, ErrorCode code) {
     ErrorInfo early = s.check(o);
     assertNotNull(early, "check should refuse too");
     assertEquals(code, early.getCode(), "check: " + early.getMessage());
@@ -157,12 +158,12 @@ class RoomStateTest {
     assertEquals(withoutSeq(before), withoutSeq(s.toRecord()), "a rejected operation changes nothing");
   }
 
-  static RoomStateRecord withoutSeq(RoomStateRecord r) {
+  public static RoomStateRecord withoutSeq(RoomStateRecord r) {
     return r.toBuilder().clearSeq().build();
   }
 
-  static RoomState fresh() {
-    return RoomState.create(ROOM, settings(true));
+  public static RoomState fresh() {
+    return TestRooms.create(ROOM, settings(true));
   }
 
   // ---- validation --------------------------------------------------------------------------
@@ -182,8 +183,8 @@ class RoomStateTest {
       assertEquals(1_000_001, m.getPostedMs());
       assertEquals("", a.privateTo());
       accepted(s, post(TEACHER, "welcome", "", 1, false, ""));
-      assertEquals(List.of("hello", "welcome"), texts(s.history("bo", Role.STUDENT, 0, 10).messages()));
-      assertEquals(1, s.history("bo", Role.STUDENT, 0, 10).messages().get(1).getReplyTo());
+      assertEquals(List.of("hello", "welcome"), texts(TestRooms.history(s, "bo", Role.STUDENT, 0, 10).messages()));
+      assertEquals(1, TestRooms.history(s, "bo", Role.STUDENT, 0, 10).messages().get(1).getReplyTo());
     }
 
     @Test
@@ -202,13 +203,13 @@ class RoomStateTest {
       accepted(s, post(ANA, "first"));
       AppliedOperation m = accepted(s, mute(TEACHER, "ana", true));
       assertEquals("ana", m.event().getParticipantMuted().getUserId());
-      assertTrue(s.isMuted("ana"));
+      assertTrue(TestRooms.isMuted(s, "ana"));
       rejected(s, post(ANA, "again"), ErrorCode.MUTED);
       rejected(s, edit(ANA, 1, "edited"), ErrorCode.MUTED);
       rejected(s, react(ANA, 1, "👍", true), ErrorCode.MUTED);
       accepted(s, post(BO, "bo is fine"));
       accepted(s, mute(TEACHER, "ana", false));
-      assertFalse(s.isMuted("ana"));
+      assertFalse(TestRooms.isMuted(s, "ana"));
       accepted(s, post(ANA, "back"));
     }
 
@@ -241,7 +242,7 @@ class RoomStateTest {
 
     @Test
     void studentPermissionWithoutChatIsPermissionDenied() {
-      RoomState s = RoomState.create(ROOM, settings(false));
+      RoomState s = TestRooms.create(ROOM, settings(false));
       rejected(s, post(ANA, "x"), ErrorCode.PERMISSION_DENIED);
       accepted(s, post(TEACHER, "teachers still chat"));
     }
@@ -291,7 +292,7 @@ class RoomStateTest {
       AppliedOperation e = accepted(s, edit(ANA, 1, "mine, edited"));
       assertEquals(1, e.event().getChatEdited().getMessageSeq());
       assertEquals("mine, edited", e.event().getChatEdited().getText());
-      ChatMessage m = s.history("ana", Role.STUDENT, 0, 10).messages().get(0);
+      ChatMessage m = TestRooms.history(s, "ana", Role.STUDENT, 0, 10).messages().get(0);
       assertEquals("mine, edited", m.getText());
       assertEquals(1_000_004, m.getEditedMs(), "rejected edits used seqs 2 and 3");
       rejected(s, edit(ANA, 1, "   "), ErrorCode.TEXT_EMPTY);
@@ -308,7 +309,7 @@ class RoomStateTest {
       AppliedOperation d = accepted(s, delete(TEACHER, 1));
       assertEquals(1, d.event().getChatDeleted().getMessageSeq());
       accepted(s, delete(ANA, 2));
-      List<ChatMessage> h = s.history("bo", Role.STUDENT, 0, 10).messages();
+      List<ChatMessage> h = TestRooms.history(s, "bo", Role.STUDENT, 0, 10).messages();
       assertEquals(2, h.size());
       for (ChatMessage m : h) {
         assertTrue(m.getDeleted());
@@ -334,7 +335,7 @@ class RoomStateTest {
       rejected(s, react(TEACHER, 1, "x", true), ErrorCode.ROOM_ENDED);
       rejected(s, lock(TEACHER, true), ErrorCode.ROOM_ENDED);
       rejected(s, endSession(TEACHER), ErrorCode.ROOM_ENDED);
-      assertTrue(s.snapshotFor("ana", Role.STUDENT, 10).getEnded());
+      assertTrue(TestRooms.snapshotFor(s, "ana", Role.STUDENT, 10).getEnded());
     }
 
     @Test
@@ -349,7 +350,7 @@ class RoomStateTest {
       rejected(s, delete(TEACHER, 1), ErrorCode.ROOM_ENDED);
       rejected(s, liftBan(TEACHER, "bo"), ErrorCode.ROOM_ENDED);
       rejected(s, closeRoom(), ErrorCode.ROOM_ENDED);
-      assertTrue(s.snapshotFor("ana", Role.STUDENT, 10).getEnded());
+      assertTrue(TestRooms.snapshotFor(s, "ana", Role.STUDENT, 10).getEnded());
     }
 
     @Test
@@ -395,13 +396,13 @@ class RoomStateTest {
       AppliedOperation again = accepted(s, react(BO, 1, "👍", true));
       assertEquals("bo", again.event().getReactionChanged().getUserId());
       accepted(s, react(ANA, 1, "❤", true));
-      ChatMessage m = s.history("ana", Role.STUDENT, 0, 1).messages().get(0);
+      ChatMessage m = TestRooms.history(s, "ana", Role.STUDENT, 0, 1).messages().get(0);
       assertEquals(2, m.getReactionsCount());
       assertEquals("👍", m.getReactions(0).getReaction());
       assertEquals(List.of("bo", "tina"), m.getReactions(0).getUserIdsList());
       accepted(s, react(BO, 1, "👍", false));
       accepted(s, react(TEACHER, 1, "👍", false));
-      m = s.history("ana", Role.STUDENT, 0, 1).messages().get(0);
+      m = TestRooms.history(s, "ana", Role.STUDENT, 0, 1).messages().get(0);
       assertEquals(1, m.getReactionsCount());
       assertEquals("❤", m.getReactions(0).getReaction());
     }
@@ -446,7 +447,7 @@ class RoomStateTest {
     assertEquals(3, retry.seq());
     assertEquals(Event.BodyCase.SKIPPED, retry.event().getBodyCase());
     assertEquals(withoutSeq(before), withoutSeq(s.toRecord()), "a duplicate changes nothing");
-    assertEquals(2, s.history("ana", Role.STUDENT, 0, 10).messages().size());
+    assertEquals(2, TestRooms.history(s, "ana", Role.STUDENT, 0, 10).messages().size());
     // Even a different body with the same id is the same send as far as the room is concerned.
     assertEquals(1, apply(s, edit(ANA, 1, "x").toBuilder().setClientMsgId("c-1").build()).duplicateOf());
   }
@@ -479,7 +480,7 @@ class RoomStateTest {
     RoomState s = fresh();
     accepted(s, post(ANA, "same"));
     accepted(s, post(ANA, "same"));
-    assertEquals(2, s.history("ana", Role.STUDENT, 0, 10).messages().size());
+    assertEquals(2, TestRooms.history(s, "ana", Role.STUDENT, 0, 10).messages().size());
   }
 
   @Test
@@ -487,7 +488,7 @@ class RoomStateTest {
     RoomState s = fresh();
     accepted(s, post(ANA, "once", "", 0, false, "c-1"));
     accepted(s, post(BO, "twice", "", 0, false, "c-2"));
-    RoomState copy = RoomState.fromRecord(s.toRecord());
+    RoomState copy = TestRooms.fromRecord(s.toRecord());
     assertEquals(1, copy.appliedSeq("ana", "c-1"));
     assertEquals(2, apply(copy, post(BO, "twice", "", 0, false, "c-2")).duplicateOf());
   }
@@ -512,13 +513,13 @@ class RoomStateTest {
 
     List<String> all = List.of("public 1", "to teachers (edited)", "public 2");
     List<String> others = List.of("public 1", "public 2");
-    assertEquals(all, texts(s.history("ana", Role.STUDENT, 0, 10).messages()));
-    assertEquals(all, texts(s.history("tina", Role.TEACHER, 0, 10).messages()));
-    assertEquals(others, texts(s.history("bo", Role.STUDENT, 0, 10).messages()));
-    assertEquals(others, texts(s.history("olga", Role.OBSERVER, 0, 10).messages()));
-    assertEquals(all, texts(s.snapshotFor("ana", Role.STUDENT, 10).getRecentMessagesList()));
-    assertEquals(all, texts(s.snapshotFor("tina", Role.TEACHER, 10).getRecentMessagesList()));
-    assertEquals(others, texts(s.snapshotFor("bo", Role.STUDENT, 10).getRecentMessagesList()));
+    assertEquals(all, texts(TestRooms.history(s, "ana", Role.STUDENT, 0, 10).messages()));
+    assertEquals(all, texts(TestRooms.history(s, "tina", Role.TEACHER, 0, 10).messages()));
+    assertEquals(others, texts(TestRooms.history(s, "bo", Role.STUDENT, 0, 10).messages()));
+    assertEquals(others, texts(TestRooms.history(s, "olga", Role.OBSERVER, 0, 10).messages()));
+    assertEquals(all, texts(TestRooms.snapshotFor(s, "ana", Role.STUDENT, 10).getRecentMessagesList()));
+    assertEquals(all, texts(TestRooms.snapshotFor(s, "tina", Role.TEACHER, 10).getRecentMessagesList()));
+    assertEquals(others, texts(TestRooms.snapshotFor(s, "bo", Role.STUDENT, 10).getRecentMessagesList()));
     // Other students cannot touch it either.
     rejected(s, react(BO, 2, "👍", true), ErrorCode.MESSAGE_NOT_FOUND);
     rejected(s, delete(BO, 2), ErrorCode.MESSAGE_NOT_FOUND);
@@ -532,14 +533,14 @@ class RoomStateTest {
     accepted(s, remove(TEACHER, "bo"));
     accepted(s, lock(TEACHER, true));
     accepted(s, studentChat(TEACHER, false));
-    RoomSnapshot forTeacher = s.snapshotFor("tina", Role.TEACHER, 10);
+    RoomSnapshot forTeacher = TestRooms.snapshotFor(s, "tina", Role.TEACHER, 10);
     assertTrue(forTeacher.getLocked());
     assertFalse(forTeacher.getStudentChatEnabled());
     assertFalse(forTeacher.getEnded());
     assertEquals(List.of("ana"), forTeacher.getMutedUserIdsList());
     assertEquals(List.of("bo"), forTeacher.getBannedUserIdsList());
     assertEquals(settings(true), forTeacher.getSettings());
-    RoomSnapshot forStudent = s.snapshotFor("ana", Role.STUDENT, 10);
+    RoomSnapshot forStudent = TestRooms.snapshotFor(s, "ana", Role.STUDENT, 10);
     assertEquals(List.of(), forStudent.getBannedUserIdsList());
     assertEquals(List.of("ana"), forStudent.getMutedUserIdsList());
   }
@@ -551,33 +552,33 @@ class RoomStateTest {
       accepted(s, post(i == 5 ? ANA : BO, "m" + i, "", 0, i == 5, ""));
     }
     accepted(s, lock(TEACHER, true)); // seq 11: not a message
-    RoomState.HistorySlice newest = s.history("bo", Role.STUDENT, 0, 3);
+    io.ponte.server.chat.ChatState.HistorySlice newest = TestRooms.history(s, "bo", Role.STUDENT, 0, 3);
     assertEquals(List.of("m8", "m9", "m10"), texts(newest.messages()));
     assertTrue(newest.more());
-    RoomState.HistorySlice next = s.history("bo", Role.STUDENT, 8, 3);
+    io.ponte.server.chat.ChatState.HistorySlice next = TestRooms.history(s, "bo", Role.STUDENT, 8, 3);
     assertEquals(List.of("m4", "m6", "m7"), texts(next.messages()), "the private m5 is skipped");
     assertTrue(next.more());
-    RoomState.HistorySlice last = s.history("bo", Role.STUDENT, 4, 3);
+    io.ponte.server.chat.ChatState.HistorySlice last = TestRooms.history(s, "bo", Role.STUDENT, 4, 3);
     assertEquals(List.of("m1", "m2", "m3"), texts(last.messages()));
     assertFalse(last.more(), "nothing older than m1");
-    assertEquals(List.of("m4", "m5", "m6"), texts(s.history("tina", Role.TEACHER, 7, 3).messages()));
-    assertEquals(List.of(), s.history("bo", Role.STUDENT, 1, 3).messages());
-    assertFalse(s.history("bo", Role.STUDENT, 1, 3).more());
-    RoomState.HistorySlice exact = s.history("bo", Role.STUDENT, 0, 9);
+    assertEquals(List.of("m4", "m5", "m6"), texts(TestRooms.history(s, "tina", Role.TEACHER, 7, 3).messages()));
+    assertEquals(List.of(), TestRooms.history(s, "bo", Role.STUDENT, 1, 3).messages());
+    assertFalse(TestRooms.history(s, "bo", Role.STUDENT, 1, 3).more());
+    io.ponte.server.chat.ChatState.HistorySlice exact = TestRooms.history(s, "bo", Role.STUDENT, 0, 9);
     assertEquals(9, exact.messages().size());
     assertFalse(exact.more(), "exactly the visible messages: no more");
-    RoomSnapshot snap = s.snapshotFor("bo", Role.STUDENT, 2);
+    RoomSnapshot snap = TestRooms.snapshotFor(s, "bo", Role.STUDENT, 2);
     assertEquals(List.of("m9", "m10"), texts(snap.getRecentMessagesList()));
     assertTrue(snap.getMoreHistory());
   }
 
   // ---- determinism and snapshots -------------------------------------------------------------
 
-  static final List<Actor> CAST = List.of(TEACHER, TEACHER2, ANA, BO, actor("cy", Role.STUDENT), OBS,
+  public static final List<Actor> CAST = List.of(TEACHER, TEACHER2, ANA, BO, actor("cy", Role.STUDENT), OBS,
       Actor.newBuilder().setUserId("nobody").build());
 
   /** A random mix of every kind of operation, valid and invalid. */
-  static List<Operation> randomOperations(long seed, int count) {
+  public static List<Operation> randomOperations(long seed, int count) {
     Random r = new Random(seed);
     List<Operation> ops = new ArrayList<>();
     String[] texts = {"hello", "ça va?", "", "  ", "😀 emoji", "bell\u0007", "x".repeat(4001), "cafe\u0301"};
@@ -609,7 +610,7 @@ class RoomStateTest {
     return ops;
   }
 
-  static List<AppliedOperation> run(RoomState s, List<Operation> ops) {
+  public static List<AppliedOperation> run(RoomState s, List<Operation> ops) {
     List<AppliedOperation> out = new ArrayList<>();
     for (Operation o : ops) {
       out.add(apply(s, o));
@@ -676,7 +677,7 @@ class RoomStateTest {
         List<AppliedOperation> events = new ArrayList<>(run(first, ops.subList(0, cut)));
         RoomStateRecord record = first.toRecord();
         assertEquals(cut, record.getSeq());
-        RoomState restored = RoomState.fromRecord(RoomStateRecord.parseFrom(record.toByteArray()));
+        RoomState restored = TestRooms.fromRecord(RoomStateRecord.parseFrom(record.toByteArray()));
         assertEquals(record, restored.toRecord(), "round trip at " + cut);
         events.addAll(run(restored, ops.subList(cut, ops.size())));
         assertEquals(expected, events, "seed " + seed + " cut " + cut);
@@ -694,7 +695,7 @@ class RoomStateTest {
     assertNotEquals(a.toRecord(), b.toRecord(), "the comparison must be able to fail");
   }
 
-  static List<String> texts(List<ChatMessage> messages) {
+  public static List<String> texts(List<ChatMessage> messages) {
     return messages.stream().map(ChatMessage::getText).collect(Collectors.toList());
   }
 }

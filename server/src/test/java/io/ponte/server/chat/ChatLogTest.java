@@ -1,4 +1,4 @@
-package io.ponte.server.room;
+package io.ponte.server.chat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ponte.protocol.v1.Actor;
 import io.ponte.protocol.v1.ChatMessage;
+import io.ponte.server.room.RoomState;
+import io.ponte.server.testsupport.TestRooms;
 import java.util.List;
 import java.util.Random;
 import java.util.TreeMap;
@@ -98,7 +100,7 @@ class ChatLogTest {
   /** A snapshot source captured now builds the state of now, whatever is applied after. */
   @Test
   void aRoomSnapshotSourceBuildsTheStateOfItsMoment() {
-    RoomState state = RoomState.create("r1", io.ponte.protocol.v1.RoomSettings.getDefaultInstance());
+    RoomState state = TestRooms.create("r1", io.ponte.protocol.v1.RoomSettings.getDefaultInstance());
     for (long seq = 1; seq <= 3; seq++) {
       state.apply(teacherPost(seq, "m" + seq));
     }
@@ -109,7 +111,7 @@ class ChatLogTest {
     assertEquals(atThree, source.build());
     assertEquals(atThree, parse(source.encode()), "the encoding without decoding the chat");
     assertEquals(4, state.toRecord().getMessagesCount());
-    assertEquals(atThree, RoomState.fromRecord(atThree).toRecord(), "round trip");
+    assertEquals(atThree, TestRooms.fromRecord(atThree).toRecord(), "round trip");
   }
 
   private static io.ponte.protocol.v1.RoomStateRecord parse(byte[] bytes) {

@@ -1,4 +1,4 @@
-package io.ponte.server.room;
+package io.ponte.server.doc;
 
 import static io.ponte.server.room.RoomStateTest.ANA;
 import static io.ponte.server.room.RoomStateTest.BO;
@@ -30,6 +30,10 @@ import io.ponte.protocol.v1.RoomSettings;
 import io.ponte.protocol.v1.RoomStateRecord;
 import io.ponte.server.doc.YTextUpdates;
 import io.ponte.server.doc.yjs.YUpdates;
+import io.ponte.server.room.AppliedOperation;
+import io.ponte.server.room.RoomState;
+import io.ponte.server.room.RoomStateTest;
+import io.ponte.server.testsupport.TestRooms;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,8 +42,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(60)
-class DocumentStateTest {
-  static RoomSettings settings(boolean studentDocuments) {
+public class DocumentStateTest {
+  public static RoomSettings settings(boolean studentDocuments) {
     return RoomSettings.newBuilder()
         .setTitle("Room")
         .setMaxParticipants(30)
@@ -47,21 +51,21 @@ class DocumentStateTest {
         .build();
   }
 
-  static RoomState fresh(boolean studentDocuments) {
-    return RoomState.create(ROOM, settings(studentDocuments), new DocumentSet.Limits(4096, 16_384));
+  public static RoomState fresh(boolean studentDocuments) {
+    return TestRooms.create(ROOM, settings(studentDocuments), new DocumentSet.Limits(4096, 16_384));
   }
 
-  static Operation create(Actor a, String docId, boolean readOnly) {
+  public static Operation create(Actor a, String docId, boolean readOnly) {
     return op(a, "").setDocCreate(DocCreate.newBuilder().setRoomId(ROOM).setDocId(docId)
         .setTitle("Report " + docId).setStudentsReadOnly(readOnly)).build();
   }
 
-  static Operation readOnly(Actor a, String docId, boolean readOnly) {
+  public static Operation readOnly(Actor a, String docId, boolean readOnly) {
     return op(a, "").setDocSetReadOnly(DocSetReadOnly.newBuilder().setRoomId(ROOM).setDocId(docId)
         .setStudentsReadOnly(readOnly)).build();
   }
 
-  static Operation update(Actor a, String docId, byte[] update) {
+  public static Operation update(Actor a, String docId, byte[] update) {
     return op(a, "").setDocUpdate(DocUpdate.newBuilder().setRoomId(ROOM).setDocId(docId)
         .setUpdate(ByteString.copyFrom(update))).build();
   }
@@ -80,8 +84,8 @@ class DocumentStateTest {
     rejected(s, create(TEACHER, "bad id!", false), ErrorCode.INVALID_REQUEST);
     rejected(s, create(TEACHER, "", false), ErrorCode.INVALID_REQUEST);
     assertEquals(List.of("notes", "report"),
-        s.snapshotFor("bo", Role.STUDENT, 10).getDocumentsList().stream().map(d -> d.getDocId()).toList());
-    assertTrue(s.snapshotFor("bo", Role.STUDENT, 10).getDocuments(0).getStudentsReadOnly());
+        TestRooms.snapshotFor(s, "bo", Role.STUDENT, 10).getDocumentsList().stream().map(d -> d.getDocId()).toList());
+    assertTrue(TestRooms.snapshotFor(s, "bo", Role.STUDENT, 10).getDocuments(0).getStudentsReadOnly());
 
     RoomState open = fresh(true);
     accepted(open, create(ANA, "mine", false));
@@ -100,8 +104,8 @@ class DocumentStateTest {
     assertArrayEquals(u1, a.event().getDocUpdated().getUpdate().toByteArray());
     rejected(s, update(OBS, "report", new YTextUpdates(12, "t").append("x")), ErrorCode.READ_ONLY);
     rejected(s, update(ANA, "nope", ana.append("x")), ErrorCode.DOC_NOT_FOUND);
-    assertEquals(Map.of(11L, 5L), YUpdates.stateVectorFromUpdate(s.documentState("report")));
-    assertNull(s.documentState("nope"));
+    assertEquals(Map.of(11L, 5L), YUpdates.stateVectorFromUpdate(TestRooms.documentState(s, "report")));
+    assertNull(TestRooms.documentState(s, "nope"));
   }
 
   @Test
@@ -114,7 +118,7 @@ class DocumentStateTest {
     rejected(s, readOnly(TEACHER, "nope", true), ErrorCode.DOC_NOT_FOUND);
     AppliedOperation ro = accepted(s, readOnly(TEACHER, "report", true));
     assertTrue(ro.event().getDocReadOnlyChanged().getStudentsReadOnly());
-    assertTrue(s.documentInfo("report").getStudentsReadOnly());
+    assertTrue(TestRooms.documentInfo(s, "report").getStudentsReadOnly());
     rejected(s, update(ANA, "report", ana.append("b")), ErrorCode.DOC_READ_ONLY);
     accepted(s, update(TEACHER, "report", new YTextUpdates(99, "t").append("teacher")));
     accepted(s, readOnly(TEACHER, "report", false));
@@ -130,7 +134,7 @@ class DocumentStateTest {
     accepted(s, create(TEACHER, "report", false));
     YTextUpdates ana = new YTextUpdates(11, "t");
     accepted(s, update(ANA, "report", ana.append("hello")));
-    byte[] before = s.documentState("report");
+    byte[] before = TestRooms.documentState(s, "report");
     // rejected() also checks that the whole record (documents included) is unchanged
     rejected(s, update(ANA, "report", new byte[] {1, 1, 5, 0, 0x04}), ErrorCode.UPDATE_MALFORMED);
     rejected(s, update(ANA, "report", new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff}),
@@ -138,7 +142,7 @@ class DocumentStateTest {
     rejected(s, update(ANA, "report", new byte[0]), ErrorCode.UPDATE_MALFORMED);
     rejected(s, update(ANA, "report", new YTextUpdates(12, "t").append("x".repeat(5000))),
         ErrorCode.UPDATE_TOO_LARGE);
-    assertArrayEquals(before, s.documentState("report"));
+    assertArrayEquals(before, TestRooms.documentState(s, "report"));
     // fill the document up to its 16 KiB limit with 3000-byte updates
     YTextUpdates big = new YTextUpdates(13, "t");
     int accepted = 0;
@@ -152,7 +156,7 @@ class DocumentStateTest {
       accepted++;
     }
     assertEquals(5, accepted, "16 KiB hold five 3000-byte insertions and the first update");
-    assertTrue(s.documentState("report").length <= 16_384);
+    assertTrue(TestRooms.documentState(s, "report").length <= 16_384);
   }
 
   @Test
@@ -168,10 +172,10 @@ class DocumentStateTest {
     }
     DocumentRecord doc = s.toRecord().getDocuments(0);
     assertEquals(5, doc.getPendingCount(), "the first 64 updates were merged into the state");
-    assertEquals(Map.of(11L, ana.clock()), YUpdates.stateVectorFromUpdate(s.documentState("report")));
+    assertEquals(Map.of(11L, ana.clock()), YUpdates.stateVectorFromUpdate(TestRooms.documentState(s, "report")));
     assertEquals(YUpdates.stateVectorFromUpdate(YUpdates.mergeUpdates(all)),
-        YUpdates.stateVectorFromUpdate(s.documentState("report")));
-    RoomState copy = RoomState.fromRecord(s.toRecord(), new DocumentSet.Limits(4096, 16_384));
+        YUpdates.stateVectorFromUpdate(TestRooms.documentState(s, "report")));
+    RoomState copy = TestRooms.fromRecord(s.toRecord(), new DocumentSet.Limits(4096, 16_384));
     assertEquals(s.toRecord(), copy.toRecord());
   }
 
@@ -183,8 +187,8 @@ class DocumentStateTest {
   void mergingIsDeterministicAcrossSnapshotsAndRestarts() {
     Random rnd = new Random(42);
     DocumentSet.Limits limits = new DocumentSet.Limits(4096, 1 << 20);
-    RoomState a = RoomState.create(ROOM, settings(true), limits);
-    RoomState b = RoomState.create(ROOM, settings(true), limits);
+    RoomState a = TestRooms.create(ROOM, settings(true), limits);
+    RoomState b = TestRooms.create(ROOM, settings(true), limits);
     List<Operation> ops = new ArrayList<>();
     ops.add(create(TEACHER, "d1", false));
     ops.add(create(ANA, "d2", false));
@@ -201,13 +205,13 @@ class DocumentStateTest {
       assertEquals(x.rejection(), y.rejection());
       if (rnd.nextInt(25) == 0) {
         RoomStateRecord r = b.toRecord();
-        b.documentState("d1"); // reading (memoised merge) must not change anything either
-        b = RoomState.fromRecord(r, limits);
+        TestRooms.documentState(b, "d1"); // reading (memoised merge) must not change anything either
+        b = TestRooms.fromRecord(r, limits);
       }
       assertEquals(a.toRecord(), b.toRecord());
     }
-    assertArrayEquals(a.documentState("d1"), b.documentState("d1"));
-    assertArrayEquals(a.documentState("d2"), b.documentState("d2"));
+    assertArrayEquals(TestRooms.documentState(a, "d1"), TestRooms.documentState(b, "d1"));
+    assertArrayEquals(TestRooms.documentState(a, "d2"), TestRooms.documentState(b, "d2"));
     assertFalse(a.toRecord().getDocuments(0).getState().isEmpty());
   }
 }

@@ -1,4 +1,4 @@
-package io.ponte.server.chat;
+package io.ponte.server.text;
 
 import io.ponte.protocol.v1.ErrorCode;
 import java.text.Normalizer;

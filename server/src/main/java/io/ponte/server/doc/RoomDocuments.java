@@ -1,14 +1,19 @@
-package io.ponte.server.room;
+package io.ponte.server.doc;
 
 import com.google.protobuf.ByteString;
+import io.ponte.protocol.ErrorCodes;
 import io.ponte.protocol.v1.Actor;
 import io.ponte.protocol.v1.DocAwarenessChanged;
 import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.Event;
-import io.ponte.protocol.ErrorCodes;
-import io.ponte.server.broker.Broker;
+import io.ponte.protocol.v1.Role;
 import io.ponte.server.doc.yjs.Lib0Decoder;
 import io.ponte.server.doc.yjs.Lib0Encoder;
+import io.ponte.server.room.FeatureRelay;
+import io.ponte.server.room.Room;
+import io.ponte.server.room.RoomException;
+import io.ponte.server.room.RoomMember;
+import io.vertx.core.Future;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -16,7 +21,7 @@ import java.util.Map;
 
 /**
  * The runtime side of a room's documents: awareness (y-protocols: cursors, selections, names).
- * Awareness is ephemeral: it travels through {@link Broker#publishEphemeral} and is never stored.
+ * Awareness is ephemeral: it travels through {@link Room#publishEphemeral} and is never stored.
  * Each node keeps the latest awareness state of every client per document (from the ephemeral
  * messages it receives, its own included) so that a newcomer gets the current awareness, and
  * remembers which awareness clients each of its connections announced, so that it can tell
@@ -38,7 +43,7 @@ import java.util.Map;
  *
  * <p>Touched only on the room's context.
  */
-final class RoomDocuments {
+final class RoomDocuments implements FeatureRelay {
   private static final byte[] NULL_STATE = "null".getBytes(StandardCharsets.UTF_8);
   /** Clients in a document's current awareness (a classroom is far smaller). */
   static final int MAX_CLIENTS_PER_DOC = 256;
@@ -48,16 +53,24 @@ final class RoomDocuments {
   static final int MAX_CLIENTS_PER_SESSION = 16;
 
   private final String roomId;
-  private final Broker broker;
+  private final java.util.function.Consumer<Event> publisher;
   private final int maxStateBytes;
   /** Per document: its current awareness and who owns its client ids. */
   private final Map<String, DocAwareness> docs = new HashMap<>();
   /** Per session of this node: document → awareness client ids it announced, with their clocks. */
   private final Map<String, Map<String, Map<Long, Long>>> sessionClients = new HashMap<>();
 
-  RoomDocuments(String roomId, Broker broker, int maxStateBytes) {
+  /** Documents being created by an open on this node: concurrent opens share one DocCreate. */
+  final Map<String, Future<io.ponte.protocol.v1.DocumentInfo>> opening = new HashMap<>();
+
+  RoomDocuments(Room room, int maxStateBytes) {
+    this(room.roomId(), room::publishEphemeral, maxStateBytes);
+  }
+
+  /** With its own way to publish ephemeral events to every node (tests). */
+  RoomDocuments(String roomId, java.util.function.Consumer<Event> publisher, int maxStateBytes) {
     this.roomId = roomId;
-    this.broker = broker;
+    this.publisher = publisher;
     this.maxStateBytes = maxStateBytes;
   }
 
@@ -198,13 +211,29 @@ final class RoomDocuments {
         .setDocAwareness(DocAwarenessChanged.newBuilder()
             .setDocId(docId).setAwareness(ByteString.copyFrom(update)))
         .build();
-    broker.publishEphemeral(roomId, event.toByteArray());
+    publisher.accept(event);
   }
 
   /**
    * An awareness event arrived (from any node, this one included): keep the current states. A
    * client id claimed by someone other than its owner (a race between nodes) is not kept.
    */
+  @Override
+  public java.util.Set<Event.BodyCase> events() {
+    return java.util.Set.of(Event.BodyCase.DOC_AWARENESS);
+  }
+
+  @Override
+  public void observe(Event event) {
+    observe(event.getActor().getUserId(), event.getDocAwareness());
+  }
+
+  @Override
+  public void left(RoomMember member, Role role) {
+    sessionLeft(member.sessionId(), Actor.newBuilder().setUserId(member.userId())
+        .setDisplayName(member.displayName()).setRole(role).build());
+  }
+
   void observe(String actorUserId, DocAwarenessChanged changed) {
     java.util.List<AwarenessClient> clients;
     try {

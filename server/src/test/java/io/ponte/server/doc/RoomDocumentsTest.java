@@ -1,4 +1,4 @@
-package io.ponte.server.room;
+package io.ponte.server.doc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -13,13 +13,15 @@ import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.SequencedOperation;
 import io.ponte.server.broker.MemoryBroker;
 import io.ponte.server.broker.RoomListener;
+import io.ponte.server.room.RoomException;
+import io.ponte.server.room.RoomStateTest;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,8 +51,8 @@ class RoomDocumentsTest {
     context = vertx.getOrCreateContext();
     broker = new MemoryBroker(16);
     on(() -> {
-      nodeA = new RoomDocuments("r1", broker, 100);
-      nodeB = new RoomDocuments("r1", broker, 100);
+      nodeA = new RoomDocuments("r1", e -> broker.publishEphemeral("r1", e.toByteArray()), 100);
+      nodeB = new RoomDocuments("r1", e -> broker.publishEphemeral("r1", e.toByteArray()), 100);
       broker.attach("r1", 0, "e1", new RoomListener() {
         @Override
         public void onOperation(SequencedOperation op) { }

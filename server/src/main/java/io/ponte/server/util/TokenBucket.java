@@ -1,16 +1,16 @@
-package io.ponte.server.transport;
+package io.ponte.server.util;
 
 /**
  * A token bucket: refills at {@code ratePerSecond} up to {@code burst}. Not thread-safe: each
  * connection owns its buckets and uses them on its event loop.
  */
-final class TokenBucket {
+public final class TokenBucket {
   private final double ratePerNano;
   private final double burst;
   private double tokens;
   private long lastNanos;
 
-  TokenBucket(double ratePerSecond, double burst, long nowNanos) {
+  public TokenBucket(double ratePerSecond, double burst, long nowNanos) {
     this.ratePerNano = ratePerSecond / 1e9;
     this.burst = burst;
     this.tokens = burst;
@@ -23,7 +23,7 @@ final class TokenBucket {
    * a full bucket and leaves it in debt, so that the sustained rate still holds: whatever comes
    * next waits until the debt is paid back.
    */
-  long tryTake(double amount, long nowNanos) {
+  public long tryTake(double amount, long nowNanos) {
     tokens = Math.min(burst, tokens + (nowNanos - lastNanos) * ratePerNano);
     lastNanos = nowNanos;
     double needed = Math.min(amount, burst);
@@ -38,7 +38,7 @@ final class TokenBucket {
    * Takes {@code amount} tokens whatever the balance (what was received is spent): returns 0, or
    * the millis until the bucket is out of debt again, during which the sender should be held.
    */
-  long take(double amount, long nowNanos) {
+  public long take(double amount, long nowNanos) {
     tokens = Math.min(burst, tokens + (nowNanos - lastNanos) * ratePerNano);
     lastNanos = nowNanos;
     tokens -= amount;

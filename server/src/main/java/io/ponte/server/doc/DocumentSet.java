@@ -1,17 +1,27 @@
-package io.ponte.server.room;
+package io.ponte.server.doc;
 
 import com.google.protobuf.ByteString;
 import io.ponte.protocol.v1.DocCreate;
+import io.ponte.protocol.v1.DocCreated;
+import io.ponte.protocol.v1.DocReadOnlyChanged;
 import io.ponte.protocol.v1.DocSetReadOnly;
 import io.ponte.protocol.v1.DocUpdate;
+import io.ponte.protocol.v1.DocUpdated;
 import io.ponte.protocol.v1.DocumentInfo;
 import io.ponte.protocol.v1.DocumentRecord;
 import io.ponte.protocol.v1.ErrorCode;
+import io.ponte.protocol.v1.ErrorInfo;
+import io.ponte.protocol.v1.Event;
+import io.ponte.protocol.v1.Operation;
 import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.RoomSettings;
-import io.ponte.server.chat.ChatText;
+import io.ponte.protocol.v1.RoomSnapshot;
+import io.ponte.protocol.v1.RoomStateRecord;
 import io.ponte.server.doc.yjs.YUpdate;
 import io.ponte.server.doc.yjs.YUpdates;
+import io.ponte.server.room.FeatureState;
+import io.ponte.server.room.ResourceId;
+import io.ponte.server.room.RoomCore;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -20,7 +30,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The co-created documents of one room, as part of its deterministic {@link RoomState}.
+ * The co-created documents of one room: the documents feature's part of the room's deterministic
+ * state.
  *
  * <p>Each document keeps a merged Yjs update ({@code state}) and the updates applied since the
  * last merge ({@code pending}). Pending updates are merged into the state in batches, when their
@@ -32,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * the merged size; only when that bound is exceeded is the exact merged size computed (and, at
  * apply time, adopted as the new state). Either way the outcome is the same on every node.
  */
-public final class DocumentSet {
+public final class DocumentSet implements FeatureState {
   private static final Logger log = LoggerFactory.getLogger(DocumentSet.class);
 
   /** Pending updates per document that trigger a batch merge. */
@@ -63,6 +74,99 @@ public final class DocumentSet {
 
   DocumentSet(Limits limits) {
     this.limits = limits;
+  }
+
+  DocumentSet(Limits limits, RoomStateRecord record) {
+    this(limits);
+    load(record.getDocumentsList());
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The feature contract
+  // ------------------------------------------------------------------------------------------
+
+  @Override
+  public ErrorInfo validate(Operation op, RoomCore room) {
+    Role role = op.getActor().getRole();
+    ErrorInfo refused = room.mayWrite(op.getActor().getUserId(), role);
+    if (refused != null) {
+      return refused;
+    }
+    Verdict v = switch (op.getBodyCase()) {
+      case DOC_CREATE -> validateCreate(op.getDocCreate(), role, room.settings());
+      case DOC_SET_READ_ONLY -> validateSetReadOnly(op.getDocSetReadOnly(), role);
+      case DOC_UPDATE -> validateUpdate(op.getDocUpdate(), role);
+      default -> throw new IllegalArgumentException("not a document operation: " + op.getBodyCase());
+    };
+    return v.ok() ? null : room.error(v.code(), v.reason());
+  }
+
+  @Override
+  public Outcome apply(Operation op, Event.Builder event, RoomCore room) {
+    switch (op.getBodyCase()) {
+      case DOC_CREATE -> event.setDocCreated(DocCreated.newBuilder()
+          .setDocument(create(op.getDocCreate(), op.getActor().getUserId())));
+      case DOC_SET_READ_ONLY -> {
+        setReadOnly(op.getDocSetReadOnly());
+        event.setDocReadOnlyChanged(DocReadOnlyChanged.newBuilder()
+            .setDocId(op.getDocSetReadOnly().getDocId())
+            .setStudentsReadOnly(op.getDocSetReadOnly().getStudentsReadOnly()));
+      }
+      case DOC_UPDATE -> {
+        update(room.roomId(), op.getDocUpdate());
+        event.setDocUpdated(DocUpdated.newBuilder()
+            .setDocId(op.getDocUpdate().getDocId()).setUpdate(op.getDocUpdate().getUpdate()));
+      }
+      default -> throw new IllegalArgumentException("not a document operation: " + op.getBodyCase());
+    }
+    return Outcome.PUBLIC;
+  }
+
+  @Override
+  public boolean changesNothing(Operation op) {
+    return op.getBodyCase() == Operation.BodyCase.DOC_UPDATE
+        && covers(op.getDocUpdate().getDocId(), op.getDocUpdate().getUpdate().toByteArray());
+  }
+
+  @Override
+  public void writeTo(RoomStateRecord.Builder record) {
+    record.addAllDocuments(records());
+  }
+
+  @Override
+  public void addTo(RoomSnapshot.Builder snapshot, String viewerId, Role viewerRole) {
+    snapshot.addAllDocuments(infos());
+  }
+
+  /** The document's info, or null when the room has no such document. */
+  public DocumentInfo info(String docId) {
+    Doc d = docs.get(docId);
+    return d == null ? null : d.info();
+  }
+
+  /**
+   * The whole document as one Yjs update (null: no such document). Merges the pending updates
+   * when needed (memoised) without changing the state.
+   */
+  public byte[] state(String docId) {
+    Doc d = docs.get(docId);
+    return d == null ? null : d.mergedState();
+  }
+
+  /**
+   * Whether applying the update would change nothing in the document (false when there is no
+   * such document or the update is malformed: the operation's checks answer those).
+   */
+  public boolean covers(String docId, byte[] update) {
+    Doc d = docs.get(docId);
+    if (d == null) {
+      return false;
+    }
+    try {
+      return d.covers(update);
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   static final class Doc {
@@ -185,7 +289,7 @@ public final class DocumentSet {
     return docs.get(docId);
   }
 
-  List<DocumentInfo> infos() {
+  public List<DocumentInfo> infos() {
     List<DocumentInfo> out = new ArrayList<>(docs.size());
     for (Doc d : docs.values()) {
       out.add(d.info);
@@ -198,7 +302,7 @@ public final class DocumentSet {
   }
 
   /** Whether the role may change the document (observers never; students unless read-only). */
-  static boolean mayWrite(DocumentInfo info, Role role) {
+  public static boolean mayWrite(DocumentInfo info, Role role) {
     return role == Role.TEACHER || (role == Role.STUDENT && !info.getStudentsReadOnly());
   }
 
@@ -216,7 +320,7 @@ public final class DocumentSet {
   }
 
   /** Whether the role may create documents in a room with these settings. */
-  static boolean mayCreate(Role role, RoomSettings settings) {
+  public static boolean mayCreate(Role role, RoomSettings settings) {
     return role == Role.TEACHER
         || (role == Role.STUDENT && settings.getStudentPermissions().getDocuments());
   }

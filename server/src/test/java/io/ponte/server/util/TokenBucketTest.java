@@ -1,4 +1,4 @@
-package io.ponte.server.transport;
+package io.ponte.server.util;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package io.ponte.server.room;
+package io.ponte.server.chat;
 
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -27,7 +27,7 @@ import java.util.function.Predicate;
  * <p>Chunks are append-only: bytes once written never change (an edit writes the new version
  * further on and the old bytes become dead), so a {@link Frozen} view can read them from another
  * thread while the room goes on. When dead bytes outweigh live ones the live ones are copied into
- * new chunks. Not thread-safe, like the {@link RoomState} that owns it.
+ * new chunks. Not thread-safe, like the {@link ChatState} that owns it.
  */
 final class ChatLog {
   private static final long COMPACT_ABOVE_DEAD_BYTES = 1 << 20;

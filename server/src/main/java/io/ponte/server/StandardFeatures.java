@@ -1,0 +1,45 @@
+package io.ponte.server;
+
+import io.ponte.server.chat.Chat;
+import io.ponte.server.config.PonteConfig;
+import io.ponte.server.doc.DocumentSet;
+import io.ponte.server.doc.Documents;
+import io.ponte.server.moderation.Moderation;
+import io.ponte.server.room.RoomFeature;
+import io.ponte.server.room.RoomFeatures;
+import io.ponte.server.session.RequestFeature;
+import io.ponte.server.session.Requests;
+import java.util.List;
+
+/** The features a Ponte room runs: the one place a new feature is registered. */
+public final class StandardFeatures {
+  /** Chat messages in a join snapshot. */
+  public static final int RECENT_MESSAGES = 50;
+
+  private StandardFeatures() {}
+
+  private static List<Object> all(PonteConfig config) {
+    return List.of(
+        new Moderation(),
+        new Chat(config.chatMaxReactionsPerMessage(), RECENT_MESSAGES),
+        new Documents(new DocumentSet.Limits(config.docMaxUpdateBytes(), config.docMaxBytes(),
+            config.docMaxPerRoom()), config.awarenessMaxStateBytes()));
+  }
+
+  /** Their state in rooms. */
+  public static RoomFeatures of(PonteConfig config) {
+    return new RoomFeatures(all(config).stream()
+        .filter(RoomFeature.class::isInstance).map(RoomFeature.class::cast).toList());
+  }
+
+  /** Their client requests on /ws. */
+  public static Requests requests(PonteConfig config) {
+    return new Requests(all(config).stream()
+        .filter(RequestFeature.class::isInstance).map(RequestFeature.class::cast).toList());
+  }
+
+  /** With the configuration's defaults (tests and tools). */
+  public static RoomFeatures defaults() {
+    return of(PonteConfig.defaults());
+  }
+}

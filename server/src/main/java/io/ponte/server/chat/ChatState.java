@@ -1,0 +1,295 @@
+package io.ponte.server.chat;
+
+import com.google.protobuf.CodedOutputStream;
+import io.ponte.protocol.v1.ChatDelete;
+import io.ponte.protocol.v1.ChatDeleted;
+import io.ponte.protocol.v1.ChatEdit;
+import io.ponte.protocol.v1.ChatEdited;
+import io.ponte.protocol.v1.ChatMessage;
+import io.ponte.protocol.v1.ChatPost;
+import io.ponte.protocol.v1.ChatReact;
+import io.ponte.protocol.v1.ErrorCode;
+import io.ponte.protocol.v1.ErrorInfo;
+import io.ponte.protocol.v1.Event;
+import io.ponte.protocol.v1.Operation;
+import io.ponte.protocol.v1.Reaction;
+import io.ponte.protocol.v1.ReactionChanged;
+import io.ponte.protocol.v1.Role;
+import io.ponte.protocol.v1.RoomSnapshot;
+import io.ponte.protocol.v1.RoomStateRecord;
+import io.ponte.server.moderation.ModerationState;
+import io.ponte.server.room.FeatureState;
+import io.ponte.server.room.RecordPart;
+import io.ponte.server.room.RoomCore;
+import io.ponte.server.text.ChatText;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.TreeSet;
+
+/**
+ * A room's chat: messages by seq (posts, edits, deletions, reactions), private "ask the teacher"
+ * messages, and the checks deciding whether a chat operation takes effect. Mutes and the student
+ * chat switch are moderation's; chat reads them.
+ */
+public final class ChatState implements FeatureState {
+  private final ChatLog messages = new ChatLog();
+  private final int maxReactionsPerMessage;
+  private final int recentMessages;
+
+  ChatState(RoomStateRecord record, int maxReactionsPerMessage, int recentMessages) {
+    this.maxReactionsPerMessage = maxReactionsPerMessage;
+    this.recentMessages = recentMessages;
+    for (ChatMessage m : record.getMessagesList()) {
+      messages.put(m);
+    }
+  }
+
+  /** Whether a viewer may see a message: private ones only for the author and teachers. */
+  public static boolean visibleTo(ChatMessage m, String viewerId, Role viewerRole) {
+    return !m.getToTeachers()
+        || viewerRole == Role.TEACHER
+        || m.getAuthor().getUserId().equals(viewerId);
+  }
+
+  /** Messages visible to the viewer with seq below beforeSeq (0: newest), oldest first. */
+  public HistorySlice history(String viewerId, Role viewerRole, long beforeSeq, int limit) {
+    ChatLog.Page newest =
+        messages.newestFirst(beforeSeq, limit, m -> visibleTo(m, viewerId, viewerRole));
+    ArrayList<ChatMessage> page = new ArrayList<>(newest.newestFirst());
+    Collections.reverse(page);
+    return new HistorySlice(page, newest.more());
+  }
+
+  /** A page of chat history. */
+  public record HistorySlice(List<ChatMessage> messages, boolean more) {}
+
+  @Override
+  public void addTo(RoomSnapshot.Builder snapshot, String viewerId, Role viewerRole) {
+    HistorySlice slice = history(viewerId, viewerRole, 0, recentMessages);
+    snapshot.addAllRecentMessages(slice.messages()).setMoreHistory(slice.more());
+  }
+
+  @Override
+  public void writeTo(RoomStateRecord.Builder record) {
+    record.addAllMessages(messages.frozen().decodeAll());
+  }
+
+  /** The messages as the bytes they are kept as, not decoded (see {@link ChatLog}). */
+  @Override
+  public RecordPart snapshot() {
+    ChatLog.Frozen frozen = messages.frozen();
+    int field = RoomStateRecord.MESSAGES_FIELD_NUMBER;
+    return new RecordPart() {
+      @Override
+      public int serializedSize() {
+        return frozen.serializedSize(field);
+      }
+
+      @Override
+      public void writeTo(CodedOutputStream out) throws IOException {
+        frozen.writeTo(out, field);
+      }
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Applying
+  // ------------------------------------------------------------------------------------------
+
+  @Override
+  public ErrorInfo validate(Operation op, RoomCore room) {
+    String userId = op.getActor().getUserId();
+    Role role = op.getActor().getRole();
+    switch (op.getBodyCase()) {
+      case CHAT_POST -> {
+        ChatPost p = op.getChatPost();
+        ErrorInfo e = canChat(userId, role, room);
+        if (e != null) {
+          return e;
+        }
+        e = checked(ChatText.message(p.getText()), room);
+        if (e == null) {
+          e = checked(ChatText.language(p.getLanguage()), room);
+        }
+        if (e == null && p.getReplyTo() != 0) {
+          ChatMessage target = messages.get(p.getReplyTo());
+          if (target == null || target.getDeleted() || !visibleTo(target, userId, role)) {
+            e = room.error(ErrorCode.MESSAGE_NOT_FOUND, "reply_to names no message");
+          }
+        }
+        return e;
+      }
+      case CHAT_EDIT -> {
+        ChatEdit ed = op.getChatEdit();
+        ErrorInfo e = canChat(userId, role, room);
+        if (e != null) {
+          return e;
+        }
+        ChatMessage m = messages.get(ed.getMessageSeq());
+        if (m == null || m.getDeleted() || !visibleTo(m, userId, role)) {
+          return room.error(ErrorCode.MESSAGE_NOT_FOUND, "no such message");
+        }
+        if (!m.getAuthor().getUserId().equals(userId)) {
+          return room.error(ErrorCode.PERMISSION_DENIED, "only the author can edit a message");
+        }
+        return checked(ChatText.message(ed.getText()), room);
+      }
+      case CHAT_DELETE -> {
+        if (role == Role.OBSERVER) {
+          return room.error(ErrorCode.READ_ONLY, "observers cannot delete messages");
+        }
+        if (room.isBanned(userId)) {
+          return room.error(ErrorCode.BANNED, "removed from this room");
+        }
+        ChatMessage m = messages.get(op.getChatDelete().getMessageSeq());
+        if (m == null || m.getDeleted() || !visibleTo(m, userId, role)) {
+          return room.error(ErrorCode.MESSAGE_NOT_FOUND, "no such message");
+        }
+        if (role != Role.TEACHER && !m.getAuthor().getUserId().equals(userId)) {
+          return room.error(ErrorCode.PERMISSION_DENIED, "only the author or a teacher can delete a message");
+        }
+        return null;
+      }
+      case CHAT_REACT -> {
+        ErrorInfo e = canChat(userId, role, room);
+        if (e != null) {
+          return e;
+        }
+        ChatMessage m = messages.get(op.getChatReact().getMessageSeq());
+        if (m == null || m.getDeleted() || !visibleTo(m, userId, role)) {
+          return room.error(ErrorCode.MESSAGE_NOT_FOUND, "no such message");
+        }
+        ChatText.Checked reaction = ChatText.reaction(op.getChatReact().getReaction());
+        if (!reaction.ok()) {
+          return checked(reaction, room);
+        }
+        if (op.getChatReact().getAdd()
+            && addsReaction(m, reaction.value(), userId)
+            && reactionCount(m) >= maxReactionsPerMessage) {
+          return room.error(ErrorCode.TOO_MANY_REACTIONS,
+              "the message already has " + maxReactionsPerMessage + " reactions");
+        }
+        return null;
+      }
+      default -> throw new IllegalArgumentException("not a chat operation: " + op.getBodyCase());
+    }
+  }
+
+  @Override
+  public Outcome apply(Operation op, Event.Builder event, RoomCore room) {
+    long seq = room.seq();
+    String userId = op.getActor().getUserId();
+    ChatMessage m;
+    switch (op.getBodyCase()) {
+      case CHAT_POST -> {
+        ChatPost p = op.getChatPost();
+        m = ChatMessage.newBuilder()
+            .setSeq(seq)
+            .setAuthor(op.getActor())
+            .setText(ChatText.message(p.getText()).value())
+            .setLanguage(ChatText.language(p.getLanguage()).value())
+            .setReplyTo(p.getReplyTo())
+            .setToTeachers(p.getToTeachers())
+            .setPostedMs(op.getServerTimeMs())
+            .setClientMsgId(op.getClientMsgId())
+            .build();
+        messages.put(m);
+        event.setChatPosted(m);
+      }
+      case CHAT_EDIT -> {
+        ChatEdit e = op.getChatEdit();
+        m = messages.get(e.getMessageSeq());
+        String text = ChatText.message(e.getText()).value();
+        messages.put(m.toBuilder().setText(text).setEditedMs(op.getServerTimeMs()).build());
+        event.setChatEdited(ChatEdited.newBuilder().setMessageSeq(m.getSeq()).setText(text));
+      }
+      case CHAT_DELETE -> {
+        ChatDelete d = op.getChatDelete();
+        m = messages.get(d.getMessageSeq());
+        // Deleted text is gone from the state (and so from later snapshots): data minimisation.
+        messages.put(m.toBuilder()
+            .setText("").setLanguage("").clearReactions().setDeleted(true)
+            .setEditedMs(op.getServerTimeMs()).build());
+        event.setChatDeleted(ChatDeleted.newBuilder().setMessageSeq(m.getSeq()));
+      }
+      case CHAT_REACT -> {
+        ChatReact r = op.getChatReact();
+        m = messages.get(r.getMessageSeq());
+        String reaction = ChatText.reaction(r.getReaction()).value();
+        messages.put(withReaction(m, reaction, userId, r.getAdd()));
+        event.setReactionChanged(ReactionChanged.newBuilder()
+            .setMessageSeq(m.getSeq()).setReaction(reaction).setAdded(r.getAdd()).setUserId(userId));
+      }
+      default -> throw new IllegalArgumentException("not a chat operation: " + op.getBodyCase());
+    }
+    return m.getToTeachers() ? Outcome.privateTo(m.getAuthor().getUserId()) : Outcome.PUBLIC;
+  }
+
+  /** Whether a user may write chat now (post, edit, react). */
+  private static ErrorInfo canChat(String userId, Role role, RoomCore room) {
+    ErrorInfo e = room.mayWrite(userId, role);
+    if (e != null || role == Role.TEACHER) {
+      return e;
+    }
+    if (!room.settings().getStudentPermissions().getChat()) {
+      return room.error(ErrorCode.PERMISSION_DENIED, "students may not chat in this room");
+    }
+    ModerationState moderation = room.feature(ModerationState.class);
+    if (!moderation.studentChatEnabled()) {
+      return room.error(ErrorCode.CHAT_DISABLED, "the teacher has switched student chat off");
+    }
+    if (moderation.isMuted(userId)) {
+      return room.error(ErrorCode.MUTED, "you are muted in this room");
+    }
+    return null;
+  }
+
+  private static ErrorInfo checked(ChatText.Checked c, RoomCore room) {
+    return c.ok() ? null : room.error(c.error(), c.reason());
+  }
+
+  /** Whether adding the reaction would add a (user, reaction) pair the message does not have. */
+  private static boolean addsReaction(ChatMessage m, String reaction, String userId) {
+    for (Reaction r : m.getReactionsList()) {
+      if (r.getReaction().equals(reaction)) {
+        return !r.getUserIdsList().contains(userId);
+      }
+    }
+    return true;
+  }
+
+  private static int reactionCount(ChatMessage m) {
+    int n = 0;
+    for (Reaction r : m.getReactionsList()) {
+      n += r.getUserIdsCount();
+    }
+    return n;
+  }
+
+  private static ChatMessage withReaction(ChatMessage m, String reaction, String userId, boolean add) {
+    ChatMessage.Builder b = m.toBuilder().clearReactions();
+    boolean found = false;
+    for (Reaction r : m.getReactionsList()) {
+      if (!r.getReaction().equals(reaction)) {
+        b.addReactions(r);
+        continue;
+      }
+      found = true;
+      TreeSet<String> users = new TreeSet<>(r.getUserIdsList());
+      if (add) {
+        users.add(userId);
+      } else {
+        users.remove(userId);
+      }
+      if (!users.isEmpty()) {
+        b.addReactions(Reaction.newBuilder().setReaction(reaction).addAllUserIds(users));
+      }
+    }
+    if (!found && add) {
+      b.addReactions(Reaction.newBuilder().setReaction(reaction).addUserIds(userId));
+    }
+    return b.build();
+  }
+}
