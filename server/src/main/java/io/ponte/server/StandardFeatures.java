@@ -9,6 +9,8 @@ import io.ponte.server.room.RoomFeature;
 import io.ponte.server.room.RoomFeatures;
 import io.ponte.server.session.RequestFeature;
 import io.ponte.server.session.Requests;
+import io.ponte.server.whiteboard.BoardLimits;
+import io.ponte.server.whiteboard.Whiteboard;
 import java.util.List;
 
 /** The features a Ponte room runs: the one place a new feature is registered. */
@@ -23,7 +25,14 @@ public final class StandardFeatures {
         new Moderation(),
         new Chat(config.chatMaxReactionsPerMessage(), RECENT_MESSAGES),
         new Documents(new DocumentSet.Limits(config.docMaxUpdateBytes(), config.docMaxBytes(),
-            config.docMaxPerRoom()), config.awarenessMaxStateBytes()));
+            config.docMaxPerRoom()), config.awarenessMaxStateBytes()),
+        new Whiteboard(boardLimits(config)));
+  }
+
+  static BoardLimits boardLimits(PonteConfig config) {
+    return new BoardLimits(config.boardMaxPerRoom(), config.boardMaxPages(),
+        config.boardMaxElementsPerPage(), config.boardMaxPathPoints(), config.boardMaxTextChars(),
+        config.boardMaxBytes(), config.boardHistoryMaxChanges(), config.boardHistoryMaxBytes());
   }
 
   /** Their state in rooms. */

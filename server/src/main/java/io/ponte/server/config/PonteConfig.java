@@ -247,6 +247,38 @@ public final class PonteConfig {
           ValueType.intRange(1, 10_000),
           20,
           "awareness updates per second per session (burst twice that); extra ones are dropped");
+  private static final Setting<Integer> BOARD_MAX_PER_ROOM =
+      def("board-max-per-room", ValueType.intRange(1, 10_000), 20,
+          "whiteboards one room may have (TOO_MANY_BOARDS beyond)");
+  private static final Setting<Integer> BOARD_MAX_PAGES =
+      def("board-max-pages", ValueType.intRange(1, 10_000), 100,
+          "pages one whiteboard may have (TOO_MANY_PAGES beyond)");
+  private static final Setting<Integer> BOARD_MAX_ELEMENTS_PER_PAGE =
+      def("board-max-elements-per-page", ValueType.intRange(1, 1_000_000), 5_000,
+          "elements one whiteboard page may hold (TOO_MANY_ELEMENTS beyond)");
+  private static final Setting<Integer> BOARD_MAX_PATH_POINTS =
+      def("board-max-path-points", ValueType.intRange(2, 1_000_000), 10_000,
+          "points of one freehand path, and of one live-ink chunk's stroke so far (PATH_TOO_LONG beyond)");
+  private static final Setting<Integer> BOARD_MAX_TEXT_CHARS =
+      def("board-max-text-chars", ValueType.intRange(1, 100_000), 2_000,
+          "code points of a whiteboard text or sticky note (ELEMENT_TEXT_TOO_LONG beyond)");
+  private static final Setting<Integer> BOARD_MAX_BYTES =
+      def("board-max-bytes", ValueType.intRange(65_536, 1_073_741_824), 8 << 20,
+          "encoded size of one whiteboard's elements (BOARD_TOO_LARGE beyond)");
+  private static final Setting<Integer> BOARD_HISTORY_MAX_CHANGES =
+      def("board-history-max-changes", ValueType.intRange(1, 1_000_000), 5_000,
+          "element versions kept per whiteboard so a teacher can revert a participant"
+              + " (REVERT_TOO_OLD before them)");
+  private static final Setting<Integer> BOARD_HISTORY_MAX_BYTES =
+      def("board-history-max-bytes", ValueType.intRange(65_536, 1_073_741_824), 4 << 20,
+          "encoded size of those versions per whiteboard");
+  private static final Setting<Integer> BOARD_OPS_PER_SECOND =
+      def("board-ops-per-second", ValueType.intRange(1, 10_000), 20,
+          "whiteboard operations per second per connection (burst twice that); beyond: RATE_LIMITED");
+  private static final Setting<Integer> BOARD_INK_PER_SECOND =
+      def("board-ink-per-second", ValueType.intRange(1, 10_000), 40,
+          "live-ink, laser and follow-me messages per second per connection (burst twice that);"
+              + " extra ones are dropped");
   private static final Setting<Integer> SYNC_REQUESTS_PER_SECOND =
       def(
           "sync-requests-per-second",
@@ -685,6 +717,56 @@ public final class PonteConfig {
   /** {@code doc-max-bytes}. */
   public int docMaxBytes() {
     return get(DOC_MAX_BYTES);
+  }
+
+  /** {@code board-max-per-room}. */
+  public int boardMaxPerRoom() {
+    return get(BOARD_MAX_PER_ROOM);
+  }
+
+  /** {@code board-max-pages}. */
+  public int boardMaxPages() {
+    return get(BOARD_MAX_PAGES);
+  }
+
+  /** {@code board-max-elements-per-page}. */
+  public int boardMaxElementsPerPage() {
+    return get(BOARD_MAX_ELEMENTS_PER_PAGE);
+  }
+
+  /** {@code board-max-path-points}. */
+  public int boardMaxPathPoints() {
+    return get(BOARD_MAX_PATH_POINTS);
+  }
+
+  /** {@code board-max-text-chars}. */
+  public int boardMaxTextChars() {
+    return get(BOARD_MAX_TEXT_CHARS);
+  }
+
+  /** {@code board-max-bytes}. */
+  public int boardMaxBytes() {
+    return get(BOARD_MAX_BYTES);
+  }
+
+  /** {@code board-history-max-changes}. */
+  public int boardHistoryMaxChanges() {
+    return get(BOARD_HISTORY_MAX_CHANGES);
+  }
+
+  /** {@code board-history-max-bytes}. */
+  public int boardHistoryMaxBytes() {
+    return get(BOARD_HISTORY_MAX_BYTES);
+  }
+
+  /** {@code board-ops-per-second}. */
+  public int boardOpsPerSecond() {
+    return get(BOARD_OPS_PER_SECOND);
+  }
+
+  /** {@code board-ink-per-second}. */
+  public int boardInkPerSecond() {
+    return get(BOARD_INK_PER_SECOND);
   }
 
   /** {@code doc-max-per-room}. */

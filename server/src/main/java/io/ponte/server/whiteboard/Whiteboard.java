@@ -2,8 +2,12 @@ package io.ponte.server.whiteboard;
 
 import io.ponte.protocol.v1.Operation;
 import io.ponte.protocol.v1.RoomStateRecord;
+import io.ponte.server.room.FeatureRelay;
 import io.ponte.server.room.FeatureState;
+import io.ponte.server.room.Room;
 import io.ponte.server.room.RoomFeature;
+import io.ponte.server.session.RequestFeature;
+import io.ponte.server.session.Requests;
 import java.util.Set;
 
 /**
@@ -11,7 +15,7 @@ import java.util.Set;
  * operation) and {@code RoomStateRecord.boards}. Register it once with the room's features:
  * {@code new Whiteboard(limits)}.
  */
-public final class Whiteboard implements RoomFeature {
+public final class Whiteboard implements RoomFeature, RequestFeature {
   private final BoardLimits limits;
 
   public Whiteboard(BoardLimits limits) {
@@ -35,5 +39,15 @@ public final class Whiteboard implements RoomFeature {
   @Override
   public FeatureState load(RoomStateRecord record) {
     return new WhiteboardState(limits, record.getBoardsList());
+  }
+
+  @Override
+  public FeatureRelay relay(Room room) {
+    return new WhiteboardRelay();
+  }
+
+  @Override
+  public void register(Requests requests) {
+    new WhiteboardRequests(limits).register(requests);
   }
 }

@@ -68,6 +68,11 @@ public final class WhiteboardState implements FeatureState {
     return b == null ? null : b.toProto();
   }
 
+  /** The board's state (null: none), for the ephemeral checks of live ink. */
+  BoardState boardState(String boardId) {
+    return boards.get(boardId);
+  }
+
   /** Every board, by id. */
   public List<Board> boards() {
     List<Board> out = new ArrayList<>(boards.size());
