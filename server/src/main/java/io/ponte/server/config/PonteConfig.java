@@ -155,13 +155,13 @@ public final class PonteConfig {
       def(
           "rate-messages-per-second",
           ValueType.intRange(1, 100_000),
-          20,
+          60,
           "sustained inbound messages per second per connection");
   private static final Setting<Integer> RATE_MESSAGES_BURST =
       def(
           "rate-messages-burst",
           ValueType.intRange(1, MAX),
-          40,
+          120,
           "inbound message burst per connection; at least rate-messages-per-second");
   private static final Setting<Integer> RATE_BYTES_PER_SECOND =
       def(

@@ -33,7 +33,11 @@ class PonteConfigTest {
           "outbound-queue-messages", "outbound-queue-bytes", "snapshot-interval", "snapshots-kept",
           "resume-window", "history-page-max", "doc-max-update-bytes", "doc-max-bytes",
           "doc-max-per-room", "chat-max-reactions-per-message", "awareness-max-state-bytes",
-          "awareness-per-second", "sync-requests-per-second", "presence-updates-per-second",
+          "awareness-per-second", "board-max-per-room", "board-max-pages",
+          "board-max-elements-per-page", "board-max-path-points", "board-max-text-chars",
+          "board-max-bytes", "board-history-max-changes", "board-history-max-bytes",
+          "board-ops-per-second", "board-ink-per-second",
+          "sync-requests-per-second", "presence-updates-per-second",
           "max-connections-per-user", "hocuspocus-preauth-bytes", "ws-compression",
           "ws-compression-threshold-bytes", "ws-compression-level",
           "room-idle-unload-ms", "event-loops", "store-url", "store-sync", "store-max-batch",
@@ -82,8 +86,8 @@ class PonteConfigTest {
     assertEquals(500, c.maxParticipants());
     assertEquals(100, c.defaultMaxParticipants());
     assertEquals(365, c.defaultRetentionDays());
-    assertEquals(20, c.rateMessagesPerSecond());
-    assertEquals(40, c.rateMessagesBurst());
+    assertEquals(60, c.rateMessagesPerSecond());
+    assertEquals(120, c.rateMessagesBurst());
     assertEquals(65536, c.rateBytesPerSecond());
     assertEquals(262144, c.rateBytesBurst());
     assertEquals(2, c.typingPerSecond());
@@ -442,7 +446,7 @@ class PonteConfigTest {
 
   @Test
   void rateMessagesBurstMustCoverRateMessagesPerSecond() {
-    ConfigException e = fails(() -> load("--rate-messages-per-second=41"));
+    ConfigException e = fails(() -> load("--rate-messages-per-second=121"));
     assertEquals("rate-messages-burst", e.setting());
   }
 
