@@ -258,6 +258,7 @@ public final class PonteServer {
           .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
           .end(metrics.scrape()));
       new AdminApi(config, adminAuth, issuer, store, rooms).mount(router);
+      new io.ponte.server.whiteboard.BoardExport(adminAuth, new TokenVerifier(keys), rooms).mount(router);
       HttpServer server = vertx.createHttpServer(options).requestHandler(router);
       if (config.wsCompression() == io.ponte.server.config.WsCompression.ON) {
         server.connectionHandler(conn -> transport.installCompression(conn));

@@ -15,6 +15,7 @@ import io.ponte.protocol.v1.BoardPath;
 import io.ponte.protocol.v1.BoardRequest;
 import io.ponte.protocol.v1.BoardRevert;
 import io.ponte.protocol.v1.BoardStyle;
+import io.ponte.protocol.v1.BoardText;
 import io.ponte.protocol.v1.ClientMessage;
 import io.ponte.protocol.v1.ElementPatch;
 import io.ponte.protocol.v1.ElementsAdd;
@@ -30,6 +31,7 @@ import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.ServerMessage;
 import io.ponte.server.config.PonteConfig;
 import io.ponte.server.redis.RedisFixture;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -391,6 +393,47 @@ class WhiteboardIT {
         assertEquals(ErrorCode.NOT_IN_ROOM, TestClient.error(elsewhere).getCode());
         ana.assertOpen();
       }
+    }
+  }
+
+  @Test
+  void aTeacherOrTheAdminExportsAPageAsSvgAndNobodyElseDoes() {
+    try (TestServer s = new TestServer(dir)) {
+      s.createRoom("r1");
+      try (TestClient tina = s.user("tina", "r1", Role.TEACHER)) {
+        tina.join("r1");
+        TestClient.ack(tina.request(createBoard("r1", "b1", "p1")));
+        BoardElement text = BoardElement.newBuilder().setElementId("t1").setZ("a1")
+            .setText(BoardText.newBuilder().setX(10).setY(10).setText("<script>alert(1)</script> & \"x\""))
+            .build();
+        TestClient.ack(tina.request(add("r1", "b1", "p1", stroke("s1", "a0"), text)));
+      }
+      String path = "/api/rooms/r1/boards/b1/pages/p1/svg";
+      String teacher = "Bearer " + s.token("tina", "Tina", "r1", Role.TEACHER);
+      HttpResponse<String> ok = s.http("GET", path, null, teacher);
+      assertEquals(200, ok.statusCode(), ok.body());
+      assertTrue(ok.headers().firstValue("Content-Type").orElse("").startsWith("image/svg+xml"));
+      assertTrue(ok.body().startsWith("<svg") || ok.body().startsWith("<?xml"), ok.body());
+      assertTrue(ok.body().contains("<path"), ok.body());
+      assertTrue(ok.body().contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp;"), ok.body());
+      assertFalse(ok.body().contains("<script"), ok.body());
+      assertEquals(200, s.admin("GET", path, null).statusCode());
+
+      HttpResponse<String> student = s.http("GET", path, null,
+          "Bearer " + s.token("ana", "Ana", "r1", Role.STUDENT));
+      assertEquals(403, student.statusCode());
+      assertTrue(student.body().contains("PERMISSION_DENIED"), student.body());
+      HttpResponse<String> otherRoom = s.http("GET", path, null,
+          "Bearer " + s.token("tina", "Tina", "r2", Role.TEACHER));
+      assertEquals(403, otherRoom.statusCode());
+      assertEquals(401, s.http("GET", path, null, null).statusCode());
+      assertEquals(401, s.http("GET", path, null, "Bearer not-a-token").statusCode());
+      assertTrue(s.admin("GET", "/api/rooms/r1/boards/nope/pages/p1/svg", null).body().contains("BOARD_NOT_FOUND"));
+      assertTrue(s.admin("GET", "/api/rooms/r1/boards/b1/pages/nope/svg", null).body().contains("PAGE_NOT_FOUND"));
+      HttpResponse<String> noRoom = s.admin("GET", "/api/rooms/nope/boards/b1/pages/p1/svg", null);
+      assertEquals(404, noRoom.statusCode());
+      assertTrue(noRoom.body().contains("ROOM_NOT_FOUND"), noRoom.body());
+      assertEquals(400, s.admin("GET", "/api/rooms/r1/boards/b%20x/pages/p1/svg", null).statusCode());
     }
   }
 }
