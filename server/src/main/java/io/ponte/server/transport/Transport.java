@@ -7,7 +7,10 @@ import io.ponte.server.config.PonteConfig;
 import io.ponte.server.metrics.PonteMetrics;
 import io.ponte.server.room.RoomRegistry;
 import io.ponte.server.session.Requests;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -203,7 +206,9 @@ public final class Transport {
     }
     request.pause();
     io.netty.channel.Channel channel = channelOf(request);
-    DocumentAdmission.admit(this, request.getParam("token"), roomId, docId).onComplete(ar -> {
+    Future<DocumentAdmission.Admitted> admission =
+        DocumentAdmission.admit(this, request.getParam("token"), roomId, docId);
+    onRequestContext(Vertx.currentContext(), admission, ar -> {
       if (ar.failed()) {
         DocumentAdmission.Refused r = ar.cause() instanceof DocumentAdmission.Refused x ? x
             : new DocumentAdmission.Refused(io.ponte.protocol.v1.ErrorCode.UNAVAILABLE, "retry", false, true);
@@ -223,6 +228,26 @@ public final class Transport {
         c.start();
       });
     });
+  }
+
+  /**
+   * Hands the outcome of an asynchronous admission to {@code then} on the request's own context,
+   * where the upgrade must start (null: wherever the admission completes).
+   *
+   * <p>Pitfall: the admission completes on the room's event loop. A {@code toWebSocket()} called
+   * there hands the handshake to the request's event loop, which may finish it, and read the
+   * client's first frames, before the caller has attached its completion handler; Vert.x drops
+   * the frames a WebSocket receives before it has a frame handler, so a provider's sync step 1
+   * was lost at random and the provider never synced. Called on the request's event loop, the
+   * handler is attached before the handshake runs there.
+   */
+  static <T> void onRequestContext(Context requestContext, Future<T> admission,
+      Handler<AsyncResult<T>> then) {
+    if (requestContext == null) {
+      admission.onComplete(then);
+      return;
+    }
+    admission.onComplete(ar -> requestContext.runOnContext(v -> then.handle(ar)));
   }
 
   /**
