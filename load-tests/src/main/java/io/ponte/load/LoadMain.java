@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
 /** Command line of the load generator: {@code java -jar ponte-load.jar <scenario> [options]}. */
 @Command(name = "ponte-load", mixinStandardHelpOptions = true, version = "ponte-load 0.1",
     description = "Load generator for Ponte: simulated participants over the public WebSocket protocol.",
-    subcommands = {LoadMain.Idle.class, LoadMain.Chat.class, LoadMain.Storm.class, LoadMain.Classroom.class, LoadMain.Docs.class})
+    subcommands = {LoadMain.Idle.class, LoadMain.Chat.class, LoadMain.Storm.class, LoadMain.Classroom.class, LoadMain.Docs.class,
+        LoadMain.Ink.class})
 public final class LoadMain implements Runnable {
   public static void main(String[] args) {
     CommandLine cl = new CommandLine(new LoadMain());
@@ -177,6 +178,44 @@ public final class LoadMain implements Runnable {
     }
   }
 
+  /** "4-8" (a random count in the range per chunk) or "6"; [min, max]. */
+  static int[] pointRange(String s) {
+    String[] parts = s.trim().split("-", -1);
+    try {
+      int min = Integer.parseInt(parts[0].trim());
+      int max = parts.length == 2 ? Integer.parseInt(parts[1].trim()) : min;
+      if (parts.length > 2 || min < 1 || max < min) {
+        throw new NumberFormatException();
+      }
+      return new int[] {min, max};
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--points-per-chunk: N or MIN-MAX with 1 <= MIN <= MAX, got '" + s + "'");
+    }
+  }
+
+  /** How strokes are drawn (ink; classroom). */
+  static final class InkOptions {
+    @Option(names = "--ink-interval", description = "time between a drawer's live ink chunks, as browsers"
+        + " coalesce pointer events (default ${DEFAULT-VALUE})", defaultValue = "40ms")
+    Duration interval;
+
+    @Option(names = "--points-per-chunk", description = "new points per ink chunk: N or MIN-MAX, random"
+        + " in the range (default ${DEFAULT-VALUE})", defaultValue = "4-8")
+    String points;
+
+    @Option(names = "--board-id", description = "the board's id in every room; each run draws on a page"
+        + " of its own (default ${DEFAULT-VALUE})", defaultValue = "load-board")
+    String boardId;
+
+    void configure(LoadOptions o) {
+      o.inkInterval = interval;
+      int[] range = pointRange(points);
+      o.inkMinPoints = range[0];
+      o.inkMaxPoints = range[1];
+      o.boardId = boardId;
+    }
+  }
+
   abstract static class ScenarioCommand implements Callable<Integer> {
     @Mixin
     Common common = new Common();
@@ -288,6 +327,13 @@ public final class LoadMain implements Runnable {
     @Option(names = "--doc-rate", description = "keystrokes per second per typist (default ${DEFAULT-VALUE})", defaultValue = "3")
     double docRate;
 
+    @Option(names = "--board-drawers", description = "students per room drawing on the room's whiteboard"
+        + " (live ink and committed strokes; 0: none) (default ${DEFAULT-VALUE})", defaultValue = "1")
+    int boardDrawers;
+
+    @Mixin
+    InkOptions ink = new InkOptions();
+
     @Override
     LoadRun.Scenario scenario() {
       return LoadRun.Scenario.CLASSROOM;
@@ -302,6 +348,8 @@ public final class LoadMain implements Runnable {
       o.teacherActionInterval = actionInterval;
       o.typists = Math.min(typists, Math.max(0, o.roomSize - 1));
       o.docRate = docRate;
+      o.drawers = Math.min(boardDrawers, Math.max(0, o.roomSize - 1));
+      ink.configure(o);
     }
   }
 
@@ -339,6 +387,30 @@ public final class LoadMain implements Runnable {
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("--endpoint: ws, yjs or hocuspocus");
       }
+    }
+  }
+
+  @Command(name = "ink", mixinStandardHelpOptions = true,
+      description = "Per room the teacher creates a whiteboard; --drawers participants draw strokes at"
+          + " once (live ink every --ink-interval, then each stroke committed as one element); every"
+          + " receiver records ink and commit delivery latency.")
+  static final class Ink extends ScenarioCommand {
+    @Option(names = "--drawers", description = "participants per room drawing at once (default ${DEFAULT-VALUE})", defaultValue = "5")
+    int drawers;
+
+    @Mixin
+    InkOptions ink = new InkOptions();
+
+    @Override
+    LoadRun.Scenario scenario() {
+      return LoadRun.Scenario.INK;
+    }
+
+    @Override
+    void configure(LoadOptions o) {
+      o.rate = 0;
+      o.drawers = drawers;
+      ink.configure(o);
     }
   }
 }

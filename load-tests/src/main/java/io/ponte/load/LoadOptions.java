@@ -109,6 +109,17 @@ public final class LoadOptions {
   /** Name of the root Y.Text the typists insert into. */
   public String docRoot = "content";
 
+  // whiteboard (ink scenario; classroom)
+  /** Participants per room drawing on the room's board at the same time (classroom: students). */
+  public int drawers = 0;
+  /** Time between a drawer's live ink chunks (browsers coalesce pointer events to 30-50 ms). */
+  public Duration inkInterval = Duration.ofMillis(40);
+  /** New points per chunk: a random number in [min, max]. */
+  public int inkMinPoints = 4;
+  public int inkMaxPoints = 8;
+  /** The board's id in every room (each run draws on a page of its own). */
+  public String boardId = "load-board";
+
   public LoadOptions copy() {
     LoadOptions o = new LoadOptions();
     o.urls = new ArrayList<>(urls);
@@ -148,6 +159,11 @@ public final class LoadOptions {
     o.docRate = docRate;
     o.docId = docId;
     o.docRoot = docRoot;
+    o.drawers = drawers;
+    o.inkInterval = inkInterval;
+    o.inkMinPoints = inkMinPoints;
+    o.inkMaxPoints = inkMaxPoints;
+    o.boardId = boardId;
     return o;
   }
 
@@ -171,6 +187,18 @@ public final class LoadOptions {
     }
     if (!docId.matches("[A-Za-z0-9._-]{1,64}")) {
       throw new IllegalArgumentException("--doc-id: 1-64 characters of [A-Za-z0-9._-]");
+    }
+    if (drawers < 0 || drawers > roomSize) {
+      throw new IllegalArgumentException("--drawers: 0 to --room-size");
+    }
+    if (inkInterval.toMillis() < 1) {
+      throw new IllegalArgumentException("--ink-interval: at least 1 ms");
+    }
+    if (inkMinPoints < 1 || inkMaxPoints < inkMinPoints) {
+      throw new IllegalArgumentException("--points-per-chunk: MIN-MAX with 1 <= MIN <= MAX");
+    }
+    if (!boardId.matches("[A-Za-z0-9._-]{1,64}")) {
+      throw new IllegalArgumentException("--board-id: 1-64 characters of [A-Za-z0-9._-]");
     }
     if (rampUp <= 0) {
       throw new IllegalArgumentException("--ramp-up: connections per second, above 0");

@@ -40,8 +40,45 @@ public final class LoadResult {
     public double heapAfterBytes = Double.NaN;
   }
 
+  /** Whiteboard traffic (ink scenario; classroom with board drawers); null when there was none. */
+  public static final class Ink {
+    public int boards;
+    /** Boards created, or this run's page added to a board an earlier run created. */
+    public long boardsCreated;
+    /** This run's page was there already. */
+    public long boardsExisted;
+    public long boardFailures;
+    public int drawers;
+    /** Live ink chunks (Event.board_ink), each relayed to everyone in the room but its drawer. */
+    public long sent;
+    public long delivered;
+    public long deliveredMeasured;
+    public double sentPerSecond;
+    public double deliveredPerSecond;
+    public Percentiles latency;
+    /**
+     * Ink scenario: deliveries that never came, sent x (room size - 1) - delivered, after the
+     * drain (nobody leaves in it); -1 where it cannot be known (classroom: students come and go).
+     */
+    public long notDelivered = -1;
+    /** Receivers that got a chunk past the next point they expected, or at/before one they had. */
+    public long gaps;
+    public long reordered;
+    /** Committed strokes (ElementsAdd), each delivered to everyone in the room (its drawer too). */
+    public long commitsSent;
+    public long commitsAcked;
+    public long commitsDelivered;
+    public double commitsPerSecond;
+    public Percentiles commitLatency;
+    /** With --server-pid: server CPU over the measured window per delivered ink chunk. */
+    public double serverCpuMicrosPerInkDelivery = Double.NaN;
+    /** What the server counted as dropped during the run (ponte_messages_dropped_total), by reason. */
+    public Map<String, Long> serverDropped = new LinkedHashMap<>();
+  }
+
   public String scenario;
   public Docs docs;
+  public Ink ink;
   /** Sockets (each open) on which the server accepted the permessage-deflate the client offered, and not. */
   public long compressedSockets;
   public long uncompressedSockets;

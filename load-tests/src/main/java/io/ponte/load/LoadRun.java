@@ -44,7 +44,7 @@ import org.HdrHistogram.Histogram;
  */
 public final class LoadRun implements Participant.Listener {
   public enum Scenario {
-    IDLE, CHAT, STORM, CLASSROOM, DOCS;
+    IDLE, CHAT, STORM, CLASSROOM, DOCS, INK;
 
     public String id() {
       return name().toLowerCase(Locale.ROOT);
@@ -70,6 +70,20 @@ public final class LoadRun implements Participant.Listener {
   /** Typists (docs scenario, classroom) and the teachers that create the documents. */
   private final List<Participant> typists = new ArrayList<>();
   private final List<Participant> docCreators = new ArrayList<>();
+  /** Drawers (ink scenario, classroom) and the teachers that create the boards. */
+  private final List<Participant> drawers = new ArrayList<>();
+  private final List<Participant> boardCreators = new ArrayList<>();
+  private final boolean boardUsed;
+  /** Each run draws on a page of its own (the board may be there from an earlier run). */
+  private String pageId;
+  private final Histogram totalInkLatency = new Histogram(3);
+  private final Histogram totalCommitLatency = new Histogram(3);
+  private long inkDeliveredAtMeasureStart;
+  private long inkSentAtMeasureStart;
+  private long commitsAtMeasureStart;
+  private long inkDeliveredAtMeasureEnd;
+  private long inkSentAtMeasureEnd;
+  private long commitsAtMeasureEnd;
   /** Every client of the run: participants and writers, or Yjs providers, or Socket.IO clients. */
   private final List<LoadClient> clients = new ArrayList<>();
   /** Docs on /yjs or /hocuspocus: one provider per participant, and the typists among them. */
@@ -109,6 +123,7 @@ public final class LoadRun implements Participant.Listener {
         ? Set.of("CHAT_DISABLED", "ROOM_LOCKED") : Set.of();
     this.docsUsed = scenario == Scenario.DOCS || (scenario == Scenario.CLASSROOM && o.typists > 0);
     this.providerDocs = scenario == Scenario.DOCS && o.docEndpoint != LoadOptions.DocEndpoint.WS;
+    this.boardUsed = scenario == Scenario.INK || (scenario == Scenario.CLASSROOM && o.drawers > 0);
     this.socketIo = o.peer == LoadOptions.Peer.SOCKETIO;
     this.serverProcess = o.serverPid > 0 ? new ServerProcess(o.serverPid) : null;
     if (o.peer != LoadOptions.Peer.NONE) {
@@ -127,12 +142,16 @@ public final class LoadRun implements Participant.Listener {
     if (socketIo && scenario != Scenario.IDLE && scenario != Scenario.CHAT) {
       throw new IllegalArgumentException("--peer socketio: idle and chat only");
     }
+    if (o.peer != LoadOptions.Peer.NONE && scenario == Scenario.INK) {
+      throw new IllegalArgumentException("ink: Ponte only (no --peer)");
+    }
     if (o.peer == LoadOptions.Peer.HOCUSPOCUS && scenario != Scenario.DOCS) {
       throw new IllegalArgumentException("--peer hocuspocus: docs --endpoint hocuspocus only");
     }
     Tokens tokens = Tokens.forOptions(o);
     String runId = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36)
         + Integer.toString(ThreadLocalRandom.current().nextInt(1296), 36);
+    pageId = "p-" + runId;
     Instant startedAt = Instant.now();
     startNanos = System.nanoTime();
     List<String> roomIds = new ArrayList<>();
@@ -206,7 +225,8 @@ public final class LoadRun implements Participant.Listener {
     }
     for (int r = 0; r < o.rooms && !socketIo && !providerDocs; r++) {
       for (int s = 0; s < o.roomSize; s++, n++) {
-        boolean teacher = (scenario == Scenario.CLASSROOM || scenario == Scenario.DOCS) && s == 0;
+        boolean teacher = (scenario == Scenario.CLASSROOM || scenario == Scenario.DOCS
+            || scenario == Scenario.INK) && s == 0;
         String user = "lt" + runId + "-" + n;
         String token = tokens.token(user, (teacher ? "Teacher " : "Load ") + n, pattern,
             teacher ? "teacher" : "student");
@@ -219,6 +239,14 @@ public final class LoadRun implements Participant.Listener {
         }
         if (docsUsed && s >= o.roomSize - o.typists) {
           typists.add(p);
+        }
+        if (boardUsed && teacher) {
+          boardCreators.add(p);
+        }
+        // Ink: the last --drawers of the room; classroom: the first students (typists are the last).
+        if (scenario == Scenario.INK ? s >= o.roomSize - o.drawers
+            : boardUsed && s >= 1 && s <= o.drawers) {
+          drawers.add(p);
         }
       }
     }
@@ -279,6 +307,11 @@ public final class LoadRun implements Participant.Listener {
         }
         case STORM -> storm(result);
         case CLASSROOM -> classroom();
+        case INK -> {
+          createBoards();
+          drawers.forEach(p -> p.run(() -> p.startDrawing(o.boardId, pageId)));
+          measureFor(o.warmup, o.duration);
+        }
         case DOCS -> {
           if (providerDocs) {
             out.printf("documents: %d, %d typists at %.1f keystrokes/s on %s%n", o.rooms,
@@ -384,8 +417,11 @@ public final class LoadRun implements Participant.Listener {
     Map<Integer, Integer> statuses = new HashMap<>();
     List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
     for (String id : roomIds) {
+      // Students may chat, draw on whiteboards and edit documents (the scenarios do all three);
+      // said explicitly rather than left to the node's default.
       String body = "{\"id\":" + Json.quote(id) + ",\"title\":" + Json.quote("Load test " + id)
-          + ",\"maxParticipants\":" + maxParticipants + "}";
+          + ",\"maxParticipants\":" + maxParticipants
+          + ",\"studentPermissions\":{\"chat\":true,\"whiteboard\":true,\"documents\":true}}";
       inFlight.add(http.sendAsync(HttpRequest.newBuilder(base.resolve("/admin/rooms"))
           .timeout(Duration.ofSeconds(30))
           .header("Authorization", "Bearer " + o.adminToken)
@@ -469,11 +505,27 @@ public final class LoadRun implements Participant.Listener {
         o.docRate);
   }
 
+  /** Every room's teacher creates the board with this run's page (or adds the page); waits for the answers. */
+  private void createBoards() throws InterruptedException {
+    boardCreators.forEach(p -> p.run(() -> p.createBoard(o.boardId, pageId)));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (stats.boardsCreated.sum() + stats.boardsExisted.sum() + stats.boardsFailed.sum() < boardCreators.size()
+        && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    out.printf(Locale.ROOT, "boards: %d ready (%d failed), page %s; %d drawers, ink every %d ms, %d-%d points per chunk%n",
+        stats.boardsCreated.sum() + stats.boardsExisted.sum(), stats.boardsFailed.sum(), pageId, drawers.size(),
+        o.inkInterval.toMillis(), o.inkMinPoints, o.inkMaxPoints);
+  }
+
   private synchronized void startMeasuring() {
     docDeliveredAtMeasureStart = stats.docDelivered.sum();
     docSentAtMeasureStart = stats.docSent.sum();
     deliveredAtMeasureStart = stats.delivered.sum();
     sentAtMeasureStart = stats.sent.sum();
+    inkDeliveredAtMeasureStart = stats.inkDelivered.sum();
+    inkSentAtMeasureStart = stats.inkSent.sum();
+    commitsAtMeasureStart = stats.commitsSent.sum();
     cpuAtMeasureStart = serverProcess == null ? Double.NaN : serverProcess.cpuSeconds();
     measureStart = now();
     measuring = true;
@@ -489,6 +541,9 @@ public final class LoadRun implements Participant.Listener {
     sentAtMeasureEnd = stats.sent.sum();
     docDeliveredAtMeasureEnd = stats.docDelivered.sum();
     docSentAtMeasureEnd = stats.docSent.sum();
+    inkDeliveredAtMeasureEnd = stats.inkDelivered.sum();
+    inkSentAtMeasureEnd = stats.inkSent.sum();
+    commitsAtMeasureEnd = stats.commitsSent.sum();
     clients.forEach(p -> p.run(p::stopSending));
   }
 
@@ -532,6 +587,10 @@ public final class LoadRun implements Participant.Listener {
     if (docsUsed) {
       createDocs();
       typists.forEach(p -> p.run(() -> p.startTyping(o.docRate)));
+    }
+    if (boardUsed) {
+      createBoards();
+      drawers.forEach(p -> p.run(() -> p.startDrawing(o.boardId, pageId)));
     }
     for (Participant p : participants) {
       p.run(() -> p.startPosting(p.teacher ? o.teacherRate : o.rate, !p.teacher));
@@ -605,7 +664,7 @@ public final class LoadRun implements Participant.Listener {
     while (System.nanoTime() < deadline) {
       Thread.sleep(100);
       long d = stats.delivered.sum() + stats.skippedEvents.sum() + stats.otherEvents.sum()
-          + stats.docDelivered.sum();
+          + stats.docDelivered.sum() + stats.inkDelivered.sum() + stats.commitsDelivered.sum();
       if (d != lastDelivered) {
         lastDelivered = d;
         stableSince = System.nanoTime();
@@ -732,24 +791,31 @@ public final class LoadRun implements Participant.Listener {
 
   private Histogram interval;
   private Histogram docInterval;
+  private Histogram inkInterval;
+  private Histogram commitInterval;
 
   private void sample(AtomicLong lastSent, AtomicLong lastDelivered, AtomicInteger ticks) {
     try {
       interval = stats.latency.getIntervalHistogram(interval);
       docInterval = stats.docLatency.getIntervalHistogram(docInterval);
+      inkInterval = stats.inkLatency.getIntervalHistogram(inkInterval);
+      commitInterval = stats.commitLatency.getIntervalHistogram(commitInterval);
       boolean m = measuring;
       if (m) {
         synchronized (totalLatency) {
           totalLatency.add(interval);
           totalDocLatency.add(docInterval);
+          totalInkLatency.add(inkInterval);
+          totalCommitLatency.add(commitInterval);
         }
       }
       boolean docs = scenario == Scenario.DOCS;
-      // The docs scenario's series and progress are about document updates (there is no chat).
-      Histogram interval = docs ? docInterval : this.interval;
-      Histogram total = docs ? totalDocLatency : totalLatency;
-      long sent = docs ? stats.docSent.sum() : stats.sent.sum();
-      long delivered = docs ? stats.docDelivered.sum() : stats.delivered.sum();
+      boolean ink = scenario == Scenario.INK;
+      // The docs and ink scenarios' series and progress are about updates and ink (there is no chat).
+      Histogram interval = docs ? docInterval : ink ? inkInterval : this.interval;
+      Histogram total = docs ? totalDocLatency : ink ? totalInkLatency : totalLatency;
+      long sent = docs ? stats.docSent.sum() : ink ? stats.inkSent.sum() : stats.sent.sum();
+      long delivered = docs ? stats.docDelivered.sum() : ink ? stats.inkDelivered.sum() : stats.delivered.sum();
       double sentRate = sent - lastSent.getAndSet(sent);
       double deliveredRate = delivered - lastDelivered.getAndSet(delivered);
       boolean any = interval.getTotalCount() > 0;
@@ -891,10 +957,50 @@ public final class LoadRun implements Participant.Listener {
       s.put("docRate", o.docRate);
       s.put("docId", o.docId);
     }
+    if (boardUsed) {
+      LoadResult.Ink k = new LoadResult.Ink();
+      k.boards = boardCreators.size();
+      k.boardsCreated = stats.boardsCreated.sum();
+      k.boardsExisted = stats.boardsExisted.sum();
+      k.boardFailures = stats.boardsFailed.sum();
+      k.drawers = drawers.size();
+      k.sent = stats.inkSent.sum();
+      k.delivered = stats.inkDelivered.sum();
+      k.deliveredMeasured = inkDeliveredAtMeasureEnd - inkDeliveredAtMeasureStart;
+      if (r.measuredSeconds > 0) {
+        k.deliveredPerSecond = k.deliveredMeasured / r.measuredSeconds;
+        k.sentPerSecond = (inkSentAtMeasureEnd - inkSentAtMeasureStart) / r.measuredSeconds;
+        k.commitsPerSecond = (commitsAtMeasureEnd - commitsAtMeasureStart) / r.measuredSeconds;
+      }
+      if (scenario == Scenario.INK) {
+        // Everyone stays in the room: each chunk is owed to the other roomSize - 1.
+        k.notDelivered = k.sent * (o.roomSize - 1) - k.delivered;
+      }
+      k.gaps = stats.inkGaps.sum();
+      k.reordered = stats.inkReordered.sum();
+      k.commitsSent = stats.commitsSent.sum();
+      k.commitsAcked = stats.commitsAcked.sum();
+      k.commitsDelivered = stats.commitsDelivered.sum();
+      synchronized (totalLatency) {
+        k.latency = percentiles(totalInkLatency);
+        k.commitLatency = percentiles(totalCommitLatency);
+      }
+      k.serverDropped = scraper.droppedDuringRun();
+      if (serverProcess != null && k.deliveredMeasured > 0) {
+        k.serverCpuMicrosPerInkDelivery = (cpuAtMeasureEnd - cpuAtMeasureStart) * 1e6 / k.deliveredMeasured;
+      }
+      r.ink = k;
+      s.put("drawers", o.drawers);
+      s.put("inkIntervalMs", o.inkInterval.toMillis());
+      s.put("pointsPerChunk", o.inkMinPoints + "-" + o.inkMaxPoints);
+      s.put("boardId", o.boardId);
+      s.put("pageId", pageId);
+    }
     if (serverProcess != null) {
       s.put("serverPid", o.serverPid);
       r.serverCpuSeconds = cpuAtMeasureEnd - cpuAtMeasureStart;
-      long measured = r.docs != null ? r.docs.deliveredMeasured : r.deliveredMeasured;
+      long measured = scenario == Scenario.INK ? r.ink.deliveredMeasured
+          : r.docs != null ? r.docs.deliveredMeasured : r.deliveredMeasured;
       r.serverCpuMicrosPerDelivery = measured > 0 ? r.serverCpuSeconds * 1e6 / measured : Double.NaN;
       r.serverRssBeforeBytes = rssBefore;
       r.serverRssAfterBytes = rssAfter;

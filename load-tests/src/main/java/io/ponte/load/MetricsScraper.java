@@ -15,9 +15,12 @@ import java.util.Map;
  * open connections, so a report shows the server side next to the client side.
  */
 final class MetricsScraper {
-  /** One scrape of one server. Values are NaN when the metric was missing. */
+  /**
+   * One scrape of one server. Values are NaN when the metric was missing; {@code dropped} is
+   * ponte_messages_dropped_total by reason (messages the server chose not to deliver).
+   */
   record Sample(double t, double processCpu, double systemCpu, double heapUsedBytes,
-      double heapMaxBytes, double connections, double framesOut) {}
+      double heapMaxBytes, double connections, double framesOut, Map<String, Double> dropped) {}
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final Map<String, URI> targets = new LinkedHashMap<>();
@@ -84,6 +87,7 @@ final class MetricsScraper {
     double heapMax = Double.NaN;
     double conns = Double.NaN;
     double frames = Double.NaN;
+    Map<String, Double> dropped = new java.util.TreeMap<>();
     for (String line : text.split("\n")) {
       if (line.isEmpty() || line.charAt(0) == '#') {
         continue;
@@ -115,10 +119,36 @@ final class MetricsScraper {
         }
         case "ponte_connections" -> conns = value;
         case "ponte_frames_out_total" -> frames = value;
+        case "ponte_messages_dropped_total" -> {
+          int at = name.indexOf("reason=\"");
+          String reason = at < 0 ? "?" : name.substring(at + 8, name.indexOf('"', at + 8));
+          dropped.merge(reason, value, Double::sum);
+        }
         default -> { }
       }
     }
-    return new Sample(t, cpu, sys, heap, heapMax, conns, frames);
+    return new Sample(t, cpu, sys, heap, heapMax, conns, frames, dropped);
+  }
+
+  /**
+   * Messages the servers dropped, by reason, between their first and their latest scrape (summed
+   * over the servers; reasons with none left out).
+   */
+  synchronized Map<String, Long> droppedDuringRun() {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    for (List<Sample> l : samples.values()) {
+      if (l.size() < 2) {
+        continue;
+      }
+      Map<String, Double> first = l.get(0).dropped();
+      l.get(l.size() - 1).dropped().forEach((reason, v) -> {
+        long n = Math.round(v - first.getOrDefault(reason, 0.0));
+        if (n > 0) {
+          out.merge(reason, n, Long::sum);
+        }
+      });
+    }
+    return out;
   }
 
   synchronized Map<String, List<Sample>> samples() {

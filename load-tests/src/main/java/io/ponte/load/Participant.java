@@ -5,16 +5,27 @@ import io.ponte.protocol.CloseCode;
 import io.ponte.protocol.FrameCodec;
 import io.ponte.protocol.ProtocolException;
 import io.ponte.protocol.WireFormat;
+import io.ponte.protocol.v1.BoardChanged;
+import io.ponte.protocol.v1.BoardCreate;
+import io.ponte.protocol.v1.BoardElement;
+import io.ponte.protocol.v1.BoardInk;
+import io.ponte.protocol.v1.BoardPath;
+import io.ponte.protocol.v1.BoardRequest;
+import io.ponte.protocol.v1.BoardStyle;
 import io.ponte.protocol.v1.ChatPost;
 import io.ponte.protocol.v1.ClientMessage;
 import io.ponte.protocol.v1.DocCreate;
 import io.ponte.protocol.v1.DocUpdate;
 import io.ponte.protocol.v1.ErrorInfo;
 import io.ponte.protocol.v1.Event;
+import io.ponte.protocol.v1.ElementsAdd;
+import io.ponte.protocol.v1.ElementsChanged;
 import io.ponte.protocol.v1.Hello;
+import io.ponte.protocol.v1.InkStroke;
 import io.ponte.protocol.v1.Join;
 import io.ponte.protocol.v1.Joined;
 import io.ponte.protocol.v1.Leave;
+import io.ponte.protocol.v1.PageAdd;
 import io.ponte.protocol.v1.ServerMessage;
 import io.ponte.protocol.v1.TeacherAction;
 import io.ponte.protocol.v1.Typing;
@@ -51,7 +62,7 @@ final class Participant implements LoadClient {
     void closed(LoadClient p);
   }
 
-  private enum Kind { HELLO, JOIN, LEAVE, POST, ACTION, DOC_CREATE, DOC_UPDATE }
+  private enum Kind { HELLO, JOIN, LEAVE, POST, ACTION, DOC_CREATE, DOC_UPDATE, BOARD_CREATE, PAGE_ADD, STROKE_COMMIT }
 
   private record Pending(Kind kind, String roomId, long startNanos, boolean resume) {}
 
@@ -96,6 +107,19 @@ final class Participant implements LoadClient {
   private long keystrokes;
   /** Send times by clock of this typist's keystrokes (shared with receivers via Stats). */
   private java.util.concurrent.atomic.AtomicLongArray sendTimes;
+  /** Drawing on the room's board: where, the stroke in progress, its next chunk, the timer. */
+  private String boardId;
+  private String pageId;
+  private long inkIntervalMs;
+  private long drawTimer = -1;
+  private boolean drawing;
+  private PenStroke stroke;
+  private int nextChunk;
+  private long strokes;
+  /** Ids of this drawer's recent strokes, oldest first: their send times are dropped after a while. */
+  private final java.util.ArrayDeque<String> recentStrokes = new java.util.ArrayDeque<>();
+  /** As a receiver: the next point expected of each stroke being drawn by someone else. */
+  private final Map<String, Integer> inkNext = new HashMap<>();
 
   Participant(int index, String userId, boolean teacher, boolean writer, String token,
       Collection<String> roomIds, Context context, WebSocketClient client,
@@ -129,6 +153,7 @@ final class Participant implements LoadClient {
   public void stopSending() {
     stopPosting();
     stopTyping();
+    stopDrawing();
   }
 
   @Override
@@ -269,6 +294,7 @@ final class Participant implements LoadClient {
     stopped = true;
     stopPosting();
     stopTyping();
+    stopDrawing();
     if (ws != null) {
       closingByUs = true;
       ws.close();
@@ -311,6 +337,10 @@ final class Participant implements LoadClient {
           stats.docAcked.increment();
         } else if (p != null && p.kind() == Kind.DOC_CREATE) {
           stats.docsCreated.increment();
+        } else if (p != null && (p.kind() == Kind.BOARD_CREATE || p.kind() == Kind.PAGE_ADD)) {
+          stats.boardsCreated.increment();
+        } else if (p != null && p.kind() == Kind.STROKE_COMMIT) {
+          stats.commitsAcked.increment();
         } else {
           stats.acked.increment();
         }
@@ -373,7 +403,11 @@ final class Participant implements LoadClient {
 
   private void onEvent(Event e, boolean replayed) {
     if (e.getSeq() == 0) {
-      stats.ephemeral.increment();
+      if (e.getBodyCase() == Event.BodyCase.BOARD_INK && e.getBoardInk().hasStroke()) {
+        inkDelivered(e.getBoardInk().getStroke());
+      } else {
+        stats.ephemeral.increment();
+      }
       return;
     }
     if (!fresh(e.getRoomId(), e.getSeq(), replayed)) {
@@ -401,8 +435,61 @@ final class Participant implements LoadClient {
           }
         }
       }
+      case BOARD_CHANGED -> {
+        BoardChanged c = e.getBoardChanged();
+        if (c.getChangeCase() == BoardChanged.ChangeCase.ELEMENTS
+            && c.getElements().getCause() == ElementsChanged.Cause.ADDED) {
+          if (replayed) {
+            stats.replayed.increment();
+          } else {
+            commitDelivered(c.getClientMsgId());
+          }
+        } else {
+          stats.otherEvents.increment();
+        }
+      }
       case SKIPPED -> stats.skippedEvents.increment();
       default -> stats.otherEvents.increment();
+    }
+  }
+
+  /** A live chunk of someone else's stroke: latency from the drawer's send time, gaps per stroke. */
+  private void inkDelivered(InkStroke chunk) {
+    stats.inkDelivered.increment();
+    Stats.StrokeTimes times = stats.strokeTimes.get(chunk.getStrokeId());
+    long sent = times == null ? 0 : times.chunk(chunk.getFirstIndex());
+    if (sent != 0) {
+      long lat = System.nanoTime() - sent;
+      if (lat >= 0) {
+        stats.inkLatency.recordValue(lat / 1000);
+      }
+    }
+    int first = chunk.getFirstIndex();
+    Integer expected = inkNext.get(chunk.getStrokeId());
+    // Only against an earlier chunk of the same stroke: one joined mid-stroke starts anywhere.
+    if (expected != null && first > expected) {
+      stats.inkGaps.increment();
+    } else if (expected != null && first < expected) {
+      stats.inkReordered.increment();
+    }
+    if (chunk.getDone()) {
+      inkNext.remove(chunk.getStrokeId());
+    } else {
+      inkNext.put(chunk.getStrokeId(), Math.max(expected == null ? 0 : expected,
+          first + chunk.getPointsCount() / 2));
+    }
+  }
+
+  /** A committed stroke (its element id and client_msg_id are the stroke id). */
+  private void commitDelivered(String strokeId) {
+    stats.commitsDelivered.increment();
+    Stats.StrokeTimes times = stats.strokeTimes.get(strokeId);
+    long sent = times == null ? 0 : times.committed;
+    if (sent != 0) {
+      long lat = System.nanoTime() - sent;
+      if (lat >= 0) {
+        stats.commitLatency.recordValue(lat / 1000);
+      }
     }
   }
 
@@ -480,6 +567,20 @@ final class Participant implements LoadClient {
     }
     if (p != null && p.kind() == Kind.DOC_CREATE) {
       stats.docsFailed.increment();
+    }
+    if (p != null && p.kind() == Kind.BOARD_CREATE && "BOARD_EXISTS".equals(code)) {
+      // A rerun on the same rooms: the board is there; this run draws on a page of its own.
+      Stats.count(stats.expectedErrors, code);
+      addPage(p.roomId());
+      return;
+    }
+    if (p != null && p.kind() == Kind.PAGE_ADD && "PAGE_EXISTS".equals(code)) {
+      Stats.count(stats.expectedErrors, code);
+      stats.boardsExisted.increment();
+      return;
+    }
+    if (p != null && (p.kind() == Kind.BOARD_CREATE || p.kind() == Kind.PAGE_ADD)) {
+      stats.boardsFailed.increment();
     }
     if (expectedErrors.contains(code)) {
       Stats.count(stats.expectedErrors, code);
@@ -634,14 +735,18 @@ final class Participant implements LoadClient {
     if (socket == null) {
       return;
     }
-    ClientMessage m = ClientMessage.newBuilder().setRequestId(++requestIds)
-        .setTyping(Typing.newBuilder().setRoomId(roomId).setTyping(on)).build();
+    write(socket, ClientMessage.newBuilder().setRequestId(++requestIds)
+        .setTyping(Typing.newBuilder().setRoomId(roomId).setTyping(on)).build());
+    stats.typingSent.increment();
+  }
+
+  /** Writes a message nobody waits an answer for (an error still comes back with its request id). */
+  private void write(WebSocket socket, ClientMessage m) {
     if (format.binaryFrames()) {
       socket.writeBinaryMessage(Buffer.buffer(FrameCodec.encodeBinary(m)));
     } else {
       socket.writeTextMessage(FrameCodec.encodeJson(m));
     }
-    stats.typingSent.increment();
   }
 
   /** Leaves the first room and rejoins it (resuming with last seq and epoch) after a while. */
@@ -683,8 +788,8 @@ final class Participant implements LoadClient {
 
   @Override
   public int pendingPosts() {
-    return (int) pending.values().stream().filter(p -> p.kind() == Kind.POST || p.kind() == Kind.ACTION
-        || p.kind() == Kind.DOC_CREATE || p.kind() == Kind.DOC_UPDATE).count();
+    return (int) pending.values().stream().filter(p -> p.kind() != Kind.HELLO && p.kind() != Kind.JOIN
+        && p.kind() != Kind.LEAVE).count();
   }
 
   void teacherAction(String roomId, TeacherAction.Builder action) {
@@ -765,6 +870,147 @@ final class Participant implements LoadClient {
             .setClientMsgId(userId + ".d" + docClient + "." + docClock)))) {
       docClock += text.length();
       stats.docSent.increment();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Whiteboard
+  // ------------------------------------------------------------------------------------------
+
+  private static final BoardStyle PEN = BoardStyle.newBuilder().setStroke("#1f77b4").setWidth(2).build();
+
+  /**
+   * Creates board {@code boardId} whose first page is {@code pageId} in the first room (teacher);
+   * when the board is there from an earlier run, adds the page to it instead.
+   */
+  void createBoard(String boardId, String pageId) {
+    this.boardId = boardId;
+    this.pageId = pageId;
+    RoomView v = rooms.values().iterator().next();
+    if (!send(Kind.BOARD_CREATE, v.roomId, false, ClientMessage.newBuilder().setBoard(BoardRequest.newBuilder()
+        .setRoomId(v.roomId).setBoardId(boardId).setClientMsgId(userId + ".board." + boardId)
+        .setCreateBoard(BoardCreate.newBuilder().setTitle("Load test board").setFirstPageId(pageId))))) {
+      stats.boardsFailed.increment();
+    }
+  }
+
+  private void addPage(String roomId) {
+    if (!send(Kind.PAGE_ADD, roomId, false, ClientMessage.newBuilder().setBoard(BoardRequest.newBuilder()
+        .setRoomId(roomId).setBoardId(boardId).setClientMsgId(userId + ".page." + pageId)
+        .setAddPage(PageAdd.newBuilder().setPageId(pageId).setTitle("Load run " + pageId))))) {
+      stats.boardsFailed.increment();
+    }
+  }
+
+  /**
+   * Draws on the first room's board until stopped: strokes of 1-2 s of pointer movement, sent as
+   * live ink every --ink-interval (a browser's coalesced pointer events) with --points-per-chunk
+   * new points each, the last chunk marked done; then the whole stroke committed as one element
+   * (ElementsAdd, element id = stroke id); a pause of 0.3-0.8 s; the next stroke.
+   */
+  void startDrawing(String boardId, String pageId) {
+    stopDrawing();
+    if (stopped) {
+      return;
+    }
+    this.boardId = boardId;
+    this.pageId = pageId;
+    inkIntervalMs = Math.max(1, options.inkInterval.toMillis());
+    drawing = true;
+    drawTimer = context.owner().setTimer(1 + ThreadLocalRandom.current().nextLong(500), t -> beginStroke());
+  }
+
+  void stopDrawing() {
+    drawing = false;
+    stroke = null;
+    if (drawTimer >= 0) {
+      context.owner().cancelTimer(drawTimer);
+      drawTimer = -1;
+    }
+  }
+
+  private void beginStroke() {
+    drawTimer = -1;
+    RoomView v = rooms.values().iterator().next();
+    if (!drawing) {
+      return;
+    }
+    if (live() == null || !v.joined || v.leaving) {
+      pauseDrawing();
+      return;
+    }
+    ThreadLocalRandom rnd = ThreadLocalRandom.current();
+    long durationMs = 1000 + rnd.nextLong(1001);
+    int chunks = (int) Math.max(1, Math.round((double) durationMs / inkIntervalMs));
+    String id = userId + ".s" + (++strokes);
+    stroke = PenStroke.random(id, chunks, options.inkMinPoints, options.inkMaxPoints, inkIntervalMs, rnd);
+    stats.strokeTimes.put(id, new Stats.StrokeTimes(stroke.points()));
+    recentStrokes.add(id);
+    // Late deliveries of older strokes still count, only without a latency.
+    while (recentStrokes.size() > 8) {
+      stats.strokeTimes.remove(recentStrokes.poll());
+    }
+    nextChunk = 0;
+    drawTimer = context.owner().setPeriodic(inkIntervalMs, t -> inkChunk());
+    inkChunk();
+  }
+
+  private void inkChunk() {
+    PenStroke s = stroke;
+    if (!drawing || s == null) {
+      return;
+    }
+    RoomView v = rooms.values().iterator().next();
+    WebSocket socket = live();
+    if (socket == null || !v.joined || v.leaving) {
+      // Out of the room mid-stroke: the stroke is abandoned.
+      endStroke();
+      return;
+    }
+    int i = nextChunk++;
+    boolean last = i == s.chunks() - 1;
+    if (socket.writeQueueFull()) {
+      stats.sendsSkipped.increment();
+    } else {
+      InkStroke.Builder chunk = InkStroke.newBuilder().setStrokeId(s.id).setFirstIndex(s.chunkStart(i))
+          .addAllPoints(s.chunk(i)).setStyle(PEN).setDone(last);
+      ClientMessage.Builder m = ClientMessage.newBuilder().setRequestId(++requestIds)
+          .setBoardInk(BoardInk.newBuilder().setRoomId(v.roomId).setBoardId(boardId).setPageId(pageId)
+              .setStroke(chunk));
+      stats.strokeTimes.get(s.id).chunks.set(s.chunkStart(i), System.nanoTime());
+      write(socket, m.build());
+      stats.inkSent.increment();
+    }
+    if (last) {
+      commit(v, s);
+      endStroke();
+    }
+  }
+
+  /** The finished stroke as one path element; its id and client_msg_id are the stroke id. */
+  private void commit(RoomView v, PenStroke s) {
+    stats.strokeTimes.get(s.id).committed = System.nanoTime();
+    if (send(Kind.STROKE_COMMIT, v.roomId, false, ClientMessage.newBuilder().setBoard(BoardRequest.newBuilder()
+        .setRoomId(v.roomId).setBoardId(boardId).setClientMsgId(s.id)
+        .setAddElements(ElementsAdd.newBuilder().setPageId(pageId).addElements(BoardElement.newBuilder()
+            .setElementId(s.id).setZ("a" + Long.toString(strokes, 36)).setStyle(PEN)
+            .setPath(BoardPath.newBuilder().addAllPoints(s.whole()))))))) {
+      stats.commitsSent.increment();
+    }
+  }
+
+  private void endStroke() {
+    stroke = null;
+    if (drawTimer >= 0) {
+      context.owner().cancelTimer(drawTimer);
+      drawTimer = -1;
+    }
+    pauseDrawing();
+  }
+
+  private void pauseDrawing() {
+    if (drawing) {
+      drawTimer = context.owner().setTimer(300 + ThreadLocalRandom.current().nextLong(501), t -> beginStroke());
     }
   }
 }

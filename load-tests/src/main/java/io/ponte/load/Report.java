@@ -102,6 +102,27 @@ public final class Report {
             .append(" KiB per document (not after a GC: garbage included, noisy)\n");
       }
     }
+    if (r.ink != null) {
+      LoadResult.Ink k = r.ink;
+      sb.append("boards       ").append(k.boards).append(" (").append(k.boardsCreated).append(" created, ")
+          .append(k.boardsExisted).append(" existed, ").append(k.boardFailures).append(" failed), ")
+          .append(k.drawers).append(" drawers, ink every ").append(r.settings.get("inkIntervalMs"))
+          .append(" ms, ").append(r.settings.get("pointsPerChunk")).append(" points per chunk\n");
+      sb.append("live ink     sent ").append(f(k.sentPerSecond)).append(" batches/s, delivered ")
+          .append(f(k.deliveredPerSecond)).append("/s (measured window); totals: sent ").append(k.sent)
+          .append(", delivered ").append(k.delivered).append(", not delivered ")
+          .append(k.notDelivered < 0 ? "-" : Long.toString(k.notDelivered)).append(", gaps ").append(k.gaps)
+          .append(", reordered ").append(k.reordered).append('\n');
+      sb.append("ink latency  ").append(pct(k.latency)).append('\n');
+      sb.append("commits      ").append(f(k.commitsPerSecond)).append("/s (measured window); totals: sent ")
+          .append(k.commitsSent).append(", acked ").append(k.commitsAcked).append(", delivered ")
+          .append(k.commitsDelivered).append('\n');
+      sb.append("commit lat.  ").append(pct(k.commitLatency)).append('\n');
+      sb.append("ink server   dropped by the server ").append(k.serverDropped.isEmpty() ? "none" : k.serverDropped)
+          .append(Double.isNaN(k.serverCpuMicrosPerInkDelivery) ? ""
+              : "; CPU " + f(k.serverCpuMicrosPerInkDelivery) + " µs per delivered ink batch")
+          .append('\n');
+    }
     sb.append("compression  ").append("off".equals(r.settings.get("compression")) ? "not offered" : "offered")
         .append("; permessage-deflate negotiated on ").append(r.compressedSockets).append(" of ")
         .append(r.compressedSockets + r.uncompressedSockets).append(" sockets\n");
@@ -147,12 +168,14 @@ public final class Report {
 
   /**
    * One machine-readable line (bench-browser.sh reads it): key=value pairs, no spaces in values,
-   * "-" when not measured. Deliveries and latency are of document updates in the docs scenario.
+   * "-" when not measured. Deliveries and latency are of document updates in the docs scenario,
+   * of live ink chunks in the ink scenario.
    */
   static String benchLine(LoadResult r) {
     boolean docs = r.docs != null && "docs".equals(r.scenario);
-    LoadResult.Percentiles p = docs ? r.docs.latency : r.latency;
-    double perSecond = docs ? r.docs.deliveredPerSecond : r.deliveredPerSecond;
+    boolean ink = r.ink != null && "ink".equals(r.scenario);
+    LoadResult.Percentiles p = docs ? r.docs.latency : ink ? r.ink.latency : r.latency;
+    double perSecond = docs ? r.docs.deliveredPerSecond : ink ? r.ink.deliveredPerSecond : r.deliveredPerSecond;
     return "bench        deliveries_per_s=" + f(perSecond)
         + " cpu_us_per_delivery=" + f(r.serverCpuMicrosPerDelivery)
         + " cpu_s=" + f(r.serverCpuSeconds)
@@ -209,6 +232,32 @@ public final class Report {
       dm.put("serverHeapBeforeBytes", d.heapBeforeBytes);
       dm.put("serverHeapAfterBytes", d.heapAfterBytes);
       m.put("documents", dm);
+    }
+    if (r.ink != null) {
+      LoadResult.Ink k = r.ink;
+      Map<String, Object> km = new LinkedHashMap<>();
+      km.put("boards", k.boards);
+      km.put("boardsCreated", k.boardsCreated);
+      km.put("boardsExisted", k.boardsExisted);
+      km.put("boardFailures", k.boardFailures);
+      km.put("drawers", k.drawers);
+      km.put("sent", k.sent);
+      km.put("delivered", k.delivered);
+      km.put("deliveredMeasured", k.deliveredMeasured);
+      km.put("sentPerSecond", k.sentPerSecond);
+      km.put("deliveredPerSecond", k.deliveredPerSecond);
+      km.put("latency", pctMap(k.latency));
+      km.put("notDelivered", k.notDelivered);
+      km.put("gaps", k.gaps);
+      km.put("reordered", k.reordered);
+      km.put("commitsSent", k.commitsSent);
+      km.put("commitsAcked", k.commitsAcked);
+      km.put("commitsDelivered", k.commitsDelivered);
+      km.put("commitsPerSecond", k.commitsPerSecond);
+      km.put("commitLatency", pctMap(k.commitLatency));
+      km.put("serverCpuMicrosPerInkDelivery", k.serverCpuMicrosPerInkDelivery);
+      km.put("serverDropped", k.serverDropped);
+      m.put("ink", km);
     }
     Map<String, Object> comp = new LinkedHashMap<>();
     comp.put("offered", !"off".equals(r.settings.get("compression")));

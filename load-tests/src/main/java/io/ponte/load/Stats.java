@@ -35,6 +35,39 @@ final class Stats {
   final LongAdder docsExisted = new LongAdder();
   final LongAdder docsFailed = new LongAdder();
 
+  /** Send-to-receipt latency of live ink chunks (Event.board_ink), microseconds. */
+  final Recorder inkLatency = new Recorder(3);
+  /** Send-to-receipt latency of committed strokes (Event.board_changed, ADDED), microseconds. */
+  final Recorder commitLatency = new Recorder(3);
+  /** Send times of the strokes being drawn, by stroke id (senders and receivers share this process). */
+  final Map<String, StrokeTimes> strokeTimes = new ConcurrentHashMap<>();
+  final LongAdder inkSent = new LongAdder();
+  final LongAdder inkDelivered = new LongAdder();
+  /** A receiver got a chunk past the next point it expected of a stroke (chunks in between lost). */
+  final LongAdder inkGaps = new LongAdder();
+  /** A receiver got a chunk at or before a point it already had (repeated or out of order). */
+  final LongAdder inkReordered = new LongAdder();
+  final LongAdder commitsSent = new LongAdder();
+  final LongAdder commitsAcked = new LongAdder();
+  final LongAdder commitsDelivered = new LongAdder();
+  final LongAdder boardsCreated = new LongAdder();
+  final LongAdder boardsExisted = new LongAdder();
+  final LongAdder boardsFailed = new LongAdder();
+
+  /** When one stroke's chunks (by first_index) and its commit were sent, nanoTime; 0: not (yet). */
+  static final class StrokeTimes {
+    final java.util.concurrent.atomic.AtomicLongArray chunks;
+    volatile long committed;
+
+    StrokeTimes(int points) {
+      chunks = new java.util.concurrent.atomic.AtomicLongArray(points);
+    }
+
+    long chunk(int firstIndex) {
+      return firstIndex >= 0 && firstIndex < chunks.length() ? chunks.get(firstIndex) : 0;
+    }
+  }
+
   final LongAdder sent = new LongAdder();
   final LongAdder acked = new LongAdder();
   /** Live chat events received (every receiver, the sender included). */

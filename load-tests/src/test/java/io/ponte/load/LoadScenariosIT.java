@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -168,6 +169,7 @@ class LoadScenariosIT {
     o.duration = Duration.ofSeconds(3);
     o.typists = 2; // document typing: two students per room
     o.docRate = 5;
+    o.drawers = 1; // one student per room draws on the whiteboard
     LoadResult r = run(LoadRun.Scenario.CLASSROOM, o);
     assertSound(r);
     assertTrue(r.delivered > 0, "chat was delivered");
@@ -181,6 +183,52 @@ class LoadScenariosIT {
     assertEquals(2, r.docs.created + r.docs.existed, "each teacher created the document");
     assertTrue(r.docs.delivered > 0, "document updates were delivered");
     assertTrue(r.docs.latency.count() > 0, "document update latency was recorded");
+    assertTrue(r.ink != null && r.ink.sent > 0, "a student per room drew live ink");
+    assertEquals(2, r.ink.drawers);
+    assertEquals(2, r.ink.boardsCreated + r.ink.boardsExisted, "each teacher created the board");
+    assertTrue(r.ink.delivered > 0, "live ink was delivered");
+    assertTrue(r.ink.latency.count() > 0, "ink latency was recorded");
+    assertTrue(r.ink.commitsDelivered > 0, "committed strokes were delivered");
+  }
+
+  @Test
+  void inkDeliversEveryChunkToTheRestOfTheRoom() throws Exception {
+    LoadOptions o = options("ink");
+    o.rooms = 2;
+    o.roomSize = 5;
+    o.drawers = 3;
+    o.rate = 0;
+    o.duration = Duration.ofSeconds(3);
+    LoadResult r = run(LoadRun.Scenario.INK, o);
+    assertSound(r);
+    LoadResult.Ink k = r.ink;
+    assertEquals(2, k.boards);
+    assertEquals(2, k.boardsCreated, "each room's teacher created the board with the run's page");
+    assertEquals(6, k.drawers);
+    assertTrue(k.sent > 0, "live ink was sent");
+    // Live ink goes to everyone in the room but its drawer: the 4 others.
+    assertEquals(k.sent * 4, k.delivered, "ink deliveries");
+    assertEquals(0, k.notDelivered, "nothing missed");
+    assertEquals(0, k.gaps, "no chunk skipped within a stroke");
+    assertEquals(0, k.reordered, "chunks in order");
+    assertTrue(k.latency.count() > 0, "ink latency was recorded");
+    assertTrue(k.deliveredPerSecond > 0);
+    assertTrue(k.commitsSent > 0, "finished strokes were committed");
+    assertEquals(k.commitsSent, k.commitsAcked, "every stroke was accepted as an element");
+    // A commit is a sequenced board change: everyone gets it, its drawer too.
+    assertEquals(k.commitsSent * 5, k.commitsDelivered, "commit deliveries");
+    assertTrue(k.commitLatency.count() > 0, "commit latency was recorded");
+    assertTrue(k.serverDropped.isEmpty(), () -> "the server dropped " + k.serverDropped);
+    assertTrue(Files.readString(r.textReport).contains("ink latency"));
+    assertTrue(Files.readString(r.jsonReport).contains("\"ink\""));
+
+    // A rerun on the same rooms: the board exists, the run adds its own page and draws there.
+    LoadResult again = run(LoadRun.Scenario.INK, o);
+    assertSound(again);
+    assertEquals(2, again.ink.boardsCreated, "the page was added to the existing board");
+    assertEquals(Map.of("BOARD_EXISTS", 2L), again.expectedErrors);
+    assertEquals(again.ink.sent * 4, again.ink.delivered);
+    assertEquals(again.ink.commitsSent * 5, again.ink.commitsDelivered);
   }
 
   @Test

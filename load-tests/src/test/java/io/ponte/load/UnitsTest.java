@@ -104,6 +104,8 @@ class UnitsTest {
         jvm_memory_max_bytes{area="heap",id="G1 Old Gen"} 4096.0
         ponte_connections 42.0
         ponte_frames_out_total 7.0
+        ponte_messages_dropped_total{reason="ink_rate"} 3.0
+        ponte_messages_dropped_total{reason="slow_consumer"} 2.0
         """;
     MetricsScraper.Sample s = MetricsScraper.parse(1.5, text);
     assertEquals(0.25, s.processCpu());
@@ -112,6 +114,59 @@ class UnitsTest {
     assertEquals(4096.0, s.heapMaxBytes());
     assertEquals(42.0, s.connections());
     assertEquals(7.0, s.framesOut());
+    assertEquals(Map.of("ink_rate", 3.0, "slow_consumer", 2.0), s.dropped());
+  }
+
+  @Test
+  void strokeChunksArePackedFromAnAbsolutePointThenDeltas() {
+    PenStroke s = new PenStroke("s1", new int[] {100, 105, 103, 110, 120}, new int[] {50, 48, 48, 60, 61},
+        new int[] {2, 3});
+    assertEquals(5, s.points());
+    assertEquals(2, s.chunks());
+    assertEquals(0, s.chunkStart(0));
+    assertEquals(2, s.chunkStart(1), "first_index of the second chunk");
+    assertEquals(List.of(100, 50, 5, -2), s.chunk(0));
+    assertEquals(List.of(103, 48, 7, 12, 10, 1), s.chunk(1), "each chunk starts absolute again");
+    assertEquals(List.of(100, 50, 5, -2, -2, 0, 7, 12, 10, 1), s.whole(), "the committed path: one start");
+    assertEquals(List.of(100, 50, 105, 48, 103, 48, 110, 60, 120, 61),
+        java.util.Arrays.stream(PenStroke.unpack(s.whole())).boxed().toList());
+    assertThrows(IllegalArgumentException.class,
+        () -> new PenStroke("s", new int[] {1, 2}, new int[] {1, 2}, new int[] {1}), "chunks must cover the stroke");
+    assertThrows(IllegalArgumentException.class,
+        () -> new PenStroke("s", new int[] {1, 2}, new int[] {1, 2}, new int[] {2, 0}), "no empty chunk");
+  }
+
+  @Test
+  void randomStrokesChunkAsAskedAndRoundTrip() {
+    java.util.Random rnd = new java.util.Random(42);
+    for (int n = 0; n < 50; n++) {
+      PenStroke s = PenStroke.random("s" + n, 25 + n % 26, 4, 8, 40, rnd);
+      assertEquals(25 + n % 26, s.chunks());
+      int[] all = PenStroke.unpack(s.whole());
+      assertEquals(2 * s.points(), all.length);
+      for (int i = 0; i < s.chunks(); i++) {
+        int size = s.chunk(i).size() / 2;
+        assertTrue(size >= 4 && size <= 8, "4-8 new points per chunk, got " + size);
+        int[] chunk = PenStroke.unpack(s.chunk(i));
+        int from = 2 * s.chunkStart(i);
+        assertTrue(java.util.Arrays.equals(java.util.Arrays.copyOfRange(all, from, from + chunk.length), chunk),
+            "chunk " + i + " decodes to the same points as the whole stroke");
+      }
+      for (int i = 2; i < all.length; i++) {
+        int delta = Math.abs(all[i] - all[i - 2]);
+        // At most 600 px/s over one 40 ms chunk of 4 points: deltas of at most 6 px (60 units).
+        assertTrue(delta <= 61, "a hand's step, not a jump: " + delta);
+      }
+    }
+  }
+
+  @Test
+  void pointsPerChunkIsACountOrARange() {
+    assertTrue(java.util.Arrays.equals(new int[] {4, 8}, LoadMain.pointRange("4-8")));
+    assertTrue(java.util.Arrays.equals(new int[] {6, 6}, LoadMain.pointRange("6")));
+    assertThrows(IllegalArgumentException.class, () -> LoadMain.pointRange("8-4"));
+    assertThrows(IllegalArgumentException.class, () -> LoadMain.pointRange("0"));
+    assertThrows(IllegalArgumentException.class, () -> LoadMain.pointRange("many"));
   }
 
   @Test
