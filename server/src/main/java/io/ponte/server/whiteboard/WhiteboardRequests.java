@@ -163,21 +163,9 @@ final class WhiteboardRequests implements RequestFeature {
     if (refused != null) {
       return refused;
     }
-    boolean teacher = actor.getRole() == Role.TEACHER;
-    if (!teacher && !state.settings().getStudentPermissions().getWhiteboard()) {
-      return state.error(ErrorCode.PERMISSION_DENIED, "students may not use the whiteboard in this room");
-    }
-    BoardState board = state.feature(WhiteboardState.class).boardState(ink.getBoardId());
-    if (board == null) {
-      return state.error(ErrorCode.BOARD_NOT_FOUND, "no board " + ink.getBoardId());
-    }
-    if (board.locked && !teacher) {
-      return state.error(ErrorCode.BOARD_LOCKED, "the board is locked");
-    }
-    if (board.page(ink.getPageId()) == null) {
-      return state.error(ErrorCode.PAGE_NOT_FOUND, "no page " + ink.getPageId());
-    }
-    return null;
+    Refusal r = state.feature(WhiteboardState.class).mayDrawLive(ink.getBoardId(), ink.getPageId(),
+        state.settings(), actor.getRole() == Role.TEACHER);
+    return r == null ? null : state.error(r.code(), r.reason());
   }
 
   private static void liveInk(Session s, long requestId, BoardLiveInk request) {

@@ -68,9 +68,36 @@ public final class WhiteboardState implements FeatureState {
     return b == null ? null : b.toProto();
   }
 
-  /** The board's state (null: none), for the ephemeral checks of live ink. */
-  BoardState boardState(String boardId) {
-    return boards.get(boardId);
+  /**
+   * Whether someone may draw live on the page now: the same checks as an element change
+   * (permission, the board, its lock, the page), for ephemeral ink that is never applied.
+   */
+  Refusal mayDrawLive(String boardId, String pageId, RoomSettings settings, boolean teacher) {
+    Refusal r = mayUseBoards(settings, teacher);
+    if (r == null) {
+      r = openFor(boardId, teacher);
+    }
+    if (r == null && boards.get(boardId).page(pageId) == null) {
+      r = new Refusal(ErrorCode.PAGE_NOT_FOUND, "no page " + pageId);
+    }
+    return r;
+  }
+
+  private static Refusal mayUseBoards(RoomSettings settings, boolean teacher) {
+    return teacher || settings.getStudentPermissions().getWhiteboard() ? null
+        : new Refusal(ErrorCode.PERMISSION_DENIED, "students may not use the whiteboard in this room");
+  }
+
+  /** Null when the board exists and is not locked against this editor. */
+  private Refusal openFor(String boardId, boolean teacher) {
+    BoardState board = boards.get(boardId);
+    if (board == null) {
+      return new Refusal(ErrorCode.BOARD_NOT_FOUND, "no board " + boardId);
+    }
+    if (board.locked && !teacher) {
+      return new Refusal(ErrorCode.BOARD_LOCKED, "the board is locked");
+    }
+    return null;
   }
 
   /** Every board, by id. */
@@ -113,8 +140,9 @@ public final class WhiteboardState implements FeatureState {
   }
 
   private Refusal check(BoardRequest req, RoomSettings settings, Editor ed) {
-    if (!ed.teacher() && !settings.getStudentPermissions().getWhiteboard()) {
-      return new Refusal(ErrorCode.PERMISSION_DENIED, "students may not use the whiteboard in this room");
+    Refusal r = mayUseBoards(settings, ed.teacher());
+    if (r != null) {
+      return r;
     }
     if (!ed.teacher() && TEACHER_ONLY.contains(req.getOpCase())) {
       return new Refusal(ErrorCode.PERMISSION_DENIED, "only teachers can " + req.getOpCase());
@@ -128,13 +156,11 @@ public final class WhiteboardState implements FeatureState {
     if (req.getOpCase() == OpCase.CREATE_BOARD) {
       return checkCreate(req.getBoardId(), req.getCreateBoard());
     }
+    r = openFor(req.getBoardId(), ed.teacher());
+    if (r != null) {
+      return r;
+    }
     BoardState board = boards.get(req.getBoardId());
-    if (board == null) {
-      return new Refusal(ErrorCode.BOARD_NOT_FOUND, "no board " + req.getBoardId());
-    }
-    if (board.locked && !ed.teacher()) {
-      return new Refusal(ErrorCode.BOARD_LOCKED, "the board is locked");
-    }
     return switch (req.getOpCase()) {
       case DELETE_BOARD, LOCK_BOARD -> null;
       case ADD_PAGE -> checkAddPage(board, req.getAddPage());
