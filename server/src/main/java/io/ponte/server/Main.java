@@ -29,7 +29,8 @@ public final class Main {
     try {
       switch (command) {
         case "serve" -> serve(args);
-        case "token" -> token(args);
+        case "token" -> System.out.println(mint(args, false).token());
+        case "link" -> link(args);
         case "help" -> System.out.println(usage());
         default -> {
           System.err.println("unknown command '" + command + "'\n\n" + usage());
@@ -47,6 +48,10 @@ public final class Main {
         usage: java -jar ponte-server.jar [serve] [--setting value ...]
                java -jar ponte-server.jar token --room ROOM --role teacher|student|observer \\
                     --name NAME [--user USER_ID] [--ttl SECONDS] [--admin] [--setting value ...]
+               java -jar ponte-server.jar link --room ROOM --role teacher|student|observer \\
+                    --name NAME [--user USER_ID] [--ttl SECONDS] [--base-url URL] [--setting value ...]
+                    (an invite link to the classroom app; the token rides in the URL fragment,
+                    which browsers never send to a server)
 
         Settings (flag, environment variable, default):
         """ + PonteConfig.helpText();
@@ -78,6 +83,17 @@ public final class Main {
           + " (mode 0600); send it as 'Authorization: Bearer <token>' to /admin.");
     }
     System.out.println("Ponte is listening on port " + server.port() + " (WebSocket at /ws).");
+    if (server.keys().generatedSecret()) {
+      // First start in embedded mode: one step from a fresh server to a classroom. Printed once,
+      // to the console only (never to the log); later links come from the link command.
+      String base = localBaseUrl(config.httpHost(), server.port());
+      String token = new TokenIssuer(server.keys()).mint("teacher-" + Long.toHexString(System.nanoTime()),
+          "Teacher", Map.of(DEMO_ROOM, Role.TEACHER), Duration.ofHours(8), false);
+      System.out.println("Open a classroom as its teacher (link valid for 8 hours):\n  "
+          + inviteLink(base, DEMO_ROOM, token) + "\nInvite learners with links from:\n"
+          + "  java -jar server/target/ponte-server.jar link --data-dir " + config.dataDir()
+          + " --room " + DEMO_ROOM + " --role student --name NAME --base-url " + base);
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
@@ -95,7 +111,33 @@ public final class Main {
     }
   }
 
-  private static void token(List<String> args) throws IllegalArgumentException {
+  /** The demo room the first-start teacher link opens. */
+  static final String DEMO_ROOM = "demo";
+
+  record Minted(String token, String room, String baseUrl) {}
+
+  private static void link(List<String> args) {
+    Minted m = mint(args, true);
+    if (m.room() == null || m.room().endsWith("*")) {
+      throw new IllegalArgumentException("room: a link opens one room; give a room id, not a prefix");
+    }
+    System.out.println(inviteLink(m.baseUrl(), m.room(), m.token()));
+  }
+
+  /** {@code base#room=...&token=...}: the classroom app reads both from the fragment. */
+  static String inviteLink(String baseUrl, String room, String token) {
+    String base = baseUrl.endsWith("/") ? baseUrl : baseUrl + "/";
+    return base + "#room=" + java.net.URLEncoder.encode(room, java.nio.charset.StandardCharsets.UTF_8)
+        + "&token=" + token;
+  }
+
+  static String localBaseUrl(String httpHost, int port) {
+    boolean any = httpHost.equals("0.0.0.0") || httpHost.equals("::") || httpHost.equals("[::]");
+    String host = any ? "localhost" : httpHost.contains(":") ? "[" + httpHost + "]" : httpHost;
+    return "http://" + host + ":" + port + "/";
+  }
+
+  private static Minted mint(List<String> args, boolean link) throws IllegalArgumentException {
     Map<String, String> own = new LinkedHashMap<>();
     List<String> configArgs = new ArrayList<>();
     boolean admin = false;
@@ -103,7 +145,10 @@ public final class Main {
       String a = args.get(i);
       String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
       switch (name) {
-        case "--room", "--role", "--name", "--user", "--ttl" -> {
+        case "--room", "--role", "--name", "--user", "--ttl", "--base-url" -> {
+          if (name.equals("--base-url") && !link) {
+            throw new IllegalArgumentException("base-url: only for the link command");
+          }
           String value;
           if (a.contains("=")) {
             value = a.substring(a.indexOf('=') + 1);
@@ -114,7 +159,12 @@ public final class Main {
           }
           own.put(name.substring(2), value);
         }
-        case "--admin" -> admin = true;
+        case "--admin" -> {
+          if (link) {
+            throw new IllegalArgumentException("admin: an invite link opens one room, never the admin API");
+          }
+          admin = true;
+        }
         default -> configArgs.add(a);
       }
     }
@@ -150,7 +200,12 @@ public final class Main {
             + " mint tokens with the issuing system's private key");
       }
       Map<String, Role> rooms = room == null ? Map.of() : Map.of(room, role);
-      System.out.println(new TokenIssuer(keys).mint(user, name, rooms, Duration.ofSeconds(ttl), admin));
+      String baseUrl = own.getOrDefault("base-url", localBaseUrl(config.httpHost(), config.httpPort()));
+      if (!baseUrl.startsWith("http://") && !baseUrl.startsWith("https://")) {
+        throw new IllegalArgumentException("base-url: http:// or https:// URL, got '" + baseUrl + "'");
+      }
+      return new Minted(new TokenIssuer(keys).mint(user, name, rooms, Duration.ofSeconds(ttl), admin),
+          room, baseUrl);
     } catch (java.io.IOException e) {
       throw new IllegalArgumentException("data-dir: " + e.getMessage());
     }

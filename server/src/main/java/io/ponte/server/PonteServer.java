@@ -22,6 +22,7 @@ import io.ponte.server.store.PostgresStore;
 import io.ponte.server.store.SqliteStore;
 import io.ponte.server.store.Store;
 import io.ponte.server.transport.Transport;
+import io.ponte.server.web.WebApp;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -118,9 +119,10 @@ public final class PonteServer {
           config.jwtPublicKeys(), config.jwtIssuer().orElse(null), config.jwtAudience().orElse(null));
       adminAuth = AdminAuth.load(config.dataDir(), config.adminToken().orElse(null),
           new TokenVerifier(keys));
+      WebApp.create(config); // a web-dir without an app fails the start, not the first request
     } catch (IOException e) {
       return Future.failedFuture(new UncheckedIOException("data-dir: " + e.getMessage(), e));
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | io.ponte.server.config.ConfigException e) {
       return Future.failedFuture(e);
     }
     // Native epoll on Linux (server/pom.xml bundles it for x86_64 and aarch64): Netty's own event
@@ -240,7 +242,9 @@ public final class PonteServer {
           // accept RSV1 frames; WebSocketDeflate replaces its handler on each connection.
           .setPerFrameWebSocketCompressionSupported(false)
           .setPerMessageWebSocketCompressionSupported(config.wsCompression() == io.ponte.server.config.WsCompression.ON)
-          .setTcpNoDelay(true);
+          .setTcpNoDelay(true)
+          // gzip for the web app's files (and API answers) when the browser accepts it.
+          .setCompressionSupported(true);
       Router router = Router.router(vertx);
       router.route("/ws").handler(ctx -> transport.handle(ctx.request()));
       router.route("/yjs/:room/:doc").handler(ctx ->
@@ -259,6 +263,7 @@ public final class PonteServer {
           .end(metrics.scrape()));
       new AdminApi(config, adminAuth, issuer, store, rooms).mount(router);
       new io.ponte.server.whiteboard.BoardExport(adminAuth, new TokenVerifier(keys), rooms).mount(router);
+      WebApp.create(config).mount(router);
       HttpServer server = vertx.createHttpServer(options).requestHandler(router);
       if (config.wsCompression() == io.ponte.server.config.WsCompression.ON) {
         server.connectionHandler(conn -> transport.installCompression(conn));

@@ -65,6 +65,12 @@ public final class PonteConfig {
           ValueType.path(),
           Path.of("./data"),
           "directory for the SQLite store and generated secrets");
+  private static final Setting<Path> WEB_DIR =
+      def(
+          "web-dir",
+          ValueType.optionalPath(),
+          null,
+          "directory with a web app to serve at / instead of the classroom app built into the jar");
   private static final Setting<String> JWT_SECRET =
       add(
           new Setting<>(
@@ -581,6 +587,11 @@ public final class PonteConfig {
     return get(DATA_DIR);
   }
 
+  /** {@code web-dir}: a web app to serve at {@code /}; empty means the built-in classroom app. */
+  public Optional<Path> webDir() {
+    return Optional.ofNullable(get(WEB_DIR));
+  }
+
   /** {@code jwt-secret}: HS256 secret, at least 32 bytes, when set. */
   public Optional<String> jwtSecret() {
     return Optional.ofNullable(get(JWT_SECRET));
@@ -1072,6 +1083,10 @@ public final class PonteConfig {
 
     public Builder dataDir(Path v) {
       return put(DATA_DIR, v);
+    }
+
+    public Builder webDir(Path v) {
+      return put(WEB_DIR, v);
     }
 
     public Builder jwtSecret(String v) {

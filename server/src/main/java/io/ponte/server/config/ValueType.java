@@ -84,6 +84,11 @@ interface ValueType<T> {
     return new PathType();
   }
 
+  /** A path, or not set (null). */
+  static ValueType<Path> optionalPath() {
+    return new OptionalPathType();
+  }
+
   /** Comma-separated paths of files that must exist and be readable; empty list = not set. */
   static ValueType<List<Path>> readableFiles() {
     return new ReadableFiles();
@@ -358,6 +363,30 @@ interface ValueType<T> {
     @Override
     public String rule() {
       return "optional, jdbc:postgresql://host[:port]/db?... or jdbc:sqlite:<file>";
+    }
+  }
+
+  final class OptionalPathType implements ValueType<Path> {
+    private final PathType path = new PathType();
+
+    @Override
+    public Path parse(String text) {
+      return text.isEmpty() ? null : path.parse(text);
+    }
+
+    @Override
+    public Path check(Path value) {
+      return value == null ? null : path.check(value);
+    }
+
+    @Override
+    public String format(Path value) {
+      return path.format(value);
+    }
+
+    @Override
+    public String rule() {
+      return path.rule();
     }
   }
 

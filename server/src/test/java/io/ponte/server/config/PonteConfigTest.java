@@ -25,7 +25,7 @@ class PonteConfigTest {
   /** Every setting of the spec, in table order. */
   private static final List<String> ALL_SETTINGS =
       List.of(
-          "http-host", "http-port", "data-dir", "jwt-secret", "jwt-public-keys", "jwt-issuer",
+          "http-host", "http-port", "data-dir", "web-dir", "jwt-secret", "jwt-public-keys", "jwt-issuer",
           "jwt-audience", "admin-token", "allowed-origins", "auth-timeout-ms", "ping-interval-ms",
           "idle-timeout-ms", "max-frame-bytes", "max-rooms-per-connection", "max-participants",
           "default-max-participants", "default-retention-days", "rate-messages-per-second",
@@ -372,6 +372,8 @@ class PonteConfigTest {
     assertEquals(Optional.empty(), c.jwtAudience());
     assertFalse(c.nodeId().isEmpty());
     assertEquals(List.of(), load("--jwt-public-keys=").jwtPublicKeys());
+    assertEquals(Optional.empty(), load("--web-dir=").webDir());
+    assertEquals(Optional.of(java.nio.file.Path.of("/srv/app")), load("--web-dir=/srv/app").webDir());
   }
 
   @Test

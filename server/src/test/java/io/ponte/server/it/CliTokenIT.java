@@ -87,4 +87,95 @@ class CliTokenIT {
     assertTrue(r.err().contains("role"), r.err());
     assertTrue(r.out().isBlank(), "no token printed: " + r.out());
   }
+
+  @Test
+  void linkPrintsAnInviteWithTheTokenInTheFragment() throws Exception {
+    Result r = run("link", "--data-dir", dir.toString(), "--jwt-secret", SECRET, "--http-port", "8181",
+        "--room", "erasmus nl", "--role", "student", "--name", "Jan");
+    assertEquals(0, r.exit(), () -> "stderr: " + r.err());
+    String link = r.out().strip();
+    String prefix = "http://localhost:8181/#room=erasmus+nl&token=";
+    assertTrue(link.startsWith(prefix), link);
+    Principal p = verifier(SECRET).verify(link.substring(prefix.length()));
+    assertEquals("Jan", p.displayName());
+    assertEquals(Role.STUDENT, p.roleFor("erasmus nl"));
+
+    Result custom = run("link", "--data-dir", dir.toString(), "--jwt-secret", SECRET,
+        "--room", "r1", "--role", "teacher", "--name", "Ana", "--base-url", "https://ponte.school.example");
+    assertEquals(0, custom.exit(), () -> "stderr: " + custom.err());
+    assertTrue(custom.out().strip().startsWith("https://ponte.school.example/#room=r1&token="), custom.out());
+  }
+
+  @Test
+  void linkRefusesWhatCannotBeAnInvite() throws Exception {
+    String[][] bad = {
+      {"--room", "erasmus-*", "--name", "Ana"},
+      {"--room", "r1", "--name", "Ana", "--admin"},
+      {"--room", "r1", "--name", "Ana", "--base-url", "javascript:alert(1)"},
+    };
+    String[] setting = {"room", "admin", "base-url"};
+    for (int i = 0; i < bad.length; i++) {
+      List<String> args = new ArrayList<>(List.of("link", "--data-dir", dir.toString(), "--jwt-secret", SECRET));
+      args.addAll(List.of(bad[i]));
+      Result r = run(args.toArray(String[]::new));
+      String name = setting[i];
+      assertEquals(2, r.exit(), () -> name + ": stdout " + r.out() + " stderr " + r.err());
+      assertTrue(r.err().contains(name + ":"), r.err());
+      assertTrue(r.out().isBlank(), "nothing printed: " + r.out());
+    }
+    Result token = run("token", "--data-dir", dir.toString(), "--jwt-secret", SECRET,
+        "--room", "r1", "--name", "Ana", "--base-url", "https://x.example");
+    assertEquals(2, token.exit(), "base-url belongs to link only");
+  }
+
+  /** Embedded mode, first start: the console shows a teacher link for the demo room, once. */
+  @Test
+  void firstEmbeddedStartPrintsATeacherLinkOnce() throws Exception {
+    String first = serveUntilListening();
+    int at = first.indexOf("#room=demo&token=");
+    assertTrue(at > 0, first);
+    String token = first.substring(at + "#room=demo&token=".length()).split("\\s")[0];
+    byte[] secret = java.nio.file.Files.readAllBytes(dir.resolve("jwt-secret"));
+    Principal p = new TokenVerifier(AuthKeys.load(dir, null, List.of(), null, null)).verify(token);
+    assertEquals(Role.TEACHER, p.roleFor("demo"));
+    assertTrue(secret.length > 0);
+
+    String second = serveUntilListening();
+    assertFalse(second.contains("token="), "the link is printed on the first start only: " + second);
+  }
+
+  private String serveUntilListening() throws Exception {
+    List<String> cmd = List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+        System.getProperty("java.class.path"), Main.class.getName(), "serve", "--data-dir", dir.toString(),
+        "--http-host", "127.0.0.1", "--http-port", "0");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD);
+    pb.environment().keySet().removeIf(k -> k.startsWith("PONTE_"));
+    Process p = pb.start();
+    StringBuilder out = new StringBuilder();
+    try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+        StandardCharsets.UTF_8))) {
+      // Everything is printed right after "listening": read up to the learners' link hint or EOF.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      boolean listening = false;
+      String line;
+      while (System.nanoTime() < deadline && (line = reader.readLine()) != null) {
+        out.append(line).append('\n');
+        if (line.contains("--role student") || (listening && !line.startsWith(" ")
+            && !line.startsWith("Open") && !line.startsWith("Invite"))) {
+          break;
+        }
+        if (line.startsWith("Ponte is listening")) {
+          listening = true;
+          if (!java.nio.file.Files.exists(dir.resolve("jwt-secret")) || out.indexOf("generated one") < 0) {
+            break; // not a first start: nothing more follows
+          }
+        }
+      }
+      assertTrue(listening, "the node started: " + out);
+    } finally {
+      p.destroy();
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the node stopped");
+    }
+    return out.toString();
+  }
 }
