@@ -6,6 +6,7 @@ import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.ErrorInfo;
 import io.ponte.protocol.v1.Role;
 import io.ponte.server.auth.Principal;
+import io.ponte.server.outbound.OutboundMessage;
 import io.ponte.server.room.Room;
 import io.ponte.server.room.RoomException;
 import io.ponte.yjs.Lib0Decoder;

@@ -14,6 +14,7 @@ import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.ServerMessage;
 import io.ponte.server.auth.Principal;
 import io.ponte.server.doc.Documents;
+import io.ponte.server.outbound.OutboundMessage;
 import io.ponte.server.room.Room;
 import io.ponte.server.room.RoomException;
 import io.ponte.server.room.RoomMember;

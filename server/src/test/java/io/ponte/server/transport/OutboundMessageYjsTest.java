@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import com.google.protobuf.ByteString;
 import io.ponte.protocol.v1.DocUpdated;
 import io.ponte.protocol.v1.Event;
+import io.ponte.server.outbound.OutboundMessage;
 import io.ponte.yjs.Lib0Decoder;
 import io.ponte.yjs.Lib0Encoder;
 import org.junit.jupiter.api.Test;

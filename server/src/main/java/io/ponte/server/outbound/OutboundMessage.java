@@ -1,4 +1,4 @@
-package io.ponte.server.transport;
+package io.ponte.server.outbound;
 
 import io.ponte.protocol.FrameCodec;
 import io.ponte.protocol.WireFormat;
