@@ -1,9 +1,9 @@
 package io.ponte.server.doc;
 
-import io.ponte.server.doc.yjs.YDeleteSet;
-import io.ponte.server.doc.yjs.YStruct;
-import io.ponte.server.doc.yjs.YUpdate;
-import io.ponte.server.doc.yjs.YUpdates;
+import io.ponte.yjs.YDeleteSet;
+import io.ponte.yjs.YStruct;
+import io.ponte.yjs.YUpdate;
+import io.ponte.yjs.YUpdates;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

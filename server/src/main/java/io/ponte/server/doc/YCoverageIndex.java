@@ -1,8 +1,8 @@
 package io.ponte.server.doc;
 
-import io.ponte.server.doc.yjs.YDeleteSet;
-import io.ponte.server.doc.yjs.YStruct;
-import io.ponte.server.doc.yjs.YUpdate;
+import io.ponte.yjs.YDeleteSet;
+import io.ponte.yjs.YStruct;
+import io.ponte.yjs.YUpdate;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

@@ -3,7 +3,7 @@ package io.ponte.server.room;
 import io.ponte.protocol.CloseCode;
 import io.ponte.protocol.v1.LeftReason;
 import io.ponte.protocol.v1.Role;
-import io.ponte.server.transport.OutboundMessage;
+import io.ponte.server.outbound.OutboundMessage;
 
 /** What a room needs of a connection that joined it. Every method is safe from any thread. */
 public interface RoomMember {

@@ -27,6 +27,7 @@ import io.ponte.server.auth.AuthException;
 import io.ponte.server.auth.Principal;
 import io.ponte.server.config.PonteConfig;
 import io.ponte.server.metrics.PonteMetrics;
+import io.ponte.server.outbound.OutboundMessage;
 import io.ponte.server.room.AppliedOperation;
 import io.ponte.server.room.Room;
 import io.ponte.server.room.RoomException;

@@ -3,6 +3,7 @@ package io.ponte.server.transport;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.ponte.protocol.FrameCodec;
 import io.ponte.protocol.WireFormat;
+import io.ponte.server.outbound.OutboundMessage;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ponte.server.doc.yjs.Lib0Encoder;
-import io.ponte.server.doc.yjs.YUpdates;
+import io.ponte.yjs.Lib0Encoder;
+import io.ponte.yjs.YUpdates;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

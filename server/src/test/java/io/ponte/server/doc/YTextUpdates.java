@@ -1,6 +1,6 @@
 package io.ponte.server.doc;
 
-import io.ponte.server.doc.yjs.Lib0Encoder;
+import io.ponte.yjs.Lib0Encoder;
 
 /**
  * Hand-made Yjs V1 updates for tests: a client typing into the root Y.Text {@code name}, one

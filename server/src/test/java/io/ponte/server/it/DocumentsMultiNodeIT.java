@@ -12,9 +12,9 @@ import io.ponte.protocol.v1.ServerMessage;
 import io.ponte.server.config.PonteConfig;
 import io.ponte.server.doc.YCoverage;
 import io.ponte.server.doc.YTextUpdates;
-import io.ponte.server.doc.yjs.YUpdates;
 import io.ponte.server.redis.RedisFixture;
 import io.ponte.server.store.PgTestSchema;
+import io.ponte.yjs.YUpdates;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,11 +22,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One document edited through all three doors on two nodes of a cluster (one Redis, one

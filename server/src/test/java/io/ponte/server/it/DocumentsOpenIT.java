@@ -182,10 +182,10 @@ class DocumentsOpenIT {
         try (RawYSocket y = RawYSocket.open(s.clientVertx(), s.port(),
             "/yjs/r1/report?token=" + s.token("bo", "Bo", "r1", Role.STUDENT))) {
           y.await(m -> m[0] == 0, "sync step 1", java.time.Duration.ofSeconds(10));
-          y.send(new io.ponte.server.doc.yjs.Lib0Encoder().writeVarUint(0).writeVarUint(2)
+          y.send(new io.ponte.yjs.Lib0Encoder().writeVarUint(0).writeVarUint(2)
               .writeVarUint8Array(edit).toByteArray());
           byte[] marker = new io.ponte.server.doc.YTextUpdates(43, "t").append("marker");
-          y.send(new io.ponte.server.doc.yjs.Lib0Encoder().writeVarUint(0).writeVarUint(2)
+          y.send(new io.ponte.yjs.Lib0Encoder().writeVarUint(0).writeVarUint(2)
               .writeVarUint8Array(marker).toByteArray());
           ana.awaitEvent(e -> e.hasDocUpdated() && e.getDocUpdated().getUpdate()
               .equals(com.google.protobuf.ByteString.copyFrom(marker)), "the marker");

@@ -11,7 +11,7 @@ import io.ponte.protocol.v1.Joined;
 import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.SequencedOperation;
 import io.ponte.server.doc.YCoverage;
-import io.ponte.server.doc.yjs.YUpdates;
+import io.ponte.yjs.YUpdates;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.File;

@@ -7,8 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import com.google.protobuf.ByteString;
 import io.ponte.protocol.v1.DocUpdated;
 import io.ponte.protocol.v1.Event;
-import io.ponte.server.doc.yjs.Lib0Decoder;
-import io.ponte.server.doc.yjs.Lib0Encoder;
+import io.ponte.server.outbound.OutboundMessage;
+import io.ponte.yjs.Lib0Decoder;
+import io.ponte.yjs.Lib0Encoder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -10,6 +10,7 @@ import io.ponte.protocol.FrameCodec;
 import io.ponte.protocol.v1.ChatMessage;
 import io.ponte.protocol.v1.Event;
 import io.ponte.protocol.v1.ServerMessage;
+import io.ponte.server.outbound.OutboundMessage;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

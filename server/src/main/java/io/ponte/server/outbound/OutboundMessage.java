@@ -1,4 +1,4 @@
-package io.ponte.server.transport;
+package io.ponte.server.outbound;
 
 import io.ponte.protocol.FrameCodec;
 import io.ponte.protocol.WireFormat;
@@ -99,7 +99,7 @@ public final class OutboundMessage {
     byte[] y = yjsUpdate;
     if (y == null) {
       byte[] update = message.getEvent().getDocUpdated().getUpdate().toByteArray();
-      y = new io.ponte.server.doc.yjs.Lib0Encoder(update.length + 8)
+      y = new io.ponte.yjs.Lib0Encoder(update.length + 8)
           .writeVarUint(0).writeVarUint(2).writeVarUint8Array(update).toByteArray();
       yjsUpdate = y;
     }

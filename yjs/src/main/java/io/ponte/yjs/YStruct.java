@@ -1,4 +1,4 @@
-package io.ponte.server.doc.yjs;
+package io.ponte.yjs;
 
 /**
  * A struct of a Yjs update: an {@link Item}, a {@link Gc} (garbage-collected range) or a

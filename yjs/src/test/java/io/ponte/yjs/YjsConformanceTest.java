@@ -1,11 +1,13 @@
-package io.ponte.server.doc.yjs;
+package io.ponte.yjs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -25,16 +27,16 @@ import org.junit.jupiter.api.Timeout;
 class YjsConformanceTest {
   private static final Base64.Decoder B64D = Base64.getDecoder();
   private static final Base64.Encoder B64E = Base64.getEncoder();
+  private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
-  private record Check(String what, JsonObject roots, List<String> a, List<String> b) { }
+  private record Check(String what, JsonNode roots, List<String> a, List<String> b) { }
 
   @Test
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void javaMergeStateVectorAndDiffHaveTheSameEffectAsYjs() {
     long seed = Long.getLong("yjs.seed", 1);
     int count = Integer.getInteger("yjs.cases", 40);
-    JsonObject generated = new JsonObject(YjsNode.script(null, "generate", Long.toString(seed), Integer.toString(count)));
-    JsonArray cases = generated.getJsonArray("cases");
+    JsonNode cases = YjsNode.script(null, "generate", Long.toString(seed), Integer.toString(count)).get("cases");
     assertEquals(count, cases.size());
 
     List<Check> checks = new ArrayList<>();
@@ -42,14 +44,14 @@ class YjsConformanceTest {
     int compared = 0;
     int bigClockCases = 0;
     for (int c = 0; c < cases.size(); c++) {
-      JsonObject kase = cases.getJsonObject(c);
-      String where = "seed " + kase.getLong("seed");
-      if (kase.getBoolean("bigClock")) {
+      JsonNode kase = cases.get(c);
+      String where = "seed " + kase.get("seed").asLong();
+      if (kase.get("bigClock").booleanValue()) {
         bigClockCases++;
       }
-      JsonObject roots = kase.getJsonObject("roots");
-      List<String> updates = strings(kase.getJsonArray("updates"));
-      List<String> updateSvs = strings(kase.getJsonArray("updateSvs"));
+      JsonNode roots = kase.get("roots");
+      List<String> updates = strings(kase.get("updates"));
+      List<String> updateSvs = strings(kase.get("updateSvs"));
 
       // state vector of every single update: exactly as yjs
       for (int i = 0; i < updates.size(); i++) {
@@ -59,27 +61,26 @@ class YjsConformanceTest {
         assertEquals(updateSvs.get(i), enc(sv), where + " state vector bytes of update " + i);
       }
 
-      for (Object o : kase.getJsonArray("merges")) {
-        JsonObject m = (JsonObject) o;
-        String what = where + " merge " + m.getString("name");
+      for (JsonNode m : kase.get("merges")) {
+        String what = where + " merge " + m.get("name").asText();
         List<byte[]> inputs = new ArrayList<>();
-        for (Object i : m.getJsonArray("inputs")) {
-          inputs.add(dec(updates.get((Integer) i)));
+        for (JsonNode i : m.get("inputs")) {
+          inputs.add(dec(updates.get(i.intValue())));
         }
         byte[] merged = YUpdates.mergeUpdates(inputs);
-        String yjsMerged = m.getString("result");
+        String yjsMerged = m.get("result").textValue();
         compared++;
         if (enc(merged).equals(yjsMerged)) {
           bytesEqual++;
         }
-        assertEquals(YUpdates.decodeStateVector(dec(m.getString("sv"))), YUpdates.stateVectorFromUpdate(merged),
+        assertEquals(YUpdates.decodeStateVector(dec(m.get("sv").textValue())), YUpdates.stateVectorFromUpdate(merged),
             what + ": state vector of the merged update");
-        assertEquals(m.getString("sv"), enc(YUpdates.encodeStateVectorFromUpdate(dec(yjsMerged))),
+        assertEquals(m.get("sv").textValue(), enc(YUpdates.encodeStateVectorFromUpdate(dec(yjsMerged))),
             what + ": state vector of yjs' merged update");
         checks.add(new Check(what, roots, List.of(enc(merged)), List.of(yjsMerged)));
         List<String> rest = new ArrayList<>();
-        for (Object i : m.getJsonArray("rest")) {
-          rest.add(updates.get((Integer) i));
+        for (JsonNode i : m.get("rest")) {
+          rest.add(updates.get(i.intValue()));
         }
         if (!rest.isEmpty()) {
           List<String> a = new ArrayList<>(List.of(enc(merged)));
@@ -91,18 +92,17 @@ class YjsConformanceTest {
       }
 
       int d = 0;
-      for (Object o : kase.getJsonArray("diffs")) {
-        JsonObject df = (JsonObject) o;
-        String what = where + " diff " + (d++) + " of " + df.getString("source");
-        byte[] diff = YUpdates.diffUpdate(dec(df.getString("update")), dec(df.getString("sv")));
-        String yjsDiff = df.getString("result");
+      for (JsonNode df : kase.get("diffs")) {
+        String what = where + " diff " + (d++) + " of " + df.get("source").asText();
+        byte[] diff = YUpdates.diffUpdate(dec(df.get("update").textValue()), dec(df.get("sv").textValue()));
+        String yjsDiff = df.get("result").textValue();
         compared++;
         if (enc(diff).equals(yjsDiff)) {
           bytesEqual++;
         }
         List<String> a = new ArrayList<>();
         List<String> b = new ArrayList<>();
-        String base = df.getString("base");
+        String base = df.path("base").textValue();
         if (base != null) {
           a.add(base);
           b.add(base);
@@ -113,19 +113,17 @@ class YjsConformanceTest {
       }
     }
 
-    JsonArray checkJson = new JsonArray();
+    ArrayNode checkJson = JSON.arrayNode();
     for (Check ch : checks) {
-      checkJson.add(new JsonObject().put("roots", ch.roots()).put("a", new JsonArray(new ArrayList<>(ch.a())))
-          .put("b", new JsonArray(new ArrayList<>(ch.b()))));
+      checkJson.add(check(ch.roots(), ch.a(), ch.b()));
     }
-    JsonArray results = new JsonObject(YjsNode.script(new JsonObject().put("checks", checkJson).encode(), "compare"))
-        .getJsonArray("results");
+    JsonNode results = YjsNode.script(JSON.objectNode().set("checks", checkJson), "compare").get("results");
     assertEquals(checks.size(), results.size());
     List<String> failures = new ArrayList<>();
     for (int i = 0; i < checks.size(); i++) {
-      JsonObject r = results.getJsonObject(i);
-      if (!r.getBoolean("equal")) {
-        failures.add(checks.get(i).what() + "\n  java: " + r.getString("a") + "\n  yjs:  " + r.getString("b"));
+      JsonNode r = results.get(i);
+      if (!r.get("equal").booleanValue()) {
+        failures.add(checks.get(i).what() + "\n  java: " + r.get("a").textValue() + "\n  yjs:  " + r.get("b").textValue());
       }
     }
     System.out.printf("yjs conformance: %d cases (%d with clocks past 2^32), %d checks applied in Node,"
@@ -140,25 +138,29 @@ class YjsConformanceTest {
   @Timeout(value = 2, unit = TimeUnit.MINUTES)
   void aComparisonOfDifferentDocumentsFails() {
     // guards the comparison itself: documents that differ must be reported as different
-    JsonObject generated = new JsonObject(YjsNode.script(null, "generate", "7", "1"));
-    JsonObject kase = generated.getJsonArray("cases").getJsonObject(0);
-    List<String> updates = strings(kase.getJsonArray("updates"));
-    JsonObject check = new JsonObject().put("roots", kase.getJsonObject("roots"))
-        .put("a", new JsonArray().add(updates.get(0)))
-        .put("b", new JsonArray().add(enc(YUpdates.emptyUpdate())));
-    JsonObject same = new JsonObject().put("roots", kase.getJsonObject("roots"))
-        .put("a", new JsonArray().add(updates.get(0)))
-        .put("b", new JsonArray().add(updates.get(0)));
-    JsonArray results = new JsonObject(YjsNode.script(
-        new JsonObject().put("checks", new JsonArray().add(check).add(same)).encode(), "compare")).getJsonArray("results");
-    assertFalse(results.getJsonObject(0).getBoolean("equal"));
-    assertTrue(results.getJsonObject(1).getBoolean("equal"));
+    JsonNode kase = YjsNode.script(null, "generate", "7", "1").get("cases").get(0);
+    List<String> updates = strings(kase.get("updates"));
+    ObjectNode check = check(kase.get("roots"), List.of(updates.get(0)), List.of(enc(YUpdates.emptyUpdate())));
+    ObjectNode same = check(kase.get("roots"), List.of(updates.get(0)), List.of(updates.get(0)));
+    JsonNode results = YjsNode.script(JSON.objectNode().set("checks", JSON.arrayNode().add(check).add(same)), "compare")
+        .get("results");
+    assertFalse(results.get(0).get("equal").booleanValue());
+    assertTrue(results.get(1).get("equal").booleanValue());
   }
 
-  private static List<String> strings(JsonArray a) {
+  /** A check for the Node script: apply the updates {@code a} and {@code b} to two fresh docs, compare. */
+  private static ObjectNode check(JsonNode roots, List<String> a, List<String> b) {
+    ObjectNode check = JSON.objectNode();
+    check.set("roots", roots);
+    a.forEach(check.putArray("a")::add);
+    b.forEach(check.putArray("b")::add);
+    return check;
+  }
+
+  static List<String> strings(JsonNode a) {
     List<String> out = new ArrayList<>(a.size());
-    for (Object o : a) {
-      out.add((String) o);
+    for (JsonNode o : a) {
+      out.add(o.textValue());
     }
     return out;
   }

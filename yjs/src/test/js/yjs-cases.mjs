@@ -1,4 +1,4 @@
-// Golden cases for the Java Yjs update engine (io.ponte.server.doc.yjs), made with the real yjs.
+// Golden cases for the Java Yjs update engine (io.ponte.yjs), made with the real yjs.
 //
 //   node yjs-cases.mjs generate <seed> <count>   prints cases as JSON on stdout
 //   node yjs-cases.mjs compare < checks.json     applies update sequences to fresh Y.Docs, prints results

@@ -1,4 +1,4 @@
-package io.ponte.server.doc.yjs;
+package io.ponte.yjs;
 
 import java.util.Arrays;
 

@@ -1,4 +1,4 @@
-package io.ponte.server.doc.yjs;
+package io.ponte.yjs;
 
 /**
  * Thrown when bytes that should hold a Yjs update, state vector or lib0 value are malformed

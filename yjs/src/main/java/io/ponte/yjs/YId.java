@@ -1,4 +1,4 @@
-package io.ponte.server.doc.yjs;
+package io.ponte.yjs;
 
 /** A Yjs struct id: client (unsigned 32-bit in practice) and clock, both as non-negative longs. */
 public record YId(long client, long clock) {

@@ -1,4 +1,4 @@
-package io.ponte.server.doc.yjs;
+package io.ponte.yjs;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

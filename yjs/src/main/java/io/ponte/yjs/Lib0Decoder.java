@@ -1,4 +1,4 @@
-package io.ponte.server.doc.yjs;
+package io.ponte.yjs;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
