@@ -242,9 +242,9 @@ public final class PonteServer {
           // accept RSV1 frames; WebSocketDeflate replaces its handler on each connection.
           .setPerFrameWebSocketCompressionSupported(false)
           .setPerMessageWebSocketCompressionSupported(config.wsCompression() == io.ponte.server.config.WsCompression.ON)
-          .setTcpNoDelay(true)
-          // gzip for the web app's files (and API answers) when the browser accepts it.
-          .setCompressionSupported(true);
+          // No HTTP compression here: its handler would stay in every WebSocket's pipeline
+          // (+0.6 KiB per idle connection, BENCHMARKS.md); WebApp gzips its own files.
+          .setTcpNoDelay(true);
       Router router = Router.router(vertx);
       router.route("/ws").handler(ctx -> transport.handle(ctx.request()));
       router.route("/yjs/:room/:doc").handler(ctx ->

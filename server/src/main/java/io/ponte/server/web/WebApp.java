@@ -23,8 +23,8 @@ import java.util.zip.CRC32;
  * The classroom web app at {@code /}: the build of {@code web/} inside the jar (classpath
  * {@code ponte-web/}), or the directory named by {@code web-dir}.
  *
- * <p>Files are answered from memory with {@code end(Buffer)}, not {@code sendFile}: with the
- * native transport a sent file bypasses the gzip encoder while its header still says gzip.
+ * <p>Files are answered from memory, gzipped once when they are read: the HTTP server has no
+ * compression handler, which would sit in every WebSocket connection's pipeline.
  */
 public final class WebApp {
   static final String BUILT_IN = "ponte-web";
@@ -47,7 +47,12 @@ public final class WebApp {
 
   private static final int MAX_FILE_BYTES = 16 * 1024 * 1024;
 
-  private record File(Buffer body, String etag) {}
+  /** Gzip pays for text only; images and fonts are compressed already. */
+  private static final java.util.Set<String> COMPRESSIBLE =
+      java.util.Set.of("html", "js", "mjs", "css", "json", "map", "svg", "txt", "webmanifest");
+
+  /** {@code gzipped} is null when gzip would not make it smaller. */
+  private record File(Buffer body, Buffer gzipped, String etag) {}
 
   private final Path dir;
   private final boolean available;
@@ -115,11 +120,16 @@ public final class WebApp {
         ctx.response().setStatusCode(304).end();
         return;
       }
-      ctx.response().putHeader("Content-Type", type);
+      ctx.response().putHeader("Content-Type", type).putHeader("Vary", "Accept-Encoding");
+      Buffer body = f.body();
+      if (f.gzipped() != null && acceptsGzip(ctx.request().getHeader("Accept-Encoding"))) {
+        body = f.gzipped();
+        ctx.response().putHeader("Content-Encoding", "gzip");
+      }
       if (ctx.request().method() == HttpMethod.HEAD) {
-        ctx.response().putHeader("Content-Length", Integer.toString(f.body().length())).end();
+        ctx.response().putHeader("Content-Length", Integer.toString(body.length())).end();
       } else {
-        ctx.response().end(f.body());
+        ctx.response().end(body);
       }
     });
   }
@@ -138,6 +148,29 @@ public final class WebApp {
     return p;
   }
 
+  static boolean acceptsGzip(String acceptEncoding) {
+    if (acceptEncoding == null) {
+      return false;
+    }
+    for (String part : acceptEncoding.toLowerCase(Locale.ROOT).split(",")) {
+      String[] coding = part.trim().split(";");
+      if (coding[0].trim().equals("gzip")) {
+        for (int i = 1; i < coding.length; i++) {
+          String q = coding[i].trim();
+          if (q.startsWith("q=")) {
+            try {
+              return Double.parseDouble(q.substring(2)) > 0;
+            } catch (NumberFormatException e) {
+              return false;
+            }
+          }
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static String extension(String path) {
     int dot = path.lastIndexOf('.');
     return dot < 0 || dot < path.lastIndexOf('/') ? "" : path.substring(dot + 1).toLowerCase(Locale.ROOT);
@@ -148,21 +181,36 @@ public final class WebApp {
     if (!file.startsWith(root) || !Files.isRegularFile(file) || Files.size(file) > MAX_FILE_BYTES) {
       return Optional.empty();
     }
-    return Optional.of(file(Files.readAllBytes(file)));
+    return Optional.of(file(Files.readAllBytes(file), COMPRESSIBLE.contains(extension(path))));
   }
 
   private static Optional<File> readBuiltIn(String path) {
     try (InputStream in = WebApp.class.getClassLoader().getResourceAsStream(BUILT_IN + "/" + path)) {
-      return in == null ? Optional.empty() : Optional.of(file(in.readNBytes(MAX_FILE_BYTES)));
+      return in == null ? Optional.empty()
+          : Optional.of(file(in.readNBytes(MAX_FILE_BYTES), COMPRESSIBLE.contains(extension(path))));
     } catch (IOException e) {
       return Optional.empty();
     }
   }
 
-  private static File file(byte[] bytes) {
+  private static File file(byte[] bytes, boolean compressible) throws IOException {
     CRC32 crc = new CRC32();
     crc.update(bytes);
-    return new File(Buffer.buffer(bytes),
+    Buffer gzipped = null;
+    if (compressible && bytes.length > 256) {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(bytes.length / 3);
+      try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(out) {
+        {
+          def.setLevel(java.util.zip.Deflater.BEST_COMPRESSION);
+        }
+      }) {
+        gz.write(bytes);
+      }
+      if (out.size() < bytes.length) {
+        gzipped = Buffer.buffer(out.toByteArray());
+      }
+    }
+    return new File(Buffer.buffer(bytes), gzipped,
         "\"" + Integer.toHexString(bytes.length) + "-" + HexFormat.of().toHexDigits((int) crc.getValue()) + "\"");
   }
 

@@ -66,6 +66,10 @@ class WebAppIT {
       byte[] plain = new GZIPInputStream(new ByteArrayInputStream(app.body())).readAllBytes();
       assertEquals(js, new String(plain, StandardCharsets.UTF_8));
       assertTrue(app.headers().firstValue("Content-Type").orElse("").contains("javascript"));
+      assertEquals("Accept-Encoding", app.headers().firstValue("Vary").orElse(""));
+      HttpResponse<byte[]> identity = get(s, "/app.js", "gzip;q=0, br");
+      assertTrue(identity.headers().firstValue("Content-Encoding").isEmpty());
+      assertEquals(js, new String(identity.body(), StandardCharsets.UTF_8));
       // Revalidation on a poor connection: same ETag, no body.
       String etag = app.headers().firstValue("ETag").orElseThrow();
       HttpResponse<byte[]> again = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port()
