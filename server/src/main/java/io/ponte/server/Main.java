@@ -87,6 +87,7 @@ public final class Main {
       // First start in embedded mode: one step from a fresh server to a classroom. Printed once,
       // to the console only (never to the log); later links come from the link command.
       String base = localBaseUrl(config.httpHost(), server.port());
+      createDemoRoom(config, server);
       String token = new TokenIssuer(server.keys()).mint("teacher-" + Long.toHexString(System.nanoTime()),
           "Teacher", Map.of(DEMO_ROOM, Role.TEACHER), Duration.ofHours(8), false);
       System.out.println("Open a classroom as its teacher (link valid for 8 hours):\n  "
@@ -115,6 +116,31 @@ public final class Main {
   static final String DEMO_ROOM = "demo";
 
   record Minted(String token, String room, String baseUrl) {}
+
+  /** The demo room, through the node's own admin API (the same checks and defaults as for any room). */
+  private static void createDemoRoom(PonteConfig config, PonteServer server) {
+    try {
+      String adminToken = config.adminToken().isPresent() ? config.adminToken().get()
+          : Files.readString(server.adminAuth().tokenFile()).strip();
+      boolean any = config.httpHost().equals("0.0.0.0") || config.httpHost().equals("::");
+      String host = any ? "127.0.0.1" : config.httpHost().contains(":") ? "[" + config.httpHost() + "]"
+          : config.httpHost();
+      java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + host + ":" + server.port()
+                  + "/admin/rooms"))
+              .header("Authorization", "Bearer " + adminToken).header("Content-Type", "application/json")
+              .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                  "{\"id\":\"" + DEMO_ROOM + "\",\"title\":\"Demo classroom\",\"languages\":[\"en\"]}"))
+              .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 201 && r.statusCode() != 409) {
+        System.err.println("ponte: could not create the demo room: HTTP " + r.statusCode());
+      }
+    } catch (java.io.IOException e) {
+      System.err.println("ponte: could not create the demo room: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
 
   private static void link(List<String> args) {
     Minted m = mint(args, true);

@@ -140,6 +140,8 @@ class CliTokenIT {
     assertEquals(Role.TEACHER, p.roleFor("demo"));
     assertTrue(secret.length > 0);
 
+    assertTrue(first.contains("demo room: 200"), "the link's room exists: " + first);
+
     String second = serveUntilListening();
     assertFalse(second.contains("token="), "the link is printed on the first start only: " + second);
   }
@@ -157,6 +159,7 @@ class CliTokenIT {
       // Everything is printed right after "listening": read up to the learners' link hint or EOF.
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       boolean listening = false;
+      int port = 0;
       String line;
       while (System.nanoTime() < deadline && (line = reader.readLine()) != null) {
         out.append(line).append('\n');
@@ -166,12 +169,20 @@ class CliTokenIT {
         }
         if (line.startsWith("Ponte is listening")) {
           listening = true;
+          port = Integer.parseInt(line.replaceAll("\\D+", " ").trim().split(" ")[0]);
           if (!java.nio.file.Files.exists(dir.resolve("jwt-secret")) || out.indexOf("generated one") < 0) {
             break; // not a first start: nothing more follows
           }
         }
       }
       assertTrue(listening, "the node started: " + out);
+      if (out.indexOf("#room=demo") > 0) {
+        String admin = java.nio.file.Files.readString(dir.resolve("admin-token")).strip();
+        var r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port + "/admin/rooms/demo"))
+            .header("Authorization", "Bearer " + admin).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        out.append("demo room: ").append(r.statusCode()).append('\n');
+      }
     } finally {
       p.destroy();
       assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the node stopped");
