@@ -157,7 +157,9 @@ export function chatPanel(model, actions, prefs) {
       h('p', { class: 'msg-text', lang: p.language || null, dir: 'auto', 'data-testid': 'message-text', text: p.text }),
       status,
       failed ? h('div', { class: 'msg-actions' },
-        h('button', { type: 'button', class: 'link', text: t('chat.retry'), onclick: () => actions.retry(p.clientMsgId) }),
+        // A refusal that is not retryable (muted, chat off, ...) would only be refused again.
+        p.error && p.error.codeName && !p.error.retryable ? null
+          : h('button', { type: 'button', class: 'link', text: t('chat.retry'), onclick: () => actions.retry(p.clientMsgId) }),
         h('button', { type: 'button', class: 'link', text: t('chat.discard'), onclick: () => actions.discard(p.clientMsgId) })) : null);
   }
 
