@@ -180,3 +180,95 @@ test('languages: Dutch from the browser, Polish from the picker, every string tr
   assert.equal(await pl.evaluate(() => document.documentElement.lang), 'pl');
   await close(teacher, student);
 });
+
+test('chat features: ask the teacher, reply, reaction, delete, typing; student chat off; end of session', async () => {
+  const { teacher, student } = await classroom('features');
+  const t = teacher.page;
+  const s = student.page;
+
+  // Typing indicators reach the other side (not in low-bandwidth mode).
+  await s.getByTestId('composer-input').pressSequentially('Sto');
+  await t.getByTestId('typing').filter({ hasText: 'Zofia is typing' }).waitFor({ timeout: 10_000 });
+  await s.getByTestId('composer-input').fill('');
+
+  // "Ask the teacher": the teacher sees it marked private; a second student does not see it.
+  const other = await openAs(browser, server, (await t.evaluate(() => window.ponte.model.roomId)),
+    { user: 'u-piet', name: 'Piet', role: 'student' });
+  await s.getByTestId('ask-teacher').check();
+  await send(s, 'Private: can I hand in tomorrow?');
+  await waitForMessage(t, 'Private: can I hand in tomorrow?');
+  assert.match(await t.locator('[data-testid=message]', { hasText: 'hand in tomorrow' }).textContent(), /to the teachers only/);
+  await send(t, 'Public: welcome Piet');
+  await waitForMessage(other.page, 'Public: welcome Piet');
+  assert.deepEqual(await messageTexts(other.page), ['Public: welcome Piet']);
+
+  // Reply and reaction.
+  await t.locator('[data-testid=message]', { hasText: 'hand in tomorrow' }).getByTestId('msg-reply').click();
+  await send(t, 'Yes, tomorrow is fine.');
+  await waitForMessage(s, 'Yes, tomorrow is fine.');
+  assert.match(await s.locator('[data-testid=message]', { hasText: 'Yes, tomorrow is fine.' }).locator('.reply-quote').textContent(),
+    /Reply to Zofia:.*hand in tomorrow/);
+  await s.locator('[data-testid=message]', { hasText: 'Yes, tomorrow is fine.' }).getByTestId('msg-react').click();
+  await s.getByRole('button', { name: 'Thumbs up' }).click();
+  await t.locator('[data-testid=message]', { hasText: 'Yes, tomorrow is fine.' }).locator('.reaction', { hasText: '👍 1' }).waitFor();
+
+  // Delete own message: gone for everyone.
+  await send(s, 'Oops, wrong room');
+  await waitForMessage(t, 'Oops, wrong room');
+  await s.locator('[data-testid=message]', { hasText: 'Oops, wrong room' }).getByTestId('msg-delete').click();
+  await t.locator('[data-testid=message] .msg-text.deleted').waitFor();
+  assert.equal(await t.locator('[data-testid=message-text]', { hasText: 'Oops, wrong room' }).count(), 0);
+
+  // Student chat off: the students' composer says why; on again.
+  await t.getByTestId('student-chat').click();
+  await s.waitForFunction(() => document.querySelector('[data-testid=composer-input]').disabled);
+  assert.match(await s.getByTestId('composer-blocked').textContent(), /turned student chat off/);
+  await t.getByTestId('student-chat').click();
+  await s.waitForFunction(() => !document.querySelector('[data-testid=composer-input]').disabled);
+
+  // End of session: everyone gets a clear final message; nothing reconnects.
+  await t.getByTestId('end-session').click();
+  await t.getByTestId('confirm-dialog').getByRole('button', { name: 'End the session' }).click();
+  for (const page of [s, other.page]) {
+    await page.locator('[data-testid=banner][data-state=final]').waitFor({ timeout: 15_000 });
+    assert.match(await page.getByTestId('banner').textContent(), /ended this session/);
+    assert.equal(await page.getByTestId('composer-input').isDisabled(), true);
+  }
+  await shot(s, 'student-session-ended');
+  await close(teacher, student, other);
+});
+
+test('low-bandwidth mode: no typing indicators sent or shown; history pages back on scroll', async () => {
+  const { room, teacher, student } = await classroom('lowbw');
+  const t = teacher.page;
+  const s = student.page;
+  await s.getByTestId('low-bandwidth').first().check();
+  await s.getByTestId('composer-input').pressSequentially('typing quietly');
+  await t.waitForTimeout(1500);
+  assert.equal(await t.getByTestId('typing').textContent(), '', 'a low-bandwidth student sends no typing');
+  await s.getByTestId('composer-input').fill('');
+  await t.getByTestId('composer-input').pressSequentially('teacher types');
+  await s.waitForTimeout(1500);
+  assert.equal(await s.getByTestId('typing').textContent(), '', 'and shows none');
+  await t.getByTestId('composer-input').fill('');
+  assert.equal(await s.evaluate(() => JSON.parse(localStorage.getItem('ponte.prefs')).lowBandwidth), true);
+
+  // History: more messages than a snapshot holds; a newcomer pages back to the first.
+  await t.evaluate(async () => {
+    for (let i = 1; i <= 130; i++) window.ponte.session.post({ text: `history ${i}`, language: 'en', clientMsgId: `h-${i}` });
+  });
+  await waitForMessage(t, 'history 130', 30_000);
+  const late = await openAs(browser, server, room, { user: 'u-late', name: 'Late', role: 'student' });
+  await waitForMessage(late.page, 'history 130');
+  const before = (await messageTexts(late.page)).length;
+  assert.ok(before < 130, `the snapshot holds the recent messages only (${before})`);
+  for (let i = 0; i < 10 && !(await messageTexts(late.page)).includes('history 1'); i++) {
+    await late.page.getByTestId('chat-scroll').evaluate((el) => { el.scrollTop = 0; });
+    await late.page.waitForTimeout(400);
+  }
+  const texts = await messageTexts(late.page);
+  assert.equal(texts[0], 'history 1');
+  assert.equal(texts.filter((x) => x.startsWith('history ')).length, 130);
+  assert.equal(await late.page.getByTestId('load-earlier').isVisible(), false);
+  await close(teacher, student, late);
+});
