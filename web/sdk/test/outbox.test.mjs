@@ -42,6 +42,8 @@ describe('outbox', () => {
     });
 
     await sRoom.post('m0');
+    // The reader holds seq 1 when the server dies (else it resumes from 0, which is a reset).
+    await waitFor(() => texts.length === 1, 'the reader to get m0');
     // On the wire when the server dies: applied or not, their answers are lost with it.
     const inFlight = ['m1', 'm2', 'm3'].map((t) => sRoom.post(t));
     await server.kill();
