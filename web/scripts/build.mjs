@@ -3,10 +3,10 @@
 // generates the protobuf code first).
 //
 //   dist/sdk/ponte-sdk.js   the SDK as one ES module (for other apps: import { PonteClient } ...)
-//   dist/app.js             the classroom app (app/src/main.js and what it imports)
-//   dist/index.html, *.css  copied from app/
+//   dist/index.html, dist/app/, dist/i18n/   the classroom app (app/build.mjs: split into
+//                           on-demand chunks; prints the initial JavaScript's size)
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -41,17 +41,10 @@ const started = Date.now();
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(join(dist, 'sdk'), { recursive: true });
 
-await Promise.all([
-  build({ ...common, entryPoints: [join(web, 'sdk', 'src', 'index.js')], outfile: join(dist, 'sdk', 'ponte-sdk.js') }),
-  build({ ...common, entryPoints: [join(web, 'app', 'src', 'main.js')], outfile: join(dist, 'app.js') }),
-]);
+await build({ ...common, entryPoints: [join(web, 'sdk', 'src', 'index.js')], outfile: join(dist, 'sdk', 'ponte-sdk.js') });
 
-// Static files of the app: index.html and stylesheets, flat as the app references them.
-for (const name of readdirSync(join(web, 'app'))) {
-  if (name === 'index.html' || name.endsWith('.css')) {
-    copyFileSync(join(web, 'app', name), join(dist, name));
-  }
-}
+// The classroom app: its own script (code splitting for the on-demand panels, i18n, size budget).
+await import(pathToFileURL(join(web, 'app', 'build.mjs')).href);
 
 // The bundle must load outside a browser too (Node imports it in the SDK's docs' examples).
 const sdk = await import(pathToFileURL(join(dist, 'sdk', 'ponte-sdk.js')).href);

@@ -1,28 +1,39 @@
-// Placeholder classroom app: connects with the invite link's token (URL fragment
-// #room=...&token=..., never sent to a server) and shows the connection state. The classroom UI
-// replaces this file.
-import { PonteClient } from '../../sdk/src/index.js';
+// Entry point: preferences, interface language, the invite, then the App.
+import { setLanguage, defaultLanguage } from './i18n.js';
+import { readInvite, tokenClaims } from './invite.js';
+import { App } from './app.js';
+import { noInviteScreen } from './ui/door.js';
 
-const stateEl = document.getElementById('state');
-const params = new URLSearchParams(location.hash.slice(1));
-const roomId = params.get('room');
-const token = params.get('token');
+const PREFS = 'ponte.prefs';
 
-function show(info) {
-  stateEl.dataset.state = info.state;
-  stateEl.textContent = info.state + (info.reason ? ` (${info.reason})` : '')
-    + (info.retryInMs ? `, next try in ${Math.ceil(info.retryInMs / 1000)} s` : '');
+function loadPrefs() {
+  let saved = {};
+  try { saved = JSON.parse(localStorage.getItem(PREFS) || '{}'); } catch { saved = {}; }
+  const prefs = { uiLanguage: null, lowBandwidth: false, postLanguage: null, ...saved };
+  Object.defineProperty(prefs, 'set', {
+    value(key, value) {
+      prefs[key] = value;
+      try { localStorage.setItem(PREFS, JSON.stringify({ ...prefs })); } catch { /* private mode */ }
+    },
+  });
+  return prefs;
 }
 
-if (!roomId || !token) {
-  document.getElementById('hint').hidden = false;
-} else {
-  // Keep the token out of the address bar and history once read.
-  history.replaceState(null, '', location.pathname + location.search);
-  const client = new PonteClient({ token, clientName: 'ponte-web/0.1.0' });
-  client.on('state', show);
-  client.join(roomId).then(
-    (room) => { stateEl.title = `${room.roomId} as ${room.role}`; },
-    (err) => show({ state: 'closed', reason: err.message }),
-  );
+async function main() {
+  const prefs = loadPrefs();
+  try {
+    await setLanguage(defaultLanguage(prefs.uiLanguage));
+  } catch (err) {
+    console.error(err);
+    await setLanguage('en');
+  }
+  const root = document.getElementById('app');
+  const invite = readInvite();
+  if (!invite) {
+    root.replaceChildren(noInviteScreen());
+    return;
+  }
+  new App(root, invite, tokenClaims(invite.token), prefs).start();
 }
+
+main();

@@ -1,0 +1,43 @@
+// Error and close codes as the user sees them: a translated sentence plus the documented code
+// (ERRORS.md / CLOSE_CODES.md), so a teacher can quote it to whoever runs the server.
+import { t } from './i18n.js';
+
+/** The error codes the app explains in words; others fall back to a generic sentence. */
+export const ERROR_NUMBERS = {
+  MALFORMED_MESSAGE: 1000, INVALID_REQUEST: 1004, TOKEN_INVALID: 1100, TOKEN_EXPIRED: 1101,
+  TOKEN_BAD_SIGNATURE: 1102, ROOM_NOT_ALLOWED: 1103, ROOM_NOT_FOUND: 1200, ROOM_LOCKED: 1201,
+  ROOM_FULL: 1202, ROOM_ENDED: 1203, BANNED: 1204, NOT_IN_ROOM: 1205, PERMISSION_DENIED: 1300,
+  MUTED: 1301, CHAT_DISABLED: 1302, READ_ONLY: 1303, TEXT_EMPTY: 1400, TEXT_TOO_LONG: 1401,
+  TEXT_INVALID: 1402, LANGUAGE_INVALID: 1403, MESSAGE_NOT_FOUND: 1404, REACTION_INVALID: 1405,
+  RATE_LIMITED: 1500, TOO_MANY_CONNECTIONS: 1503, TOO_MANY_REACTIONS: 1505, INTERNAL: 1600,
+  UNAVAILABLE: 1601, SHUTTING_DOWN: 1602,
+};
+
+/** Close codes after which the app does not reconnect, with their names. */
+export const FINAL_CLOSES = {
+  4000: 'PROTOCOL_VIOLATION', 4001: 'MALFORMED_MESSAGE', 4002: 'UNSUPPORTED_FRAME_TYPE',
+  4003: 'FRAME_TOO_LARGE', 4004: 'AUTH_FAILED', 4006: 'TOKEN_EXPIRED', 4200: 'REMOVED',
+  4201: 'SESSION_ENDED', 4202: 'ROOM_CLOSED',
+};
+
+/** "You are muted … (MUTED 1301)" for an error {code, message}. */
+export function errorText(err) {
+  const code = typeof err === 'string' ? err : err && (err.codeName || err.code);
+  const name = typeof code === 'number' ? nameOfNumber(code) : code;
+  const known = name && ERROR_NUMBERS[name] !== undefined;
+  const sentence = known ? t(`error.${name}`) : t('error.generic');
+  const num = known ? ERROR_NUMBERS[name] : typeof code === 'number' ? code : '';
+  return name ? `${sentence} (${name}${num ? ' ' + num : ''})` : sentence;
+}
+
+/** The sentence for a final close code, e.g. 4201 → "The teacher ended this session. (SESSION_ENDED 4201)". */
+export function closeText(code, reason) {
+  const name = FINAL_CLOSES[code];
+  if (name) return `${t(`close.${name}`)} (${name} ${code})`;
+  return `${t('close.other')} (${code}${reason ? ': ' + reason : ''})`;
+}
+
+function nameOfNumber(n) {
+  for (const [k, v] of Object.entries(ERROR_NUMBERS)) if (v === n) return k;
+  return null;
+}

@@ -1,0 +1,213 @@
+// The app's view of one room, built from Joined, events, history pages and the user's own
+// pending sends. Plain data in the protocol's JSON-mapping shape (camelCase, 64-bit numbers as
+// strings, enums by name), so it is testable without a browser.
+
+const cmp = (a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0);
+
+export class RoomModel {
+  constructor(roomId, me) {
+    this.roomId = roomId;
+    this.me = me; // {userId, displayName}
+    this.role = 'STUDENT';
+    this.settings = { title: '', languages: [] };
+    this.locked = false;
+    this.studentChatEnabled = true;
+    this.ended = false;
+    this.closed = false; // no longer connected for good (removed, token expired, ...)
+    this.muted = new Set();
+    this.banned = new Set();
+    this.messages = new Map(); // seq -> ChatMessage
+    this.pending = new Map(); // clientMsgId -> {clientMsgId, text, language, replyTo, toTeachers, state, error, ackSeq}
+    this.participants = new Map(); // userId -> Participant
+    this.typing = new Map(); // userId -> expiry (ms)
+    this.moreHistory = false;
+    this.joined = false;
+    this.listeners = new Set();
+  }
+
+  /** fn(topic, detail): topics 'messages' (bulk), 'message' (one seq), 'pending', 'participants', 'room', 'typing'. */
+  subscribe(fn) {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  emit(topic, detail) {
+    for (const fn of this.listeners) fn(topic, detail);
+  }
+
+  /** Messages oldest first. */
+  orderedMessages() {
+    return [...this.messages.values()].sort((a, b) => cmp(a.seq, b.seq));
+  }
+
+  oldestSeq() {
+    let oldest = null;
+    for (const seq of this.messages.keys()) if (oldest === null || cmp(seq, oldest) < 0) oldest = seq;
+    return oldest;
+  }
+
+  isTeacher() {
+    return this.role === 'TEACHER';
+  }
+
+  /** Why this user cannot post now (an i18n key), or null. */
+  chatBlockedReason() {
+    if (this.ended) return 'composer.blocked.ended';
+    if (this.closed) return 'composer.blocked.closed';
+    if (this.role === 'OBSERVER') return 'composer.blocked.observer';
+    if (this.muted.has(this.me.userId)) return 'composer.blocked.muted';
+    if (this.role === 'STUDENT' && !this.studentChatEnabled) return 'composer.blocked.chatOff';
+    return null;
+  }
+
+  applyJoined(j) {
+    this.role = j.role || this.role;
+    if (j.reset) {
+      const s = j.snapshot || {};
+      this.settings = { title: '', languages: [], ...(s.settings || {}) };
+      this.settings.languages = [...(this.settings.languages || [])];
+      this.locked = !!s.locked;
+      this.studentChatEnabled = !!s.studentChatEnabled;
+      this.ended = !!s.ended;
+      this.muted = new Set(s.mutedUserIds || []);
+      this.banned = new Set(s.bannedUserIds || []);
+      this.messages = new Map();
+      for (const m of s.recentMessages || []) this.putMessage(m);
+      this.moreHistory = !!s.moreHistory;
+    } else {
+      for (const ev of j.missed || []) this.applyEvent(ev, true);
+    }
+    this.participants = new Map((j.participants || []).map((p) => [p.userId, p]));
+    this.typing.clear();
+    this.joined = true;
+    this.emit('room');
+    this.emit('messages');
+    this.emit('participants');
+    this.emit('pending');
+  }
+
+  putMessage(m) {
+    this.messages.set(String(m.seq), { ...m, seq: String(m.seq), reactions: (m.reactions || []).map((r) => ({ reaction: r.reaction, userIds: [...(r.userIds || [])] })) });
+    if (m.clientMsgId && m.author && m.author.userId === this.me.userId && this.pending.delete(m.clientMsgId)) {
+      this.emit('pending');
+    }
+  }
+
+  /** Applies one event; `quiet` skips per-message notifications (the caller emits in bulk). */
+  applyEvent(ev, quiet = false) {
+    const note = (topic, detail) => { if (!quiet) this.emit(topic, detail); };
+    if (ev.chatPosted) {
+      this.putMessage(ev.chatPosted);
+      note('message', { seq: String(ev.chatPosted.seq), added: true });
+      // Whoever just posted is done typing (their "stopped typing" may have been rate-limited away).
+      if (ev.chatPosted.author && this.typing.delete(ev.chatPosted.author.userId)) note('typing');
+    } else if (ev.chatEdited) {
+      const m = this.messages.get(String(ev.chatEdited.messageSeq));
+      if (m) {
+        m.text = ev.chatEdited.text;
+        m.editedMs = ev.serverTimeMs || String(Date.now());
+        note('message', { seq: m.seq });
+      }
+    } else if (ev.chatDeleted) {
+      const m = this.messages.get(String(ev.chatDeleted.messageSeq));
+      if (m) {
+        m.deleted = true;
+        m.text = '';
+        note('message', { seq: m.seq });
+      }
+    } else if (ev.reactionChanged) {
+      const rc = ev.reactionChanged;
+      const m = this.messages.get(String(rc.messageSeq));
+      if (m) {
+        let r = m.reactions.find((x) => x.reaction === rc.reaction);
+        if (rc.added) {
+          if (!r) m.reactions.push((r = { reaction: rc.reaction, userIds: [] }));
+          if (!r.userIds.includes(rc.userId)) r.userIds.push(rc.userId);
+        } else if (r) {
+          r.userIds = r.userIds.filter((u) => u !== rc.userId);
+          if (!r.userIds.length) m.reactions = m.reactions.filter((x) => x !== r);
+        }
+        note('message', { seq: m.seq });
+      }
+    } else if (ev.participantMuted) {
+      const { userId, muted } = ev.participantMuted;
+      if (muted) this.muted.add(userId); else this.muted.delete(userId);
+      note('participants');
+      note('room');
+    } else if (ev.participantRemoved) {
+      this.banned.add(ev.participantRemoved.userId);
+      this.participants.delete(ev.participantRemoved.userId);
+      note('participants');
+      note('room');
+    } else if (ev.banLifted) {
+      this.banned.delete(ev.banLifted.userId);
+      note('room');
+    } else if (ev.roomLocked) {
+      this.locked = !!ev.roomLocked.locked;
+      note('room');
+    } else if (ev.studentChatChanged) {
+      this.studentChatEnabled = !!ev.studentChatChanged.enabled;
+      note('room');
+    } else if (ev.sessionEnded || ev.roomClosed) {
+      this.ended = true;
+      note('room');
+    } else if (ev.presence) {
+      const { kind, participant: p } = ev.presence;
+      if (kind === 'LEFT') {
+        this.participants.delete(p.userId);
+        this.typing.delete(p.userId);
+      } else {
+        this.participants.set(p.userId, p);
+      }
+      note('participants');
+    } else if (ev.typing) {
+      const { userId, typing } = ev.typing;
+      if (userId !== this.me.userId) {
+        if (typing) this.typing.set(userId, Date.now() + 6000); else this.typing.delete(userId);
+        note('typing');
+      }
+    }
+  }
+
+  addHistory(page) {
+    for (const m of page.messages || []) if (!this.messages.has(String(m.seq))) this.putMessage(m);
+    this.moreHistory = !!page.more;
+    this.emit('messages', { prepended: true });
+  }
+
+  addPending(p) {
+    this.pending.set(p.clientMsgId, { state: 'sending', ...p });
+    this.emit('pending');
+  }
+
+  acked(clientMsgId, seq) {
+    const p = this.pending.get(clientMsgId);
+    if (!p) return;
+    if (this.messages.has(String(seq))) this.pending.delete(clientMsgId);
+    else p.ackSeq = String(seq);
+    this.emit('pending');
+  }
+
+  failed(clientMsgId, error) {
+    const p = this.pending.get(clientMsgId);
+    if (!p) return;
+    p.state = 'failed';
+    p.error = error;
+    this.emit('pending');
+  }
+
+  dropPending(clientMsgId) {
+    if (this.pending.delete(clientMsgId)) this.emit('pending');
+  }
+
+  /** Users typing now (expired entries dropped). */
+  typingNames() {
+    const now = Date.now();
+    const names = [];
+    for (const [userId, until] of this.typing) {
+      if (until < now) this.typing.delete(userId);
+      else names.push(this.participants.get(userId)?.displayName || userId);
+    }
+    return names;
+  }
+}

@@ -1,0 +1,94 @@
+// The app's link to the SDK: one PonteClient, one Room, and the SDK's protobuf objects turned
+// into the JSON-mapping shape the RoomModel keeps (camelCase, 64-bit numbers as strings, enums
+// by name). Connection states become what the banner shows.
+import { PonteClient, pb } from '../../sdk/src/index.js';
+import { Emitter } from '../../sdk/src/emitter.js';
+
+// The enums the app reads, by field name (the SDK's generated code has no toObject: --no-convert).
+const ENUMS = { role: pb.Role, state: pb.PresenceState, kind: pb.PresenceChanged.Kind };
+
+/** A decoded message as plain data: set fields only, 64-bit numbers as strings, enums by name. */
+export function plain(value, key) {
+  if (value === null || value === undefined) return value;
+  if (typeof value === 'number') {
+    if (ENUMS[key]) return ENUMS[key][value] ?? value;
+    return Number.isInteger(value) && /(seq|Seq|Ms|To)$/.test(key || '') ? String(value) : value;
+  }
+  if (Array.isArray(value)) return value.map((v) => plain(v, key));
+  if (typeof value !== 'object' || value instanceof Uint8Array) return value;
+  const out = {};
+  for (const k of Object.keys(value)) out[k] = plain(value[k], k);
+  return out;
+}
+
+/**
+ * Events: 'state' {status: connecting|online|reconnecting|offline|closed, attempt, closeCode,
+ * reason, error, resumed}; 'welcome' (User); 'joined' (Joined, missed events already delivered
+ * through 'event'); 'event' (Event); 'left' {reason}; 'joinError' (PonteError, retryable ones
+ * while the SDK keeps trying).
+ */
+export function createSession({ token, roomId }) {
+  const out = new Emitter();
+  const client = new PonteClient({ token, clientName: 'ponte-web/0.1.0' });
+  let room = null;
+  let wasDown = false;
+
+  client.on('state', (info) => {
+    const status = info.state === 'open' ? 'online' : info.state === 'idle' ? 'connecting' : info.state;
+    if (status === 'reconnecting' || status === 'offline') wasDown = true;
+    out.emit('state', { status, attempt: info.attempt, closeCode: info.code, reason: info.reason, error: info.error });
+  });
+  client.on('welcome', (w) => out.emit('welcome', { userId: w.user?.userId || '', displayName: w.user?.displayName || '' }));
+
+  function attach(r) {
+    room = r;
+    r.on('joined', ({ joined, resumed, reset }) => {
+      const j = plain(joined);
+      // Missed events went out one by one through 'event' before this; only the rest is new.
+      if (!reset) j.missed = [];
+      out.emit('joined', j);
+      if (resumed && wasDown) {
+        wasDown = false;
+        out.emit('state', { status: 'online', resumed: true, attempt: 0 });
+      }
+    });
+    r.on('event', (ev) => out.emit('event', plain(ev)));
+    r.on('left', ({ reasonName, error }) => {
+      if (error) out.emit('joinError', error);
+      else out.emit('left', { reason: reasonName });
+    });
+    r.on('error', (err) => {
+      if (r.state === 'joining' || r.state === 'rejoining') out.emit('joinError', err);
+    });
+  }
+
+  const need = () => {
+    if (!room) throw new Error('not joined yet');
+    return room;
+  };
+
+  return Object.assign(out, {
+    client,
+    get room() { return room; },
+    start() {
+      client.join(roomId).catch(() => { /* reported through 'left' / 'state' */ });
+      attach(client.room(roomId));
+    },
+    post({ text, language, replyTo, toTeachers, clientMsgId }) {
+      return need().post(text, { language, replyTo: Number(replyTo || 0), toTeachers: !!toTeachers, clientMsgId })
+        .then((ack) => ({ seq: String(ack.seq), duplicate: !!ack.duplicate }));
+    },
+    edit: (seq, text) => need().edit(Number(seq), text),
+    remove: (seq) => need().deleteMessage(Number(seq)),
+    react: (seq, reaction, add) => need().react(Number(seq), reaction, { add }),
+    teacher: (action) => need().teacherAction(action),
+    async history(beforeSeq, limit = 50) {
+      const page = await need().history({ beforeSeq: Number(beforeSeq || 0), limit });
+      return plain(page);
+    },
+    typing: (on) => room?.typing(on),
+    presence: (state) => room?.setPresence(state === 'AWAY' ? 'away' : 'active'),
+    setLowBandwidth: (on) => room?.setLiveInk(!on).catch(() => {}),
+    close: () => client.close(),
+  });
+}

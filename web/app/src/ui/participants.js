@@ -1,0 +1,108 @@
+// Participants panel: members with roles, presence (active/away), typing, muted; own entry
+// marked. Teachers get mute/unmute and remove per student.
+import { h, replaceChildren } from '../dom.js';
+import { t } from '../i18n.js';
+import { confirmDialog } from './controls.js';
+
+const ROLE_ORDER = { TEACHER: 0, STUDENT: 1, OBSERVER: 2 };
+
+export function participantsPanel(model, actions, prefs) {
+  const count = h('span', { class: 'count' });
+  const list = h('ul', { class: 'people', 'aria-labelledby': 'people-h', 'data-testid': 'participants' });
+  const el = h('section', { class: 'card people-card', 'aria-labelledby': 'people-h' },
+    h('h2', { id: 'people-h' }, t('people.title'), ' ', count), list);
+
+  function row(p) {
+    const me = p.userId === model.me.userId;
+    const muted = model.muted.has(p.userId);
+    const away = p.state === 'AWAY';
+    const typing = !prefs.lowBandwidth && model.typing.has(p.userId);
+    const name = p.displayName || p.userId;
+    const bits = [
+      h('span', { class: `presence ${away ? 'away' : 'active'}`, 'aria-hidden': 'true' }),
+      h('span', { class: 'name', text: name }),
+      me ? h('span', { class: 'tag you', text: t('people.you') }) : null,
+      h('span', { class: `tag role role-${(p.role || '').toLowerCase()}`, text: t(`role.${p.role || 'STUDENT'}`) }),
+      h('span', { class: `tag state ${away ? 'away' : ''}`, text: away ? t('people.away') : t('people.active') }),
+      muted ? h('span', { class: 'tag muted', 'data-testid': 'muted-tag', text: t('people.muted') }) : null,
+      typing ? h('span', { class: 'tag typing', text: t('people.typing') }) : null,
+    ];
+    let controls = null;
+    if (model.isTeacher() && !me && p.role !== 'TEACHER') {
+      controls = h('div', { class: 'row person-actions' },
+        h('button', {
+          type: 'button', class: 'secondary small', 'data-focus': `mute:${p.userId}`, 'data-testid': 'mute',
+          'aria-label': muted ? t('teacher.unmuteWho', { name }) : t('teacher.muteWho', { name }),
+          text: muted ? t('teacher.unmute') : t('teacher.mute'),
+          onclick: () => actions.teacher({ mute: { userId: p.userId, muted: !muted } }),
+        }),
+        h('button', {
+          type: 'button', class: 'danger small', 'data-focus': `remove:${p.userId}`, 'data-testid': 'remove',
+          'aria-label': t('teacher.removeWho', { name }), text: t('teacher.remove'),
+          onclick: async () => {
+            if (await confirmDialog(t('teacher.removeTitle', { name }), t('teacher.removeBody'), t('teacher.remove'))) {
+              actions.teacher({ remove: { userId: p.userId } });
+            }
+          },
+        }));
+    }
+    return h('li', { class: `person${me ? ' me' : ''}`, 'data-user': p.userId, 'data-testid': 'participant' },
+      h('div', { class: 'person-line' }, bits), controls);
+  }
+
+  function render() {
+    const people = [...model.participants.values()].sort((a, b) =>
+      (ROLE_ORDER[a.role] ?? 3) - (ROLE_ORDER[b.role] ?? 3)
+      || (a.userId === model.me.userId ? -1 : b.userId === model.me.userId ? 1 : 0)
+      || String(a.displayName).localeCompare(String(b.displayName)));
+    count.textContent = `(${people.length})`;
+    replaceChildren(list, people.map(row));
+  }
+
+  render();
+  return { el, render };
+}
+
+/** Room-wide teacher controls: lock, student chat, end session; failures shown in place. */
+export function teacherPanel(model, actions) {
+  const status = h('p', { class: 'form-error', role: 'alert', 'data-testid': 'teacher-error' });
+  const body = h('div', { class: 'teacher-controls' });
+  const el = h('section', { class: 'card teacher-card', 'aria-labelledby': 'teacher-h', 'data-testid': 'teacher-controls' },
+    h('h2', { id: 'teacher-h', text: t('teacher.title') }), body, status);
+
+  const run = async (action) => {
+    status.textContent = '';
+    try {
+      await actions.teacher(action);
+    } catch (err) {
+      status.textContent = actions.describe(err);
+    }
+  };
+
+  function render() {
+    const toggle = (key, testid, label, on, hintOn, hintOff, action) => [
+      h('button', {
+        type: 'button', class: 'toggle', role: 'switch', 'aria-checked': String(on), 'data-focus': key, 'data-testid': testid,
+        'aria-describedby': `${key}-hint`, onclick: () => run(action),
+      }, h('span', { class: 'switch-track', 'aria-hidden': 'true' }), h('span', { text: label })),
+      h('p', { class: 'hint', id: `${key}-hint`, text: on ? hintOn : hintOff }),
+    ];
+    replaceChildren(body,
+      toggle('lock', 'lock-room', t('teacher.lockRoom'), model.locked, t('teacher.lockedHint'), t('teacher.unlockedHint'),
+        { lock: { locked: !model.locked } }),
+      toggle('chat', 'student-chat', t('teacher.studentChat'), model.studentChatEnabled, t('teacher.studentChatIsOn'),
+        t('teacher.studentChatIsOff'), { studentChat: { enabled: !model.studentChatEnabled } }),
+      h('button', {
+        type: 'button', class: 'danger', 'data-focus': 'end', 'data-testid': 'end-session', disabled: model.ended,
+        text: t('teacher.endSession'),
+        onclick: async () => {
+          if (await confirmDialog(t('teacher.endTitle'), t('teacher.endBody'), t('teacher.endSession'))) {
+            run({ endSession: {} });
+          }
+        },
+      }));
+  }
+
+  render();
+  return { el, render };
+}
