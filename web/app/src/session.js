@@ -40,9 +40,24 @@ export function createSession({ token, roomId }) {
   });
   client.on('welcome', (w) => out.emit('welcome', { userId: w.user?.userId || '', displayName: w.user?.displayName || '' }));
 
+  let everJoined = false;
+  let knocks = 0;
+  let knockTimer = null;
+  function knockAgain(minMs) {
+    clearTimeout(knockTimer);
+    const cap = Math.min(15_000, 1000 * 2 ** Math.min(knocks++, 4));
+    knockTimer = setTimeout(() => {
+      client.join(roomId).catch(() => { /* reported through 'left' again */ });
+      attach(client.room(roomId));
+    }, Math.max(minMs, 500 + Math.random() * cap));
+  }
+
   function attach(r) {
+    if (!r || r === room) return;
     room = r;
     r.on('joined', ({ joined, resumed, reset }) => {
+      everJoined = true;
+      knocks = 0;
       const j = plain(joined);
       // Missed events went out one by one through 'event' before this; only the rest is new.
       if (!reset) j.missed = [];
@@ -54,8 +69,14 @@ export function createSession({ token, roomId }) {
     });
     r.on('event', (ev) => out.emit('event', plain(ev)));
     r.on('left', ({ reasonName, error }) => {
-      if (error) out.emit('joinError', error);
-      else out.emit('left', { reason: reasonName });
+      if (error) {
+        out.emit('joinError', error);
+        // The SDK hands a first join refused for the room's state (locked, full) to the app: the
+        // door says so and knocks again, with backoff and jitter, until the room lets us in.
+        if (error.retryable && !everJoined) knockAgain(error.retryAfterMs || 0);
+      } else {
+        out.emit('left', { reason: reasonName });
+      }
     });
     r.on('error', (err) => {
       if (r.state === 'joining' || r.state === 'rejoining') out.emit('joinError', err);
