@@ -18,9 +18,11 @@ after(async () => {
   await server?.dispose();
 });
 
-async function close(...who) {
+/** Closes the contexts; no page errors (besides refused connections while a server was down). */
+async function close(who, { serverWasDown = false } = {}) {
+  const expected = serverWasDown ? /Failed to load resource|WebSocket connection to .* failed/ : /Failed to load resource/;
   for (const w of who) {
-    assert.deepEqual(w.errors.filter((e) => !/Failed to load resource/.test(e)), [], 'no page errors');
+    assert.deepEqual(w.errors.filter((e) => !expected.test(e)), [], 'no page errors');
     await w.context.close();
   }
 }
@@ -144,7 +146,7 @@ test('documents: concurrent typing converges, named cursors (hidden in low bandw
   await ready(teacher.page);
   assert.equal(await teacher.page.getByTestId('doc-title').textContent(), 'Climate notes');
   assert.equal(await waitForText(teacher.page, (t) => t === stored, 'the stored text after a reload'), stored);
-  await close(teacher, student);
+  await close([teacher, student]);
 });
 
 test('documents: read-only for students (not editable, a forced edit is dropped by the server), observers read only, creating needs the permission', async () => {
@@ -210,5 +212,44 @@ test('documents: read-only for students (not editable, a forced edit is dropped 
   await student.page.keyboard.press('Control+End');
   await student.page.keyboard.type(' Share.');
   await waitForText(teacher.page, (t) => t === 'Be kind. Listen first. Share.', 'the student\'s edit at the teacher');
-  await close(teacher, student, observer);
+  await close([teacher, student, observer]);
+});
+
+// Last in this file: it restarts the shared server.
+test('documents: the status follows the connection, and an edit made while the server is down arrives after its restart', async () => {
+  const room = uniqueRoom('docs-restart');
+  await server.createRoom(room, { title: 'Restart', languages: ['en'] });
+  const teacher = await openAs(browser, server, room, { user: 'u-ana', name: 'Ana', role: 'teacher' });
+  const student = await openAs(browser, server, room, { user: 'u-zofia', name: 'Zofia', role: 'student' });
+  await openPanel(teacher.page);
+  await openPanel(student.page);
+  await createDoc(teacher.page, 'Lab diary');
+  await teacher.page.getByTestId('doc-text').click();
+  await teacher.page.keyboard.type('Before the restart.');
+  await openDoc(student.page, 'Lab diary');
+  await waitForText(student.page, (t) => t === 'Before the restart.', 'the first line at the student');
+
+  await server.stop('SIGTERM');
+  for (const { page } of [teacher, student]) {
+    await page.locator('[data-testid=doc-status][data-state=offline]').waitFor({ timeout: 15_000 });
+  }
+  assert.match(await student.page.getByTestId('doc-status').textContent(), /Offline/);
+  // Written while the server is down: kept in the student's document.
+  await student.page.getByTestId('doc-text').click();
+  await student.page.keyboard.press('Control+End');
+  await student.page.keyboard.type(' Written offline.');
+  await shot(student.page, 'docs-student-offline');
+  assert.equal(await text(teacher.page), 'Before the restart.');
+
+  await server.start();
+  for (const { page } of [teacher, student]) {
+    await page.locator('[data-testid=doc-status][data-state=saved]').waitFor({ timeout: 60_000 });
+  }
+  await waitForText(teacher.page, (t) => t === 'Before the restart. Written offline.', 'the offline edit at the teacher', 30_000);
+  // Stored: a newcomer's editor shows it.
+  const observer = await openAs(browser, server, room, { user: 'u-olek', name: 'Olek', role: 'observer' });
+  await openPanel(observer.page);
+  await openDoc(observer.page, 'Lab diary');
+  await waitForText(observer.page, (t) => t === 'Before the restart. Written offline.', 'the stored text at a newcomer');
+  await close([teacher, student, observer], { serverWasDown: true });
 });

@@ -155,7 +155,9 @@ class DocsPanel {
     sessionStorage.setItem(this.openKey, docId);
     const info = this.docInfo(docId);
     const title = (info && info.title) || docId;
-    this.status = h('p', { class: 'docs-status', role: 'status', 'data-testid': 'doc-status', 'data-state': 'loading', text: t('docs.loadingEditor') });
+    // Not a live region: it flips between saving and saved at every keystroke. Losing and
+    // regaining the connection is announced (setStatus).
+    this.status = h('p', { class: 'docs-status', 'data-testid': 'doc-status', 'data-state': 'loading', text: t('docs.loadingEditor') });
     this.notes = h('div', { class: 'docs-notes' });
     this.refusal = h('p', { class: 'docs-note error', role: 'alert', 'data-testid': 'doc-refused', hidden: true });
     this.teacherBox = h('div', { class: 'docs-teacher' });
@@ -272,8 +274,11 @@ class DocsPanel {
 
   setStatus(state, text) {
     if (!this.status) return;
+    const was = this.status.dataset.state;
     this.status.dataset.state = state;
     this.status.textContent = text;
+    const bad = (s) => s === 'offline' || s === 'denied';
+    if (was !== state && (bad(state) || (bad(was) && (state === 'saved' || state === 'connected')))) announce(text, state === 'denied');
   }
 
   showRefusal(code) {
