@@ -19,6 +19,16 @@ const BUDGET_GZIP = 250 * 1024;
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
+// protobufjs loads the `long` package when it can; the SDK reads 64-bit integers as numbers
+// (sdk/src/longs.js), so keep `long` out of the bundle (as scripts/build.mjs does for the SDK).
+const noLong = {
+  name: 'no-long',
+  setup(b) {
+    b.onResolve({ filter: /^long$/ }, () => ({ path: 'long', namespace: 'no-long' }));
+    b.onLoad({ filter: /.*/, namespace: 'no-long' }, () => ({ contents: 'module.exports = null;', loader: 'js' }));
+  },
+};
+
 const result = await build({
   entryPoints: { main: join(app, 'src', 'main.js') },
   bundle: true,
@@ -26,12 +36,14 @@ const result = await build({
   format: 'esm',
   target: 'es2022',
   minify: true,
-  sourcemap: 'linked',
+  sourcemap: process.env.PONTE_WEB_SOURCEMAP === '1' ? 'linked' : false,
   outdir: out,
   chunkNames: '[name]-[hash]',
   metafile: true,
+  absWorkingDir: web,
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [noLong],
 });
 
 copyFileSync(join(app, 'index.html'), join(dist, 'index.html'));

@@ -27,7 +27,6 @@ export class App {
     this.model = new RoomModel(this.roomId, { userId: claims?.sub || '', displayName: claims?.name || '' });
     this.screen = 'door';
     this.doorError = null;
-    this.doorRetryable = false;
     this.state = { status: 'connecting', attempt: 0 };
     this.finalText = null;
     this.panelListeners = new Set();
@@ -42,6 +41,7 @@ export class App {
     s.on('welcome', (user) => { this.model.me = { userId: user.userId, displayName: user.displayName }; });
     s.on('joined', (j) => {
       this.model.applyJoined(j);
+      this.doorError = null;
       performance.mark('ponte:joined');
       if (this.screen === 'door') {
         if (sessionStorage.getItem(this.enteredKey)) this.enter();
@@ -51,8 +51,8 @@ export class App {
     s.on('event', (ev) => this.onEvent(ev));
     s.on('left', (left) => this.onFinal(t(LEFT_TEXT[left.reason] || 'close.other')));
     s.on('joinError', (err) => {
-      this.doorError = errorText(err);
-      this.doorRetryable = !!err.retryable;
+      // Retryable refusals (locked, full) are retried by the SDK with backoff.
+      this.doorError = err.retryable ? `${errorText(err)} ${t('door.retrying')}` : errorText(err);
       if (this.screen === 'door') this.render();
       else this.onFinal(this.doorError);
     });
@@ -64,12 +64,14 @@ export class App {
     window.ponte = { session: s, model: this.model, get client() { return s.client; } };
     this.render();
     s.start();
+    if (this.prefs.lowBandwidth) s.setLowBandwidth(true);
   }
 
   onState(st) {
     this.state = st;
     if (st.status === 'closed') {
-      const text = closeText(st.closeCode, st.reason);
+      // A refused Hello (expired or bad token) says more than the close code that follows it.
+      const text = st.error && st.error.codeName ? errorText(st.error) : closeText(st.closeCode, st.reason);
       if (this.screen === 'door') {
         this.doorError = this.doorError || text;
         this.render();
@@ -198,10 +200,9 @@ export class App {
     if (this.screen === 'door') {
       replaceChildren(this.root, doorScreen({
         roomId: this.roomId, claims: this.claims, role: this.model.joined ? this.model.role : this.tokenRole,
-        model: this.model, prefs: this.prefs, error: this.doorError, retryable: this.doorRetryable,
+        model: this.model, prefs: this.prefs, error: this.doorError,
         status: this.model.joined ? null : t('door.connecting'),
         onJoin: () => this.enter(),
-        onRetry: () => { this.doorError = null; this.render(); this.session.rejoin(); },
         onLanguage: (l) => this.setUiLanguage(l),
         onLowBandwidth: (on) => this.setLowBandwidth(on),
       }));

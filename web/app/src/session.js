@@ -59,9 +59,6 @@ export function createSession({ token, roomId }) {
       client.join(roomId).catch(() => { /* reported through 'left' / 'state' */ });
       attach(client.room(roomId));
     },
-    rejoin() {
-      if (!client.room(roomId) && client.state !== 'closed') this.start();
-    },
     post({ text, language, replyTo, toTeachers, clientMsgId }) {
       return need().post(text, { language, replyTo: Number(replyTo || 0), toTeachers: !!toTeachers, clientMsgId })
         .then((ack) => ({ seq: String(ack.seq), duplicate: !!ack.duplicate }));

@@ -5,7 +5,7 @@ import { h } from '../dom.js';
 import { t, languageName } from '../i18n.js';
 import { languagePicker, lowBandwidthSwitch } from './controls.js';
 
-export function doorScreen({ roomId, claims, role, model, prefs, status, error, retryable, onJoin, onRetry, onLanguage, onLowBandwidth }) {
+export function doorScreen({ roomId, claims, role, model, prefs, status, error, onJoin, onLanguage, onLowBandwidth }) {
   const langs = model.joined ? model.settings.languages || [] : null;
   const title = model.joined && model.settings.title ? model.settings.title : roomId;
   const ready = model.joined && !error;
@@ -27,7 +27,6 @@ export function doorScreen({ roomId, claims, role, model, prefs, status, error, 
       error ? h('p', { class: 'form-error door-error', role: 'alert', 'data-testid': 'door-error', text: error }) : null,
       !error && status ? h('p', { class: 'hint', role: 'status', text: status }) : null,
       h('div', { class: 'row' },
-        error && retryable ? h('button', { type: 'button', class: 'secondary', text: t('door.retry'), onclick: onRetry }) : null,
         h('button', {
           type: 'button', class: 'primary big', 'data-testid': 'join', disabled: !ready, 'aria-disabled': String(!ready),
           text: t('door.join'), onclick: onJoin,

@@ -80,19 +80,18 @@ export function teacherPanel(model, actions) {
   };
 
   function render() {
+    const toggle = (key, testid, label, on, hintOn, hintOff, action) => [
+      h('button', {
+        type: 'button', class: 'toggle', role: 'switch', 'aria-checked': String(on), 'data-focus': key, 'data-testid': testid,
+        'aria-describedby': `${key}-hint`, onclick: () => run(action),
+      }, h('span', { class: 'switch-track', 'aria-hidden': 'true' }), h('span', { text: label })),
+      h('p', { class: 'hint', id: `${key}-hint`, text: on ? hintOn : hintOff }),
+    ];
     replaceChildren(body,
-      h('button', {
-        type: 'button', class: 'toggle', 'aria-pressed': String(model.locked), 'data-focus': 'lock', 'data-testid': 'lock-room',
-        text: model.locked ? t('teacher.unlockRoom') : t('teacher.lockRoom'),
-        onclick: () => run({ lock: { locked: !model.locked } }),
-      }),
-      h('p', { class: 'hint', text: model.locked ? t('teacher.lockedHint') : t('teacher.unlockedHint') }),
-      h('button', {
-        type: 'button', class: 'toggle', 'aria-pressed': String(model.studentChatEnabled), 'data-focus': 'chat', 'data-testid': 'student-chat',
-        text: model.studentChatEnabled ? t('teacher.studentChatOff') : t('teacher.studentChatOn'),
-        onclick: () => run({ studentChat: { enabled: !model.studentChatEnabled } }),
-      }),
-      h('p', { class: 'hint', text: model.studentChatEnabled ? t('teacher.studentChatIsOn') : t('teacher.studentChatIsOff') }),
+      toggle('lock', 'lock-room', t('teacher.lockRoom'), model.locked, t('teacher.lockedHint'), t('teacher.unlockedHint'),
+        { lock: { locked: !model.locked } }),
+      toggle('chat', 'student-chat', t('teacher.studentChat'), model.studentChatEnabled, t('teacher.studentChatIsOn'),
+        t('teacher.studentChatIsOff'), { studentChat: { enabled: !model.studentChatEnabled } }),
       h('button', {
         type: 'button', class: 'danger', 'data-focus': 'end', 'data-testid': 'end-session', disabled: model.ended,
         text: t('teacher.endSession'),

@@ -1,0 +1,49 @@
+// Every interface language has exactly the English keys, the same {placeholders} per key, and
+// no empty string; the language picker lists exactly the languages that have a file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'i18n');
+const load = (lang) => JSON.parse(readFileSync(join(dir, `${lang}.json`), 'utf8'));
+const en = load('en');
+const placeholders = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+const files = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+
+test('the seven interface languages have a file each', () => {
+  assert.deepEqual(files, ['de', 'en', 'es', 'fr', 'it', 'nl', 'pl']);
+  const i18nSource = readFileSync(join(dir, '..', 'src', 'i18n.js'), 'utf8');
+  for (const lang of files) assert.match(i18nSource, new RegExp(`\\b${lang}: '`), `${lang} in UI_LANGUAGES`);
+});
+
+for (const lang of files.filter((l) => l !== 'en')) {
+  test(`${lang} has exactly the English keys, with the same placeholders`, () => {
+    const table = load(lang);
+    assert.deepEqual(Object.keys(table).sort(), Object.keys(en).sort());
+    for (const [key, value] of Object.entries(table)) {
+      assert.equal(typeof value, 'string', `${lang} ${key}`);
+      assert.ok(value.trim().length > 0, `${lang} ${key} is empty`);
+      assert.deepEqual(placeholders(value), placeholders(en[key]), `${lang} ${key} placeholders`);
+    }
+  });
+}
+
+test('every key the code uses exists in English', () => {
+  const src = join(dir, '..', 'src');
+  const used = new Set();
+  const walk = (d) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (p.endsWith('.js')) {
+        for (const m of readFileSync(p, 'utf8').matchAll(/\bt\('([a-zA-Z]+\.[a-zA-Z.]+)'/g)) used.add(m[1]);
+        for (const m of readFileSync(p, 'utf8').matchAll(/'(composer\.blocked\.[a-zA-Z]+)'/g)) used.add(m[1]);
+      }
+    }
+  };
+  walk(src);
+  const missing = [...used].filter((k) => !(k in en));
+  assert.deepEqual(missing, []);
+});

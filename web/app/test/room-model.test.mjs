@@ -1,0 +1,68 @@
+// RoomModel: snapshots replace, missed events apply once, pending sends become messages once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RoomModel } from '../src/room-model.js';
+
+const me = { userId: 'u-s', displayName: 'Zofia' };
+const msg = (seq, text, extra = {}) => ({ seq: String(seq), text, author: { userId: 'u-t', displayName: 'Ana', role: 'TEACHER' }, postedMs: '1', ...extra });
+const joined = (extra = {}) => ({
+  roomId: 'r', epoch: 'e1', seq: '2', reset: true, role: 'STUDENT',
+  snapshot: { settings: { title: 'Bio', languages: ['nl', 'pl'] }, studentChatEnabled: true, recentMessages: [msg(1, 'a'), msg(2, 'b')], moreHistory: true },
+  participants: [{ userId: 'u-t', displayName: 'Ana', role: 'TEACHER', state: 'ACTIVE' }],
+  ...extra,
+});
+
+test('a snapshot replaces what the model held', () => {
+  const m = new RoomModel('r', me);
+  m.applyJoined(joined());
+  m.applyEvent({ seq: '3', chatPosted: msg(3, 'c') });
+  m.applyJoined(joined());
+  assert.deepEqual(m.orderedMessages().map((x) => x.text), ['a', 'b']);
+  assert.equal(m.moreHistory, true);
+  assert.deepEqual(m.settings.languages, ['nl', 'pl']);
+});
+
+test('a pending post leaves when its event arrives, before or after the ack, and appears once', () => {
+  const m = new RoomModel('r', me);
+  m.applyJoined(joined());
+  m.addPending({ clientMsgId: 'c1', text: 'hi' });
+  m.addPending({ clientMsgId: 'c2', text: 'ho' });
+  m.applyEvent({ seq: '3', chatPosted: msg(3, 'hi', { author: { userId: 'u-s' }, clientMsgId: 'c1' }) });
+  m.acked('c1', '3');
+  m.acked('c2', '4');
+  assert.equal(m.pending.size, 1);
+  m.applyEvent({ seq: '4', chatPosted: msg(4, 'ho', { author: { userId: 'u-s' }, clientMsgId: 'c2' }) });
+  assert.equal(m.pending.size, 0);
+  m.applyEvent({ seq: '4', chatPosted: msg(4, 'ho', { author: { userId: 'u-s' }, clientMsgId: 'c2' }) });
+  assert.deepEqual(m.orderedMessages().map((x) => x.text), ['a', 'b', 'hi', 'ho']);
+});
+
+test('mute, student chat and observers block the composer with a reason', () => {
+  const m = new RoomModel('r', me);
+  m.applyJoined(joined());
+  assert.equal(m.chatBlockedReason(), null);
+  m.applyEvent({ seq: '3', participantMuted: { userId: 'u-s', muted: true } });
+  assert.equal(m.chatBlockedReason(), 'composer.blocked.muted');
+  m.applyEvent({ seq: '4', participantMuted: { userId: 'u-s', muted: false } });
+  m.applyEvent({ seq: '5', studentChatChanged: { enabled: false } });
+  assert.equal(m.chatBlockedReason(), 'composer.blocked.chatOff');
+  m.role = 'TEACHER';
+  assert.equal(m.chatBlockedReason(), null);
+});
+
+test('edits, deletions and reactions change the message in place; history pages go before', () => {
+  const m = new RoomModel('r', me);
+  m.applyJoined(joined());
+  m.applyEvent({ seq: '3', chatEdited: { messageSeq: '2', text: 'B' } });
+  m.applyEvent({ seq: '4', reactionChanged: { messageSeq: '2', reaction: '👍', added: true, userId: 'u-s' } });
+  m.applyEvent({ seq: '5', reactionChanged: { messageSeq: '2', reaction: '👍', added: true, userId: 'u-t' } });
+  m.applyEvent({ seq: '6', reactionChanged: { messageSeq: '2', reaction: '👍', added: false, userId: 'u-t' } });
+  m.applyEvent({ seq: '7', chatDeleted: { messageSeq: '1' } });
+  m.addHistory({ messages: [msg(0, 'z')], more: false });
+  const [z, a, b] = m.orderedMessages();
+  assert.equal(z.text, 'z');
+  assert.equal(a.deleted, true);
+  assert.equal(b.text, 'B');
+  assert.deepEqual(b.reactions, [{ reaction: '👍', userIds: ['u-s'] }]);
+  assert.equal(m.moreHistory, false);
+});
