@@ -5,13 +5,15 @@ import { PonteClient } from '../sdk/src/index.js';
 
 /**
  * A WebSocket class whose sockets a test can see and break: `sockets` are all that were opened,
- * `offline = true` makes new ones fail (connection refused), `cut()` destroys the open ones'
- * TCP connections (the client sees 1006, the server sees a reset).
+ * `offline = true` makes new ones fail (connection refused), `deaf = true` loses every frame from
+ * the server before the client reads it (answers lost on the way), `cut()` destroys the open
+ * ones' TCP connections (the client sees 1006, the server sees a reset).
  */
 export function controlledNetwork() {
   const net = {
     sockets: [],
     offline: false,
+    deaf: false,
     opened: 0,
     cut() {
       for (const ws of net.sockets) {
@@ -25,6 +27,18 @@ export function controlledNetwork() {
       super(net.offline ? 'ws://127.0.0.1:1/ws' : url, protocols);
       net.opened += 1;
       net.sockets.push(this);
+    }
+
+    get onmessage() {
+      return super.onmessage;
+    }
+
+    set onmessage(listener) {
+      super.onmessage = listener && ((ev) => {
+        if (!net.deaf) {
+          listener(ev);
+        }
+      });
     }
   };
   return net;
