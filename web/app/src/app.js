@@ -61,7 +61,11 @@ export class App {
       if (this.screen === 'class') this.session.presence(document.hidden ? 'AWAY' : 'ACTIVE');
     });
     // Debug and test hook: the SDK client and the room model of this page (the user's own data).
-    window.ponte = { session: s, model: this.model, get client() { return s.client; } };
+    window.ponte = {
+      session: s, model: this.model, get client() { return s.client; },
+      /** Posts as the composer would, without its checks (tests: a send the server must refuse). */
+      post: (text, language = '') => this.actions().post({ text, language, replyTo: '0', toTeachers: false }),
+    };
     this.render();
     s.start();
     if (this.prefs.lowBandwidth) s.setLowBandwidth(true);
@@ -230,7 +234,8 @@ export class App {
 
     const roleText = t(`role.${model.role}`);
     const header = h('header', { class: 'topbar' },
-      h('a', { class: 'skip-link', href: '#composer-input', text: t('a11y.skipToComposer') }),
+      // A button, not an in-page link: the fragment is the invite's, not a scroll target.
+      h('button', { type: 'button', class: 'skip-link', text: t('a11y.skipToComposer'), onclick: () => this.chat.input.focus() }),
       h('div', { class: 'title' },
         h('h1', { 'data-testid': 'room-title', text: model.settings.title || this.roomId }),
         h('p', { class: 'whoami', 'data-testid': 'whoami', text: t('header.whoami', { name: model.me.displayName, role: roleText }) })),

@@ -52,8 +52,8 @@ export class RoomModel {
 
   /** Why this user cannot post now (an i18n key), or null. */
   chatBlockedReason() {
-    if (this.closed) return 'composer.blocked.closed';
     if (this.ended) return 'composer.blocked.ended';
+    if (this.closed) return 'composer.blocked.closed';
     if (this.role === 'OBSERVER') return 'composer.blocked.observer';
     if (this.muted.has(this.me.userId)) return 'composer.blocked.muted';
     if (this.role === 'STUDENT' && !this.studentChatEnabled) return 'composer.blocked.chatOff';

@@ -4,7 +4,22 @@
 import { PonteClient, pb } from '../../sdk/src/index.js';
 import { Emitter } from '../../sdk/src/emitter.js';
 
-const TO_OBJECT = { longs: String, enums: String, arrays: true };
+// The enums the app reads, by field name (the SDK's generated code has no toObject: --no-convert).
+const ENUMS = { role: pb.Role, state: pb.PresenceState, kind: pb.PresenceChanged.Kind };
+
+/** A decoded message as plain data: set fields only, 64-bit numbers as strings, enums by name. */
+export function plain(value, key) {
+  if (value === null || value === undefined) return value;
+  if (typeof value === 'number') {
+    if (ENUMS[key]) return ENUMS[key][value] ?? value;
+    return Number.isInteger(value) && /(seq|Seq|Ms|To)$/.test(key || '') ? String(value) : value;
+  }
+  if (Array.isArray(value)) return value.map((v) => plain(v, key));
+  if (typeof value !== 'object' || value instanceof Uint8Array) return value;
+  const out = {};
+  for (const k of Object.keys(value)) out[k] = plain(value[k], k);
+  return out;
+}
 
 /**
  * Events: 'state' {status: connecting|online|reconnecting|offline|closed, attempt, closeCode,
@@ -28,7 +43,7 @@ export function createSession({ token, roomId }) {
   function attach(r) {
     room = r;
     r.on('joined', ({ joined, resumed, reset }) => {
-      const j = pb.Joined.toObject(joined, TO_OBJECT);
+      const j = plain(joined);
       // Missed events went out one by one through 'event' before this; only the rest is new.
       if (!reset) j.missed = [];
       out.emit('joined', j);
@@ -37,7 +52,7 @@ export function createSession({ token, roomId }) {
         out.emit('state', { status: 'online', resumed: true, attempt: 0 });
       }
     });
-    r.on('event', (ev) => out.emit('event', pb.Event.toObject(ev, TO_OBJECT)));
+    r.on('event', (ev) => out.emit('event', plain(ev)));
     r.on('left', ({ reasonName, error }) => {
       if (error) out.emit('joinError', error);
       else out.emit('left', { reason: reasonName });
@@ -69,7 +84,7 @@ export function createSession({ token, roomId }) {
     teacher: (action) => need().teacherAction(action),
     async history(beforeSeq, limit = 50) {
       const page = await need().history({ beforeSeq: Number(beforeSeq || 0), limit });
-      return pb.HistoryPage.toObject(page, TO_OBJECT);
+      return plain(page);
     },
     typing: (on) => room?.typing(on),
     presence: (state) => room?.setPresence(state === 'AWAY' ? 'away' : 'active'),

@@ -115,7 +115,7 @@ export function chatPanel(model, actions, prefs) {
       canPost ? btn('reply', t('chat.reply'), () => startReply(m.seq), { 'aria-label': t('chat.replyWho', { name: author }) }) : null,
       canPost ? btn('react', t('chat.react'), (e) => togglePicker(m.seq, e.currentTarget), { 'aria-expanded': 'false' }) : null,
       own && canPost ? btn('edit', t('chat.edit'), () => startEdit(m.seq)) : null,
-      (own || model.isTeacher()) && model.role !== 'OBSERVER' ? btn('delete', t('chat.delete'), () => act(actions.remove(m.seq))) : null);
+      (own || model.isTeacher()) && canPost ? btn('delete', t('chat.delete'), () => act(actions.remove(m.seq))) : null);
 
     const li = h('li', {
       class: `msg${own ? ' own' : ''}${m.toTeachers ? ' private' : ''}${m.deleted ? ' is-deleted' : ''}`,
@@ -157,7 +157,9 @@ export function chatPanel(model, actions, prefs) {
       h('p', { class: 'msg-text', lang: p.language || null, dir: 'auto', 'data-testid': 'message-text', text: p.text }),
       status,
       failed ? h('div', { class: 'msg-actions' },
-        h('button', { type: 'button', class: 'link', text: t('chat.retry'), onclick: () => actions.retry(p.clientMsgId) }),
+        // A refusal that is not retryable (muted, chat off, ...) would only be refused again.
+        p.error && p.error.codeName && !p.error.retryable ? null
+          : h('button', { type: 'button', class: 'link', text: t('chat.retry'), onclick: () => actions.retry(p.clientMsgId) }),
         h('button', { type: 'button', class: 'link', text: t('chat.discard'), onclick: () => actions.discard(p.clientMsgId) })) : null);
   }
 
