@@ -4,6 +4,7 @@
 // canvas-view.js; the pure rules (points, path rule, SVG, inverse operations) have their own files.
 import { h, replaceChildren, announce } from '../dom.js';
 import { readInvite } from '../invite.js';
+import { PonteClient } from '../../../sdk/src/index.js';
 import { roomBoards } from './room-boards.js';
 import { CanvasView, drawElement } from './canvas-view.js';
 import { drawPath } from './path-rule.js';
@@ -106,6 +107,30 @@ export class BoardPanel {
     window.ponteBoard = this;
     this.pickDefaults();
     this.render();
+    if (this.shared.stale) this.refreshBoards();
+  }
+
+  /**
+   * The SDK keeps no board events from before this panel first opened: a short second connection
+   * fetches the room's current snapshot (see room-boards.js; not needed when the shell attaches
+   * the boards at join).
+   */
+  async refreshBoards() {
+    const token = await this.token().catch(() => '');
+    if (!token) return;
+    await this.shared.refresh(async () => {
+      const client = new PonteClient({ url: this.ctx.client.url, token, clientName: 'ponte-web-board/0.1.0' });
+      let timer;
+      try {
+        const room = await Promise.race([client.join(this.ctx.roomId), new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('board snapshot: no answer in 15 s')), 15_000);
+        })]);
+        return { boards: room.snapshot?.boards || [], seq: room.seq };
+      } finally {
+        clearTimeout(timer);
+        client.close();
+      }
+    }).catch((err) => console.warn('board: could not fetch a fresh snapshot', err));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -146,7 +171,7 @@ export class BoardPanel {
     if (!this.board) this.boardId = this.store.boards.keys().next().value || null;
     const board = this.board;
     if (board && !board.pages.some((p) => p.pageId === this.pageId)) this.pageId = board.pages[0]?.pageId || null;
-    if (!board && this.teacher && !this.creating && this.room.state === 'joined') this.createBoard();
+    if (!board && this.teacher && !this.creating && !this.shared.stale && this.room.state === 'joined') this.createBoard();
     selection.set(this.ctx.roomId, { boardId: this.boardId, pageId: this.pageId });
   }
 
@@ -361,7 +386,14 @@ export class BoardPanel {
     this.afterNavigate();
   }
 
+  /** The highest z on the shown page: elements above it can be drawn on top of the cached layer. */
+  recomputeTopZ() {
+    this.topZ = undefined;
+    for (const e of this.page?.elements.values() || []) if (this.topZ === undefined || e.z > this.topZ) this.topZ = e.z;
+  }
+
   afterNavigate() {
+    this.recomputeTopZ();
     this.cancelGesture();
     this.view.invalidate();
     this.render();
@@ -448,8 +480,7 @@ export class BoardPanel {
           this.view.drawOnTop([...pe.upserted].sort((a, b) => (a.z < b.z ? -1 : a.z > b.z ? 1 : 0)));
           for (const e of pe.upserted) if (this.topZ === undefined || e.z > this.topZ) this.topZ = e.z;
         } else {
-          this.topZ = undefined;
-          for (const e of this.store.page(this.boardId, this.pageId)?.elements.values() || []) if (this.topZ === undefined || e.z > this.topZ) this.topZ = e.z;
+          this.recomputeTopZ();
           this.view.invalidate();
         }
         this.view.touchLive();
@@ -460,7 +491,7 @@ export class BoardPanel {
     }
     const before = `${this.boardId}/${this.pageId}`;
     this.pickDefaults();
-    if (`${this.boardId}/${this.pageId}` !== before) this.afterNavigate();
+    if (`${this.boardId}/${this.pageId}` !== before || change.type === 'reset') this.afterNavigate();
     else this.render();
     if (change.type === 'lock' && change.boardId === this.boardId && !this.teacher) {
       this.say(this.t(change.locked ? 'board.lockedNow' : 'board.unlockedNow'));
@@ -483,6 +514,7 @@ export class BoardPanel {
     const where = { boardId: ink.boardId, pageId: ink.pageId, userId: ink.userId };
     const here = ink.boardId === this.boardId && ink.pageId === this.pageId;
     if (ink.stroke) {
+      this.inkChunks = (this.inkChunks || 0) + 1;
       if (this.lowBandwidth) return;
       if (this.live.stroke(where, ink.stroke, now) && here) this.view.touchLive();
     } else if (ink.laser) {
@@ -509,7 +541,9 @@ export class BoardPanel {
       this.boardId = boardId;
       this.pageId = pageId;
       selection.set(this.ctx.roomId, { boardId, pageId });
+      this.recomputeTopZ();
       this.cancelGesture();
+      this.view.invalidate();
       this.render();
     }
     const width = Math.max(1, f.width || 0);
