@@ -59,6 +59,22 @@ test('chat: a message goes from the teacher to the student and back, with its la
   await waitForMessage(teacher.page, '<img src=x onerror=alert(1)><b>bold?</b>');
   assert.equal(await teacher.page.locator('[data-testid=messages] img, [data-testid=messages] b').count(), 0);
 
+  // Tablet: every visible control is a touch target of at least 44 x 44 px (a checkbox counts
+  // with its label), and the invite's token left the address bar.
+  const small = await student.page.evaluate(() => [...document.querySelectorAll('button, select, textarea, input')]
+    .filter((el) => el.offsetParent !== null && !el.closest('.sr-only'))
+    .map((el) => {
+      const r = el.getBoundingClientRect();
+      const label = el.type === 'checkbox' ? document.querySelector(`label[for="${el.id}"]`)?.getBoundingClientRect() : null;
+      const h = Math.max(r.height, label ? label.height : 0);
+      const w = label ? r.width + label.width : r.width;
+      return { what: el.dataset.testid || el.textContent.trim() || el.type, w: Math.round(w), h: Math.round(h) };
+    })
+    .filter((b) => b.w < 44 || b.h < 44));
+  assert.deepEqual(small, [], 'touch targets under 44 px');
+  assert.ok(!student.page.url().includes('token='), 'no token in the address bar');
+  assert.equal(await student.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true, 'no sideways scrolling');
+
   // The participants panel: roles, own entry marked.
   assert.equal(await teacher.page.locator('[data-testid=participant].me .name').textContent(), 'Ana');
   assert.match(await teacher.page.locator('[data-testid=participant][data-user=u-zofia]').textContent(), /Student/);
@@ -271,4 +287,56 @@ test('low-bandwidth mode: no typing indicators sent or shown; history pages back
   assert.equal(texts.filter((x) => x.startsWith('history ')).length, 130);
   assert.equal(await late.page.getByTestId('load-earlier').isVisible(), false);
   await close(teacher, student, late);
+});
+
+test('door: expired invitation, locked room, removal and ban are explained, translated, with their code', async () => {
+  const room = uniqueRoom('door');
+  await server.createRoom(room, { title: 'Door', languages: ['en', 'de'] });
+
+  // Expired token: refused at Hello.
+  const expired = await browser.newContext({ locale: 'de-DE' });
+  const ep = await expired.newPage();
+  const old = server.token({ user: 'u-old', name: 'Alt', rooms: { [room]: 'student' }, expiresAt: Math.floor(Date.now() / 1000) - 3600 });
+  await ep.goto(`${server.httpUrl}/#room=${room}&token=${old}`);
+  await ep.getByTestId('door-error').waitFor({ timeout: 20_000 });
+  assert.match(await ep.getByTestId('door-error').textContent(), /abgelaufen.*TOKEN_EXPIRED 1101/);
+  assert.ok(!ep.url().includes('token='), 'the token left the address bar');
+  assert.equal(await ep.getByTestId('join').isDisabled(), true);
+  await shot(ep, 'door-expired-german');
+  await expired.close();
+
+  const teacher = await openAs(browser, server, room, { user: 'u-ana', name: 'Ana', role: 'teacher' });
+  const student = await openAs(browser, server, room, { user: 'u-zofia', name: 'Zofia', role: 'student' });
+  await teacher.page.locator('[data-testid=participant][data-user=u-zofia]').waitFor();
+
+  // Away / active presence, seen by the teacher.
+  await student.page.evaluate(() => {
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await teacher.page.locator('[data-testid=participant][data-user=u-zofia] .state.away').waitFor({ timeout: 10_000 });
+
+  // Locked: a newcomer is told, and the SDK keeps trying.
+  await teacher.page.getByTestId('lock-room').click();
+  await teacher.page.waitForFunction(() => document.querySelector('[data-testid=lock-room]').getAttribute('aria-checked') === 'true');
+  const late = await openAs(browser, server, room, { user: 'u-late', name: 'Late', role: 'student', join: false });
+  await late.page.getByTestId('door-error').waitFor({ timeout: 20_000 });
+  assert.match(await late.page.getByTestId('door-error').textContent(), /locked.*ROOM_LOCKED 1201.*automatically/);
+  await shot(late.page, 'door-locked');
+  await teacher.page.getByTestId('lock-room').click();
+  await late.page.getByTestId('join').and(late.page.locator(':not([disabled])')).waitFor({ timeout: 60_000 });
+  assert.equal(await late.page.getByTestId('door-error').count(), 0);
+  await late.context.close();
+
+  // Removal: a final message, no reconnect; the same invitation then meets the ban.
+  await teacher.page.locator('[data-testid=participant][data-user=u-zofia] [data-testid=remove]').click();
+  await teacher.page.getByTestId('confirm-dialog').getByRole('button', { name: 'Remove' }).click();
+  await student.page.locator('[data-testid=banner][data-state=final]').waitFor({ timeout: 15_000 });
+  assert.match(await student.page.getByTestId('banner').textContent(), /removed you/);
+  await teacher.page.locator('[data-testid=participant][data-user=u-zofia]').waitFor({ state: 'detached' });
+  await student.page.reload();
+  await student.page.getByTestId('door-error').waitFor({ timeout: 20_000 });
+  assert.match(await student.page.getByTestId('door-error').textContent(), /removed you.*BANNED 1204/);
+  await shot(student.page, 'door-banned');
+  await close(teacher, student);
 });

@@ -119,3 +119,29 @@ export function closeAll(...clients) {
     }
   }
 }
+
+/**
+ * Records what a client and its rooms went through (state changes, joins, resets, refusals), to
+ * explain a failed wait: `trace.toString()`.
+ * @param {import('../sdk/src/index.js').PonteClient} client
+ */
+export function trace(client, label = client.clientName) {
+  const t0 = Date.now();
+  const lines = [];
+  const log = (what) => lines.push(`${label} +${Date.now() - t0}ms ${what}`);
+  client.on('state', (s) => log(`state ${s.state} ${s.codeName} ${s.reason} retryIn=${s.retryInMs}`));
+  client.on('error', (e) => log(`error ${e.message}`));
+  const watched = new Set();
+  const watchRooms = () => {
+    for (const room of client.rooms) {
+      if (watched.has(room)) continue;
+      watched.add(room);
+      room.on('state', (s) => log(`room ${room.roomId} ${s.state} ${s.reason}`));
+      room.on('joined', (j) => log(`room ${room.roomId} joined seq=${j.joined.seq} reset=${j.reset} missed=${j.joined.missed.length}`));
+      room.on('left', (l) => log(`room ${room.roomId} left ${l.reasonName} ${l.error?.message ?? ''}`));
+    }
+  };
+  client.on('state', watchRooms);
+  client.on('message', watchRooms);
+  return { lines, toString: () => lines.join('\n') };
+}

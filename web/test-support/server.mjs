@@ -7,12 +7,13 @@
 // and optionally PONTE_JAVA (the java binary; default: java on the PATH). WebSdkIT sets both.
 import { spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const READY_TIMEOUT_MS = 60_000;
+let serverCount = 0;
 
 /** The classpath to run the server with; throws (failing the test) when it is not set. */
 export function serverClasspath() {
@@ -59,7 +60,12 @@ export class PonteTestServer {
     this.extraArgs = args;
     this.dir = mkdtempSync(join(tmpdir(), 'ponte-sdk-test-'));
     this.dataDir = join(this.dir, 'data');
-    this.logFile = join(this.dir, 'server.log');
+    // PONTE_TEST_LOG_DIR (WebSdkIT sets it): keep the servers' logs there, for a failure's story.
+    const logDir = process.env.PONTE_TEST_LOG_DIR;
+    if (logDir) {
+      mkdirSync(logDir, { recursive: true });
+    }
+    this.logFile = join(logDir || this.dir, `server-${process.pid}-${++serverCount}.log`);
     this.jwtSecret = randomBytes(32).toString('hex');
     this.adminToken = randomBytes(16).toString('hex');
     this.port = 0;

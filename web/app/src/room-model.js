@@ -99,6 +99,8 @@ export class RoomModel {
     if (ev.chatPosted) {
       this.putMessage(ev.chatPosted);
       note('message', { seq: String(ev.chatPosted.seq), added: true });
+      // Whoever just posted is done typing (their "stopped typing" may have been rate-limited away).
+      if (ev.chatPosted.author && this.typing.delete(ev.chatPosted.author.userId)) note('typing');
     } else if (ev.chatEdited) {
       const m = this.messages.get(String(ev.chatEdited.messageSeq));
       if (m) {

@@ -66,3 +66,16 @@ test('edits, deletions and reactions change the message in place; history pages 
   assert.deepEqual(b.reactions, [{ reaction: '👍', userIds: ['u-s'] }]);
   assert.equal(m.moreHistory, false);
 });
+
+test('typing: shown for others, expires, and ends when the typist posts', () => {
+  const m = new RoomModel('r', me);
+  m.applyJoined(joined());
+  m.applyEvent({ typing: { userId: 'u-t', typing: true } });
+  m.applyEvent({ typing: { userId: 'u-s', typing: true } });
+  assert.deepEqual(m.typingNames(), ['Ana']);
+  m.applyEvent({ seq: '3', chatPosted: msg(3, 'done') });
+  assert.deepEqual(m.typingNames(), []);
+  m.applyEvent({ typing: { userId: 'u-t', typing: true } });
+  m.typing.set('u-t', Date.now() - 1);
+  assert.deepEqual(m.typingNames(), []);
+});

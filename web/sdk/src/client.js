@@ -518,6 +518,8 @@ export class PonteClient extends Emitter {
     if (conn.ws) {
       conn.ws.onopen = conn.ws.onmessage = conn.ws.onclose = null;
     }
+    // Read before failing the pending requests: that would record Hello's PonteClosedError.
+    const helloError = conn.helloError;
     const closeCode = conn.goodbye?.closeCode || code || CloseCode.ABNORMAL;
     const why = conn.goodbye?.reason || reason || '';
     const closedError = new PonteClosedError(`connection closed (${closeCodeName(closeCode)}${why ? `: ${why}` : ''})`, { closeCode });
@@ -537,7 +539,7 @@ export class PonteClient extends Emitter {
       room._connectionLost();
     }
 
-    const info = { code: closeCode, reason: why, error: conn.helloError ?? null };
+    const info = { code: closeCode, reason: why, error: helloError ?? null };
     if (this._closeRequested) {
       this._final({ ...info, reason: 'closed by the application' });
       return;
@@ -546,6 +548,11 @@ export class PonteClient extends Emitter {
     if (closeCode === CloseCode.TOKEN_EXPIRED && typeof this._token !== 'function') {
       action = 'give-up';
       info.reason = `${why || 'token expired'}; no token provider to get a fresh one`;
+    }
+    if (closeCode >= 4200 && closeCode < 4300 && this.rooms.length > 0) {
+      // Over for a room (removed, session ended, room closed: its Left came first), not for
+      // the other rooms this connection carried: resume those.
+      action = 'resume';
     }
     if (action === 'none' || action === 'give-up') {
       this._final(info);

@@ -16,7 +16,7 @@ describe('chat against a real server', () => {
 
   before(async () => {
     server = await PonteTestServer.start();
-    for (const id of ['bio', 'geo', 'art', 'mod', 'ask']) {
+    for (const id of ['bio', 'geo', 'art', 'mod', 'ask', 'ban', 'ban-other']) {
       await server.createRoom(id);
     }
   });
@@ -175,5 +175,45 @@ describe('chat against a real server', () => {
     s2.close();
     await left;
     assert.ok(!tRoom.participants.has('s5'));
+  });
+
+  it('takes a removed student out of the room for good, and refuses a rejoin with BANNED', async () => {
+    const teacher = client({ user: 't6', rooms: { ban: 'teacher', 'ban-other': 'teacher' } });
+    const student = client({ user: 's6', rooms: { ban: 'student', 'ban-other': 'student' } });
+    const tRoom = await teacher.join('ban');
+    const tOther = await teacher.join('ban-other');
+    const sRoom = await student.join('ban');
+    const sOther = await student.join('ban-other');
+    const otherTexts = chatTexts(sOther);
+    const left = nextEvent(sRoom, 'left');
+    const closing = nextEvent(student, 'state', (s) => s.state !== 'open');
+    const removedSeen = nextEvent(tRoom, 'participantRemoved');
+    await tRoom.removeParticipant('s6');
+    assert.equal((await removedSeen).userId, 's6');
+    assert.ok(tRoom.bannedUserIds.has('s6'));
+    assert.equal((await left).reasonName, 'LEFT_REMOVED');
+    assert.equal(sRoom.state, 'left');
+    const late = await sRoom.post('let me back in').then(() => null, (e) => e);
+    assert.equal(late?.name, 'PonteClosedError');
+
+    // The server closes the connection with REMOVED (4200): final for that room only; the
+    // connection comes back for the student's other room.
+    assert.equal((await closing).codeName, 'REMOVED');
+    await waitFor(() => student.state === 'open' && sOther.state === 'joined', 'the other room to resume');
+    await tOther.post('still here');
+    await waitFor(() => otherTexts.includes('still here'), 'the other room to stay live');
+    const again = await student.join('ban').then(() => null, (e) => e);
+    assert.ok(PonteError.is(again, 'BANNED'), `got ${again}`);
+
+    await tRoom.liftBan('s6');
+    const back = await student.join('ban');
+    assert.equal(back.state, 'joined');
+
+    // A connection in no other room gives up on 4200.
+    const solo = client({ user: 's7', rooms: { ban: 'student' } });
+    await solo.join('ban');
+    const closed = nextEvent(solo, 'state', (s) => s.state === 'closed');
+    await tRoom.removeParticipant('s7');
+    assert.equal((await closed).code, 4200);
   });
 });

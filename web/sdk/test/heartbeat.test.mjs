@@ -67,7 +67,7 @@ describe('timeouts and heartbeat', () => {
       await waitFor(() => student.state !== 'open', 'the client to notice', 5000);
       const detectedMs = performance.now() - frozenAt;
       // Silent for more than interval + timeout, noticed at the next tick.
-      assert.ok(detectedMs < 2 * intervalMs + timeoutMs + 400, `noticed after ${detectedMs.toFixed(0)} ms`);
+      assert.ok(detectedMs < 2 * intervalMs + timeoutMs + 1000, `noticed after ${detectedMs.toFixed(0)} ms`);
       assert.match(states[0].reason, /heartbeat/);
       assert.equal(states[0].state, 'reconnecting');
       assert.equal(sRoom.state, 'rejoining');

@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PonteTestServer, sleep } from '../../test-support/server.mjs';
-import { chatTexts, clientFor, closeAll, controlledNetwork, nextEvent, waitFor } from '../../test-support/clients.mjs';
+import { chatTexts, clientFor, closeAll, controlledNetwork, nextEvent, trace, waitFor } from '../../test-support/clients.mjs';
 
 describe('outbox', () => {
   let server;
@@ -30,6 +30,7 @@ describe('outbox', () => {
     const reader = client({ user: 'reader', rooms: { crash: 'student' } });
     const sRoom = await sender.join('crash');
     const rRoom = await reader.join('crash');
+    const traces = [trace(sender, 'sender'), trace(reader, 'reader')];
     const texts = chatTexts(rRoom);
     const resets = [];
     rRoom.on('reset', (r) => resets.push(r));
@@ -41,6 +42,8 @@ describe('outbox', () => {
     });
 
     await sRoom.post('m0');
+    // The reader holds seq 1 when the server dies (else it resumes from 0, which is a reset).
+    await waitFor(() => texts.length === 1, 'the reader to get m0');
     // On the wire when the server dies: applied or not, their answers are lost with it.
     const inFlight = ['m1', 'm2', 'm3'].map((t) => sRoom.post(t));
     await server.kill();
@@ -56,7 +59,12 @@ describe('outbox', () => {
 
     await server.start();
     const acks = await Promise.all([...inFlight, ...offline]);
-    await waitFor(() => texts.length >= 9, 'the reader to receive all nine messages', 15_000);
+    await waitFor(() => texts.length >= 9, 'the reader to receive all nine messages', 15_000)
+      .catch((err) => {
+        throw new Error(`${err.message}; reader got ${JSON.stringify(texts)}, state ${reader.state}, `
+          + `room ${rRoom.state} at seq ${rRoom.seq}, resets ${resets.length}, acks ${JSON.stringify(acks)}\n`
+          + traces.join('\n') + `\nserver log:\n${server.logTail(40)}`);
+      });
     await sleep(500); // room for a duplicate to show up
 
     assert.deepEqual(texts, ['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8'], 'each once, in order, none lost');

@@ -19,7 +19,7 @@ export function doorScreen({ roomId, claims, role, model, prefs, status, error, 
         h('dt', { text: t('door.role') }), h('dd', { 'data-testid': 'door-role', text: role ? t(`role.${role}`) : '—' }),
         h('dt', { text: t('door.languages') }),
         h('dd', { 'data-testid': 'door-languages' },
-          langs === null ? t('door.connecting')
+          langs === null ? (error ? '—' : t('door.connecting'))
             : langs.length ? langs.map((l) => `${languageName(l)} (${l})`).join(', ') : t('door.noLanguages'))),
       h('p', { class: 'hint', text: t('door.nameHint') }),
       languagePicker(onLanguage),

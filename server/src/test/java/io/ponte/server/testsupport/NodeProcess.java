@@ -9,6 +9,8 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -89,6 +91,51 @@ public final class NodeProcess {
       throw new AssertionError("interrupted", e);
     } catch (ExecutionException e) {
       throw new AssertionError(e);
+    }
+  }
+
+  /**
+   * Runs the command in {@code dir} with extra environment variables, its output (stdout and
+   * stderr together) streamed to {@code log} as it comes, failing on a timeout; returns the exit
+   * code.
+   */
+  public static int runLogged(Path dir, Map<String, String> env, Path log, int timeoutSeconds,
+      String... cmd) {
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    pb.environment().putAll(env);
+    Process p;
+    try {
+      Files.createDirectories(log.toAbsolutePath().getParent());
+      p = pb.start();
+    } catch (IOException e) {
+      fail("cannot run " + cmd[0] + " (these tests need Node.js and npm on the PATH): "
+          + e.getMessage());
+      return -1;
+    }
+    try {
+      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        fail(String.join(" ", cmd) + " did not finish within " + timeoutSeconds + " s; the end of "
+            + log + ":\n" + tail(log, 150));
+      }
+      return p.exitValue();
+    } catch (InterruptedException e) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  /** The last {@code lines} lines of a text file (empty when it cannot be read). */
+  public static String tail(Path file, int lines) {
+    try {
+      List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(cannot read " + file + ": " + e.getMessage() + ")";
     }
   }
 
