@@ -306,7 +306,7 @@ export class BoardPanel {
     const who = h('select', { 'data-testid': 'board-revert-who', 'data-focus': 'board-revert-who' },
       [...people].map(([id, name]) => h('option', { value: id, text: name })));
     const since = h('select', { 'data-testid': 'board-revert-since', 'data-focus': 'board-revert-since' },
-      [1, 5, 15, 60, 0].map((m) => h('option', { value: String(m), text: m ? t('board.revert.minutes', { n: m }) : t('board.revert.all') })));
+      [2, 5, 15, 60, 0].map((m) => h('option', { value: String(m), text: m ? t('board.revert.minutes', { n: m }) : t('board.revert.all') })));
     const seq = h('input', { type: 'number', min: '1', inputMode: 'numeric', class: 'pb-seq', 'data-testid': 'board-revert-seq', 'aria-label': t('board.revert.seq'), placeholder: t('board.revert.seq'), style: 'width:9rem;min-height:44px' });
     const locked = page ? [...page.elements.values()].filter((e) => e.locked).length : 0;
     const details = h('details', { class: 'pb-teacher', open: wasOpen, 'data-testid': 'board-teacher' },
@@ -341,6 +341,12 @@ export class BoardPanel {
     this.errorLine.textContent = error ? text : '';
     this.status.textContent = error ? '' : text;
     if (!error) announce(text);
+  }
+
+  /** The reason is on screen already (above the board): say it again to screen readers. */
+  remindBlocked() {
+    const why = this.blockedReason();
+    if (why) announce(this.t(why), true);
   }
 
   fail(err) {
@@ -653,7 +659,7 @@ export class BoardPanel {
   setTool(name) {
     if (!TOOLS.some((tool) => tool.name === name) || (name === 'lock' && !this.teacher)) return;
     if (this.toolDraws(name) && this.blockedReason()) {
-      this.say(this.t(this.blockedReason()), true);
+      this.remindBlocked();
       return;
     }
     if (this.tool === 'laser' && name !== 'laser') this.hideLaser();
@@ -712,7 +718,7 @@ export class BoardPanel {
     } else if (this.tool === 'laser' || !this.board || !this.page) {
       return;
     } else if (this.blockedReason()) {
-      this.say(this.t(this.blockedReason()), true);
+      this.remindBlocked();
       return;
     } else if (this.tool === 'pen') {
       this.startStroke(p, e);

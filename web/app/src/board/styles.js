@@ -1,6 +1,9 @@
 // The panel's styles, added to the document once when the panel is first opened (they come with
 // the panel's code, not in the initial CSS). Colours from the app's palette (app.css).
 const CSS = `
+/* While the whiteboard is open, its card takes the classroom's full width (the shell's grid
+   otherwise gives it one column). */
+.classroom .panels-card:has([data-testid="board-panel"]) { grid-column: 1 / -1; }
 .pb-board { display: flex; flex-direction: column; gap: .5rem; }
 .pb-row { display: flex; flex-wrap: wrap; align-items: center; gap: .4rem; }
 .pb-row label { display: inline-flex; align-items: center; gap: .3rem; }
