@@ -80,6 +80,8 @@ export class Room extends Emitter {
     this._joinRetry = null;
     /** @internal */
     this._joinBackoff = new Backoff(client._backoffOptions);
+    /** @internal whether a Joined ever came */
+    this._everJoined = false;
     /** @internal settles the promise of client.join() */
     this._joinedOnce = null;
     this._joinPromise = new Promise((resolve, reject) => {
@@ -416,7 +418,10 @@ export class Room extends Emitter {
           client._abort(conn, `join ${this.roomId}: no answer within ${client.requestTimeoutMs} ms`);
           return;
         }
-        if (err instanceof PonteError && err.retryable) {
+        // A room the user was in is retried through every transient refusal; a first join only
+        // through the server's own trouble, so that the application can say "locked" or "full".
+        if (err instanceof PonteError && err.retryable
+            && (this._everJoined || err.group === 'server' || err.codeName === 'RATE_LIMITED')) {
           const { delayMs } = this._joinBackoff.next(err.retryAfterMs);
           this.emit('error', err);
           this._joinRetry = setTimeout(() => {
@@ -433,6 +438,7 @@ export class Room extends Emitter {
   /** @internal */
   _applyJoined(conn, joined) {
     const heldState = this.seq > 0 || this.epoch !== '';
+    this._everJoined = true;
     this._joinBackoff.reset();
     this.role = enumName(pb.Role, joined.role) || '';
     this.epoch = joined.epoch;

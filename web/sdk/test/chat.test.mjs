@@ -109,6 +109,16 @@ describe('chat against a real server', () => {
     assert.equal(post.entry.state, 'failed');
     assert.equal(student.outbox.length, 0, 'a refused entry leaves the outbox');
 
+    // A newcomer to a locked room: refused (retryable later), the room is not kept.
+    await tRoom.lock(true);
+    const newcomer = client({ user: 's2b', rooms: { mod: 'student' } });
+    const locked = await newcomer.join('mod').then(() => null, (e) => e);
+    assert.ok(PonteError.is(locked, 'ROOM_LOCKED'), `got ${locked}`);
+    assert.equal(locked.retryable, true);
+    assert.equal(newcomer.room('mod'), undefined);
+    await tRoom.lock(false);
+    assert.equal((await newcomer.join('mod')).state, 'joined');
+
     // Joining a room the token does not grant.
     const notAllowed = await student.join('bio').then(() => null, (e) => e);
     assert.ok(PonteError.is(notAllowed, 'ROOM_NOT_ALLOWED'), `got ${notAllowed}`);
