@@ -81,13 +81,13 @@ test('initial load: compressed JS before the first send, and time to the first m
   // On demand: the whiteboard panel's code arrives only when opened.
   const before = responses.length;
   await page.getByTestId('panel-board').click();
-  await page.getByTestId('placeholder-board').waitFor();
+  await page.getByTestId('board-panel').waitFor();
   await page.waitForTimeout(200);
   assert.ok(responses.slice(before).some((r) => /\/app\/board-[A-Z0-9]+\.js$/.test(r.url)), 'board chunk loaded on demand');
   assert.equal(await page.getByTestId('panel-board').getAttribute('aria-expanded'), 'true');
   await page.getByTestId('panel-docs').click();
-  await page.getByTestId('placeholder-docs').waitFor();
-  assert.equal(await page.getByTestId('placeholder-board').count(), 0, 'the board panel was unmounted');
+  await page.getByTestId('docs-panel').waitFor();
+  assert.equal(await page.getByTestId('board-panel').count(), 0, 'the board panel was unmounted');
   await shot(page, 'panels-on-demand');
   await context.close();
   await teacher.context.close();
