@@ -125,7 +125,7 @@ final class PollRequests implements RequestFeature {
       Operation anonymous = Operation.newBuilder()
           .setClientMsgId(voter.messageId())
           .setActor(Actor.newBuilder().setUserId(VoterKeys.ACTOR_PREFIX + voter.key()).setRole(m.role()))
-          .setPoll(op.setVoterKey(voter.key()))
+          .setPoll(op.setVoterKey(voter.key()).setRequest(op.getRequest().toBuilder().clearClientMsgId()))
           .build();
       m.room().submit(anonymous).onComplete(applied -> {
         if (applied.failed()) {

@@ -111,7 +111,8 @@ class PollsStateTest {
     }
     return Operation.newBuilder().setClientMsgId(voter.messageId())
         .setActor(Actor.newBuilder().setUserId(VoterKeys.ACTOR_PREFIX + voter.key()).setRole(a.getRole()))
-        .setPoll(op.setVoterKey(voter.key())).build();
+        .setPoll(op.setVoterKey(voter.key()).setRequest(op.getRequest().toBuilder().clearClientMsgId()))
+        .build();
   }
 
   private AppliedOperation ok(RoomState s, Operation op) {
@@ -368,6 +369,7 @@ class PollsStateTest {
       for (String who : List.of("ana", "User ana", "bo", "User bo")) {
         assertFalse(text.contains("\"" + who + "\""), "found " + who + " in " + text);
       }
+      assertFalse(text.contains("ana-1") || text.contains("bo-1"), "a client message id in " + text);
     }
 
     ok(s, close("anon"));
