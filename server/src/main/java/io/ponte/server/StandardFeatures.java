@@ -4,7 +4,10 @@ import io.ponte.server.chat.Chat;
 import io.ponte.server.config.PonteConfig;
 import io.ponte.server.doc.DocumentSet;
 import io.ponte.server.doc.Documents;
+import io.ponte.server.hand.Hands;
 import io.ponte.server.moderation.Moderation;
+import io.ponte.server.poll.PollLimits;
+import io.ponte.server.poll.Polls;
 import io.ponte.server.room.RoomFeature;
 import io.ponte.server.room.RoomFeatures;
 import io.ponte.server.session.RequestFeature;
@@ -26,13 +29,20 @@ public final class StandardFeatures {
         new Chat(config.chatMaxReactionsPerMessage(), RECENT_MESSAGES),
         new Documents(new DocumentSet.Limits(config.docMaxUpdateBytes(), config.docMaxBytes(),
             config.docMaxPerRoom()), config.awarenessMaxStateBytes()),
-        new Whiteboard(boardLimits(config)));
+        new Whiteboard(boardLimits(config)),
+        new Hands(config.handLeaveGraceMs()),
+        new Polls(pollLimits(config)));
   }
 
   static BoardLimits boardLimits(PonteConfig config) {
     return new BoardLimits(config.boardMaxPerRoom(), config.boardMaxPages(),
         config.boardMaxElementsPerPage(), config.boardMaxPathPoints(), config.boardMaxTextChars(),
         config.boardMaxBytes(), config.boardHistoryMaxChanges(), config.boardHistoryMaxBytes());
+  }
+
+  static PollLimits pollLimits(PonteConfig config) {
+    return new PollLimits(config.pollMaxPerRoom(), config.pollMaxOptions(),
+        config.pollMaxQuestionChars(), config.pollMaxOptionChars());
   }
 
   /** Their state in rooms. */

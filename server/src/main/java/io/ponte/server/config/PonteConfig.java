@@ -285,6 +285,29 @@ public final class PonteConfig {
       def("board-ink-per-second", ValueType.intRange(1, 10_000), 40,
           "live-ink, laser and follow-me messages per second per connection (burst twice that);"
               + " extra ones are dropped");
+  private static final Setting<Integer> HAND_OPS_PER_SECOND =
+      def("hand-ops-per-second", ValueType.intRange(1, 1000), 5,
+          "hand raising operations per second per connection (burst twice that); beyond: RATE_LIMITED");
+  private static final Setting<Integer> HAND_LEAVE_GRACE_MS =
+      def("hand-leave-grace-ms", ValueType.intRange(0, 86_400_000), 30_000,
+          "a user who left the room (no connection on any node) for this long has their raised hand"
+              + " lowered; a reconnect within it keeps the hand's place");
+  private static final Setting<Integer> POLL_MAX_PER_ROOM =
+      def("poll-max-per-room", ValueType.intRange(1, 10_000), 50,
+          "polls one room may have, in any state (TOO_MANY_POLLS beyond)");
+  private static final Setting<Integer> POLL_MAX_OPTIONS =
+      def("poll-max-options", ValueType.intRange(2, 32), 10,
+          "options one poll may have (POLL_TOO_MANY_OPTIONS beyond)");
+  private static final Setting<Integer> POLL_MAX_QUESTION_CHARS =
+      def("poll-max-question-chars", ValueType.intRange(1, 10_000), 500,
+          "code points of a poll's question (POLL_TEXT_TOO_LONG beyond)");
+  private static final Setting<Integer> POLL_MAX_OPTION_CHARS =
+      def("poll-max-option-chars", ValueType.intRange(1, 10_000), 200,
+          "code points of one poll option (POLL_TEXT_TOO_LONG beyond)");
+  private static final Setting<Integer> POLL_OPS_PER_SECOND =
+      def("poll-ops-per-second", ValueType.intRange(1, 1000), 5,
+          "poll operations (create, open, close, share, delete, answer) per second per connection"
+              + " (burst twice that); beyond: RATE_LIMITED");
   private static final Setting<Integer> SYNC_REQUESTS_PER_SECOND =
       def(
           "sync-requests-per-second",
@@ -778,6 +801,41 @@ public final class PonteConfig {
   /** {@code board-ink-per-second}. */
   public int boardInkPerSecond() {
     return get(BOARD_INK_PER_SECOND);
+  }
+
+  /** {@code hand-ops-per-second}. */
+  public int handOpsPerSecond() {
+    return get(HAND_OPS_PER_SECOND);
+  }
+
+  /** {@code hand-leave-grace-ms}. */
+  public int handLeaveGraceMs() {
+    return get(HAND_LEAVE_GRACE_MS);
+  }
+
+  /** {@code poll-max-per-room}. */
+  public int pollMaxPerRoom() {
+    return get(POLL_MAX_PER_ROOM);
+  }
+
+  /** {@code poll-max-options}. */
+  public int pollMaxOptions() {
+    return get(POLL_MAX_OPTIONS);
+  }
+
+  /** {@code poll-max-question-chars}. */
+  public int pollMaxQuestionChars() {
+    return get(POLL_MAX_QUESTION_CHARS);
+  }
+
+  /** {@code poll-max-option-chars}. */
+  public int pollMaxOptionChars() {
+    return get(POLL_MAX_OPTION_CHARS);
+  }
+
+  /** {@code poll-ops-per-second}. */
+  public int pollOpsPerSecond() {
+    return get(POLL_OPS_PER_SECOND);
   }
 
   /** {@code doc-max-per-room}. */

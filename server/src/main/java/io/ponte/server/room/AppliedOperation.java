@@ -12,7 +12,8 @@ import io.ponte.protocol.v1.SequencedOperation;
  * @param operation the operation as sequenced
  * @param event the event in full
  * @param privateTo "" when everyone may see the event in full; else only this user (the private
- *     message's author) and teachers may, and everybody else gets {@link #skippedEvent}
+ *     message's author) and teachers may, and everybody else gets {@link #skippedEvent};
+ *     {@link FeatureState.Outcome#TEACHERS}: teachers only
  * @param rejection why the operation did not take effect, or null
  * @param duplicateOf the seq of the earlier identical send when this was a retry, or 0
  * @param effect what the runtime has to do besides delivering
@@ -52,7 +53,13 @@ public record AppliedOperation(
 
   /** Whether a viewer receives the event in full (else as skipped). */
   public boolean visibleTo(String viewerId, Role viewerRole) {
-    return privateTo.isEmpty() || viewerRole == Role.TEACHER || privateTo.equals(viewerId);
+    return visible(privateTo, viewerId, viewerRole);
+  }
+
+  /** Whether a viewer may see an event private to {@code privateTo} (see FeatureState.Outcome). */
+  static boolean visible(String privateTo, String viewerId, Role viewerRole) {
+    return privateTo.isEmpty() || viewerRole == Role.TEACHER
+        || privateTo.equals(viewerId) && !privateTo.equals(FeatureState.Outcome.TEACHERS);
   }
 
   /** The same seq with nothing in it, for receivers who may not see the event. */

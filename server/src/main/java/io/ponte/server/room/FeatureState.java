@@ -50,18 +50,32 @@ public interface FeatureState {
   void addTo(RoomSnapshot.Builder snapshot, String viewerId, Role viewerRole);
 
   /**
+   * A teacher removed (banned) the user at this seq, through another feature's operation: drop
+   * what the user held as a member of the room (a raised hand). Runs on every node at the same
+   * seq, so it changes the state like an operation; its event is the removal's.
+   */
+  default void userRemoved(String userId, RoomCore room) {}
+
+  /**
    * What an applied operation means beyond its event.
    *
    * @param privateTo "" when everyone sees the event; else only this user and teachers do (the
-   *     others get the seq as skipped, live and on resume)
+   *     others get the seq as skipped, live and on resume); {@link #TEACHERS}: teachers only
    * @param effect what the room runtime carries out
    * @param affectedUser the user the effect is about ("" when none)
    */
   record Outcome(String privateTo, RoomState.Effect effect, String affectedUser) {
     public static final Outcome PUBLIC = new Outcome("", RoomState.Effect.NONE, "");
 
+    /** The privateTo of an event for teachers only: holds a NUL, so it is nobody's user id. */
+    public static final String TEACHERS = "\0teachers";
+
     public static Outcome privateTo(String userId) {
       return new Outcome(userId, RoomState.Effect.NONE, "");
+    }
+
+    public static Outcome teachersOnly() {
+      return new Outcome(TEACHERS, RoomState.Effect.NONE, "");
     }
   }
 }

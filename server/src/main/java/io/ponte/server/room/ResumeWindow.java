@@ -74,7 +74,7 @@ final class ResumeWindow {
         continue;
       }
       String only = privateTo.get(seq);
-      boolean visible = only == null || viewerRole == Role.TEACHER || only.equals(viewerId);
+      boolean visible = only == null || AppliedOperation.visible(only, viewerId, viewerRole);
       Event event = decode(i, seq);
       out.add(visible ? event : Event.newBuilder()
           .setRoomId(roomId)

@@ -249,6 +249,9 @@ public final class RoomState implements RoomCore {
   @Override
   public void ban(String userId) {
     banned.add(userId);
+    for (FeatureState s : states.values()) {
+      s.userRemoved(userId, this);
+    }
   }
 
   @Override

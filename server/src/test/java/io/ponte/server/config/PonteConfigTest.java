@@ -37,6 +37,8 @@ class PonteConfigTest {
           "board-max-elements-per-page", "board-max-path-points", "board-max-text-chars",
           "board-max-bytes", "board-history-max-changes", "board-history-max-bytes",
           "board-ops-per-second", "board-ink-per-second",
+          "hand-ops-per-second", "hand-leave-grace-ms", "poll-max-per-room", "poll-max-options",
+          "poll-max-question-chars", "poll-max-option-chars", "poll-ops-per-second",
           "sync-requests-per-second", "presence-updates-per-second",
           "max-connections-per-user", "hocuspocus-preauth-bytes", "ws-compression",
           "ws-compression-threshold-bytes", "ws-compression-level",

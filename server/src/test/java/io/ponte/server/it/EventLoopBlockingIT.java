@@ -20,7 +20,7 @@ import reactor.blockhound.BlockHound;
 /**
  * Proves that event-loop code never blocks: BlockHound reports every blocking JDK call made on a
  * Vert.x event-loop thread while a realistic session runs (connect, hello, join, chat, history,
- * leave, restart with snapshots).
+ * hands, an anonymous poll, leave, restart with snapshots).
  */
 @Timeout(120)
 class EventLoopBlockingIT {
@@ -35,6 +35,8 @@ class EventLoopBlockingIT {
         .nonBlockingThreadPredicate(p -> p.or(t -> t.getName().startsWith("vert.x-eventloop-thread")))
         // Reading /dev/urandom for random ids does not block in practice on Linux.
         .allowBlockingCallsInside("java.util.UUID", "randomUUID")
+        // The same for an anonymous poll's salt (without this line the session below fails here).
+        .allowBlockingCallsInside("io.ponte.server.poll.VoterKeys", "newSalt")
         // The test's own clients run on event loops too; they hand frames to the test thread.
         .allowBlockingCallsInside("io.ponte.server.it.TestClient", "accept")
         // Recording instead of throwing: a throw inside Vert.x would only be logged. Only calls
@@ -99,11 +101,19 @@ class EventLoopBlockingIT {
         var page = student.request(ClientMessage.newBuilder()
             .setHistory(HistoryRequest.newBuilder().setRoomId("blockhound").setLimit(20)));
         assertEquals(20, page.getHistory().getMessagesCount());
+        TestClient.ack(student.request(HandIT.raise("blockhound")));
+        TestClient.ack(teacher.request(HandIT.lowerAll("blockhound")));
+        TestClient.ack(teacher.request(PollIT.create("blockhound", "p", PollIT.question("Ok?", "yes", "no")
+            .setAnonymous(true))));
+        TestClient.ack(teacher.request(PollIT.open("blockhound", "p")));
+        TestClient.ack(student.request(PollIT.answer("blockhound", "p", "a1", 0)));
+        TestClient.ack(teacher.request(PollIT.close("blockhound", "p")));
+        TestClient.ack(teacher.request(PollIT.share("blockhound", "p")));
       }
       s.stop();
       s.start();
       try (TestClient again = s.user("s", "blockhound", Role.STUDENT)) {
-        assertEquals(31, again.join("blockhound").getSeq());
+        assertEquals(38, again.join("blockhound").getSeq());
       }
     }
     assertTrue(BLOCKING.isEmpty(), () -> "blocking calls on event loops:\n" + String.join("\n", BLOCKING));

@@ -51,6 +51,8 @@ public final class TestClient implements AutoCloseable {
   /** Messages read past by {@link #await}, in arrival order, still available to later waits. */
   private final List<ServerMessage> stash = new ArrayList<>();
   private final CompletableFuture<Integer> closed = new CompletableFuture<>();
+  /** Every frame received, as it came (text frames as UTF-8), for tests that scan all output. */
+  private final List<byte[]> frames = java.util.Collections.synchronizedList(new ArrayList<>());
   private final AtomicLong requestIds = new AtomicLong();
   private volatile String decodeFailure;
 
@@ -58,8 +60,14 @@ public final class TestClient implements AutoCloseable {
     this.client = client;
     this.ws = ws;
     this.format = format;
-    ws.binaryMessageHandler(buf -> accept(() -> FrameCodec.decodeServer(buf.getBytes())));
-    ws.textMessageHandler(text -> accept(() -> FrameCodec.decodeServer(text)));
+    ws.binaryMessageHandler(buf -> {
+      frames.add(buf.getBytes());
+      accept(() -> FrameCodec.decodeServer(buf.getBytes()));
+    });
+    ws.textMessageHandler(text -> {
+      frames.add(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      accept(() -> FrameCodec.decodeServer(text));
+    });
     ws.closeHandler(v -> closed.complete(ws.closeStatusCode() == null ? -1 : (int) ws.closeStatusCode()));
   }
 
@@ -143,6 +151,13 @@ public final class TestClient implements AutoCloseable {
       }
     } catch (ProtocolException e) {
       decodeFailure = e.toString();
+    }
+  }
+
+  /** A copy of every frame received so far, in arrival order. */
+  public List<byte[]> frames() {
+    synchronized (frames) {
+      return List.copyOf(frames);
     }
   }
 

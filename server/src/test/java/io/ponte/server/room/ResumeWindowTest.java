@@ -83,4 +83,19 @@ class ResumeWindowTest {
     assertEquals(2, window.oldestSeq(2));
     assertThrows(IllegalArgumentException.class, () -> new ResumeWindow(-1));
   }
+
+  @Test
+  void aTeachersOnlyEventReachesTeachersAndNobodyElseWhateverTheirId() {
+    ResumeWindow window = new ResumeWindow(10);
+    AppliedOperation counts = post(1, "counts", FeatureState.Outcome.TEACHERS);
+    window.add(counts);
+    assertEquals(List.of(counts.event()), window.after(0, "r1", "tina", Role.TEACHER));
+    // Even a user whose id were the marker itself gets the seq as skipped.
+    for (String viewer : List.of("ana", FeatureState.Outcome.TEACHERS)) {
+      Event seen = window.after(0, "r1", viewer, Role.STUDENT).get(0);
+      assertTrue(seen.hasSkipped(), seen.toString());
+      assertTrue(!counts.visibleTo(viewer, Role.STUDENT));
+    }
+    assertTrue(counts.visibleTo("tina", Role.TEACHER));
+  }
 }
