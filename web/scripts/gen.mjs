@@ -5,14 +5,17 @@
 //   node scripts/gen.mjs           regenerate when a .proto or this script is newer than the output
 //   node scripts/gen.mjs --force   regenerate anyway
 //   node scripts/gen.mjs --types   also write sdk/gen/ponte.d.ts (pbts; a few seconds)
-import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pbcli from 'protobufjs-cli';
 
 const web = join(dirname(fileURLToPath(import.meta.url)), '..');
 const protoRoot = join(web, '..', 'protocol', 'src', 'main', 'proto');
-const protos = ['ponte.proto', 'errors.proto', 'whiteboard.proto'].map((f) => join(protoRoot, 'ponte', 'v1', f));
+// Every client file of the protocol (a new feature's .proto comes along by itself).
+const protos = readdirSync(join(protoRoot, 'ponte', 'v1'))
+  .filter((f) => f.endsWith('.proto') && f !== 'internal.proto').sort()
+  .map((f) => join(protoRoot, 'ponte', 'v1', f));
 const outDir = join(web, 'sdk', 'gen');
 const out = join(outDir, 'ponte.js');
 
