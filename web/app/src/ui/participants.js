@@ -52,7 +52,7 @@ export function participantsPanel(model, actions, prefs) {
       model.handOf(p.userId) ? h('span', {
         class: 'tag hand', 'data-testid': 'hand-badge',
         'aria-label': t('hands.badge', { n: model.handOf(p.userId).position }),
-        text: `✋ ${model.handOf(p.userId).position}`,
+        text: t('hands.tag', { n: model.handOf(p.userId).position }),
       }) : null,
       muted ? h('span', { class: 'tag muted', 'data-testid': 'muted-tag', text: t('people.muted') }) : null,
       typing ? h('span', { class: 'tag typing', text: t('people.typing') }) : null,
@@ -95,7 +95,7 @@ export function participantsPanel(model, actions, prefs) {
     const canRaise = model.role !== 'OBSERVER' && !model.ended && !model.closed;
     handToggle.hidden = !canRaise;
     handToggle.setAttribute('aria-pressed', String(mine));
-    handToggle.textContent = mine ? `✋ ${t('hands.lower')}` : `✋ ${t('hands.raise')}`;
+    handToggle.textContent = mine ? t('hands.lower') : t('hands.raise');
     const teacher = model.isTeacher();
     queueEmpty.hidden = model.hands.length > 0;
     replaceChildren(queue, model.hands.map((hand, i) => {
