@@ -49,11 +49,9 @@ export function participantsPanel(model, actions, prefs) {
       me ? h('span', { class: 'tag you', text: t('people.you') }) : null,
       h('span', { class: `tag role role-${(p.role || '').toLowerCase()}`, text: t(`role.${p.role || 'STUDENT'}`) }),
       h('span', { class: `tag state ${away ? 'away' : ''}`, text: away ? t('people.away') : t('people.active') }),
-      model.handOf(p.userId) ? h('span', {
-        class: 'tag hand', 'data-testid': 'hand-badge',
-        'aria-label': t('hands.badge', { n: model.handOf(p.userId).position }),
-        text: t('hands.tag', { n: model.handOf(p.userId).position }),
-      }) : null,
+      model.handOf(p.userId) ? h('span', { class: 'tag hand', 'data-testid': 'hand-badge' },
+        h('span', { 'aria-hidden': 'true', text: t('hands.tag', { n: model.handOf(p.userId).position }) }),
+        h('span', { class: 'sr-only', text: t('hands.badge', { n: model.handOf(p.userId).position }) })) : null,
       muted ? h('span', { class: 'tag muted', 'data-testid': 'muted-tag', text: t('people.muted') }) : null,
       typing ? h('span', { class: 'tag typing', text: t('people.typing') }) : null,
     ];
