@@ -11,6 +11,7 @@ import { doorScreen } from './ui/door.js';
 import { connectionBanner } from './ui/banner.js';
 import { participantsPanel, teacherPanel } from './ui/participants.js';
 import { chatPanel } from './ui/chat.js';
+import { pollsPanel } from './ui/polls.js';
 import { languagePicker, lowBandwidthSwitch } from './ui/controls.js';
 import { panelSlots } from './panels.js';
 
@@ -133,6 +134,8 @@ export class App {
       remove: (seq) => s.remove(seq),
       react: (seq, reaction, add) => s.react(seq, reaction, add),
       teacher: (action) => s.teacher(action),
+      hand: (op) => s.hand(op),
+      poll: (pollId, op) => s.poll(pollId, op),
       history: async () => {
         const page = await s.history(model.oldestSeq() || 0);
         model.addHistory(page);
@@ -229,6 +232,7 @@ export class App {
     this.people = participantsPanel(model, actions, this.prefs);
     this.teacher = model.isTeacher() ? teacherPanel(model, actions) : null;
     this.chat = chatPanel(model, actions, this.prefs);
+    this.polls = pollsPanel(model, actions);
     this.panels = panelSlots(this.panelContext());
     this.chat.input.value = draft;
 
@@ -243,15 +247,16 @@ export class App {
         languagePicker((l) => this.setUiLanguage(l)),
         lowBandwidthSwitch(this.prefs, (on) => this.setLowBandwidth(on))));
 
-    const side = h('div', { class: 'side' }, this.people.el, this.teacher ? this.teacher.el : null);
+    const side = h('div', { class: 'side' }, this.people.el, this.teacher ? this.teacher.el : null, this.polls.el);
     const main = h('main', { class: `classroom role-${model.role.toLowerCase()}`, id: 'main' },
       side, this.chat.el, this.panels.el);
     replaceChildren(this.root, header, this.banner.el, main);
     document.title = `${model.settings.title || this.roomId} · Ponte`;
 
     this.unsubRoom = model.subscribe((topic) => {
-      if (topic === 'participants' || topic === 'room' || topic === 'typing') this.people.render();
+      if (topic === 'participants' || topic === 'room' || topic === 'typing' || topic === 'hands') this.people.render();
       if (topic === 'room') this.teacher?.render();
+      if (topic === 'polls' || topic === 'room') this.polls.render();
       if (topic === 'message' && !performance.getEntriesByName('ponte:first-message').length) performance.mark('ponte:first-message');
     });
     if (model.messages.size && !performance.getEntriesByName('ponte:first-message').length) performance.mark('ponte:first-message');

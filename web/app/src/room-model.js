@@ -20,12 +20,15 @@ export class RoomModel {
     this.pending = new Map(); // clientMsgId -> {clientMsgId, text, language, replyTo, toTeachers, state, error, ackSeq}
     this.participants = new Map(); // userId -> Participant
     this.typing = new Map(); // userId -> expiry (ms)
+    this.hands = []; // RaisedHand, queue order
+    this.polls = new Map(); // pollId -> Poll, creation order
+    this.myChoices = new Map(); // pollId -> [index]: kept locally (an anonymous poll forgets voters when it closes)
     this.moreHistory = false;
     this.joined = false;
     this.listeners = new Set();
   }
 
-  /** fn(topic, detail): topics 'messages' (bulk), 'message' (one seq), 'pending', 'participants', 'room', 'typing'. */
+  /** fn(topic, detail): topics 'messages' (bulk), 'message' (one seq), 'pending', 'participants', 'room', 'typing', 'hands', 'polls'. */
   subscribe(fn) {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
@@ -74,6 +77,9 @@ export class RoomModel {
       this.messages = new Map();
       for (const m of s.recentMessages || []) this.putMessage(m);
       this.moreHistory = !!s.moreHistory;
+      this.hands = (s.raisedHands || []).map((x) => ({ ...x }));
+      this.polls = new Map();
+      for (const p of s.polls || []) this.putPoll(p);
     } else {
       for (const ev of j.missed || []) this.applyEvent(ev, true);
     }
@@ -84,6 +90,24 @@ export class RoomModel {
     this.emit('messages');
     this.emit('participants');
     this.emit('pending');
+    this.emit('hands');
+    this.emit('polls');
+  }
+
+  /** The raised hand of userId and its place in the queue (1 first), or null. */
+  handOf(userId) {
+    const i = this.hands.findIndex((x) => x.userId === userId);
+    return i < 0 ? null : { hand: this.hands[i], position: i + 1 };
+  }
+
+  putPoll(p) {
+    const poll = {
+      ...p, options: [...(p.options || [])], correctOptions: [...(p.correctOptions || [])],
+      myChoices: [...(p.myChoices || [])], ballots: [...(p.ballots || [])],
+      counts: p.counts ? { perOption: [...(p.counts.perOption || [])], voters: p.counts.voters || 0 } : null,
+    };
+    if (poll.myChoices.length) this.myChoices.set(poll.pollId, [...poll.myChoices]);
+    this.polls.set(poll.pollId, poll);
   }
 
   putMessage(m) {
@@ -137,6 +161,10 @@ export class RoomModel {
     } else if (ev.participantRemoved) {
       this.banned.add(ev.participantRemoved.userId);
       this.participants.delete(ev.participantRemoved.userId);
+      // A removed user's hand goes down at this seq, with no event of its own.
+      const before = this.hands.length;
+      this.hands = this.hands.filter((x) => x.userId !== ev.participantRemoved.userId);
+      if (this.hands.length !== before) note('hands');
       note('participants');
       note('room');
     } else if (ev.banLifted) {
@@ -151,6 +179,52 @@ export class RoomModel {
     } else if (ev.sessionEnded || ev.roomClosed) {
       this.ended = true;
       note('room');
+    } else if (ev.handRaised) {
+      const hand = ev.handRaised.hand || {};
+      this.hands = this.hands.filter((x) => x.userId !== hand.userId);
+      this.hands.push({ ...hand });
+      note('hands');
+      note('participants');
+    } else if (ev.handLowered) {
+      const { userId, all } = ev.handLowered;
+      if (all) this.hands = [];
+      else this.hands = this.hands.filter((x) => x.userId !== userId);
+      note('hands');
+      note('participants');
+    } else if (ev.pollChanged) {
+      const pc = ev.pollChanged;
+      const old = this.polls.get(pc.pollId);
+      if (pc.created) this.putPoll(pc.created);
+      else if (pc.opened) {
+        // Teachers keep what they know (correct options, counts); others get the poll as opened.
+        if (old) old.status = 'POLL_STATUS_OPEN';
+        else this.putPoll({ ...pc.opened, status: 'POLL_STATUS_OPEN' });
+      } else if (pc.closed) {
+        if (old) old.status = 'POLL_STATUS_CLOSED';
+      } else if (pc.deleted) {
+        this.polls.delete(pc.pollId);
+        this.myChoices.delete(pc.pollId);
+      }
+      note('polls', { pollId: pc.pollId });
+    } else if (ev.pollCounts) {
+      const p = this.polls.get(ev.pollCounts.pollId);
+      if (p) {
+        const c = ev.pollCounts.counts || {};
+        p.counts = { perOption: [...(c.perOption || [])], voters: c.voters || 0 };
+        const b = ev.pollCounts.ballot;
+        if (b) p.ballots = [...(p.ballots || []).filter((x) => x.userId !== b.userId), b];
+        note('polls', { pollId: p.pollId });
+      }
+    } else if (ev.pollResults) {
+      const p = this.polls.get(ev.pollResults.pollId);
+      if (p) {
+        const c = ev.pollResults.counts || {};
+        p.counts = { perOption: [...(c.perOption || [])], voters: c.voters || 0 };
+        p.correctOptions = [...(ev.pollResults.correctOptions || [])];
+        p.resultsShared = true;
+        if (p.status !== 'POLL_STATUS_CLOSED') p.status = 'POLL_STATUS_CLOSED';
+        note('polls', { pollId: p.pollId });
+      }
     } else if (ev.presence) {
       const { kind, participant: p } = ev.presence;
       if (kind === 'LEFT') {

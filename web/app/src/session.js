@@ -5,7 +5,9 @@ import { PonteClient, pb } from '../../sdk/src/index.js';
 import { Emitter } from '../../sdk/src/emitter.js';
 
 // The enums the app reads, by field name (the SDK's generated code has no toObject: --no-convert).
-const ENUMS = { role: pb.Role, state: pb.PresenceState, kind: pb.PresenceChanged.Kind };
+const ENUMS = {
+  role: pb.Role, state: pb.PresenceState, kind: pb.PresenceChanged.Kind, status: pb.PollStatus, reason: pb.HandLowered.Reason,
+};
 
 /** A decoded message as plain data: set fields only, 64-bit numbers as strings, enums by name. */
 export function plain(value, key) {
@@ -103,6 +105,10 @@ export function createSession({ token, roomId }) {
     remove: (seq) => need().deleteMessage(Number(seq)),
     react: (seq, reaction, add) => need().react(Number(seq), reaction, { add }),
     teacher: (action) => need().teacherAction(action),
+    /** A HandRequest op: {raise: {}} | {lower: {userId, raisedSeq}} | {lowerAll: {}}. */
+    hand: (op) => need().send('hand', op),
+    /** A PollRequest op for pollId: {create: {...}} | {open: {}} | {close: {}} | {share: {}} | {delete: {}} | {answer: {choices}}. */
+    poll: (pollId, op) => need().send('poll', { pollId, ...op }),
     async history(beforeSeq, limit = 50) {
       const page = await need().history({ beforeSeq: Number(beforeSeq || 0), limit });
       return plain(page);

@@ -79,3 +79,44 @@ test('typing: shown for others, expires, and ends when the typist posts', () => 
   m.typing.set('u-t', Date.now() - 1);
   assert.deepEqual(m.typingNames(), []);
 });
+
+test('raised hands: the snapshot queue, then raises, lowers, lower-all and removals, in order', () => {
+  const m = new RoomModel('r', me);
+  const hand = (userId, seq) => ({ userId, displayName: userId, raisedSeq: String(seq), raisedMs: '1' });
+  m.applyJoined(joined({ snapshot: { ...joined().snapshot, raisedHands: [hand('u-a', 1), hand('u-b', 2)] } }));
+  assert.deepEqual(m.hands.map((x) => x.userId), ['u-a', 'u-b']);
+  m.applyEvent({ seq: '3', handRaised: { hand: hand('u-s', 3) } });
+  assert.deepEqual(m.handOf('u-s'), { hand: hand('u-s', 3), position: 3 });
+  m.applyEvent({ seq: '4', handLowered: { userId: 'u-a', reason: 'LOWERED_BY_TEACHER' } });
+  assert.equal(m.handOf('u-s').position, 2);
+  m.applyEvent({ seq: '5', participantRemoved: { userId: 'u-b' } });
+  assert.deepEqual(m.hands.map((x) => x.userId), ['u-s']);
+  m.applyEvent({ seq: '6', handLowered: { all: true } });
+  assert.deepEqual(m.hands, []);
+  assert.equal(m.handOf('u-s'), null);
+});
+
+test('polls: opened for students, closed, results shared; teachers keep counts across open', () => {
+  const m = new RoomModel('r', me);
+  m.applyJoined(joined());
+  m.applyEvent({ seq: '3', pollChanged: { pollId: 'p1', opened: { pollId: 'p1', question: 'Q?', options: ['a', 'b'], status: 'POLL_STATUS_OPEN' } } });
+  assert.equal(m.polls.get('p1').status, 'POLL_STATUS_OPEN');
+  m.applyEvent({ seq: '4', pollChanged: { pollId: 'p1', closed: {} } });
+  assert.equal(m.polls.get('p1').status, 'POLL_STATUS_CLOSED');
+  m.applyEvent({ seq: '5', pollResults: { pollId: 'p1', counts: { perOption: [2, 1], voters: 3 }, correctOptions: [0] } });
+  const p = m.polls.get('p1');
+  assert.equal(p.resultsShared, true);
+  assert.deepEqual(p.counts, { perOption: [2, 1], voters: 3 });
+  assert.deepEqual(p.correctOptions, [0]);
+  m.applyEvent({ seq: '6', pollChanged: { pollId: 'p1', deleted: {} } });
+  assert.equal(m.polls.size, 0);
+
+  const t = new RoomModel('r', { userId: 'u-t' });
+  t.applyJoined(joined({ role: 'TEACHER' }));
+  t.applyEvent({ seq: '3', pollChanged: { pollId: 'p2', created: { pollId: 'p2', question: 'Q', options: ['x', 'y'], status: 'POLL_STATUS_DRAFT', counts: { perOption: [0, 0] } } } });
+  t.applyEvent({ seq: '4', pollChanged: { pollId: 'p2', opened: { pollId: 'p2', question: 'Q', options: ['x', 'y'], status: 'POLL_STATUS_OPEN' } } });
+  t.applyEvent({ seq: '5', pollCounts: { pollId: 'p2', counts: { perOption: [0, 1], voters: 1 }, ballot: { userId: 'u-s', choices: [1] } } });
+  assert.equal(t.polls.get('p2').status, 'POLL_STATUS_OPEN');
+  assert.deepEqual(t.polls.get('p2').counts, { perOption: [0, 1], voters: 1 });
+  assert.equal(t.polls.get('p2').ballots.length, 1);
+});

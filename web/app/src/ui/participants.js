@@ -1,5 +1,7 @@
 // Participants panel: members with roles, presence (active/away), typing, muted; own entry
-// marked. Teachers get mute/unmute and remove per student.
+// marked. Teachers get mute/unmute and remove per student. Hand raising: the user's own
+// Raise / Lower toggle, the queue of raised hands (numbered, in raise order) with a badge on each
+// raised participant; teachers lower one hand or all of them.
 import { h, replaceChildren } from '../dom.js';
 import { t } from '../i18n.js';
 import { confirmDialog } from './controls.js';
@@ -9,8 +11,31 @@ const ROLE_ORDER = { TEACHER: 0, STUDENT: 1, OBSERVER: 2 };
 export function participantsPanel(model, actions, prefs) {
   const count = h('span', { class: 'count' });
   const list = h('ul', { class: 'people', 'aria-labelledby': 'people-h', 'data-testid': 'participants' });
+  const handError = h('p', { class: 'form-error', role: 'alert', 'data-testid': 'hand-error' });
+  let busy = false;
+  const runHand = async (op) => {
+    if (busy) return;
+    busy = true;
+    handError.textContent = '';
+    try {
+      await actions.hand(op);
+    } catch (err) {
+      handError.textContent = actions.describe(err);
+    } finally {
+      busy = false;
+    }
+  };
+  const handToggle = h('button', {
+    type: 'button', class: 'toggle hand-toggle', 'data-testid': 'hand-toggle', 'aria-pressed': 'false',
+    onclick: () => runHand(model.handOf(model.me.userId) ? { lower: {} } : { raise: {} }),
+  });
+  const queue = h('ol', { class: 'hand-queue', 'aria-labelledby': 'hands-h', 'data-testid': 'hand-queue' });
+  const queueEmpty = h('p', { class: 'hint', 'data-testid': 'hand-queue-empty', text: t('hands.none') });
+  const queueActions = h('div', { class: 'row' });
+  const handsBox = h('div', { class: 'hands' },
+    h('h3', { id: 'hands-h', text: t('hands.title') }), queueEmpty, queue, queueActions, handError);
   const el = h('section', { class: 'card people-card', 'aria-labelledby': 'people-h' },
-    h('h2', { id: 'people-h' }, t('people.title'), ' ', count), list);
+    h('h2', { id: 'people-h' }, t('people.title'), ' ', count), h('div', { class: 'row hand-row' }, handToggle), list, handsBox);
 
   function row(p) {
     const me = p.userId === model.me.userId;
@@ -24,6 +49,9 @@ export function participantsPanel(model, actions, prefs) {
       me ? h('span', { class: 'tag you', text: t('people.you') }) : null,
       h('span', { class: `tag role role-${(p.role || '').toLowerCase()}`, text: t(`role.${p.role || 'STUDENT'}`) }),
       h('span', { class: `tag state ${away ? 'away' : ''}`, text: away ? t('people.away') : t('people.active') }),
+      model.handOf(p.userId) ? h('span', { class: 'tag hand', 'data-testid': 'hand-badge' },
+        h('span', { 'aria-hidden': 'true', text: t('hands.tag', { n: model.handOf(p.userId).position }) }),
+        h('span', { class: 'sr-only', text: t('hands.badge', { n: model.handOf(p.userId).position }) })) : null,
       muted ? h('span', { class: 'tag muted', 'data-testid': 'muted-tag', text: t('people.muted') }) : null,
       typing ? h('span', { class: 'tag typing', text: t('people.typing') }) : null,
     ];
@@ -57,6 +85,34 @@ export function participantsPanel(model, actions, prefs) {
       || String(a.displayName).localeCompare(String(b.displayName)));
     count.textContent = `(${people.length})`;
     replaceChildren(list, people.map(row));
+    renderHands();
+  }
+
+  function renderHands() {
+    const mine = !!model.handOf(model.me.userId);
+    const canRaise = model.role !== 'OBSERVER' && !model.ended && !model.closed;
+    handToggle.hidden = !canRaise;
+    handToggle.setAttribute('aria-pressed', String(mine));
+    handToggle.textContent = mine ? t('hands.lower') : t('hands.raise');
+    const teacher = model.isTeacher();
+    queueEmpty.hidden = model.hands.length > 0;
+    replaceChildren(queue, model.hands.map((hand, i) => {
+      const name = hand.displayName || model.participants.get(hand.userId)?.displayName || hand.userId;
+      const me = hand.userId === model.me.userId;
+      return h('li', { class: 'hand-item', 'data-user': hand.userId, 'data-testid': 'hand-item' },
+        h('span', { class: 'tag hand', 'aria-hidden': 'true', text: String(i + 1) }),
+        h('span', { class: 'name', text: name }),
+        me ? h('span', { class: 'tag you', text: t('people.you') }) : null,
+        teacher && !me ? h('button', {
+          type: 'button', class: 'secondary small', 'data-focus': `lower:${hand.userId}`, 'data-testid': 'hand-lower',
+          'aria-label': t('hands.lowerWho', { name }), text: t('hands.lowerOne'),
+          onclick: () => runHand({ lower: { userId: hand.userId, raisedSeq: Number(hand.raisedSeq || 0) } }),
+        }) : null);
+    }));
+    replaceChildren(queueActions, teacher && model.hands.length ? h('button', {
+      type: 'button', class: 'secondary', 'data-focus': 'lower-all', 'data-testid': 'hand-lower-all',
+      text: t('hands.lowerAll'), onclick: () => runHand({ lowerAll: {} }),
+    }) : null);
   }
 
   render();
