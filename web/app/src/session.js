@@ -3,6 +3,7 @@
 // by name). Connection states become what the banner shows.
 import { PonteClient, pb } from '../../sdk/src/index.js';
 import { Emitter } from '../../sdk/src/emitter.js';
+import { attachBoards } from './board/room-boards.js';
 
 // The enums the app reads, by field name (the SDK's generated code has no toObject: --no-convert).
 const ENUMS = {
@@ -57,6 +58,9 @@ export function createSession({ token, roomId }) {
   function attach(r) {
     if (!r || r === room) return;
     room = r;
+    // The board state follows the room from its first Joined (no UI code, a few KiB): the
+    // whiteboard panel, loaded later, then needs no second connection for a fresh snapshot.
+    attachBoards(r);
     r.on('joined', ({ joined, resumed, reset }) => {
       everJoined = true;
       knocks = 0;
