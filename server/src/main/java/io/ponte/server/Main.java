@@ -122,9 +122,7 @@ public final class Main {
     try {
       String adminToken = config.adminToken().isPresent() ? config.adminToken().get()
           : Files.readString(server.adminAuth().tokenFile()).strip();
-      boolean any = config.httpHost().equals("0.0.0.0") || config.httpHost().equals("::");
-      String host = any ? "127.0.0.1" : config.httpHost().contains(":") ? "[" + config.httpHost() + "]"
-          : config.httpHost();
+      String host = urlHost(config.httpHost(), "127.0.0.1");
       java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
           java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + host + ":" + server.port()
                   + "/admin/rooms"))
@@ -157,9 +155,14 @@ public final class Main {
         + "&token=" + token;
   }
 
-  static String localBaseUrl(String httpHost, int port) {
+  /** The host part of a URL reaching {@code httpHost}; {@code whenAny} for a wildcard address. */
+  private static String urlHost(String httpHost, String whenAny) {
     boolean any = httpHost.equals("0.0.0.0") || httpHost.equals("::") || httpHost.equals("[::]");
-    String host = any ? "localhost" : httpHost.contains(":") ? "[" + httpHost + "]" : httpHost;
+    return any ? whenAny : httpHost.contains(":") && !httpHost.startsWith("[") ? "[" + httpHost + "]" : httpHost;
+  }
+
+  static String localBaseUrl(String httpHost, int port) {
+    String host = urlHost(httpHost, "localhost");
     return "http://" + host + ":" + port + "/";
   }
 
