@@ -115,3 +115,67 @@ test('polls: the teacher creates and opens a poll, the student answers, the teac
   await shot(sp, 'handpoll-student-results');
   await close(teacher, student);
 });
+
+test('a named quiz: the teacher marks the correct option, sees who answered what, and the shared results show it', async () => {
+  const { teacher, student } = await classroom('quiz');
+  const tp = teacher.page;
+  const sp = student.page;
+  await tp.getByTestId('poll-question').fill('Where is Kraków?');
+  await tp.getByTestId('poll-quiz').check();
+  const inputs = tp.getByTestId('poll-option-input');
+  await inputs.nth(0).fill('Poland');
+  await inputs.nth(1).fill('Netherlands');
+  await tp.getByTestId('poll-option-correct').nth(0).check();
+  await tp.getByTestId('poll-create').click();
+
+  const tPoll = tp.locator('[data-testid=poll]', { hasText: 'Where is Kraków?' });
+  await tPoll.waitFor({ timeout: 15_000 });
+  assert.match(await tPoll.textContent(), /quiz/);
+  // Teachers see the correct option from the start.
+  assert.match(await tPoll.locator('[data-testid=poll-result][data-option="0"]').textContent(), /correct/);
+  assert.doesNotMatch(await tPoll.locator('[data-testid=poll-result][data-option="1"]').textContent(), /correct/);
+  await tPoll.getByTestId('poll-open').click();
+
+  const sPoll = sp.locator('[data-testid=poll]', { hasText: 'Where is Kraków?' });
+  await sPoll.getByTestId('poll-answer').waitFor({ timeout: 15_000 });
+  assert.doesNotMatch(await sPoll.textContent(), /correct/, 'students do not see the answer before results are shared');
+  await sPoll.getByLabel('Netherlands').check();
+  await sPoll.getByTestId('poll-submit').click();
+  await sPoll.getByTestId('poll-answered').waitFor({ timeout: 15_000 });
+
+  const ballot = tPoll.locator('[data-testid=poll-ballots] [data-testid=poll-ballot][data-user=u-zofia]');
+  await ballot.waitFor({ timeout: 15_000 });
+  assert.equal((await ballot.textContent()).trim(), 'Zofia: Netherlands');
+  await shot(tp, 'handpoll-teacher-quiz-ballots');
+
+  await tPoll.getByTestId('poll-close').click();
+  await tPoll.getByTestId('poll-share').click();
+  await sPoll.getByTestId('poll-results').waitFor({ timeout: 15_000 });
+  assert.match(await sPoll.locator('[data-testid=poll-result][data-option="0"]').textContent(), /correct/);
+  assert.match(await sPoll.locator('[data-testid=poll-result][data-option="1"]').textContent(), /your answer/);
+  assert.equal(await sp.locator('[data-testid=poll-ballots]').count(), 0, 'students never see ballots');
+  await shot(sp, 'handpoll-student-quiz-results');
+  await close(teacher, student);
+});
+
+test('an anonymous poll shows teachers no ballots, only counts', async () => {
+  const { teacher, student } = await classroom('anon');
+  const tp = teacher.page;
+  await tp.getByTestId('poll-question').fill('How was today?');
+  const inputs = tp.getByTestId('poll-option-input');
+  await inputs.nth(0).fill('Good');
+  await inputs.nth(1).fill('Hard');
+  await tp.getByTestId('poll-anonymous').check();
+  await tp.getByTestId('poll-create').click();
+  const tPoll = tp.locator('[data-testid=poll]', { hasText: 'How was today?' });
+  await tPoll.getByTestId('poll-open').click();
+  const sPoll = student.page.locator('[data-testid=poll]', { hasText: 'How was today?' });
+  await sPoll.getByTestId('poll-answer').waitFor({ timeout: 15_000 });
+  await sPoll.getByLabel('Hard').check();
+  await sPoll.getByTestId('poll-submit').click();
+  await tp.waitForFunction(() => [...document.querySelectorAll('[data-testid=poll-voters]')].some((e) => /1 answered/.test(e.textContent)), null, { timeout: 15_000 });
+  assert.equal(await tPoll.getByTestId('poll-ballots').count(), 0);
+  await tPoll.getByTestId('poll-anonymous-note').waitFor();
+  assert.doesNotMatch(await tPoll.textContent(), /Zofia/);
+  await close(teacher, student);
+});

@@ -47,3 +47,17 @@ test('every key the code uses exists in English', () => {
   const missing = [...used].filter((k) => !(k in en));
   assert.deepEqual(missing, []);
 });
+
+test('every error the app names is explained in English, with the number errors.proto gives it', () => {
+  // errors.js imports the JSON tables through the bundler, so read its table as text.
+  const source = readFileSync(join(dir, '..', 'src', 'errors.js'), 'utf8');
+  const table = source.match(/ERROR_NUMBERS = \{([^}]*)\}/)[1];
+  const ERROR_NUMBERS = Object.fromEntries([...table.matchAll(/([A-Z_]+): (\d+)/g)].map((m) => [m[1], Number(m[2])]));
+  assert.ok(Object.keys(ERROR_NUMBERS).length > 40, 'the table was read');
+  const proto = readFileSync(join(dir, '..', '..', '..', 'protocol', 'src', 'main', 'proto', 'ponte', 'v1', 'errors.proto'), 'utf8');
+  const numbers = Object.fromEntries([...proto.matchAll(/^\s*([A-Z_]+) = (\d+);/gm)].map((m) => [m[1], Number(m[2])]));
+  for (const [name, n] of Object.entries(ERROR_NUMBERS)) {
+    assert.equal(numbers[name], n, `${name} in errors.proto`);
+    assert.ok(`error.${name}` in en, `error.${name} in en.json`);
+  }
+});
