@@ -126,6 +126,8 @@ test('a named quiz: the teacher marks the correct option, sees who answered what
   await inputs.nth(0).fill('Poland');
   await inputs.nth(1).fill('Netherlands');
   await tp.getByTestId('poll-option-correct').nth(0).check();
+  await tp.getByTestId('poll-form').scrollIntoViewIfNeeded();
+  await shot(tp, 'handpoll-teacher-quiz-form');
   await tp.getByTestId('poll-create').click();
 
   const tPoll = tp.locator('[data-testid=poll]', { hasText: 'Where is Kraków?' });
