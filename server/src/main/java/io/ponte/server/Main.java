@@ -88,9 +88,10 @@ public final class Main {
       // to the console only (never to the log); later links come from the link command.
       String base = localBaseUrl(config.httpHost(), server.port());
       createDemoRoom(config, server);
+      long hours = Math.min(8, config.tokenMaxLifetimeHours());
       String token = new TokenIssuer(server.keys()).mint("teacher-" + Long.toHexString(System.nanoTime()),
-          "Teacher", Map.of(DEMO_ROOM, Role.TEACHER), Duration.ofHours(8), false);
-      System.out.println("Open a classroom as its teacher (link valid for 8 hours):\n  "
+          "Teacher", Map.of(DEMO_ROOM, Role.TEACHER), Duration.ofHours(hours), false);
+      System.out.println("Open a classroom as its teacher (link valid for " + hours + " hours):\n  "
           + inviteLink(base, DEMO_ROOM, token) + "\nInvite learners with links from:\n"
           + "  java -jar server/target/ponte-server.jar link --data-dir " + config.dataDir()
           + " --room " + DEMO_ROOM + " --role student --name NAME --base-url " + base);
@@ -223,7 +224,8 @@ public final class Main {
     try {
       Files.createDirectories(config.dataDir());
       AuthKeys keys = AuthKeys.load(config.dataDir(), config.jwtSecret().orElse(null),
-          config.jwtPublicKeys(), config.jwtIssuer().orElse(null), config.jwtAudience().orElse(null));
+          config.jwtPublicKeys(), config.jwtIssuer().orElse(null), config.jwtAudience().orElse(null))
+          .withMaxLifetime(config.tokenMaxLifetimeHours() * 3600L);
       if (!keys.hasSecret()) {
         throw new IllegalArgumentException("jwt-secret: this node verifies public-key tokens only;"
             + " mint tokens with the issuing system's private key");

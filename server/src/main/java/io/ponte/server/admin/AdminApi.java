@@ -139,14 +139,16 @@ public final class AdminApi {
       }
       s.setLanguages(i, lang.value());
     }
+    // uint32 fields: Java reads them signed, so 4294967295 would be -1 (and a room erased at the
+    // next sweep); compare them unsigned.
     if (s.getMaxParticipants() == 0) {
       s.setMaxParticipants(config.defaultMaxParticipants());
-    } else if (s.getMaxParticipants() > config.maxParticipants()) {
+    } else if (Integer.toUnsignedLong(s.getMaxParticipants()) > config.maxParticipants()) {
       return "maxParticipants: at most " + config.maxParticipants();
     }
     if (s.getRetentionDays() == 0) {
       s.setRetentionDays(config.defaultRetentionDays());
-    } else if (s.getRetentionDays() > 3650) {
+    } else if (Integer.toUnsignedLong(s.getRetentionDays()) > 3650) {
       return "retentionDays: at most 3650";
     }
     if (!body.containsKey("studentPermissions") && !body.containsKey("student_permissions")) {
@@ -288,8 +290,9 @@ public final class AdminApi {
       String userId = body.getString("userId");
       String name = body.getString("name");
       long ttl = body.getLong("ttlSeconds", 3600L);
-      if (ttl < 1 || ttl > MAX_TOKEN_TTL_SECONDS) {
-        fail(ctx, 400, "INVALID_REQUEST", "ttlSeconds: 1 to " + MAX_TOKEN_TTL_SECONDS);
+      long maxTtl = Math.min(MAX_TOKEN_TTL_SECONDS, config.tokenMaxLifetimeHours() * 3600L);
+      if (ttl < 1 || ttl > maxTtl) {
+        fail(ctx, 400, "INVALID_REQUEST", "ttlSeconds: 1 to " + maxTtl + " (token-max-lifetime-hours)");
         return;
       }
       JsonObject roomsJson = body.getJsonObject("rooms", new JsonObject());

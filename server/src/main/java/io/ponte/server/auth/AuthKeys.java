@@ -52,6 +52,7 @@ public final class AuthKeys {
   private final Path secretFile;
   private final boolean generatedSecret;
   private final boolean secretFileTooOpen;
+  private final long maxLifetimeSeconds;
 
   private AuthKeys(
       byte[] secret,
@@ -61,7 +62,8 @@ public final class AuthKeys {
       String audience,
       Path secretFile,
       boolean generatedSecret,
-      boolean secretFileTooOpen) {
+      boolean secretFileTooOpen,
+      long maxLifetimeSeconds) {
     this.secret = secret == null ? null : secret.clone();
     this.rsaKeys = List.copyOf(rsaKeys);
     this.ecKeys = List.copyOf(ecKeys);
@@ -70,6 +72,7 @@ public final class AuthKeys {
     this.secretFile = secretFile;
     this.generatedSecret = generatedSecret;
     this.secretFileTooOpen = secretFileTooOpen;
+    this.maxLifetimeSeconds = maxLifetimeSeconds;
   }
 
   /**
@@ -104,17 +107,20 @@ public final class AuthKeys {
     if (configuredSecret != null) {
       byte[] bytes = configuredSecret.getBytes(StandardCharsets.UTF_8);
       checkSecretLength(bytes);
-      return new AuthKeys(bytes, rsa, ec, issuer, audience, null, false, false);
+      return new AuthKeys(bytes, rsa, ec, issuer, audience, null, false, false,
+          Claims.DEFAULT_MAX_LIFETIME_SECONDS);
     }
     if (!rsa.isEmpty() || !ec.isEmpty()) {
-      return new AuthKeys(null, rsa, ec, issuer, audience, null, false, false);
+      return new AuthKeys(null, rsa, ec, issuer, audience, null, false, false,
+          Claims.DEFAULT_MAX_LIFETIME_SECONDS);
     }
     SecretFile file =
         SecretFile.readOrCreate(dataDir.resolve(SECRET_FILE_NAME), "jwt-secret", MIN_SECRET_BYTES);
     byte[] bytes = file.value().getBytes(StandardCharsets.UTF_8);
     checkSecretLength(bytes);
     return new AuthKeys(
-        bytes, rsa, ec, issuer, audience, file.path(), file.generated(), file.tooOpen());
+        bytes, rsa, ec, issuer, audience, file.path(), file.generated(), file.tooOpen(),
+        Claims.DEFAULT_MAX_LIFETIME_SECONDS);
   }
 
   /**
@@ -133,7 +139,8 @@ public final class AuthKeys {
         addKey(key, rsa, ec, "public key");
       }
     }
-    return new AuthKeys(secret, rsa, ec, issuer, audience, null, false, false);
+    return new AuthKeys(secret, rsa, ec, issuer, audience, null, false, false,
+        Claims.DEFAULT_MAX_LIFETIME_SECONDS);
   }
 
   /** Parses every {@code BEGIN PUBLIC KEY} block of a PEM file. */
@@ -228,6 +235,23 @@ public final class AuthKeys {
   /** The required {@code iss}, or null when not checked. */
   public String issuer() {
     return issuer;
+  }
+
+  /**
+   * The same keys accepting tokens that live at most {@code seconds} ({@code exp - iat}, or
+   * {@code exp -} now without {@code iat}); 24 hours unless set.
+   */
+  public AuthKeys withMaxLifetime(long seconds) {
+    if (seconds < 1) {
+      throw new IllegalArgumentException("token lifetime must be at least one second");
+    }
+    return new AuthKeys(secret, rsaKeys, ecKeys, issuer, audience, secretFile, generatedSecret,
+        secretFileTooOpen, seconds);
+  }
+
+  /** The longest token lifetime accepted, in seconds. */
+  public long maxLifetimeSeconds() {
+    return maxLifetimeSeconds;
   }
 
   /** The required {@code aud} entry, or null when not checked. */

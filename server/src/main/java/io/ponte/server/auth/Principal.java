@@ -49,8 +49,8 @@ public record Principal(
 
   /**
    * The role this principal has in {@code roomId}: an exact grant wins; otherwise the longest
-   * {@code prefix*} pattern the room id starts with (a bare {@code *} matches every room);
-   * otherwise null.
+   * {@code prefix*} pattern that covers the room id, matching only at a separator (see
+   * Claims#patternMatches; a bare {@code *} matches every room); otherwise null.
    */
   public Role roleFor(String roomId) {
     Objects.requireNonNull(roomId, "roomId");
@@ -66,7 +66,7 @@ public record Principal(
         continue;
       }
       String prefix = pattern.substring(0, pattern.length() - 1);
-      if (prefix.length() > bestLength && roomId.startsWith(prefix)) {
+      if (prefix.length() > bestLength && Claims.patternMatches(prefix, roomId)) {
         best = e.getValue();
         bestLength = prefix.length();
       }

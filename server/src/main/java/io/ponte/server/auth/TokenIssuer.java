@@ -24,6 +24,7 @@ public final class TokenIssuer {
   private final Clock clock;
   private final String issuer;
   private final String audience;
+  private final long maxLifetimeSeconds;
 
   public TokenIssuer(AuthKeys keys) {
     this(keys, Clock.systemUTC());
@@ -43,6 +44,7 @@ public final class TokenIssuer {
       throw new IllegalArgumentException("unusable jwt-secret: " + e.getMessage(), e);
     }
     this.issuer = keys.issuer();
+    this.maxLifetimeSeconds = keys.maxLifetimeSeconds();
     this.audience = keys.audience();
   }
 
@@ -87,6 +89,10 @@ public final class TokenIssuer {
     }
     if (ttl == null || ttl.compareTo(Duration.ofSeconds(1)) < 0) {
       throw new IllegalArgumentException("ttl must be at least one second");
+    }
+    if (ttl.getSeconds() > maxLifetimeSeconds) {
+      throw new IllegalArgumentException("ttl: at most token-max-lifetime-hours ("
+          + maxLifetimeSeconds / 3600 + " h); the server would refuse a longer-lived token");
     }
     long nowSeconds = Math.floorDiv(clock.millis(), 1000);
     long expSeconds;

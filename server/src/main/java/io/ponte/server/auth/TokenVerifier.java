@@ -43,19 +43,24 @@ import java.util.Objects;
  * <table>
  *   <caption>Token claims</caption>
  *   <tr><th>claim</th><th>required</th><th>meaning</th></tr>
- *   <tr><td>{@code sub}</td><td>yes</td><td>user id, string of 1..128 characters</td></tr>
+ *   <tr><td>{@code sub}</td><td>yes</td><td>user id, string of 1..128 characters, no control or
+ *       bidirectional control characters</td></tr>
  *   <tr><td>{@code name}</td><td>yes</td><td>display name, string of 1..100 characters after
- *       trimming surrounding whitespace</td></tr>
+ *       trimming surrounding whitespace, no control or bidirectional control characters</td></tr>
  *   <tr><td>{@code exp}</td><td>yes</td><td>expiry, NumericDate (seconds since the epoch)</td></tr>
  *   <tr><td>{@code nbf}</td><td>no</td><td>not before, NumericDate</td></tr>
- *   <tr><td>{@code iat}</td><td>no</td><td>issued at, NumericDate (type-checked only)</td></tr>
+ *   <tr><td>{@code iat}</td><td>no</td><td>issued at, NumericDate; refused in the future
+ *       (beyond the skew); {@code exp - iat} (or {@code exp -} now without it) at most the
+ *       configured maximum lifetime (24 hours by default)</td></tr>
  *   <tr><td>{@code iss}</td><td>no</td><td>must equal the configured issuer, when one is
  *       configured; ignored otherwise</td></tr>
  *   <tr><td>{@code aud}</td><td>no</td><td>string or array of strings that must contain the
  *       configured audience, when one is configured; ignored otherwise</td></tr>
  *   <tr><td>{@code rooms}</td><td>no</td><td>JSON object mapping a room id, or a prefix
  *       followed by {@code *}, to {@code "teacher"}, {@code "student"} or {@code "observer"}
- *       (lowercase). A bare {@code "*"} matches every room. An exact room id beats any pattern;
+ *       (lowercase). A bare {@code "*"} matches every room; a prefix matches only at a separator
+ *       ({@code -}, {@code _} or {@code .}): {@code r1*} covers {@code r1}, {@code r1-a} and
+ *       {@code r1.b1} but not {@code r10}. An exact room id beats any pattern;
  *       among patterns the longest prefix wins. {@code *} may appear only as the last character.
  *       Absent means no room grants.</td></tr>
  *   <tr><td>{@code admin}</td><td>no</td><td>boolean; {@code true} allows the admin HTTP
@@ -86,6 +91,7 @@ public final class TokenVerifier {
   private final Clock clock;
   private final String issuer;
   private final String audience;
+  private final long maxLifetimeSeconds;
   private final JWSVerifier hmac;
   private final List<JWSVerifier> rsa = new ArrayList<>();
   private final List<JWSVerifier> ec = new ArrayList<>();
@@ -99,6 +105,7 @@ public final class TokenVerifier {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.issuer = keys.issuer();
     this.audience = keys.audience();
+    this.maxLifetimeSeconds = keys.maxLifetimeSeconds();
     try {
       byte[] secret = keys.secret();
       this.hmac = secret == null ? null : new MACVerifier(secret);
@@ -207,7 +214,16 @@ public final class TokenVerifier {
     if (nbf != null && nbf * 1000 > nowMs + skewMs) {
       throw invalid("token not valid yet (nbf)");
     }
-    numericDate(claims, "iat"); // type check only
+    Long iat = numericDate(claims, "iat");
+    if (iat != null && iat * 1000 > nowMs + skewMs) {
+      throw invalid("token issued in the future (iat)");
+    }
+    // An operator's cap on how long a token lives: a leaked long-lived token is a standing key.
+    long lifetimeSeconds = iat != null ? exp - iat
+        : exp - nowMs / 1000 - Claims.CLOCK_SKEW_SECONDS;
+    if (lifetimeSeconds > maxLifetimeSeconds) {
+      throw invalid("token lives longer than token-max-lifetime-hours allows");
+    }
 
     if (issuer != null && !issuer.equals(claims.get("iss"))) {
       throw invalid("wrong or missing iss");

@@ -92,6 +92,10 @@ public final class PonteConfig {
       def("jwt-issuer", ValueType.optionalString(), null, "required JWT 'iss' claim when set");
   private static final Setting<String> JWT_AUDIENCE =
       def("jwt-audience", ValueType.optionalString(), null, "required JWT 'aud' claim when set");
+  private static final Setting<Integer> TOKEN_MAX_LIFETIME_HOURS =
+      def("token-max-lifetime-hours", ValueType.intRange(1, 8760), 24,
+          "longest token lifetime accepted (exp - iat, or exp - now without iat); longer tokens are"
+              + " TOKEN_INVALID, and the token and link commands refuse a longer --ttl");
   private static final Setting<String> ADMIN_TOKEN =
       add(
           new Setting<>(
@@ -635,6 +639,11 @@ public final class PonteConfig {
     return Optional.ofNullable(get(JWT_AUDIENCE));
   }
 
+  /** {@code token-max-lifetime-hours}: the longest token lifetime accepted. */
+  public int tokenMaxLifetimeHours() {
+    return get(TOKEN_MAX_LIFETIME_HOURS);
+  }
+
   /** {@code admin-token}: admin API bearer token, at least 16 chars, when set. */
   public Optional<String> adminToken() {
     return Optional.ofNullable(get(ADMIN_TOKEN));
@@ -1161,6 +1170,10 @@ public final class PonteConfig {
 
     public Builder jwtAudience(String v) {
       return put(JWT_AUDIENCE, v);
+    }
+
+    public Builder tokenMaxLifetimeHours(int v) {
+      return put(TOKEN_MAX_LIFETIME_HOURS, v);
     }
 
     public Builder adminToken(String v) {

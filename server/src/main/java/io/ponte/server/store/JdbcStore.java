@@ -526,7 +526,8 @@ public abstract class JdbcStore implements Store {
                           + " ORDER BY room_id");
               ResultSet rs = st.executeQuery()) {
             while (rs.next()) {
-              long days = RoomSettings.parseFrom(rs.getBytes(3)).getRetentionDays();
+              long days = Integer.toUnsignedLong(
+                  RoomSettings.parseFrom(rs.getBytes(3)).getRetentionDays());
               if (rs.getLong(2) + days * 86_400_000L <= nowMs) {
                 out.add(rs.getString(1));
               }

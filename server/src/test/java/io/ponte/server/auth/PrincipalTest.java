@@ -37,6 +37,23 @@ class PrincipalTest {
   }
 
   @Test
+  void aPrefixMatchesOnlyAtASeparator() {
+    Principal p = with(Map.of("r1*", Role.STUDENT));
+    assertEquals(Role.STUDENT, p.roleFor("r1"));
+    assertEquals(Role.STUDENT, p.roleFor("r1-a"));
+    assertEquals(Role.STUDENT, p.roleFor("r1.b1")); // a breakout-style child
+    assertEquals(Role.STUDENT, p.roleFor("r1_x"));
+    assertNull(p.roleFor("r10"), "r1* must not cover r10");
+    assertNull(p.roleFor("r1a"));
+    assertNull(p.roleFor("r"));
+    Principal course = with(Map.of("course-7-*", Role.TEACHER, "course-7.*", Role.OBSERVER));
+    assertEquals(Role.TEACHER, course.roleFor("course-7-a"));
+    assertEquals(Role.OBSERVER, course.roleFor("course-7.b"));
+    assertNull(course.roleFor("course-70"));
+    assertNull(course.roleFor("course-7"), "the trailing separator is part of the prefix");
+  }
+
+  @Test
   void noMatchingGrantIsRoomNotAllowed() throws Exception {
     Principal p = with(Map.of("erasmus-*", Role.STUDENT, "maths", Role.TEACHER));
     assertNull(p.roleFor("maths-2"));

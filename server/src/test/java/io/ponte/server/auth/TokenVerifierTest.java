@@ -93,6 +93,70 @@ class TokenVerifierTest {
   }
 
   @Test
+  void iatInTheFutureIsInvalid() throws Exception {
+    Map<String, Object> c = claims();
+    c.put("iat", NOW + 31);
+    assertEquals(ErrorCode.TOKEN_INVALID, refusal(hs256(c)));
+    c.put("iat", NOW + 29); // inside the skew
+    assertEquals("u-17", verifier.verify(hs256(c)).userId());
+  }
+
+  @Test
+  void tokensLivingLongerThanTheMaximumAreInvalid() throws Exception {
+    Map<String, Object> c = claims();
+    // With iat: exp - iat counts, 24 hours by default.
+    c.put("iat", NOW - 60);
+    c.put("exp", NOW - 60 + 24 * 3600);
+    assertEquals("u-17", verifier.verify(hs256(c)).userId());
+    c.put("exp", NOW - 60 + 24 * 3600 + 1);
+    assertEquals(ErrorCode.TOKEN_INVALID, refusal(hs256(c)));
+    // A year-long token: refused even though it is otherwise valid.
+    c.put("exp", NOW + 365L * 24 * 3600);
+    assertEquals(ErrorCode.TOKEN_INVALID, refusal(hs256(c)));
+    // Without iat: what is left of it counts (with the skew).
+    c.remove("iat");
+    c.put("exp", NOW + 24 * 3600);
+    assertEquals("u-17", verifier.verify(hs256(c)).userId());
+    c.put("exp", NOW + 24 * 3600 + 31);
+    assertEquals(ErrorCode.TOKEN_INVALID, refusal(hs256(c)));
+    // The operator's setting.
+    TokenVerifier hourly = new TokenVerifier(TestTokens.hsKeys().withMaxLifetime(3600), CLOCK);
+    c.put("iat", NOW);
+    c.put("exp", NOW + 3600);
+    assertEquals("u-17", hourly.verify(hs256(c)).userId());
+    c.put("exp", NOW + 3601);
+    assertEquals(ErrorCode.TOKEN_INVALID, refusal(hourly, hs256(c)));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"u-1\u0000", "u\u00071", "u-\u202Eevil", "u\u2066x", "u\u200Fx",
+      "u\u061Cx"})
+  void subWithControlOrBidiCharactersIsInvalid(String value) throws Exception {
+    Map<String, Object> c = claims();
+    c.put("sub", value);
+    assertEquals(ErrorCode.TOKEN_INVALID, refusal(hs256(c)));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"Ana\u202E(teacher)", "Bo\u0008b", "Ms.\u2067 Smith", "Zo\u0085fia",
+      "Cy\u200E", "line\nbreak"})
+  void nameWithControlOrBidiCharactersIsInvalid(String value) throws Exception {
+    Map<String, Object> c = claims();
+    c.put("name", value);
+    assertEquals(ErrorCode.TOKEN_INVALID, refusal(hs256(c)));
+  }
+
+  @Test
+  void namesInEveryScriptAndWithJoinersStayValid() throws Exception {
+    for (String name : List.of("Zofia Wójcik", "محمد", "שרה", "Jürgen Groß", "李雷",
+        "👩\u200D🏫 Ana", "می\u200Cخواهم")) {
+      Map<String, Object> c = claims();
+      c.put("name", name);
+      assertEquals(name, verifier.verify(hs256(c)).displayName());
+    }
+  }
+
+  @Test
   void tamperedPayloadIsBadSignature() {
     String token = hs256(claims());
     String[] parts = token.split("\\.");

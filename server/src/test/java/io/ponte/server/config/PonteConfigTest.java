@@ -26,7 +26,7 @@ class PonteConfigTest {
   private static final List<String> ALL_SETTINGS =
       List.of(
           "http-host", "http-port", "data-dir", "web-dir", "jwt-secret", "jwt-public-keys", "jwt-issuer",
-          "jwt-audience", "admin-token", "allowed-origins", "auth-timeout-ms", "ping-interval-ms",
+          "jwt-audience", "token-max-lifetime-hours", "admin-token", "allowed-origins", "auth-timeout-ms", "ping-interval-ms",
           "idle-timeout-ms", "max-frame-bytes", "max-rooms-per-connection", "max-participants",
           "default-max-participants", "default-retention-days", "rate-messages-per-second",
           "rate-messages-burst", "rate-bytes-per-second", "rate-bytes-burst", "typing-per-second",

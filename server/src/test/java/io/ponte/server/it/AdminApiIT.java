@@ -90,6 +90,13 @@ class AdminApiIT {
           .put("maxParticipants", 501).encode());
       bad.put("negative participants", new JsonObject().put("id", "r1").put("title", "T")
           .put("maxParticipants", -1).encode());
+      // uint32 fields read unsigned: 4294967295 is not -1 (once a room erased at the next sweep).
+      bad.put("retention beyond uint32 sign", new JsonObject().put("id", "r1").put("title", "T")
+          .put("retentionDays", 4294967295L).encode());
+      bad.put("retention too long", new JsonObject().put("id", "r1").put("title", "T")
+          .put("retentionDays", 3651).encode());
+      bad.put("participants beyond uint32 sign", new JsonObject().put("id", "r1").put("title", "T")
+          .put("maxParticipants", 4294967295L).encode());
       bad.put("unknown field", new JsonObject().put("id", "r1").put("title", "T")
           .put("colour", "blue").encode());
       bad.put("not json", "id=r1&title=T");
@@ -178,7 +185,7 @@ class AdminApiIT {
       JsonObject created = s.createRoom("r1");
       s.createRoom("r2");
       try (TestClient ana = s.user("ana", "r1", Role.TEACHER);
-          TestClient bo = s.user("bo", "r*", Role.STUDENT)) {
+          TestClient bo = s.user("bo", "*", Role.STUDENT)) {
         ana.join("r1");
         bo.join("r1");
         bo.join("r2");
@@ -251,6 +258,8 @@ class AdminApiIT {
       bad.put("ttl zero", good.copy().put("ttlSeconds", 0));
       bad.put("ttl negative", good.copy().put("ttlSeconds", -5));
       bad.put("ttl too long", good.copy().put("ttlSeconds", 365L * 24 * 3600));
+      // token-max-lifetime-hours (24 by default): the server would refuse the token it minted.
+      bad.put("ttl beyond the token lifetime", good.copy().put("ttlSeconds", 24 * 3600 + 1));
       bad.put("ttl not a number", good.copy().put("ttlSeconds", "soon"));
       bad.put("no user", good.copy().put("userId", (String) null));
       bad.put("no name", good.copy().put("name", (String) null));

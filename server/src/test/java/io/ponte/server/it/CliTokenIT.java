@@ -89,6 +89,20 @@ class CliTokenIT {
   }
 
   @Test
+  void aTtlBeyondTheTokenLifetimeIsRefused() throws Exception {
+    Result r = run("token", "--data-dir", dir.toString(), "--jwt-secret", SECRET,
+        "--room", "r1", "--role", "student", "--name", "Ana", "--ttl", "86401");
+    assertEquals(2, r.exit(), () -> "stdout: " + r.out() + " stderr: " + r.err());
+    assertTrue(r.err().contains("token-max-lifetime-hours"), r.err());
+    assertTrue(r.out().isBlank(), "no token printed: " + r.out());
+    // The operator may allow longer tokens.
+    Result week = run("token", "--data-dir", dir.toString(), "--jwt-secret", SECRET,
+        "--room", "r1", "--role", "student", "--name", "Ana", "--ttl", "604800",
+        "--token-max-lifetime-hours", "168");
+    assertEquals(0, week.exit(), () -> "stderr: " + week.err());
+  }
+
+  @Test
   void linkPrintsAnInviteWithTheTokenInTheFragment() throws Exception {
     Result r = run("link", "--data-dir", dir.toString(), "--jwt-secret", SECRET, "--http-port", "8181",
         "--room", "erasmus nl", "--role", "student", "--name", "Jan");
