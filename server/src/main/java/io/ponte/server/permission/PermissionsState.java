@@ -93,15 +93,7 @@ public final class PermissionsState implements FeatureState, CapabilityOverrides
     Permissions defaults = snapshot.getSettings().getStudentPermissions();
     PermissionsView.Builder view = PermissionsView.newBuilder().addAllStudentDefaults(defaults(defaults));
     for (Capability c : Capabilities.ALL) {
-      boolean has = switch (viewerRole) {
-        case TEACHER -> true;
-        case STUDENT -> {
-          Boolean own = override(viewerId, c);
-          yield own != null ? own : Capabilities.studentDefault(defaults, c);
-        }
-        default -> false;
-      };
-      if (has) {
+      if (Capabilities.allowed(viewerRole, override(viewerId, c), defaults, c)) {
         view.addEffective(c);
       }
     }

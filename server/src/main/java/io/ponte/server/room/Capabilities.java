@@ -2,6 +2,7 @@ package io.ponte.server.room;
 
 import io.ponte.protocol.v1.Capability;
 import io.ponte.protocol.v1.Permissions;
+import io.ponte.protocol.v1.Role;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -22,6 +23,18 @@ public final class Capabilities {
   /** Whether the server knows the capability (neither unset nor a number it does not know). */
   public static boolean known(Capability c) {
     return c != null && c != Capability.CAPABILITY_UNSPECIFIED && c != Capability.UNRECOGNIZED;
+  }
+
+  /**
+   * The rule: teachers have every capability, observers none, a student their override (null:
+   * none) or else the room's default.
+   */
+  public static boolean allowed(Role role, Boolean override, Permissions defaults, Capability c) {
+    return switch (role) {
+      case TEACHER -> true;
+      case STUDENT -> override != null ? override : studentDefault(defaults, c);
+      default -> false;
+    };
   }
 
   /** Whether the room's defaults allow students the capability. */

@@ -56,11 +56,7 @@ public interface RoomCore {
    * Deterministic (state only), so every node decides alike.
    */
   default boolean allows(String userId, Role role, Capability capability) {
-    return switch (role) {
-      case TEACHER -> true;
-      case STUDENT -> Capabilities.studentDefault(settings().getStudentPermissions(), capability);
-      default -> false;
-    };
+    return Capabilities.allowed(role, null, settings().getStudentPermissions(), capability);
   }
 
   /**

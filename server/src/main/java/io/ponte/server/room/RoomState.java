@@ -210,13 +210,8 @@ public final class RoomState implements RoomCore {
 
   @Override
   public boolean allows(String userId, Role role, Capability capability) {
-    if (role == Role.STUDENT && overrides != null) {
-      Boolean own = overrides.override(userId, capability);
-      if (own != null) {
-        return own;
-      }
-    }
-    return RoomCore.super.allows(userId, role, capability);
+    Boolean own = overrides == null ? null : overrides.override(userId, capability);
+    return Capabilities.allowed(role, own, settings.getStudentPermissions(), capability);
   }
 
   @Override

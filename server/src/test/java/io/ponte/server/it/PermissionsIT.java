@@ -209,6 +209,28 @@ class PermissionsIT {
     }
   }
 
+  @Test
+  void aRoomCreatedWithTheNewDefaultsStartsWithThemAndTheOldOnesKeepTheirMeaning() {
+    try (TestServer s = new TestServer(dir)) {
+      s.createRoom(new JsonObject().put("id", "r1").put("title", "Room").put("studentPermissions",
+          new JsonObject().put("chat", true).put("whiteboard", true).put("handRaise", false).put("reactions", false)));
+      try (TestClient tina = s.user("tina", "r1", Role.TEACHER);
+          TestClient ana = s.user("ana", "r1", Role.STUDENT)) {
+        tina.join("r1");
+        Joined j = ana.join("r1");
+        assertEquals(List.of(Capability.CAPABILITY_CHAT, Capability.CAPABILITY_PRIVATE_TO_TEACHERS,
+            Capability.CAPABILITY_WHITEBOARD, Capability.CAPABILITY_DOCUMENT_EDIT,
+            Capability.CAPABILITY_POLL_ANSWER), effective(j));
+        long msg = tina.post("r1", "welcome").getSeq();
+        denied(ana, Capability.CAPABILITY_HAND_RAISE, "r1", msg);
+        denied(ana, Capability.CAPABILITY_REACTIONS, "r1", msg);
+        denied(ana, Capability.CAPABILITY_DOCUMENT_CREATE, "r1", msg);
+        works(ana, Capability.CAPABILITY_CHAT, "r1", msg);
+        works(ana, Capability.CAPABILITY_PRIVATE_TO_TEACHERS, "r1", msg);
+      }
+    }
+  }
+
   /** Mute and the student chat switch keep their codes, over whatever the capability says. */
   @Test
   void muteAndTheStudentChatSwitchStillWorkOnTopOfTheCapabilities() {
