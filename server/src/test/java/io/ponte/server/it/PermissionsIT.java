@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.ponte.protocol.WireFormat;
 import io.ponte.protocol.v1.Ack;
 import io.ponte.protocol.v1.BoardBox;
 import io.ponte.protocol.v1.BoardCreate;
@@ -391,6 +392,14 @@ class PermissionsIT {
         assertEquals(ErrorCode.INVALID_REQUEST, TestClient.error(permissions(tina, "r1", "bad\nid", denyChat))
             .getCode());
         assertEquals(ErrorCode.NOT_IN_ROOM, TestClient.error(permissions(tina, "elsewhere", "", denyChat)).getCode());
+        // A capability name this server does not know, over JSON: the parser leaves it unset.
+        try (TestClient theo = s.user("theo", "r1", Role.TEACHER, WireFormat.JSON)) {
+          theo.join("r1");
+          theo.sendText("{\"requestId\":\"900\",\"permissions\":{\"roomId\":\"r1\",\"userId\":\"ana\","
+              + "\"grants\":[{\"capability\":\"CAPABILITY_TELEPATHY\",\"grant\":\"GRANT_DENY\"}]}}");
+          assertEquals(ErrorCode.CAPABILITY_UNKNOWN, TestClient.error(theo.answer(900)).getCode());
+          theo.assertOpen();
+        }
         others.assertServed();
         // Nothing was changed: ana still chats, and an override of a participant who left can be lifted.
         ana.post("r1", "still chatting");
