@@ -53,7 +53,8 @@ public interface RoomCore {
   /**
    * Whether the participant, in this role, has the capability now: teachers every one, observers
    * none, a student their override ({@link CapabilityOverrides}) or else the room's default.
-   * Deterministic (state only), so every node decides alike.
+   * Deterministic (state only), so every node decides alike. This default knows no overrides
+   * (a core without the permissions feature); {@link RoomState} asks the feature keeping them.
    */
   default boolean allows(String userId, Role role, Capability capability) {
     return Capabilities.allowed(role, null, settings().getStudentPermissions(), capability);
