@@ -6,6 +6,7 @@ import io.ponte.server.doc.DocumentSet;
 import io.ponte.server.doc.Documents;
 import io.ponte.server.hand.Hands;
 import io.ponte.server.moderation.Moderation;
+import io.ponte.server.permission.PermissionControls;
 import io.ponte.server.poll.PollLimits;
 import io.ponte.server.poll.Polls;
 import io.ponte.server.room.RoomFeature;
@@ -31,7 +32,8 @@ public final class StandardFeatures {
             config.docMaxPerRoom()), config.awarenessMaxStateBytes()),
         new Whiteboard(boardLimits(config)),
         new Hands(config.handLeaveGraceMs()),
-        new Polls(pollLimits(config)));
+        new Polls(pollLimits(config)),
+        new PermissionControls());
   }
 
   static BoardLimits boardLimits(PonteConfig config) {

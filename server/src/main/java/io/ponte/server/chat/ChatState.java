@@ -1,6 +1,7 @@
 package io.ponte.server.chat;
 
 import com.google.protobuf.CodedOutputStream;
+import io.ponte.protocol.v1.Capability;
 import io.ponte.protocol.v1.ChatDelete;
 import io.ponte.protocol.v1.ChatDeleted;
 import io.ponte.protocol.v1.ChatEdit;
@@ -105,7 +106,8 @@ public final class ChatState implements FeatureState {
     switch (op.getBodyCase()) {
       case CHAT_POST -> {
         ChatPost p = op.getChatPost();
-        ErrorInfo e = canChat(userId, role, room);
+        ErrorInfo e = canChat(userId, role, room, p.getToTeachers()
+            ? Capability.CAPABILITY_PRIVATE_TO_TEACHERS : Capability.CAPABILITY_CHAT);
         if (e != null) {
           return e;
         }
@@ -123,11 +125,12 @@ public final class ChatState implements FeatureState {
       }
       case CHAT_EDIT -> {
         ChatEdit ed = op.getChatEdit();
-        ErrorInfo e = canChat(userId, role, room);
+        ChatMessage m = messages.get(ed.getMessageSeq());
+        ErrorInfo e = canChat(userId, role, room, m != null && m.getToTeachers()
+            ? Capability.CAPABILITY_PRIVATE_TO_TEACHERS : Capability.CAPABILITY_CHAT);
         if (e != null) {
           return e;
         }
-        ChatMessage m = messages.get(ed.getMessageSeq());
         if (m == null || m.getDeleted() || !visibleTo(m, userId, role)) {
           return room.error(ErrorCode.MESSAGE_NOT_FOUND, "no such message");
         }
@@ -153,7 +156,7 @@ public final class ChatState implements FeatureState {
         return null;
       }
       case CHAT_REACT -> {
-        ErrorInfo e = canChat(userId, role, room);
+        ErrorInfo e = canChat(userId, role, room, Capability.CAPABILITY_REACTIONS);
         if (e != null) {
           return e;
         }
@@ -227,14 +230,14 @@ public final class ChatState implements FeatureState {
     return m.getToTeachers() ? Outcome.privateTo(m.getAuthor().getUserId()) : Outcome.PUBLIC;
   }
 
-  /** Whether a user may write chat now (post, edit, react). */
-  private static ErrorInfo canChat(String userId, Role role, RoomCore room) {
-    ErrorInfo e = room.mayWrite(userId, role);
+  /**
+   * Whether a user may write chat now (post, edit, react): the capability, then moderation's
+   * student chat switch and mute, each one more "no" over every chat write.
+   */
+  private static ErrorInfo canChat(String userId, Role role, RoomCore room, Capability capability) {
+    ErrorInfo e = room.mayUse(userId, role, capability);
     if (e != null || role == Role.TEACHER) {
       return e;
-    }
-    if (!room.settings().getStudentPermissions().getChat()) {
-      return room.error(ErrorCode.PERMISSION_DENIED, "students may not chat in this room");
     }
     ModerationState moderation = room.feature(ModerationState.class);
     if (!moderation.studentChatEnabled()) {

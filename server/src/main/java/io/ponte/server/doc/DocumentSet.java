@@ -1,6 +1,7 @@
 package io.ponte.server.doc;
 
 import com.google.protobuf.ByteString;
+import io.ponte.protocol.v1.Capability;
 import io.ponte.protocol.v1.DocCreate;
 import io.ponte.protocol.v1.DocCreated;
 import io.ponte.protocol.v1.DocReadOnlyChanged;
@@ -14,7 +15,6 @@ import io.ponte.protocol.v1.ErrorInfo;
 import io.ponte.protocol.v1.Event;
 import io.ponte.protocol.v1.Operation;
 import io.ponte.protocol.v1.Role;
-import io.ponte.protocol.v1.RoomSettings;
 import io.ponte.protocol.v1.RoomSnapshot;
 import io.ponte.protocol.v1.RoomStateRecord;
 import io.ponte.server.room.FeatureState;
@@ -88,12 +88,16 @@ public final class DocumentSet implements FeatureState {
   @Override
   public ErrorInfo validate(Operation op, RoomCore room) {
     Role role = op.getActor().getRole();
-    ErrorInfo refused = room.mayWrite(op.getActor().getUserId(), role);
+    ErrorInfo refused = switch (op.getBodyCase()) {
+      case DOC_CREATE -> room.mayUse(op.getActor().getUserId(), role, Capability.CAPABILITY_DOCUMENT_CREATE);
+      case DOC_UPDATE -> room.mayUse(op.getActor().getUserId(), role, Capability.CAPABILITY_DOCUMENT_EDIT);
+      default -> room.mayWrite(op.getActor().getUserId(), role);
+    };
     if (refused != null) {
       return refused;
     }
     Verdict v = switch (op.getBodyCase()) {
-      case DOC_CREATE -> validateCreate(op.getDocCreate(), role, room.settings());
+      case DOC_CREATE -> validateCreate(op.getDocCreate());
       case DOC_SET_READ_ONLY -> validateSetReadOnly(op.getDocSetReadOnly(), role);
       case DOC_UPDATE -> validateUpdate(op.getDocUpdate(), role);
       default -> throw new IllegalArgumentException("not a document operation: " + op.getBodyCase());
@@ -319,16 +323,8 @@ public final class DocumentSet implements FeatureState {
     }
   }
 
-  /** Whether the role may create documents in a room with these settings. */
-  public static boolean mayCreate(Role role, RoomSettings settings) {
-    return role == Role.TEACHER
-        || (role == Role.STUDENT && settings.getStudentPermissions().getDocuments());
-  }
-
-  Verdict validateCreate(DocCreate c, Role role, RoomSettings settings) {
-    if (role == Role.STUDENT && !settings.getStudentPermissions().getDocuments()) {
-      return new Verdict(ErrorCode.PERMISSION_DENIED, "students may not create documents in this room");
-    }
+  /** The checks of a DocCreate after the capability (RoomCore#mayUse). */
+  Verdict validateCreate(DocCreate c) {
     if (!ResourceId.valid(c.getDocId())) {
       return new Verdict(ErrorCode.INVALID_REQUEST, "doc_id is missing or invalid");
     }

@@ -3,6 +3,7 @@ package io.ponte.server.doc;
 import com.google.protobuf.ByteString;
 import io.ponte.protocol.ErrorCodes;
 import io.ponte.protocol.v1.Actor;
+import io.ponte.protocol.v1.Capability;
 import io.ponte.protocol.v1.ClientMessage;
 import io.ponte.protocol.v1.DocAwareness;
 import io.ponte.protocol.v1.DocCreate;
@@ -199,7 +200,7 @@ public final class Documents implements RoomFeature, RequestFeature {
    * documents in the room. Concurrent opens of one missing document on this node share one
    * DocCreate; across nodes the loser's DocCreate is rejected at apply time with DOC_EXISTS, which
    * reads as success (the document exists). Fails with a {@link RoomException}: DOC_NOT_FOUND when
-   * the actor may not create it (observers; students without the documents permission: the
+   * the actor may not create it (observers; students without CAPABILITY_DOCUMENT_CREATE: the
    * endpoints answer as for any missing document, so nothing about the room leaks),
    * TOO_MANY_DOCUMENTS at doc-max-per-room, or whatever the DocCreate was rejected with.
    */
@@ -209,7 +210,8 @@ public final class Documents implements RoomFeature, RequestFeature {
       if (info != null) {
         return Future.succeededFuture(info);
       }
-      if (!DocumentSet.mayCreate(actor.getRole(), state.settings()) || !ResourceId.valid(docId)) {
+      if (!state.allows(actor.getUserId(), actor.getRole(), Capability.CAPABILITY_DOCUMENT_CREATE)
+          || !ResourceId.valid(docId)) {
         return failed(room, ErrorCode.DOC_NOT_FOUND, "no such document");
       }
       Map<String, Future<DocumentInfo>> opening = room.relay(RoomDocuments.class).opening;

@@ -1,6 +1,7 @@
 package io.ponte.server.hand;
 
 import io.ponte.protocol.v1.Actor;
+import io.ponte.protocol.v1.Capability;
 import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.ErrorInfo;
 import io.ponte.protocol.v1.Event;
@@ -89,7 +90,7 @@ public final class HandState implements FeatureState {
     String self = actor.getUserId();
     switch (request.getOpCase()) {
       case RAISE -> {
-        ErrorInfo mayWrite = room.mayWrite(self, actor.getRole());
+        ErrorInfo mayWrite = room.mayUse(self, actor.getRole(), Capability.CAPABILITY_HAND_RAISE);
         if (mayWrite != null) {
           return mayWrite;
         }

@@ -1,6 +1,7 @@
 package io.ponte.server.poll;
 
 import io.ponte.protocol.v1.Actor;
+import io.ponte.protocol.v1.Capability;
 import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.ErrorInfo;
 import io.ponte.protocol.v1.Event;
@@ -149,7 +150,7 @@ public final class PollsState implements FeatureState {
   }
 
   private ErrorInfo validateAnswer(PollOperation po, Actor actor, RoomCore room) {
-    ErrorInfo mayWrite = room.mayWrite(actor.getUserId(), actor.getRole());
+    ErrorInfo mayWrite = room.mayUse(actor.getUserId(), actor.getRole(), Capability.CAPABILITY_POLL_ANSWER);
     if (mayWrite != null) {
       return mayWrite;
     }

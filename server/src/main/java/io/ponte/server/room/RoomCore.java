@@ -1,7 +1,9 @@
 package io.ponte.server.room;
 
+import io.ponte.protocol.v1.Capability;
 import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.ErrorInfo;
+import io.ponte.protocol.v1.Permissions;
 import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.RoomSettings;
 
@@ -48,6 +50,29 @@ public interface RoomCore {
     return null;
   }
 
+  /**
+   * Whether the participant, in this role, has the capability now: teachers every one, observers
+   * none, a student their override ({@link CapabilityOverrides}) or else the room's default.
+   * Deterministic (state only), so every node decides alike. This default knows no overrides
+   * (a core without the permissions feature); {@link RoomState} asks the feature keeping them.
+   */
+  default boolean allows(String userId, Role role, Capability capability) {
+    return Capabilities.allowed(role, null, settings().getStudentPermissions(), capability);
+  }
+
+  /**
+   * The check every feature makes where it acts: {@link #mayWrite}, then the capability
+   * ({@link #allows}): CAPABILITY_DENIED naming it. Null when the actor may.
+   */
+  default ErrorInfo mayUse(String userId, Role role, Capability capability) {
+    ErrorInfo refused = mayWrite(userId, role);
+    if (refused != null || allows(userId, role, capability)) {
+      return refused;
+    }
+    return error(ErrorCode.CAPABILITY_DENIED,
+        Capabilities.label(capability) + " is not allowed for you in this room");
+  }
+
   void ban(String userId);
 
   void liftBan(String userId);
@@ -55,4 +80,7 @@ public interface RoomCore {
   void lock(boolean locked);
 
   void end();
+
+  /** Replaces the room's defaults for students (the permissions feature's operation). */
+  void setStudentPermissions(Permissions defaults);
 }

@@ -4,10 +4,12 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.ponte.protocol.ErrorCodes;
 import io.ponte.protocol.v1.AppliedClientMessage;
+import io.ponte.protocol.v1.Capability;
 import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.ErrorInfo;
 import io.ponte.protocol.v1.Event;
 import io.ponte.protocol.v1.Operation;
+import io.ponte.protocol.v1.Permissions;
 import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.RoomClosed;
 import io.ponte.protocol.v1.RoomSettings;
@@ -52,6 +54,8 @@ public final class RoomState implements RoomCore {
   /** Each feature's state, in registration order. */
   private final Map<RoomFeature, FeatureState> states = new LinkedHashMap<>();
   private final Map<Class<?>, FeatureState> byType = new IdentityHashMap<>();
+  /** The feature keeping participants' overrides, or null when the room runs none. */
+  private CapabilityOverrides overrides;
 
   private RoomState(String roomId, RoomSettings settings, RoomFeatures features, RoomStateRecord record) {
     this.roomId = roomId;
@@ -61,6 +65,9 @@ public final class RoomState implements RoomCore {
       FeatureState s = f.load(record);
       states.put(f, s);
       byType.put(s.getClass(), s);
+      if (s instanceof CapabilityOverrides o && overrides == null) {
+        overrides = o;
+      }
     }
   }
 
@@ -202,6 +209,12 @@ public final class RoomState implements RoomCore {
   }
 
   @Override
+  public boolean allows(String userId, Role role, Capability capability) {
+    Boolean own = overrides == null ? null : overrides.override(userId, capability);
+    return Capabilities.allowed(role, own, settings.getStudentPermissions(), capability);
+  }
+
+  @Override
   public <T extends FeatureState> T feature(Class<T> type) {
     FeatureState s = byType.get(type);
     if (s == null) {
@@ -267,6 +280,11 @@ public final class RoomState implements RoomCore {
   @Override
   public void end() {
     ended = true;
+  }
+
+  @Override
+  public void setStudentPermissions(Permissions defaults) {
+    settings = settings.toBuilder().setStudentPermissions(defaults).build();
   }
 
   // ------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 package io.ponte.server.transport;
 
 import io.ponte.protocol.v1.Actor;
+import io.ponte.protocol.v1.Capability;
 import io.ponte.protocol.v1.DocumentInfo;
 import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.Role;
@@ -20,8 +21,12 @@ import io.vertx.core.Future;
  * the error code; the endpoint words it its own way.
  */
 final class DocumentAdmission {
-  /** Who is admitted to which document, with which role. */
-  record Admitted(Principal principal, Role role, Room room, String docId, DocumentInfo info) { }
+  /**
+   * Who is admitted to which document, with which role; {@code mayEdit}: whether they had
+   * CAPABILITY_DOCUMENT_EDIT at admission (each update is still checked when applied).
+   */
+  record Admitted(Principal principal, Role role, Room room, String docId, DocumentInfo info,
+      boolean mayEdit) { }
 
   /** Why not: an error code and message; {@code authentication} when the token itself failed. */
   static final class Refused extends RuntimeException {
@@ -67,11 +72,12 @@ final class DocumentAdmission {
     // openDocument, not documentInfo: a stock provider opening a new document creates it (when
     // its user may), once the room supports that.
     return transport.rooms().room(roomId)
-        .compose(room -> Documents.open(room, docId, actor).map(info -> {
+        .compose(room -> Documents.open(room, docId, actor).compose(info -> {
           if (info == null) {
             throw new Refused(ErrorCode.DOC_NOT_FOUND, "no such document", false, false);
           }
-          return new Admitted(principal, role, room, docId, info);
+          return room.read(state -> new Admitted(principal, role, room, docId, info,
+              state.allows(principal.userId(), role, Capability.CAPABILITY_DOCUMENT_EDIT)));
         }))
         .recover(err -> Future.failedFuture(err instanceof Refused r ? r
             : err instanceof RoomException re

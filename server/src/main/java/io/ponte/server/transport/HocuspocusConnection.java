@@ -227,11 +227,12 @@ final class HocuspocusConnection implements SocketCore.Protocol {
               + transport.config().maxConnectionsPerUser() + " connections per user");
           return;
         }
-        join(a.principal(), a.role(), a.room(), a.docId(), a.info());
+        join(a.principal(), a.role(), a.room(), a.docId(), a.info(), a.mayEdit());
       }));
     }
 
-    private void join(Principal principal, Role role, Room room, String docId, DocumentInfo info) {
+    private void join(Principal principal, Role role, Room room, String docId, DocumentInfo info,
+        boolean mayEdit) {
       YDocSession s = new YDocSession(transport, core, principal, role, room, docId, this);
       session = s;
       s.join().onComplete(ar -> context.runOnContext(v -> {
@@ -245,7 +246,7 @@ final class HocuspocusConnection implements SocketCore.Protocol {
               ? re.error().getCode().name() + ": " + re.error().getMessage() : "the room cannot be joined now");
           return;
         }
-        boolean readOnly = role == Role.OBSERVER || (role == Role.STUDENT && info.getStudentsReadOnly());
+        boolean readOnly = !mayEdit || (role == Role.STUDENT && info.getStudentsReadOnly());
         state = State.READY;
         core.authenticated();
         unqueue();

@@ -8,6 +8,7 @@ import io.ponte.protocol.v1.BoardInkEvent;
 import io.ponte.protocol.v1.BoardLiveInk;
 import io.ponte.protocol.v1.BoardPath;
 import io.ponte.protocol.v1.BoardRequest;
+import io.ponte.protocol.v1.Capability;
 import io.ponte.protocol.v1.ClientMessage;
 import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.ErrorInfo;
@@ -159,12 +160,12 @@ final class WhiteboardRequests implements RequestFeature {
 
   /** The room-side checks: who may draw on that board and page now (as for an element change). */
   private static ErrorInfo mayInk(RoomState state, Actor actor, BoardInk ink) {
-    ErrorInfo refused = state.mayWrite(actor.getUserId(), actor.getRole());
+    ErrorInfo refused = state.mayUse(actor.getUserId(), actor.getRole(), Capability.CAPABILITY_WHITEBOARD);
     if (refused != null) {
       return refused;
     }
     Refusal r = state.feature(WhiteboardState.class).mayDrawLive(ink.getBoardId(), ink.getPageId(),
-        state.settings(), actor.getRole() == Role.TEACHER);
+        actor.getRole() == Role.TEACHER);
     return r == null ? null : state.error(r.code(), r.reason());
   }
 

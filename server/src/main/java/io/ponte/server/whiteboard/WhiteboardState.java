@@ -1,6 +1,7 @@
 package io.ponte.server.whiteboard;
 
 import io.ponte.protocol.v1.Actor;
+import io.ponte.protocol.v1.Capability;
 import io.ponte.protocol.v1.Board;
 import io.ponte.protocol.v1.BoardChanged;
 import io.ponte.protocol.v1.BoardCreate;
@@ -19,7 +20,6 @@ import io.ponte.protocol.v1.PageDeleted;
 import io.ponte.protocol.v1.PageMoved;
 import io.ponte.protocol.v1.PageRenamed;
 import io.ponte.protocol.v1.Role;
-import io.ponte.protocol.v1.RoomSettings;
 import io.ponte.protocol.v1.RoomSnapshot;
 import io.ponte.protocol.v1.RoomStateRecord;
 import io.ponte.server.room.FeatureState;
@@ -70,22 +70,15 @@ public final class WhiteboardState implements FeatureState {
 
   /**
    * Whether someone may draw live on the page now: the same checks as an element change
-   * (permission, the board, its lock, the page), for ephemeral ink that is never applied.
+   * (the board, its lock, the page; the capability is the room's, RoomCore#mayUse), for ephemeral
+   * ink that is never applied.
    */
-  Refusal mayDrawLive(String boardId, String pageId, RoomSettings settings, boolean teacher) {
-    Refusal r = mayUseBoards(settings, teacher);
-    if (r == null) {
-      r = openFor(boardId, teacher);
-    }
+  Refusal mayDrawLive(String boardId, String pageId, boolean teacher) {
+    Refusal r = openFor(boardId, teacher);
     if (r == null && boards.get(boardId).page(pageId) == null) {
       r = new Refusal(ErrorCode.PAGE_NOT_FOUND, "no page " + pageId);
     }
     return r;
-  }
-
-  private static Refusal mayUseBoards(RoomSettings settings, boolean teacher) {
-    return teacher || settings.getStudentPermissions().getWhiteboard() ? null
-        : new Refusal(ErrorCode.PERMISSION_DENIED, "students may not use the whiteboard in this room");
   }
 
   /** Null when the board exists and is not locked against this editor. */
@@ -131,19 +124,15 @@ public final class WhiteboardState implements FeatureState {
     if (actor.getRole() == Role.ROLE_UNSPECIFIED) {
       return room.error(ErrorCode.PERMISSION_DENIED, "operation without a role");
     }
-    ErrorInfo mayWrite = room.mayWrite(actor.getUserId(), actor.getRole());
+    ErrorInfo mayWrite = room.mayUse(actor.getUserId(), actor.getRole(), Capability.CAPABILITY_WHITEBOARD);
     if (mayWrite != null) {
       return mayWrite;
     }
-    Refusal r = check(op.getBoard(), room.settings(), editor(op, room));
+    Refusal r = check(op.getBoard(), editor(op, room));
     return r == null ? null : room.error(r.code(), r.reason());
   }
 
-  private Refusal check(BoardRequest req, RoomSettings settings, Editor ed) {
-    Refusal r = mayUseBoards(settings, ed.teacher());
-    if (r != null) {
-      return r;
-    }
+  private Refusal check(BoardRequest req, Editor ed) {
     if (!ed.teacher() && TEACHER_ONLY.contains(req.getOpCase())) {
       return new Refusal(ErrorCode.PERMISSION_DENIED, "only teachers can " + req.getOpCase());
     }
@@ -156,7 +145,7 @@ public final class WhiteboardState implements FeatureState {
     if (req.getOpCase() == OpCase.CREATE_BOARD) {
       return checkCreate(req.getBoardId(), req.getCreateBoard());
     }
-    r = openFor(req.getBoardId(), ed.teacher());
+    Refusal r = openFor(req.getBoardId(), ed.teacher());
     if (r != null) {
       return r;
     }

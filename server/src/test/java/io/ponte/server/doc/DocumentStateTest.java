@@ -78,7 +78,7 @@ public class DocumentStateTest {
     assertEquals("report", a.event().getDocCreated().getDocument().getDocId());
     assertEquals("", a.privateTo(), "everyone sees a new document");
     accepted(s, create(TEACHER, "notes", true));
-    rejected(s, create(ANA, "mine", false), ErrorCode.PERMISSION_DENIED);
+    rejected(s, create(ANA, "mine", false), ErrorCode.CAPABILITY_DENIED);
     rejected(s, create(OBS, "obs", false), ErrorCode.READ_ONLY);
     rejected(s, create(TEACHER, "report", false), ErrorCode.DOC_EXISTS);
     rejected(s, create(TEACHER, "bad id!", false), ErrorCode.INVALID_REQUEST);

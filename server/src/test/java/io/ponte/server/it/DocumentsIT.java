@@ -122,7 +122,7 @@ class DocumentsIT {
         assertError(ErrorCode.DOC_NOT_FOUND, update(ana, "r1", "nope", new YTextUpdates(8, "t").append("x")));
         assertError(ErrorCode.READ_ONLY, update(olga, "r1", "report", new YTextUpdates(9, "t").append("x")));
         assertError(ErrorCode.DOC_EXISTS, create(tina, "r1", "report", false));
-        assertError(ErrorCode.PERMISSION_DENIED, create(ana, "r1", "mine", false));
+        assertError(ErrorCode.CAPABILITY_DENIED, create(ana, "r1", "mine", false));
         assertError(ErrorCode.DOC_NOT_FOUND, tina.request(ClientMessage.newBuilder().setDocSync(
             DocSync.newBuilder().setRoomId("r1").setDocId("nope"))));
         // read-only for students

@@ -241,9 +241,9 @@ public class RoomStateTest {
     }
 
     @Test
-    void studentPermissionWithoutChatIsPermissionDenied() {
+    void studentPermissionWithoutChatIsCapabilityDenied() {
       RoomState s = TestRooms.create(ROOM, settings(false));
-      rejected(s, post(ANA, "x"), ErrorCode.PERMISSION_DENIED);
+      rejected(s, post(ANA, "x"), ErrorCode.CAPABILITY_DENIED);
       accepted(s, post(TEACHER, "teachers still chat"));
     }
 

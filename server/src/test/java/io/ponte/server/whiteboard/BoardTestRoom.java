@@ -193,6 +193,11 @@ final class BoardTestRoom implements RoomCore {
     ended = true;
   }
 
+  @Override
+  public void setStudentPermissions(Permissions defaults) {
+    settings = settings.toBuilder().setStudentPermissions(defaults).build();
+  }
+
   // ------------------------------------------------------------------------------------------
   // Request builders
   // ------------------------------------------------------------------------------------------

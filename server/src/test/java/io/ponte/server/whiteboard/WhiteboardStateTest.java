@@ -117,9 +117,9 @@ class WhiteboardStateTest {
   @Test
   void studentsNeedTheWhiteboardPermissionAndObserversNeverWrite() {
     BoardTestRoom room = new BoardTestRoom(BoardLimits.DEFAULT, false);
-    room.refused(ANA, create("b1", "p1"), ErrorCode.PERMISSION_DENIED);
+    room.refused(ANA, create("b1", "p1"), ErrorCode.CAPABILITY_DENIED);
     room.ok(TEACHER, create("b1", "p1"));
-    room.refused(ANA, add("b1", "p1", rect("e1", 0, 0, 10, 10)), ErrorCode.PERMISSION_DENIED);
+    room.refused(ANA, add("b1", "p1", rect("e1", 0, 0, 10, 10)), ErrorCode.CAPABILITY_DENIED);
     room.refused(OBS, add("b1", "p1", rect("e1", 0, 0, 10, 10)), ErrorCode.READ_ONLY);
     room.refused(actor("x", Role.ROLE_UNSPECIFIED), add("b1", "p1", rect("e1", 0, 0, 10, 10)),
         ErrorCode.PERMISSION_DENIED);
