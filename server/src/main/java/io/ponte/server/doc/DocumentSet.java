@@ -519,6 +519,11 @@ public final class DocumentSet implements FeatureState {
       return new Verdict(ErrorCode.REVERT_HISTORY_INCOMPLETE,
           "the document's edit history is complete only since " + d.authorship.completeSinceMs());
     }
+    if (op.getServerTimeMs() == 0) {
+      // The early check: whether there is anything to revert depends on the time, which only the
+      // sequenced operation has; the apply-time check computes the inverse (once, for apply too).
+      return Verdict.OK;
+    }
     YRevert.Result res;
     try {
       res = inverse(op, d);

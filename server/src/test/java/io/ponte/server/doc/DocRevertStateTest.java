@@ -138,9 +138,10 @@ class DocRevertStateTest {
     refused(s, revert(TEACHER, "essay", "bo", 30_001), 30_000, ErrorCode.REVERT_SINCE_INVALID);
     refused(s, revert(TEACHER, "essay", "zed", 0), 30_000, ErrorCode.REVERT_NOTHING);
     refused(s, revert(TEACHER, "essay", "bo", 23_000), 30_000, ErrorCode.REVERT_NOTHING);
-    // the early check (before the time is stamped) refuses what it can tell already
+    // the early check (before the time is stamped) refuses what it can tell without the time
     assertEquals(ErrorCode.PERMISSION_DENIED, s.check(revert(ANA, "essay", "bo", 0)).getCode());
-    assertEquals(ErrorCode.REVERT_NOTHING, s.check(revert(TEACHER, "essay", "zed", 0)).getCode());
+    assertEquals(ErrorCode.DOC_NOT_FOUND, s.check(revert(TEACHER, "nope", "bo", 0)).getCode());
+    assertNull(s.check(revert(TEACHER, "essay", "zed", 0)), "nothing to revert: told at apply time");
     assertNull(s.check(revert(TEACHER, "essay", "bo", 15_000)));
     // bystanders: ana keeps writing, and the revert still works afterwards
     ok(s, DocumentStateTest.update(ANA, "essay", new YTextUpdates(13, "u").append("more")), 30_500);
