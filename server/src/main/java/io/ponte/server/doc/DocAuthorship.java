@@ -32,7 +32,7 @@ import java.util.TreeMap;
  * earlier time is refused (REVERT_HISTORY_INCOMPLETE) rather than done in part.
  */
 final class DocAuthorship {
-  static final int MAX_CHECKPOINTS = 64;
+  static final int MAX_CHECKPOINTS = 32;
   static final int MAX_CLIENTS = 256;
   static final int MAX_DELETIONS = 2048;
   private static final long SECOND_MS = 1000;
