@@ -59,6 +59,10 @@ const edit = (rnd, doc, who, phase) => {
     const i = safePos(s, Math.floor(rnd() * s.length))
     const len = safePos(s, Math.min(s.length, i + 1 + Math.floor(rnd() * 4))) - i
     if (len > 0) t.format(i, len, { italic: true })
+  } else if (who === 'C' && phase === 2 && r < 0.96) {
+    // a whole paragraph goes (with what A and B write into it meanwhile)
+    const x = doc.getXmlFragment('xml')
+    if (x.length > 0) x.delete(Math.floor(rnd() * x.length), 1)
   } else if (who === 'C' && phase === 2) {
     const x = doc.getXmlFragment('xml')
     const p = new Y.XmlElement('paragraph')
@@ -126,9 +130,12 @@ export const generateRevertCase = seed => {
   const mt = peers.A.getText('text')
   const ms = plain(mt)
   mt.insert(safePos(ms, Math.floor(rnd() * (ms.length + 1))), '<A>')
-  const pt = paragraphTexts(peers.B)[0]
-  const ps = plain(pt)
-  pt.insert(safePos(ps, Math.floor(rnd() * (ps.length + 1))), '<B>')
+  // into a paragraph of phase 1 that is still there (C's new ones go with the revert)
+  const pt = paragraphTexts(peers.B).find(t => t.parent._item.id.client === peers.A.clientID)
+  if (pt) {
+    const ps = plain(pt)
+    pt.insert(safePos(ps, Math.floor(rnd() * (ps.length + 1))), '<B>')
+  }
   syncAll()
 
   return {
@@ -137,6 +144,7 @@ export const generateRevertCase = seed => {
     sinceIndex,
     client: peers.C.clientID,
     sinceClock: cSince,
+    bMarker: pt !== undefined,
     expectedText: expected.getText('text').toString(),
     expectedXml: expected.getXmlFragment('xml').toString(),
     actualText: peers.A.getText('text').toString(),

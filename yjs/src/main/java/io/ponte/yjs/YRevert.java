@@ -19,11 +19,14 @@ import java.util.TreeMap;
  * right next to the deleted piece.
  *
  * <p>Restored: string, format, embed, JSON/any and binary content of list items (Y.Text, XmlText,
- * Y.Array). Not restored: deleted nested types (an Y.XmlElement paragraph, a nested Y.Map) and
- * what was inside them, map entries (items with a key), sub-documents, content the document no
- * longer holds (already garbage-collected when it reached the server), and items whose parent type
- * is deleted. Deleting an item that is a nested type deletes everything inside it, also what
- * others wrote there later (as it does in any Yjs peer).
+ * Y.Array), and deleted nested types (a Y.XmlElement paragraph, a list item, a nested Y.Map or
+ * Y.Text) re-created whole with what was in them when the participant deleted them (their
+ * attributes and map entries too, and what others wrote into them meanwhile), up to
+ * {@link #MAX_SUBTREE_UNITS} clock units each. Not restored: map entries the participant
+ * overwrote or deleted directly (a key of a map that still exists), sub-documents, content the
+ * document no longer holds (garbage-collected before it reached the server). Deleting an item
+ * that is a nested type deletes everything inside it, also what others wrote there later (as it
+ * does in any Yjs peer).
  */
 public final class YRevert {
   /** The server's Yjs client id for restored content: the largest uint32 (see the class comment). */
@@ -79,7 +82,9 @@ public final class YRevert {
     long clock = index.nextClock(serverClient);
     long firstClock = clock;
     List<YStruct.Item> restored = new ArrayList<>();
-    for (Map.Entry<Long, TreeMap<Long, Long>> e : normalize(deletions).entrySet()) {
+    List<YStruct.Item> subtrees = new ArrayList<>();
+    TreeMap<Long, TreeMap<Long, Long>> learnerDeleted = normalize(deletions);
+    for (Map.Entry<Long, TreeMap<Long, Long>> e : learnerDeleted.entrySet()) {
       long client = e.getKey();
       if (client == serverClient) {
         continue; // never restore a revert's own items: reverting a revert is a new revert
@@ -89,7 +94,15 @@ public final class YRevert {
         long from = r.getKey();
         long to = ownFrom == null ? r.getValue() : Math.min(r.getValue(), ownFrom);
         for (YStruct s : index.structsIn(client, from, to)) {
-          if (!(s instanceof YStruct.Item item) || !restorable(item) || !index.parentLives(item)) {
+          if (!(s instanceof YStruct.Item item) || !index.parentLives(item)) {
+            continue;
+          }
+          if (item.content() instanceof YContent.Type && item.parentSub() == null
+              && !index.deleted(client, s.clock, s.end()).isEmpty()) {
+            subtrees.add(item); // a deleted paragraph, list item, nested type: copied whole below
+            continue;
+          }
+          if (!restorable(item)) {
             continue;
           }
           long a = Math.max(from, s.clock);
@@ -110,6 +123,10 @@ public final class YRevert {
           }
         }
       }
+    }
+
+    for (YStruct.Item root : subtrees) {
+      clock = copySubtree(index, root, clock, serverClient, insertedFrom, learnerDeleted, restored, ds);
     }
 
     Lib0Encoder enc = new Lib0Encoder();
@@ -141,6 +158,239 @@ public final class YRevert {
           out.add(e.getKey(), p[0], p[1] - p[0]);
         }
       }
+    }
+    return out;
+  }
+
+  /** Units (clocks) a deleted nested type may hold to be re-created (the simulation is quadratic). */
+  static final int MAX_SUBTREE_UNITS = 20_000;
+
+  /**
+   * Re-creates a deleted nested type (a paragraph, a list item) with what was in it, as new items
+   * of the server's client: the copy of the root goes just before the deleted root. Inside, the
+   * order of each list (and of each map key) is worked out as yjs does (YATA, unit by unit), and
+   * the copies are chained in that order, so no conflict between copies can reorder them. Left
+   * out: what was deleted before the participant's deletion (by anyone else), what the
+   * participant wrote inside since the time, and content the server no longer holds. A subtree
+   * of more than {@link #MAX_SUBTREE_UNITS} units is not re-created. Returns the next clock.
+   */
+  private static long copySubtree(Index index, YStruct.Item root, long clock, long serverClient,
+      Map<Long, Long> insertedFrom, TreeMap<Long, TreeMap<Long, Long>> learnerDeleted,
+      List<YStruct.Item> out, YDeleteSet ds) {
+    java.util.Set<YStruct> in = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    List<YStruct.Item> items = new ArrayList<>();
+    java.util.ArrayDeque<YStruct.Item> todo = new java.util.ArrayDeque<>();
+    todo.add(root);
+    long units = 0;
+    while (!todo.isEmpty()) {
+      YStruct.Item t = todo.poll();
+      if (!in.add(t)) {
+        continue;
+      }
+      items.add(t);
+      units += t.length;
+      if (units > MAX_SUBTREE_UNITS) {
+        return clock;
+      }
+      if (t.content() instanceof YContent.Type) {
+        todo.addAll(index.children(new YId(t.client, t.clock)));
+      }
+    }
+    // causal order: what an item refers to (origin, right origin, parent) first
+    List<YStruct.Item> order = new ArrayList<>(items.size());
+    java.util.Set<YStruct> done = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    java.util.Set<YStruct> onStack = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    for (YStruct.Item start : items) {
+      java.util.ArrayDeque<YStruct.Item> stack = new java.util.ArrayDeque<>();
+      stack.push(start);
+      onStack.add(start);
+      while (!stack.isEmpty()) {
+        YStruct.Item top = stack.peek();
+        YStruct.Item dep = null;
+        if (!done.contains(top) && top != root) {
+          for (YId ref : new YId[] {top.origin(), top.rightOrigin(), top.parentId()}) {
+            YStruct r = ref == null ? null : index.find(ref.client(), ref.clock());
+            if (r instanceof YStruct.Item ri && in.contains(ri) && !done.contains(ri) && !onStack.contains(ri)) {
+              dep = ri;
+              break;
+            }
+          }
+        }
+        if (dep != null) {
+          stack.push(dep);
+          onStack.add(dep);
+        } else {
+          stack.pop();
+          onStack.remove(top);
+          if (done.add(top)) {
+            order.add(top);
+          }
+        }
+      }
+    }
+    // each list (parent type, map key) in yjs' order, unit by unit
+    Map<YId, Unit> unitOf = new java.util.HashMap<>();
+    Map<List<Object>, List<Unit>> lists = new java.util.LinkedHashMap<>();
+    for (YStruct.Item it : order) {
+      if (it == root) {
+        continue;
+      }
+      YId parent = index.parentOf(it);
+      List<Unit> seq = lists.computeIfAbsent(java.util.Arrays.asList(parent, index.parentSubOf(it)),
+          k -> new ArrayList<>());
+      for (long k = it.clock; k < it.end(); k++) {
+        YId originId = k > it.clock ? new YId(it.client, k - 1) : it.origin();
+        Unit u = new Unit(it, k, originId, it.rightOrigin());
+        unitOf.put(new YId(it.client, k), u);
+        integrate(seq, u, unitOf);
+      }
+    }
+    // copies, parents before children, each list chained in order; dead units are left out
+    Map<YId, YId> typeCopy = new java.util.HashMap<>();
+    long c = clock;
+    out.add(new YStruct.Item(serverClient, c, root.origin(), new YId(root.client, root.clock),
+        null, null, null, root.content()));
+    typeCopy.put(new YId(root.client, root.clock), new YId(serverClient, c));
+    c++;
+    java.util.ArrayDeque<YId> types = new java.util.ArrayDeque<>();
+    types.add(new YId(root.client, root.clock));
+    Map<YId, List<List<Object>>> listsByParent = new java.util.HashMap<>();
+    for (List<Object> key : lists.keySet()) {
+      listsByParent.computeIfAbsent((YId) key.get(0), k -> new ArrayList<>()).add(key);
+    }
+    while (!types.isEmpty()) {
+      YId type = types.poll();
+      for (List<Object> key : listsByParent.getOrDefault(type, List.of())) {
+        YId prev = null;
+        List<Unit> seq = lists.get(key);
+        int i = 0;
+        while (i < seq.size()) {
+          Unit u = seq.get(i);
+          if (!alive(index, u, insertedFrom, learnerDeleted)) {
+            i++;
+            continue;
+          }
+          // a run: consecutive alive units of one item
+          int j = i + 1;
+          while (j < seq.size() && seq.get(j).item == u.item && seq.get(j).clock == seq.get(j - 1).clock + 1
+              && alive(index, seq.get(j), insertedFrom, learnerDeleted)) {
+            j++;
+          }
+          long from = u.clock - u.item.clock;
+          long to = seq.get(j - 1).clock + 1 - u.item.clock;
+          YContent content = slice(u.item.content(), from, to);
+          YStruct.Item copy = prev == null
+              ? new YStruct.Item(serverClient, c, null, null, null, typeCopy.get(type), (String) key.get(1), content)
+              : new YStruct.Item(serverClient, c, prev, null, null, null, null, content);
+          out.add(copy);
+          if (content instanceof YContent.Type) {
+            YId orig = new YId(u.item.client, u.item.clock);
+            typeCopy.put(orig, new YId(serverClient, c));
+            types.add(orig);
+          }
+          c += content.length();
+          prev = new YId(serverClient, c - 1);
+          i = j;
+        }
+      }
+    }
+    return c;
+  }
+
+  /** One clock unit of an item, as yjs integrates it into a list. */
+  private static final class Unit {
+    final YStruct.Item item;
+    final long clock;
+    final YId origin;
+    final YId rightOrigin;
+
+    Unit(YStruct.Item item, long clock, YId origin, YId rightOrigin) {
+      this.item = item;
+      this.clock = clock;
+      this.origin = origin;
+      this.rightOrigin = rightOrigin;
+    }
+  }
+
+  /** Yjs' Item.integrate (YATA) on a list of units. */
+  private static void integrate(List<Unit> seq, Unit u, Map<YId, Unit> unitOf) {
+    Unit left = u.origin == null ? null : unitOf.get(u.origin);
+    Unit right = u.rightOrigin == null ? null : unitOf.get(u.rightOrigin);
+    int leftIdx = left == null ? -1 : seq.indexOf(left);
+    int rightIdx = right == null ? seq.size() : seq.indexOf(right);
+    if (leftIdx < 0) {
+      left = null;
+      leftIdx = -1;
+    }
+    if (rightIdx < 0) {
+      right = null;
+      rightIdx = seq.size();
+    }
+    if (leftIdx + 1 != rightIdx) {
+      java.util.Set<Unit> conflicting = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+      java.util.Set<Unit> beforeOrigin = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+      for (int o = leftIdx + 1; o < seq.size() && o != rightIdx; o++) {
+        Unit ou = seq.get(o);
+        beforeOrigin.add(ou);
+        conflicting.add(ou);
+        if (java.util.Objects.equals(u.origin, ou.origin)) {
+          if (ou.item.client < u.item.client) {
+            leftIdx = o;
+            conflicting.clear();
+          } else if (java.util.Objects.equals(u.rightOrigin, ou.rightOrigin)) {
+            break;
+          }
+        } else if (ou.origin != null && beforeOrigin.contains(unitOf.get(ou.origin))) {
+          if (!conflicting.contains(unitOf.get(ou.origin))) {
+            leftIdx = o;
+            conflicting.clear();
+          }
+        } else {
+          break;
+        }
+      }
+    }
+    seq.add(leftIdx + 1, u);
+  }
+
+  /** Whether a unit of a deleted subtree is alive in its copy. */
+  private static boolean alive(Index index, Unit u, Map<Long, Long> insertedFrom,
+      TreeMap<Long, TreeMap<Long, Long>> learnerDeleted) {
+    YContent c = u.item.content();
+    if (c instanceof YContent.Deleted || c instanceof YContent.Doc) {
+      return false; // content the server does not hold; sub-documents are not duplicated
+    }
+    Long own = insertedFrom.get(u.item.client);
+    if (own != null && u.clock >= own) {
+      return false; // the participant's own writing since the time
+    }
+    if (!index.isDeleted(new YId(u.item.client, u.clock))) {
+      return true; // alive but for its deleted parent
+    }
+    TreeMap<Long, Long> mine = learnerDeleted.get(u.item.client);
+    Map.Entry<Long, Long> e = mine == null ? null : mine.floorEntry(u.clock);
+    return e != null && e.getValue() > u.clock; // deleted by the participant: back
+  }
+
+  /** [from, to) minus the ranges (start → end), as [start, end) pairs. */
+  private static List<long[]> minus(long from, long to, TreeMap<Long, Long> ranges) {
+    List<long[]> out = new ArrayList<>();
+    long at = from;
+    if (ranges != null) {
+      Map.Entry<Long, Long> e = ranges.floorEntry(from);
+      if (e == null || e.getValue() <= from) {
+        e = ranges.higherEntry(from);
+      }
+      while (e != null && e.getKey() < to && at < to) {
+        if (e.getKey() > at) {
+          out.add(new long[] {at, e.getKey()});
+        }
+        at = Math.max(at, e.getValue());
+        e = ranges.higherEntry(e.getKey());
+      }
+    }
+    if (at < to) {
+      out.add(new long[] {at, to});
     }
     return out;
   }
@@ -360,6 +610,45 @@ public final class YRevert {
       }
       Map.Entry<Long, Long> e = ranges.floorEntry(id.clock());
       return e != null && e.getValue() > id.clock();
+    }
+
+    private Map<YId, List<YStruct.Item>> children;
+
+    /** The items whose parent is the type item {@code parent}, in clock order per client. */
+    List<YStruct.Item> children(YId parent) {
+      if (children == null) {
+        children = new java.util.HashMap<>();
+        for (List<YStruct> list : byClient.values()) {
+          for (YStruct s : list) {
+            if (s instanceof YStruct.Item i) {
+              YId p = parent(i);
+              if (p != ROOT && p != UNKNOWN) {
+                children.computeIfAbsent(p, k -> new ArrayList<>()).add(i);
+              }
+            }
+          }
+        }
+      }
+      return children.getOrDefault(parent, List.of());
+    }
+
+    /** The map key of an item (null: a list item), found like its parent through its origins. */
+    String parentSubOf(YStruct.Item item) {
+      YStruct s = item;
+      for (int guard = 0; guard <= structCount && s instanceof YStruct.Item i; guard++) {
+        if (i.parentKey() != null || i.parentId() != null) {
+          return i.parentSub();
+        }
+        YId next = i.origin() != null ? i.origin() : i.rightOrigin();
+        s = next == null ? null : find(next.client(), next.clock());
+      }
+      return null;
+    }
+
+    /** The id of the item's parent type item (null: a root type or unknown). */
+    YId parentOf(YStruct.Item item) {
+      YId p = parent(item);
+      return p == ROOT || p == UNKNOWN ? null : p;
     }
 
     /** Whether the item's parent is a root type or a type item that is not deleted. */
