@@ -126,7 +126,7 @@ public final class YRevert {
     }
 
     for (YStruct.Item root : subtrees) {
-      clock = copySubtree(index, root, clock, serverClient, insertedFrom, learnerDeleted, restored, ds);
+      clock = copySubtree(index, root, clock, serverClient, insertedFrom, learnerDeleted, restored);
     }
 
     Lib0Encoder enc = new Lib0Encoder();
@@ -176,7 +176,7 @@ public final class YRevert {
    */
   private static long copySubtree(Index index, YStruct.Item root, long clock, long serverClient,
       Map<Long, Long> insertedFrom, TreeMap<Long, TreeMap<Long, Long>> learnerDeleted,
-      List<YStruct.Item> out, YDeleteSet ds) {
+      List<YStruct.Item> out) {
     java.util.Set<YStruct> in = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     List<YStruct.Item> items = new ArrayList<>();
     java.util.ArrayDeque<YStruct.Item> todo = new java.util.ArrayDeque<>();
@@ -370,29 +370,6 @@ public final class YRevert {
     TreeMap<Long, Long> mine = learnerDeleted.get(u.item.client);
     Map.Entry<Long, Long> e = mine == null ? null : mine.floorEntry(u.clock);
     return e != null && e.getValue() > u.clock; // deleted by the participant: back
-  }
-
-  /** [from, to) minus the ranges (start → end), as [start, end) pairs. */
-  private static List<long[]> minus(long from, long to, TreeMap<Long, Long> ranges) {
-    List<long[]> out = new ArrayList<>();
-    long at = from;
-    if (ranges != null) {
-      Map.Entry<Long, Long> e = ranges.floorEntry(from);
-      if (e == null || e.getValue() <= from) {
-        e = ranges.higherEntry(from);
-      }
-      while (e != null && e.getKey() < to && at < to) {
-        if (e.getKey() > at) {
-          out.add(new long[] {at, e.getKey()});
-        }
-        at = Math.max(at, e.getValue());
-        e = ranges.higherEntry(e.getKey());
-      }
-    }
-    if (at < to) {
-      out.add(new long[] {at, to});
-    }
-    return out;
   }
 
   private static boolean restorable(YStruct.Item item) {
