@@ -48,6 +48,7 @@ const hp = (tokenName, url = P.url) => {
 const doc = p => p.document ?? p.doc
 const text = p => doc(p).getText('t').toString()
 const synced = p => until('sync', () => p.synced)
+const xml = p => doc(p).getXmlFragment('x').toString()
 
 const signal = (name, content = '') => fs.writeFileSync(P.dir + '/' + name, content)
 const waitFile = (name, timeout) => until('the signal ' + name, () => fs.existsSync(P.dir + '/' + name), timeout)
@@ -71,6 +72,16 @@ const scenarios = {
     await step(a, t => t.insert(0, 'Ana1 '), 'Ana1 ')
     await step(b, t => t.insert(t.length, 'Bo1 '), 'Ana1 Bo1 ')
     await step(c, t => t.insert(t.length, 'Carl1 '), 'Ana1 Bo1 Carl1 ')
+    // a Tiptap-like fragment: two paragraphs by Ana
+    const frag = doc(a).getXmlFragment('x')
+    for (const words of ['First words', 'Second words']) {
+      const para = new Y.XmlElement('paragraph')
+      frag.insert(frag.length, [para])
+      para.setAttribute('align', 'left')
+      para.insert(0, [new Y.XmlText(words)])
+    }
+    const xml1 = '<paragraph align="left">First words</paragraph><paragraph align="left">Second words</paragraph>'
+    await until(() => 'the paragraphs everywhere: ' + all.map(xml).join(' | '), () => all.every(p => xml(p) === xml1))
     // server times are whole milliseconds of the same clock; the history is exact to the second
     await sleep(1500)
     const since = Date.now()
@@ -79,18 +90,27 @@ const scenarios = {
     await step(c, t => t.delete(t.toString().indexOf('Bo1 '), 4), 'AnCarl2 a1 Carl1 ')
     await step(a, t => t.insert(8, 'Ana2 '), 'AnCarl2 Ana2 a1 Carl1 ')
     await step(b, t => t.insert(t.length, 'Bo2 '), 'AnCarl2 Ana2 a1 Carl1 Bo2 ')
+    // Carl deletes Ana's first paragraph whole, and Bo writes into the second one
+    doc(c).getXmlFragment('x').delete(0, 1)
+    await until('the paragraph gone everywhere', () => all.every(p => doc(p).getXmlFragment('x').length === 1))
+    doc(b).getXmlFragment('x').get(0).get(0).insert(0, 'Bo: ')
+    const xml2 = '<paragraph align="left">Bo: Second words</paragraph>'
+    await until(() => 'Bo\'s words everywhere: ' + all.map(xml).join(' | '), () => all.every(p => xml(p) === xml2))
     const before = text(a)
     signal('edited', String(since))
     await waitFile('reverted', 120000)
     const expected = 'AnAna2 a1 Bo1 Carl1 Bo2 '
     await until(() => 'every provider to apply the revert: ' + all.map(text).join(' | '), () => converged(expected), 60000)
+    const xml3 = '<paragraph align="left">First words</paragraph><paragraph align="left">Bo: Second words</paragraph>'
+    await until(() => 'the paragraph back everywhere: ' + all.map(xml).join(' | '), () => all.every(p => xml(p) === xml3))
     // and everyone keeps editing: Carl too (his new text is not reverted by the past revert)
     await step(c, t => t.insert(t.length, 'Carl3 '), expected + 'Carl3 ')
     await step(a, t => t.insert(0, 'after '), 'after ' + expected + 'Carl3 ')
     const reader = yws('reader', P.yws2 ?? P.yws)
     await synced(reader)
     await until('the late reader to have it all', () => text(reader) === text(a))
-    return { before, a: text(a), b: text(b), c: text(c), late: text(reader) }
+    await until('the late reader to have the paragraphs', () => xml(reader) === xml3)
+    return { before, a: text(a), b: text(b), c: text(c), late: text(reader), xml: xml(reader) }
   }
 }
 

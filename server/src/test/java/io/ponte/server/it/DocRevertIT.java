@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A teacher reverts one learner in a document that two other learners also edit, with real npm
  * Yjs clients ({@code src/test/js/revert-clients.mjs}: Ana and Carl on y-websocket, Bo on the
  * Hocuspocus provider): every provider converges on the text without exactly Carl's edits since
- * the time (Bo's word he deleted is back, Ana's word written right after his text stays). On one
+ * the time (Bo's word he deleted is back, Ana's word written right after his text stays, a
+ * paragraph of a Tiptap-like XML fragment he deleted is back). On one
  * node, across a restart (the authorship history is in the document's state), and across two
  * nodes through Redis; refused requests leave the document and bystanders alone.
  */
@@ -83,6 +84,9 @@ class DocRevertIT {
       assertEquals(end, r.getString("b"), "Bo (Hocuspocus)");
       assertEquals(end, r.getString("c"), "Carl (y-websocket)");
       assertEquals(end, r.getString("late"), "a late reader");
+      assertEquals("<paragraph align=\"left\">First words</paragraph>"
+          + "<paragraph align=\"left\">Bo: Second words</paragraph>", r.getString("xml"),
+          "the paragraph Carl deleted is back, with Bo's words in the other one");
       return r;
     } catch (ExecutionException e) {
       throw new AssertionError(e.getCause());
