@@ -163,7 +163,7 @@ public final class YRevert {
   }
 
   /** Units (clocks) a deleted nested type may hold to be re-created (the simulation is quadratic). */
-  static final int MAX_SUBTREE_UNITS = 20_000;
+  static final int MAX_SUBTREE_UNITS = 5_000;
 
   /**
    * Re-creates a deleted nested type (a paragraph, a list item) with what was in it, as new items
