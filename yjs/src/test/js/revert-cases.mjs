@@ -44,6 +44,17 @@ const paragraphTexts = doc => doc.getXmlFragment('xml').toArray()
 const plain = t => t.toDelta().map(op => typeof op.insert === 'string' ? op.insert : ' ').join('')
 
 const edit = (rnd, doc, who, phase) => {
+  if (rnd() < 0.15) {
+    // a Y.Array of values (ContentAny)
+    const arr = doc.getArray('arr')
+    if (rnd() < 0.6 || arr.length === 0) {
+      arr.insert(Math.floor(rnd() * (arr.length + 1)), [who + Math.floor(rnd() * 100), { n: Math.floor(rnd() * 9) }])
+    } else {
+      const i = Math.floor(rnd() * arr.length)
+      arr.delete(i, Math.min(arr.length - i, 1 + Math.floor(rnd() * 3)))
+    }
+    return
+  }
   const targets = [doc.getText('text'), ...paragraphTexts(doc).slice(0, 2)]
   const t = pick(rnd, targets)
   const s = plain(t)
@@ -147,6 +158,7 @@ export const generateRevertCase = seed => {
     bMarker: pt !== undefined,
     expectedText: expected.getText('text').toString(),
     expectedXml: expected.getXmlFragment('xml').toString(),
+    expectedArr: JSON.stringify(expected.getArray('arr').toJSON()),
     actualText: peers.A.getText('text').toString(),
     actualXml: peers.A.getXmlFragment('xml').toString()
   }
@@ -164,6 +176,7 @@ export const checkRevert = ({ updates, inverse }) => {
   return {
     text: after.getText('text').toString(),
     xml: after.getXmlFragment('xml').toString(),
+    arr: JSON.stringify(after.getArray('arr').toJSON()),
     otherOrderText: first.getText('text').toString(),
     otherOrderXml: first.getXmlFragment('xml').toString(),
     pending

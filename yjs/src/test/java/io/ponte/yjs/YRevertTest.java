@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The server's revert of one participant against the real {@code yjs}: three peers edit a Y.Text
- * and paragraphs of a Y.XmlFragment ({@code src/test/js/revert-cases.mjs}); the inverse of peer C's
+ * The server's revert of one participant against the real {@code yjs}: three peers edit a Y.Text,
+ * a Y.Array and paragraphs of a Y.XmlFragment ({@code src/test/js/revert-cases.mjs}); the inverse of peer C's
  * edits since a point, computed here, is applied in yjs; the text must be what A and B wrote, with
  * their later edits (markers written next to C's text) still there, in either order of applying.
  *
@@ -77,6 +77,7 @@ class YRevertTest {
       if (expectedXml.equals(xmlWithoutB)) {
         sameMarks++;
       }
+      assertEquals(kase.get("expectedArr").textValue(), r.get("arr").textValue(), where + " array");
       assertEquals(text, r.get("otherOrderText").textValue(), where + ": text depends on the order");
       // (yjs' format cleanup runs while applying, so marks may differ by order; the text may not)
       assertEquals(withoutMarks(xml), withoutMarks(r.get("otherOrderXml").textValue()),
