@@ -9,6 +9,7 @@
 // for mergeUpdates, encodeStateVectorFromUpdate and diffUpdate on them.
 import * as Y from 'yjs'
 import * as encoding from 'lib0/encoding'
+import { generateRevertCase, checkRevert } from './revert-cases.mjs'
 
 // yjs may log on stdout; keep stdout for the JSON answer only
 console.log = console.warn = console.info = console.error
@@ -456,8 +457,17 @@ const main = async () => {
       return sa === sb ? { equal: true } : { equal: false, a: sa, b: sb }
     })
     process.stdout.write(JSON.stringify({ results }))
+  } else if (mode === 'revert-generate') {
+    const seed = Number(args[0] || 1)
+    const count = Number(args[1] || 10)
+    const cases = []
+    for (let i = 0; i < count; i++) cases.push(generateRevertCase(seed + i))
+    process.stdout.write(JSON.stringify({ cases }))
+  } else if (mode === 'revert-check') {
+    const { cases } = JSON.parse(await readStdin())
+    process.stdout.write(JSON.stringify({ results: cases.map(checkRevert) }))
   } else {
-    process.stderr.write('usage: yjs-cases.mjs generate <seed> <count> | compare < checks.json\n')
+    process.stderr.write('usage: yjs-cases.mjs generate <seed> <count> | compare < checks.json | revert-generate <seed> <count> | revert-check < cases.json\n')
     process.exit(2)
   }
 }

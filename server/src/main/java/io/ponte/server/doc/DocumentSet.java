@@ -5,6 +5,7 @@ import io.ponte.protocol.v1.Capability;
 import io.ponte.protocol.v1.DocCreate;
 import io.ponte.protocol.v1.DocCreated;
 import io.ponte.protocol.v1.DocReadOnlyChanged;
+import io.ponte.protocol.v1.DocRevertUser;
 import io.ponte.protocol.v1.DocSetReadOnly;
 import io.ponte.protocol.v1.DocUpdate;
 import io.ponte.protocol.v1.DocUpdated;
@@ -20,11 +21,15 @@ import io.ponte.protocol.v1.RoomStateRecord;
 import io.ponte.server.room.FeatureState;
 import io.ponte.server.room.ResourceId;
 import io.ponte.server.room.RoomCore;
+import io.ponte.yjs.YDeleteSet;
+import io.ponte.yjs.YRevert;
+import io.ponte.yjs.YStruct;
 import io.ponte.yjs.YUpdate;
 import io.ponte.yjs.YUpdates;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,6 +105,7 @@ public final class DocumentSet implements FeatureState {
       case DOC_CREATE -> validateCreate(op.getDocCreate());
       case DOC_SET_READ_ONLY -> validateSetReadOnly(op.getDocSetReadOnly(), role);
       case DOC_UPDATE -> validateUpdate(op.getDocUpdate(), role);
+      case DOC_REVERT_USER -> validateRevert(op, role);
       default -> throw new IllegalArgumentException("not a document operation: " + op.getBodyCase());
     };
     return v.ok() ? null : room.error(v.code(), v.reason());
@@ -117,9 +123,16 @@ public final class DocumentSet implements FeatureState {
             .setStudentsReadOnly(op.getDocSetReadOnly().getStudentsReadOnly()));
       }
       case DOC_UPDATE -> {
-        update(room.roomId(), op.getDocUpdate());
+        update(room.roomId(), op.getDocUpdate(), op.getActor().getUserId(), op.getServerTimeMs());
         event.setDocUpdated(DocUpdated.newBuilder()
             .setDocId(op.getDocUpdate().getDocId()).setUpdate(op.getDocUpdate().getUpdate()));
+      }
+      case DOC_REVERT_USER -> {
+        DocRevertUser r = op.getDocRevertUser();
+        byte[] inverse = revert(room.roomId(), op);
+        event.setDocUpdated(DocUpdated.newBuilder()
+            .setDocId(r.getDocId()).setUpdate(ByteString.copyFrom(inverse))
+            .setRevertedUserId(r.getUserId()).setRevertedSinceMs(r.getSinceMs()));
       }
       default -> throw new IllegalArgumentException("not a document operation: " + op.getBodyCase());
     }
@@ -183,11 +196,18 @@ public final class DocumentSet implements FeatureState {
     private byte[] merged;
     /** What the document has seen, built on first use (not part of the state). */
     private io.ponte.server.doc.YCoverageIndex coverage;
+    /** Who wrote what (part of the state), for reverting a participant. */
+    final DocAuthorship authorship;
 
     Doc(DocumentInfo info, String createdBy, byte[] state) {
+      this(info, createdBy, state, new DocAuthorship());
+    }
+
+    Doc(DocumentInfo info, String createdBy, byte[] state, DocAuthorship authorship) {
       this.info = info;
       this.createdBy = createdBy;
       this.state = state;
+      this.authorship = authorship;
     }
 
     DocumentInfo info() {
@@ -245,6 +265,11 @@ public final class DocumentSet implements FeatureState {
      * live edit (see {@link io.ponte.server.doc.YCoverageIndex}). Throws when it is malformed.
      */
     boolean covers(byte[] update) {
+      return coverage().covers(update, this::mergedState);
+    }
+
+    /** The coverage index (derived from the state alone, so the same on every node). */
+    io.ponte.server.doc.YCoverageIndex coverage() {
       if (coverage == null) {
         io.ponte.server.doc.YCoverageIndex index = new io.ponte.server.doc.YCoverageIndex(state);
         for (byte[] p : pending) {
@@ -252,7 +277,7 @@ public final class DocumentSet implements FeatureState {
         }
         coverage = index;
       }
-      return coverage.covers(update, this::mergedState);
+      return coverage;
     }
   }
 
@@ -262,7 +287,7 @@ public final class DocumentSet implements FeatureState {
 
   void load(List<DocumentRecord> records) {
     for (DocumentRecord r : records) {
-      Doc d = new Doc(r.getInfo(), r.getCreatedBy(), r.getState().toByteArray());
+      Doc d = new Doc(r.getInfo(), r.getCreatedBy(), r.getState().toByteArray(), DocAuthorship.of(r));
       for (ByteString p : r.getPendingList()) {
         d.add(p.toByteArray());
       }
@@ -280,6 +305,7 @@ public final class DocumentSet implements FeatureState {
       for (byte[] p : d.pending) {
         b.addPending(ByteString.copyFrom(p));
       }
+      d.authorship.writeTo(b);
       out.add(b.build());
     }
     return out;
@@ -414,16 +440,133 @@ public final class DocumentSet implements FeatureState {
     d.info = d.info.toBuilder().setStudentsReadOnly(s.getStudentsReadOnly()).build();
   }
 
-  void update(String roomId, DocUpdate u) {
+  void update(String roomId, DocUpdate u, String userId, long timeMs) {
     Doc d = docs.get(u.getDocId());
     byte[] update = u.getUpdate().toByteArray();
+    record(d, update, userId, timeMs);
+    add(roomId, d, update);
+  }
+
+  private void add(String roomId, Doc d, byte[] update) {
     if (d.boundBytes() + update.length > limits.maxDocBytes()) {
-      // validateUpdate computed the exact merged size to accept this: adopt it.
+      // validation computed the exact merged size to accept this: adopt it.
       d.mergeNow(roomId);
     }
     d.add(update);
     if (d.pending.size() >= MERGE_PENDING_COUNT || d.pendingBytes >= MERGE_PENDING_BYTES) {
       d.mergeNow(roomId);
     }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Authorship and reverting a participant
+  // ------------------------------------------------------------------------------------------
+
+  /** The operation whose inverse was computed last, and that inverse (validate, then apply). */
+  private Operation revertOp;
+  private YRevert.Result revertResult;
+
+  /** Records who wrote the update's structs and what it newly deletes (before it is added). */
+  private static void record(Doc d, byte[] update, String userId, long timeMs) {
+    YUpdate u = YUpdate.decode(update);
+    Map<Long, Long> ends = new TreeMap<>();
+    for (YStruct s : u.structs()) {
+      if (!(s instanceof YStruct.Skip)) {
+        ends.merge(s.client(), s.end(), Math::max);
+      }
+    }
+    for (Map.Entry<Long, Long> e : ends.entrySet()) {
+      d.authorship.inserted(userId, e.getKey(), e.getValue(), timeMs);
+    }
+    if (u.deleteSet().isEmpty()) {
+      return;
+    }
+    YCoverageIndex coverage = d.coverage();
+    for (Map.Entry<Long, List<YDeleteSet.Range>> e : u.deleteSet().clients().entrySet()) {
+      for (YDeleteSet.Range r : e.getValue()) {
+        if (r.len() <= 0) {
+          continue;
+        }
+        for (long[] p : coverage.notDeleted(e.getKey(), r.clock(), r.clock() + r.len())) {
+          d.authorship.deleted(userId, e.getKey(), p[0], p[1] - p[0], timeMs);
+        }
+      }
+    }
+  }
+
+  Verdict validateRevert(Operation op, Role role) {
+    DocRevertUser r = op.getDocRevertUser();
+    if (role != Role.TEACHER) {
+      return new Verdict(ErrorCode.PERMISSION_DENIED, "only teachers can revert a participant's edits");
+    }
+    Doc d = docs.get(r.getDocId());
+    if (d == null) {
+      return new Verdict(ErrorCode.DOC_NOT_FOUND, "no such document");
+    }
+    if (r.getUserId().isEmpty()) {
+      return new Verdict(ErrorCode.INVALID_REQUEST, "user_id is missing");
+    }
+    // The early check runs before the operation is stamped (server_time_ms 0): only the apply-time
+    // check, against the stamped time, can tell a future time, alike on every node.
+    if (r.getSinceMs() < 0 || (op.getServerTimeMs() != 0 && r.getSinceMs() > op.getServerTimeMs())) {
+      return new Verdict(ErrorCode.REVERT_SINCE_INVALID, "since_ms is negative or in the future");
+    }
+    if (r.getSinceMs() < d.authorship.completeSinceMs()) {
+      return new Verdict(ErrorCode.REVERT_HISTORY_INCOMPLETE,
+          "the document's edit history is complete only since " + d.authorship.completeSinceMs());
+    }
+    if (op.getServerTimeMs() == 0) {
+      // The early check: whether there is anything to revert depends on the time, which only the
+      // sequenced operation has; the apply-time check computes the inverse (once, for apply too).
+      return Verdict.OK;
+    }
+    YRevert.Result res;
+    try {
+      res = inverse(op, d);
+    } catch (RuntimeException e) {
+      // Every update was validated, so this is an engine bug; it happens alike on every node.
+      log.error("document {}: cannot compute a revert: {}", r.getDocId(), e.toString());
+      return new Verdict(ErrorCode.INTERNAL, "cannot compute the revert");
+    }
+    if (res.isEmpty()) {
+      return new Verdict(ErrorCode.REVERT_NOTHING, "the user made no edits to revert since then");
+    }
+    int size = res.update().length;
+    if (size > limits.maxUpdateBytes()) {
+      return new Verdict(ErrorCode.REVERT_TOO_LARGE,
+          "the revert update of " + size + " bytes exceeds " + limits.maxUpdateBytes());
+    }
+    if (d.boundBytes() + size > limits.maxDocBytes() && d.mergedState().length + size > limits.maxDocBytes()) {
+      return new Verdict(ErrorCode.REVERT_TOO_LARGE,
+          "the document would exceed " + limits.maxDocBytes() + " bytes");
+    }
+    return Verdict.OK;
+  }
+
+  /** The inverse of the operation's user's edits (memoised for the operation being applied). */
+  private YRevert.Result inverse(Operation op, Doc d) {
+    if (op == revertOp) {
+      return revertResult;
+    }
+    DocRevertUser r = op.getDocRevertUser();
+    YRevert.Result res = YRevert.inverse(d.mergedState(),
+        d.authorship.insertedSince(r.getUserId(), r.getSinceMs()),
+        d.authorship.deletedSince(r.getUserId(), r.getSinceMs()), YRevert.SERVER_CLIENT);
+    revertOp = op;
+    revertResult = res;
+    return res;
+  }
+
+  /** Applies a validated revert: adds the inverse to the document and returns it. */
+  byte[] revert(String roomId, Operation op) {
+    DocRevertUser r = op.getDocRevertUser();
+    Doc d = docs.get(r.getDocId());
+    byte[] inverse = inverse(op, d).update();
+    revertOp = null;
+    revertResult = null;
+    // The user's deletions since then are undone now: a second revert must not write them again.
+    d.authorship.forgetDeletions(r.getUserId(), r.getSinceMs());
+    add(roomId, d, inverse);
+    return inverse;
   }
 }

@@ -42,7 +42,8 @@ import java.util.Set;
  */
 public final class Documents implements RoomFeature, RequestFeature {
   private static final Set<Operation.BodyCase> OPERATIONS = Set.of(
-      Operation.BodyCase.DOC_CREATE, Operation.BodyCase.DOC_SET_READ_ONLY, Operation.BodyCase.DOC_UPDATE);
+      Operation.BodyCase.DOC_CREATE, Operation.BodyCase.DOC_SET_READ_ONLY, Operation.BodyCase.DOC_UPDATE,
+      Operation.BodyCase.DOC_REVERT_USER);
 
   private final DocumentSet.Limits limits;
   private final int awarenessMaxStateBytes;
@@ -91,6 +92,9 @@ public final class Documents implements RoomFeature, RequestFeature {
         Operation.newBuilder().setDocSetReadOnly(m.getDocSetReadOnly())));
     requests.on(ClientMessage.BodyCase.DOC_UPDATE, (s, id, m) -> submit(s, id, m.getDocUpdate().getRoomId(),
         m.getDocUpdate().getClientMsgId(), Operation.newBuilder().setDocUpdate(m.getDocUpdate())));
+    requests.on(ClientMessage.BodyCase.DOC_REVERT_USER, (s, id, m) -> submit(s, id,
+        m.getDocRevertUser().getRoomId(), m.getDocRevertUser().getClientMsgId(),
+        Operation.newBuilder().setDocRevertUser(m.getDocRevertUser())));
     requests.on(ClientMessage.BodyCase.DOC_SYNC, (s, id, m) -> sync(s, id, m.getDocSync()));
     requests.on(ClientMessage.BodyCase.DOC_AWARENESS, (s, id, m) -> awareness(s, id, m.getDocAwareness()));
   }

@@ -59,6 +59,30 @@ public final class YCoverageIndex {
     ranges.put(from, to);
   }
 
+  /** The parts of [from, to) of a client that no update added so far deleted, as [start, end) pairs. */
+  public java.util.List<long[]> notDeleted(long client, long from, long to) {
+    java.util.List<long[]> out = new java.util.ArrayList<>();
+    TreeMap<Long, Long> ranges = deleted.get(client);
+    long at = from;
+    if (ranges != null) {
+      Map.Entry<Long, Long> h = ranges.floorEntry(from);
+      if (h == null || h.getValue() <= from) {
+        h = ranges.higherEntry(from);
+      }
+      while (h != null && h.getKey() < to && at < to) {
+        if (h.getKey() > at) {
+          out.add(new long[] {at, h.getKey()});
+        }
+        at = Math.max(at, h.getValue());
+        h = ranges.higherEntry(h.getKey());
+      }
+    }
+    if (at < to) {
+      out.add(new long[] {at, to});
+    }
+    return out;
+  }
+
   /**
    * Whether applying the update would change nothing; {@code merged} gives the whole document
    * for the rare exact check. Throws YUpdateException when the update is malformed.
