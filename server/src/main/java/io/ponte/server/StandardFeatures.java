@@ -5,6 +5,7 @@ import io.ponte.server.config.PonteConfig;
 import io.ponte.server.doc.DocumentSet;
 import io.ponte.server.doc.Documents;
 import io.ponte.server.hand.Hands;
+import io.ponte.server.lobby.Lobby;
 import io.ponte.server.moderation.Moderation;
 import io.ponte.server.poll.PollLimits;
 import io.ponte.server.poll.Polls;
@@ -31,7 +32,9 @@ public final class StandardFeatures {
             config.docMaxPerRoom()), config.awarenessMaxStateBytes()),
         new Whiteboard(boardLimits(config)),
         new Hands(config.handLeaveGraceMs()),
-        new Polls(pollLimits(config)));
+        new Polls(pollLimits(config)),
+        new Lobby(new Lobby.Limits(config.lobbyMaxWaiting(), config.lobbyLeaveGraceMs(),
+            config.lobbyDenyBlockMs())));
   }
 
   static BoardLimits boardLimits(PonteConfig config) {

@@ -92,6 +92,10 @@ public final class AdminApi {
       return;
     }
     body.remove("id");
+    if (body.getValue("lobby") instanceof String mode
+        && java.util.Set.of("off", "guests", "everyone").contains(mode)) {
+      body.put("lobby", "LOBBY_" + mode.toUpperCase(java.util.Locale.ROOT)); // the short spelling
+    }
     RoomSettings.Builder settings = RoomSettings.newBuilder();
     try {
       JsonFormat.parser().merge(body.encode(), settings);
@@ -148,6 +152,9 @@ public final class AdminApi {
       s.setRetentionDays(config.defaultRetentionDays());
     } else if (s.getRetentionDays() > 3650) {
       return "retentionDays: at most 3650";
+    }
+    if (s.getLobby() == io.ponte.protocol.v1.LobbyMode.UNRECOGNIZED) {
+      return "lobby: off, guests or everyone";
     }
     if (!body.containsKey("studentPermissions") && !body.containsKey("student_permissions")) {
       s.setStudentPermissions(Permissions.newBuilder().setChat(true).setWhiteboard(true).setDocuments(true));
