@@ -92,7 +92,7 @@ class ErrorCodesTest {
       if (NOT_SENT.contains(code)) {
         continue;
       }
-      assertTrue(code.getNumber() >= 1000 && code.getNumber() <= 1849, code.toString());
+      assertTrue(code.getNumber() >= 1000 && code.getNumber() <= 1859, code.toString());
     }
   }
 
@@ -127,6 +127,7 @@ class ErrorCodesTest {
         EnumSet.of(
             ErrorCode.RATE_LIMITED,
             ErrorCode.TOO_MANY_CONNECTIONS,
+            ErrorCode.LOBBY_FULL,
             ErrorCode.INTERNAL,
             ErrorCode.UNAVAILABLE,
             ErrorCode.SHUTTING_DOWN,
