@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ponte.protocol.CloseCode;
 import io.ponte.protocol.v1.ClientMessage;
 import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.ErrorInfo;
@@ -438,6 +439,29 @@ class LobbyIT {
         others.assertServed();
       } catch (InterruptedException e) {
         throw new AssertionError(e);
+      }
+    }
+  }
+
+  @Test
+  void theDocumentEndpointsRefuseAGuestNotYetAdmittedAndLetTheAdmittedIn() {
+    try (TestServer s = new TestServer(dir)) {
+      createRoom(s, "r1", "guests");
+      YWebsocketIT.createDoc(s, "r1", "report");
+      String token = s.guestToken("gus", "Gus", "r1", Role.STUDENT);
+      try (RawYSocket y = RawYSocket.open(s.clientVertx(), s.port(), "/yjs/r1/report?token=" + token)) {
+        assertEquals(CloseCode.FORBIDDEN.code(), y.awaitClose(), "no way around the lobby through /yjs");
+      }
+      try (TestClient tina = s.user("tina", "r1", Role.TEACHER);
+          TestClient gus = s.guest("gus", "r1", Role.STUDENT)) {
+        tina.join("r1");
+        long join = knock(gus, "r1");
+        waitingAt(gus, "r1", 1);
+        TestClient.ack(tina.request(admit("r1", "gus")));
+        joined(gus, join);
+      }
+      try (RawYSocket y = RawYSocket.open(s.clientVertx(), s.port(), "/yjs/r1/report?token=" + token)) {
+        y.await(m -> m[0] == 0, "sync step 1 for the admitted guest", Duration.ofSeconds(10));
       }
     }
   }
