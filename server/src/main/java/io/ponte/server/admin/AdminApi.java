@@ -311,7 +311,8 @@ public final class AdminApi {
         grants.put(pattern, r);
       }
       boolean admin = body.getBoolean("admin", false);
-      String token = issuer.mint(userId, name, grants, Duration.ofSeconds(ttl), admin);
+      boolean guest = body.getBoolean("guest", false);
+      String token = issuer.mint(userId, name, grants, Duration.ofSeconds(ttl), admin, guest);
       json(ctx, 200, new JsonObject().put("token", token)
           .put("expiresAt", System.currentTimeMillis() / 1000 + ttl));
     } catch (ClassCastException | IllegalArgumentException | NullPointerException e) {

@@ -448,7 +448,14 @@ class LobbyIT {
     try (TestServer s = new TestServer(dir)) {
       createRoom(s, "r1", "guests");
       YWebsocketIT.createDoc(s, "r1", "report");
-      String token = s.guestToken("gus", "Gus", "r1", Role.STUDENT);
+      // A guest token minted through the admin API.
+      java.net.http.HttpResponse<String> minted = s.admin("POST", "/admin/tokens", new JsonObject()
+          .put("userId", "gus").put("name", "Gus").put("rooms", new JsonObject().put("r1", "student"))
+          .put("guest", true).encode());
+      assertEquals(200, minted.statusCode(), minted.body());
+      String token = new JsonObject(minted.body()).getString("token");
+      assertEquals(400, s.admin("POST", "/admin/tokens", new JsonObject().put("userId", "x").put("name", "X")
+          .put("guest", "yes").encode()).statusCode(), "guest must be a boolean");
       try (RawYSocket y = RawYSocket.open(s.clientVertx(), s.port(), "/yjs/r1/report?token=" + token)) {
         assertEquals(CloseCode.FORBIDDEN.code(), y.awaitClose(), "no way around the lobby through /yjs");
       }
