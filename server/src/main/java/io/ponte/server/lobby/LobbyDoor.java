@@ -77,6 +77,8 @@ final class LobbyDoor implements FeatureRelay {
   private final Set<String> knocking = new HashSet<>();
   /** Users whose last waiting connection here closed: the actor to leave with. */
   private final Map<String, Actor> leaving = new HashMap<>();
+  /** The room unloaded here: a Join arriving now goes back to load it again. */
+  private boolean unloaded;
 
   LobbyDoor(Room room, Lobby.Limits limits) {
     this.room = room;
@@ -95,6 +97,9 @@ final class LobbyDoor implements FeatureRelay {
 
   /** Holds a Join until the user is admitted (or refused). Room context. */
   Future<Void> await(RoomState state, RoomMember member, Actor actor, boolean guest) {
+    if (unloaded) {
+      return Future.failedFuture(new RoomUnloadedException());
+    }
     Waiter w = new Waiter(member, actor, guest);
     waiters.computeIfAbsent(actor.getUserId(), u -> new ArrayList<>()).add(w);
     leaving.remove(actor.getUserId());
@@ -280,6 +285,7 @@ final class LobbyDoor implements FeatureRelay {
 
   @Override
   public void unloaded() {
+    unloaded = true;
     // The Joins go back to their connections, which join the room again once loaded (and wait
     // there again: the queue is in the state).
     for (List<Waiter> list : waiters.values()) {
