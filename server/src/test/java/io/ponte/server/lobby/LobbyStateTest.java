@@ -312,4 +312,23 @@ class LobbyStateTest {
     RoomState s = fresh(LobbyMode.LOBBY_OFF);
     assertFalse(s.toRecord().hasLobby());
   }
+
+  @Test
+  void admissionsAreBoundedOldestForgottenFirst() {
+    RoomState s = fresh(LobbyMode.LOBBY_EVERYONE);
+    String[] many = new String[LobbyState.ADMITTED_KEPT];
+    for (int i = 0; i < many.length; i++) {
+      many[i] = "u" + i;
+    }
+    ok(s, setMode(TEACHER, LobbyMode.LOBBY_EVERYONE, many));
+    assertTrue(lobby(s).isAdmitted("u0"));
+    String[] tooMany = java.util.Arrays.copyOf(many, many.length + 1);
+    tooMany[many.length] = "extra";
+    rejected(s, setMode(TEACHER, LobbyMode.LOBBY_GUESTS, tooMany), ErrorCode.INVALID_REQUEST);
+    ok(s, knock(ANA, false));
+    ok(s, admit(TEACHER, "ana"));
+    assertTrue(lobby(s).isAdmitted("ana"));
+    assertFalse(lobby(s).isAdmitted("u0"), "the earliest admission made room");
+    assertTrue(lobby(s).isAdmitted("u1"));
+  }
 }
