@@ -376,6 +376,18 @@ export class PonteClient extends Emitter {
           this._rooms.get(msg.left.roomId)?._onLeft(msg.left.reason);
         }
         break;
+      case 'lobbyStatus': {
+        // A Join waiting in the lobby is answered when a teacher decides: it waits without a timeout.
+        const status = msg.lobbyStatus;
+        for (const p of conn.pending.values()) {
+          if (p.joinRoom === status.roomId) {
+            clearTimeout(p.timer);
+            p.timer = null;
+          }
+        }
+        this._rooms.get(status.roomId)?._onLobbyStatus(status);
+        break;
+      }
       case 'goodbye':
         conn.goodbye = msg.goodbye;
         this.emit('goodbye', msg.goodbye);
@@ -416,7 +428,8 @@ export class PonteClient extends Emitter {
         return;
       }
       const requestId = this._nextRequestId++;
-      const pending = { done: resolve, fail: reject, timer: null, outbox: null };
+      const pending = { done: resolve, fail: reject, timer: null, outbox: null,
+        joinRoom: body.join?.roomId ?? null };
       if (timeoutMs > 0) {
         pending.timer = setTimeout(() => {
           conn.pending.delete(requestId);

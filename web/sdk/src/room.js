@@ -32,6 +32,8 @@ import { Backoff } from './backoff.js';
  * - 'reset' `({snapshot, seq, epoch, participants, role})` when a Joined replaced state the
  *   client held (history gap, new epoch): drop local state and rebuild it from the snapshot;
  * - 'participants' `(participants)` when the presence list changed;
+ * - 'lobby' `(LobbyStatus)` while the Join waits in the room's lobby (its `position`, then
+ *   ADMITTED or DENIED): the Join has no timeout meanwhile, and `room.lobby` holds the last one;
  * - 'state' `(state)`; 'left' `({reason, reasonName, error})`; 'error' `(PonteError)` for a
  *   refused message that had no promise (typing, presence, ink, awareness).
  */
@@ -58,6 +60,8 @@ export class Room extends Emitter {
     this.participants = new Map();
     /** @type {ponte.v1.RoomSnapshot|null} the last snapshot (first join or reset) */
     this.snapshot = null;
+    /** @type {ponte.v1.LobbyStatus|null} the last lobby status while the Join waited */
+    this.lobby = null;
     /** @type {ponte.v1.RoomSettings|null} */
     this.settings = null;
     this.locked = false;
@@ -393,6 +397,12 @@ export class Room extends Emitter {
   // -------------------------------------------------------------------------------------------
   // Internals, driven by the client
   // -------------------------------------------------------------------------------------------
+
+  /** @internal A lobby status for this room's waiting Join. */
+  _onLobbyStatus(status) {
+    this.lobby = status;
+    this.emit('lobby', status);
+  }
 
   /** @internal Sends Join (first join or resume) on `conn`. */
   _join(conn) {

@@ -17,6 +17,7 @@ public final class ErrorCodes {
       case ROOM_FULL:
       case ROOM_LOCKED:
       case TOO_MANY_CONNECTIONS:
+      case LOBBY_FULL:
         return true;
       default:
         return false;

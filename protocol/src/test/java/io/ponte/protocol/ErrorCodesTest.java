@@ -129,6 +129,7 @@ class ErrorCodesTest {
         EnumSet.of(
             ErrorCode.RATE_LIMITED,
             ErrorCode.TOO_MANY_CONNECTIONS,
+            ErrorCode.LOBBY_FULL,
             ErrorCode.INTERNAL,
             ErrorCode.UNAVAILABLE,
             ErrorCode.SHUTTING_DOWN,

@@ -5,6 +5,7 @@ import io.ponte.server.config.PonteConfig;
 import io.ponte.server.doc.DocumentSet;
 import io.ponte.server.doc.Documents;
 import io.ponte.server.hand.Hands;
+import io.ponte.server.lobby.Lobby;
 import io.ponte.server.moderation.Moderation;
 import io.ponte.server.permission.PermissionControls;
 import io.ponte.server.poll.PollLimits;
@@ -33,7 +34,9 @@ public final class StandardFeatures {
         new Whiteboard(boardLimits(config)),
         new Hands(config.handLeaveGraceMs()),
         new Polls(pollLimits(config)),
-        new PermissionControls());
+        new PermissionControls(),
+        new Lobby(new Lobby.Limits(config.lobbyMaxWaiting(), config.lobbyLeaveGraceMs(),
+            config.lobbyDenyBlockMs())));
   }
 
   static BoardLimits boardLimits(PonteConfig config) {

@@ -92,6 +92,10 @@ public final class AdminApi {
       return;
     }
     body.remove("id");
+    if (body.getValue("lobby") instanceof String mode
+        && java.util.Set.of("off", "guests", "everyone").contains(mode)) {
+      body.put("lobby", "LOBBY_" + mode.toUpperCase(java.util.Locale.ROOT)); // the short spelling
+    }
     RoomSettings.Builder settings = RoomSettings.newBuilder();
     try {
       JsonFormat.parser().merge(body.encode(), settings);
@@ -150,6 +154,9 @@ public final class AdminApi {
       s.setRetentionDays(config.defaultRetentionDays());
     } else if (Integer.toUnsignedLong(s.getRetentionDays()) > 3650) {
       return "retentionDays: at most 3650";
+    }
+    if (s.getLobby() == io.ponte.protocol.v1.LobbyMode.UNRECOGNIZED) {
+      return "lobby: off, guests or everyone";
     }
     if (!body.containsKey("studentPermissions") && !body.containsKey("student_permissions")) {
       s.setStudentPermissions(Permissions.newBuilder().setChat(true).setWhiteboard(true).setDocuments(true));
@@ -307,7 +314,8 @@ public final class AdminApi {
         grants.put(pattern, r);
       }
       boolean admin = body.getBoolean("admin", false);
-      String token = issuer.mint(userId, name, grants, Duration.ofSeconds(ttl), admin);
+      boolean guest = body.getBoolean("guest", false);
+      String token = issuer.mint(userId, name, grants, Duration.ofSeconds(ttl), admin, guest);
       json(ctx, 200, new JsonObject().put("token", token)
           .put("expiresAt", System.currentTimeMillis() / 1000 + ttl));
     } catch (ClassCastException | IllegalArgumentException | NullPointerException e) {

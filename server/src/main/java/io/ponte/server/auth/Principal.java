@@ -16,9 +16,12 @@ import java.util.Objects;
  * @param expiresAtMs the {@code exp} claim in milliseconds since the epoch
  * @param admin true when the token carries {@code "admin": true}
  * @param rooms the {@code rooms} claim: room id or {@code prefix*} pattern to role (immutable)
+ * @param guest true when the token carries {@code "guest": true}: a learner not yet known to the
+ *     room (from a partner school), whose Join waits for a teacher in a room whose lobby admits
+ *     guests only after a teacher's check
  */
-public record Principal(
-    String userId, String displayName, long expiresAtMs, boolean admin, Map<String, Role> rooms) {
+public record Principal(String userId, String displayName, long expiresAtMs, boolean admin,
+    Map<String, Role> rooms, boolean guest) {
 
   public Principal {
     String problem = Claims.checkUserId(userId);
@@ -45,6 +48,12 @@ public record Principal(
       copy.put(e.getKey(), e.getValue());
     }
     rooms = Collections.unmodifiableMap(copy);
+  }
+
+  /** A principal without the guest claim. */
+  public Principal(String userId, String displayName, long expiresAtMs, boolean admin,
+      Map<String, Role> rooms) {
+    this(userId, displayName, expiresAtMs, admin, rooms, false);
   }
 
   /**
@@ -107,6 +116,6 @@ public record Principal(
 
   @Override
   public String toString() {
-    return "Principal[userId=" + userId + ", admin=" + admin + ", rooms=" + rooms.size() + "]";
+    return "Principal[userId=" + userId + ", admin=" + admin + ", guest=" + guest + ", rooms=" + rooms.size() + "]";
   }
 }

@@ -61,6 +61,12 @@ public final class TokenIssuer {
    */
   public String mint(
       String userId, String displayName, Map<String, Role> rooms, Duration ttl, boolean admin) {
+    return mint(userId, displayName, rooms, ttl, admin, false);
+  }
+
+  /** As {@link #mint(String, String, Map, Duration, boolean)}; {@code guest} adds {@code "guest": true}. */
+  public String mint(String userId, String displayName, Map<String, Role> rooms, Duration ttl,
+      boolean admin, boolean guest) {
     String problem = Claims.checkUserId(userId);
     if (problem != null) {
       throw new IllegalArgumentException("userId: " + problem);
@@ -114,6 +120,9 @@ public final class TokenIssuer {
             .claim(Claims.ROOMS, roomClaim);
     if (admin) {
       claims.claim(Claims.ADMIN, true);
+    }
+    if (guest) {
+      claims.claim(Claims.GUEST, true);
     }
     if (issuer != null) {
       claims.issuer(issuer);

@@ -65,6 +65,9 @@ import java.util.Objects;
  *       Absent means no room grants.</td></tr>
  *   <tr><td>{@code admin}</td><td>no</td><td>boolean; {@code true} allows the admin HTTP
  *       API</td></tr>
+ *   <tr><td>{@code guest}</td><td>no</td><td>boolean; {@code true} marks a guest (a learner
+ *       from a partner school not yet known to the room), who waits in the lobby of a room whose
+ *       lobby mode is {@code guests}</td></tr>
  * </table>
  *
  * <p>Example payload: {@code {"sub":"u-17","name":"Ana","exp":1767225600,
@@ -80,7 +83,8 @@ import java.util.Objects;
  *   <li>TOKEN_BAD_SIGNATURE: the signature does not verify, the algorithm is not accepted or has
  *       no configured key, or the token is unsigned ({@code alg: none});
  *   <li>TOKEN_INVALID: anything else: not a JWS, longer than 8 KiB, payload not a JSON object,
- *       required claim missing or of the wrong type, bad {@code rooms}, {@code nbf} in the future,
+ *       required claim missing or of the wrong type (e.g. a non-boolean {@code admin} or
+ *       {@code guest}), bad {@code rooms}, {@code nbf} in the future,
  *       wrong {@code iss} or {@code aud}.
  * </ul>
  *
@@ -253,8 +257,13 @@ public final class TokenVerifier {
     if (admin != null && !(admin instanceof Boolean)) {
       throw invalid("admin is not a boolean");
     }
+    Object guest = claims.get(Claims.GUEST);
+    if (guest != null && !(guest instanceof Boolean)) {
+      throw invalid("guest is not a boolean");
+    }
     Map<String, Role> rooms = Principal.parseRooms(claims.get(Claims.ROOMS));
-    return new Principal((String) sub, displayName, expMs, Boolean.TRUE.equals(admin), rooms);
+    return new Principal((String) sub, displayName, expMs, Boolean.TRUE.equals(admin), rooms,
+        Boolean.TRUE.equals(guest));
   }
 
   private boolean audienceMatches(Object aud) {

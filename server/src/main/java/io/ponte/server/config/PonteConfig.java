@@ -312,6 +312,20 @@ public final class PonteConfig {
       def("poll-ops-per-second", ValueType.intRange(1, 1000), 5,
           "poll operations (create, open, close, share, delete, answer) per second per connection"
               + " (burst twice that); beyond: RATE_LIMITED");
+  private static final Setting<Integer> LOBBY_MAX_WAITING =
+      def("lobby-max-waiting", ValueType.intRange(1, 10_000), 100,
+          "users one room's lobby may hold waiting (a Join beyond: LOBBY_FULL)");
+  private static final Setting<Integer> LOBBY_OPS_PER_SECOND =
+      def("lobby-ops-per-second", ValueType.intRange(1, 1000), 5,
+          "lobby operations (admit, deny, admit all, deny all, set mode) per second per connection"
+              + " (burst twice that); beyond: RATE_LIMITED");
+  private static final Setting<Integer> LOBBY_LEAVE_GRACE_MS =
+      def("lobby-leave-grace-ms", ValueType.intRange(0, 600_000), 5_000,
+          "a user whose waiting connections on a node all closed leaves the lobby's queue this long"
+              + " after; one coming back to that node within it keeps the place");
+  private static final Setting<Integer> LOBBY_DENY_BLOCK_MS =
+      def("lobby-deny-block-ms", ValueType.intRange(0, 86_400_000), 600_000,
+          "a user a teacher denied may not knock again for this long (LOBBY_DENIED); 0: at once");
   private static final Setting<Integer> SYNC_REQUESTS_PER_SECOND =
       def(
           "sync-requests-per-second",
@@ -845,6 +859,26 @@ public final class PonteConfig {
   /** {@code poll-ops-per-second}. */
   public int pollOpsPerSecond() {
     return get(POLL_OPS_PER_SECOND);
+  }
+
+  /** {@code lobby-max-waiting}. */
+  public int lobbyMaxWaiting() {
+    return get(LOBBY_MAX_WAITING);
+  }
+
+  /** {@code lobby-ops-per-second}. */
+  public int lobbyOpsPerSecond() {
+    return get(LOBBY_OPS_PER_SECOND);
+  }
+
+  /** {@code lobby-leave-grace-ms}. */
+  public int lobbyLeaveGraceMs() {
+    return get(LOBBY_LEAVE_GRACE_MS);
+  }
+
+  /** {@code lobby-deny-block-ms}. */
+  public int lobbyDenyBlockMs() {
+    return get(LOBBY_DENY_BLOCK_MS);
   }
 
   /** {@code doc-max-per-room}. */

@@ -5,8 +5,9 @@ import io.ponte.protocol.v1.Role;
 import java.util.Set;
 
 /**
- * A feature's ephemeral traffic in one room on this node (awareness, live ink): events without a
- * seq that reach the room from any node through the broker. Runs on the room's context.
+ * A feature's node-local side in one room: its ephemeral traffic (awareness, live ink: events
+ * without a seq that reach the room from any node through the broker), and what it keeps on this
+ * node about members and applied operations. Runs on the room's context.
  */
 public interface FeatureRelay {
   /** The ephemeral event bodies it relays. */
@@ -22,4 +23,19 @@ public interface FeatureRelay {
 
   /** The member left the room on this node (its connection closed, it left, it was removed). */
   default void left(RoomMember member, Role role) {}
+
+  /**
+   * An operation (of any feature) took effect here, after its event was delivered: for node-local
+   * work that follows the state (a lobby completing the Joins it holds). The state is the room's,
+   * read-only.
+   */
+  default void applied(AppliedOperation applied, RoomState state) {}
+
+  /** Whether it holds something on this node that keeps the room loaded (Joins waiting in it). */
+  default boolean holdsRoom() {
+    return false;
+  }
+
+  /** The room is being unloaded or failed on this node: let go of what it holds. */
+  default void unloaded() {}
 }

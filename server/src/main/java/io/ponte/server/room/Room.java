@@ -424,6 +424,11 @@ public final class Room implements RoomListener {
         }
       }
       carryOut(applied);
+      if (applied.accepted()) {
+        for (FeatureRelay relay : relays.values()) {
+          relay.applied(applied, state);
+        }
+      }
     }
     maybeSnapshot();
   }
@@ -963,6 +968,16 @@ public final class Room implements RoomListener {
     return type.cast(r);
   }
 
+  /**
+   * A relay let go of what held the room ({@link FeatureRelay#holdsRoom}): with nobody in it on
+   * this node, the room may unload after the idle time. Room context only.
+   */
+  public void released() {
+    if (members.isEmpty() && !unloaded && idleTimer < 0) {
+      scheduleIdleUnload();
+    }
+  }
+
   /** Whether the member is in the room on this node. Room context only. */
   public boolean hasMember(RoomMember member) {
     return members.containsKey(member.sessionId());
@@ -1062,7 +1077,8 @@ public final class Room implements RoomListener {
     cancelIdleTimer();
     idleTimer = vertx.setTimer(options.idleUnloadMs(), id -> {
       idleTimer = -1;
-      if (members.isEmpty() && joining == 0 && pending.isEmpty() && received.isEmpty()) {
+      if (members.isEmpty() && joining == 0 && pending.isEmpty() && received.isEmpty()
+          && relays.values().stream().noneMatch(FeatureRelay::holdsRoom)) {
         unload();
       }
     });
@@ -1087,6 +1103,7 @@ public final class Room implements RoomListener {
       }
       snapshot().compose(x -> restoreEpoch()).onComplete(x -> {
         unloaded = true;
+        relays.values().forEach(FeatureRelay::unloaded);
         cancelIdleTimer();
         onUnload.run();
         metrics.roomsLoaded().decrementAndGet();
@@ -1121,6 +1138,7 @@ public final class Room implements RoomListener {
       m.member.close(CloseCode.INTERNAL_ERROR, "room failed");
     }
     unloaded = true;
+    relays.values().forEach(FeatureRelay::unloaded);
     cancelIdleTimer();
     stopPresence();
     onUnload.run();

@@ -12,6 +12,7 @@ import java.util.Map;
 public final class Requests {
   private final Map<ClientMessage.BodyCase, RequestHandler> handlers =
       new EnumMap<>(ClientMessage.BodyCase.class);
+  private JoinGate gate = JoinGate.OPEN;
 
   public Requests(List<? extends RequestFeature> features) {
     for (RequestFeature f : features) {
@@ -25,6 +26,19 @@ public final class Requests {
     if (earlier != null) {
       throw new IllegalArgumentException("two handlers for " + kind);
     }
+  }
+
+  /** Registers the gate every Join passes (see {@link JoinGate}); there is at most one. */
+  public void gate(JoinGate joinGate) {
+    if (gate != JoinGate.OPEN) {
+      throw new IllegalArgumentException("two join gates");
+    }
+    gate = java.util.Objects.requireNonNull(joinGate, "joinGate");
+  }
+
+  /** The join gate ({@link JoinGate#OPEN} when no feature registered one). */
+  public JoinGate gate() {
+    return gate;
   }
 
   /** The handler of a kind, or null. */

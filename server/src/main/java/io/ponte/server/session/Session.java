@@ -63,6 +63,9 @@ public interface Session {
    */
   long trySyncRequest();
 
+  /** Completes when the connection has closed (from any thread; on no particular one). */
+  io.vertx.core.Future<Void> closed();
+
   /** A feature's own per-connection value (its rate buckets, preferences), made on first use. */
   <T> T attachment(Class<T> type, Supplier<T> create);
 }

@@ -105,6 +105,8 @@ public final class Connection implements RoomMember, Session, SocketCore.Protoco
   private final AtomicLong queuedBytes = new AtomicLong();
   private final AtomicBoolean flushScheduled = new AtomicBoolean();
   private volatile boolean closing;
+  /** Completed when the socket closed; made on first use (a Join held by the join gate). */
+  private io.vertx.core.Promise<Void> closedPromise;
 
   Connection(ServerWebSocket ws, io.netty.channel.Channel channel, WireFormat format, Context context,
       Transport transport) {
@@ -500,6 +502,8 @@ public final class Connection implements RoomMember, Session, SocketCore.Protoco
       rooms.put(roomId, JOINING);
     }
     transport.rooms().room(roomId)
+        // The admission hook (the lobby): may hold the Join until a teacher admits it.
+        .compose(room -> transport.requests().gate().admit(this, room, role, join).map(room))
         .compose(room -> room.join(this, role, join, requestId).map(room))
         .onComplete(ar -> context.runOnContext(v -> {
           if (ar.succeeded()) {
@@ -643,8 +647,24 @@ public final class Connection implements RoomMember, Session, SocketCore.Protoco
   // ------------------------------------------------------------------------------------------
 
   @Override
+  public synchronized Future<Void> closed() {
+    if (closedPromise == null) {
+      closedPromise = io.vertx.core.Promise.promise();
+      if (closing) {
+        closedPromise.complete();
+      }
+    }
+    return closedPromise.future();
+  }
+
+  @Override
   public void onClosed() {
-    closing = true;
+    synchronized (this) {
+      closing = true;
+      if (closedPromise != null) {
+        closedPromise.tryComplete();
+      }
+    }
     for (Membership m : rooms.values()) {
       if (m.room() != null) {
         m.room().leave(this);

@@ -72,6 +72,8 @@ final class DocumentAdmission {
     // openDocument, not documentInfo: a stock provider opening a new document creates it (when
     // its user may), once the room supports that.
     return transport.rooms().room(roomId)
+        // These endpoints cannot wait in the lobby: a user who would has to be admitted on /ws first.
+        .compose(room -> transport.requests().gate().check(principal, role, room).map(room))
         .compose(room -> Documents.open(room, docId, actor).compose(info -> {
           if (info == null) {
             throw new Refused(ErrorCode.DOC_NOT_FOUND, "no such document", false, false);

@@ -96,4 +96,13 @@ class PrincipalTest {
     assertNull(p.roleFor("s"));
     assertThrows(UnsupportedOperationException.class, () -> p.rooms().put("s", Role.TEACHER));
   }
+
+  @Test
+  void guestIsOffUnlessSetAndShowsInToStringWithoutTheName() {
+    assertEquals(false, with(Map.of()).guest());
+    Principal g = new Principal("u-2", "Bo", 0, false, Map.of("r1", Role.STUDENT), true);
+    assertEquals(true, g.guest());
+    assertEquals(Role.STUDENT, g.roleFor("r1"));
+    assertEquals("Principal[userId=u-2, admin=false, guest=true, rooms=1]", g.toString());
+  }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jwt.SignedJWT;
 import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.Role;
 import java.nio.charset.StandardCharsets;
@@ -49,6 +50,17 @@ class TokenIssuerTest {
     Principal p = verifier.verify(token);
     assertTrue(p.admin());
     assertEquals(Map.of(), p.rooms());
+  }
+
+  @Test
+  void guestFlagRoundTripsAndIsAbsentByDefault() throws Exception {
+    String guest = issuer.mint("g-1", "Guest", Map.of("r1", Role.STUDENT), Duration.ofMinutes(5),
+        false, true);
+    assertTrue(verifier.verify(guest).guest());
+    assertEquals(true, SignedJWT.parse(guest).getJWTClaimsSet().getClaim("guest"));
+    String plain = issuer.mint("u-1", "User", Map.of("r1", Role.STUDENT), Duration.ofMinutes(5), false);
+    assertFalse(verifier.verify(plain).guest());
+    assertFalse(SignedJWT.parse(plain).getJWTClaimsSet().getClaims().containsKey("guest"));
   }
 
   @Test

@@ -68,6 +68,18 @@ class TokenVerifierTest {
   }
 
   @Test
+  void guestClaimMarksAGuestAndIsOffByDefault() throws Exception {
+    assertFalse(verifier.verify(hs256(claims())).guest());
+    Map<String, Object> c = claims();
+    c.put("guest", true);
+    Principal guest = verifier.verify(hs256(c));
+    assertTrue(guest.guest());
+    assertFalse(guest.admin());
+    c.put("guest", false);
+    assertFalse(verifier.verify(hs256(c)).guest());
+  }
+
+  @Test
   void roomsClaimIsOptional() throws Exception {
     Map<String, Object> c = claims();
     c.remove("rooms");
@@ -253,6 +265,9 @@ class TokenVerifierTest {
       {"nbf", "soon"},
       {"iat", true},
       {"admin", "yes"},
+      {"guest", "true"},
+      {"guest", 1},
+      {"guest", List.of(true)},
       {"rooms", List.of("r1")},
       {"rooms", "r1"},
     };

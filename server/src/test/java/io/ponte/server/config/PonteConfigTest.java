@@ -39,6 +39,7 @@ class PonteConfigTest {
           "board-ops-per-second", "board-ink-per-second",
           "hand-ops-per-second", "hand-leave-grace-ms", "poll-max-per-room", "poll-max-options",
           "poll-max-question-chars", "poll-max-option-chars", "poll-ops-per-second",
+          "lobby-max-waiting", "lobby-ops-per-second", "lobby-leave-grace-ms", "lobby-deny-block-ms",
           "sync-requests-per-second", "presence-updates-per-second",
           "max-connections-per-user", "hocuspocus-preauth-bytes", "ws-compression",
           "ws-compression-threshold-bytes", "ws-compression-level",
@@ -106,6 +107,10 @@ class PonteConfigTest {
     assertEquals(StoreSync.FULL, c.storeSync());
     assertEquals(512, c.storeMaxBatch());
     assertEquals(5000, c.shutdownGraceMs());
+    assertEquals(100, c.lobbyMaxWaiting());
+    assertEquals(5, c.lobbyOpsPerSecond());
+    assertEquals(5000, c.lobbyLeaveGraceMs());
+    assertEquals(600000, c.lobbyDenyBlockMs());
     assertTrue(c.nodeId().matches("[A-Za-z0-9._-]{1,64}"), c.nodeId());
     assertEquals(LogLevel.INFO, c.logLevel());
     assertTrue(c.usesGeneratedJwtSecret());
@@ -288,6 +293,13 @@ class PonteConfigTest {
         "snapshots-kept|101",
         "resume-window|9",
         "history-page-max|1001",
+        "lobby-max-waiting|0",
+        "lobby-max-waiting|10001",
+        "lobby-ops-per-second|0",
+        "lobby-leave-grace-ms|-1",
+        "lobby-leave-grace-ms|600001",
+        "lobby-deny-block-ms|86400001",
+        "lobby-deny-block-ms|soon",
         "room-idle-unload-ms|999",
         "event-loops|1025",
         "event-loops|two",

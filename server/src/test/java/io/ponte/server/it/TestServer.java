@@ -83,6 +83,18 @@ public final class TestServer implements AutoCloseable {
     return server.issuer().mint(userId, name, Map.of(roomPattern, role), Duration.ofHours(1), false);
   }
 
+  /** A token with the guest claim (a learner from a partner school, see the lobby). */
+  public String guestToken(String userId, String name, String roomPattern, Role role) {
+    return server.issuer().mint(userId, name, Map.of(roomPattern, role), Duration.ofHours(1), false, true);
+  }
+
+  /** A client that has said hello as a guest with this role in the room (pattern). */
+  public TestClient guest(String userId, String roomPattern, Role role) {
+    TestClient c = client(WireFormat.PROTO);
+    c.hello(guestToken(userId, "Guest " + userId, roomPattern, role));
+    return c;
+  }
+
   public TestClient client() {
     return client(WireFormat.PROTO);
   }
