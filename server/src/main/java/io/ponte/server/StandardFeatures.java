@@ -1,5 +1,6 @@
 package io.ponte.server;
 
+import io.ponte.server.audit.AuditRequests;
 import io.ponte.server.chat.Chat;
 import io.ponte.server.config.PonteConfig;
 import io.ponte.server.doc.DocumentSet;
@@ -8,6 +9,8 @@ import io.ponte.server.hand.Hands;
 import io.ponte.server.moderation.Moderation;
 import io.ponte.server.poll.PollLimits;
 import io.ponte.server.poll.Polls;
+import io.ponte.server.report.ReportLimits;
+import io.ponte.server.report.Reports;
 import io.ponte.server.room.RoomFeature;
 import io.ponte.server.room.RoomFeatures;
 import io.ponte.server.session.RequestFeature;
@@ -31,7 +34,9 @@ public final class StandardFeatures {
             config.docMaxPerRoom()), config.awarenessMaxStateBytes()),
         new Whiteboard(boardLimits(config)),
         new Hands(config.handLeaveGraceMs()),
-        new Polls(pollLimits(config)));
+        new Polls(pollLimits(config)),
+        new Reports(ReportLimits.DEFAULT),
+        new AuditRequests());
   }
 
   static BoardLimits boardLimits(PonteConfig config) {
