@@ -327,7 +327,9 @@ public final class Room implements RoomListener {
           }
           return Future.all(writes).map(x -> {
             for (SequencedOperation sop : ops) {
-              storedHere.add(sop.getSeq());
+              if (sop.getSeq() > state.seq()) {
+                storedHere.add(sop.getSeq());
+              }
               onOperation(sop);
             }
             return (Void) null;
