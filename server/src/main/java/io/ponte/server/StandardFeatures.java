@@ -35,7 +35,8 @@ public final class StandardFeatures {
         new Whiteboard(boardLimits(config)),
         new Hands(config.handLeaveGraceMs()),
         new Polls(pollLimits(config)),
-        new Reports(ReportLimits.DEFAULT),
+        new Reports(new ReportLimits(config.reportMaxPerRoom(), config.reportPerUserPerMinute(),
+            config.reportMaxTextChars(), config.reportMaxDocumentBytes())),
         new AuditRequests());
   }
 
