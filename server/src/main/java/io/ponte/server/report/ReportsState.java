@@ -32,6 +32,7 @@ import io.ponte.server.room.AuditNote;
 import io.ponte.server.room.FeatureState;
 import io.ponte.server.room.ResourceId;
 import io.ponte.server.room.RoomCore;
+import io.ponte.server.text.ChatText;
 import io.ponte.server.whiteboard.WhiteboardState;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -117,8 +118,8 @@ public final class ReportsState implements FeatureState {
           ? null : new Refusal(ErrorCode.REPORT_INVALID, "board_id or element_id is missing or invalid");
       case DOC_ID -> ResourceId.valid(t.getDocId())
           ? null : new Refusal(ErrorCode.REPORT_INVALID, "doc_id is missing or invalid");
-      case USER_ID -> t.getUserId().isEmpty()
-          ? new Refusal(ErrorCode.REPORT_INVALID, "user_id is missing") : null;
+      case USER_ID -> ChatText.validUserId(t.getUserId())
+          ? null : new Refusal(ErrorCode.REPORT_INVALID, "user_id is missing or invalid");
       case KIND_NOT_SET -> new Refusal(ErrorCode.REPORT_INVALID, "a report needs a target");
     };
   }

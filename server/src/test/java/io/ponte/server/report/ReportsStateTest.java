@@ -201,6 +201,7 @@ class ReportsStateTest {
         ErrorCode.REPORT_INVALID);
     rejected(s, reportMessage(BO, msg), ErrorCode.REPORT_INVALID); // one's own message
     rejected(s, report(ANA, ReportTarget.newBuilder().setUserId("ana"), ReportReason.SPAM, ""), ErrorCode.REPORT_INVALID);
+    rejected(s, report(ANA, ReportTarget.newBuilder().setUserId("has space"), ReportReason.SPAM, ""), ErrorCode.REPORT_INVALID);
     rejected(s, reportMessage(OBS, msg), ErrorCode.READ_ONLY);
     long filed = accepted(s, reportMessage(ANA, msg)).seq();
     rejected(s, resolve(ANA, filed, ReportStatus.REPORT_HANDLED), ErrorCode.PERMISSION_DENIED);
