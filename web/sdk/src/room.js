@@ -235,6 +235,42 @@ export class Room extends Emitter {
   }
 
   // -------------------------------------------------------------------------------------------
+  // Reports and the audit log
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * Reports something to the room's teachers (sequenced, through the outbox); the Ack's seq is
+   * the report's id. The server keeps a copy of the target as it is now.
+   * @param {object} target one ReportTarget field: {messageSeq} | {element: {boardId, elementId}}
+   *   | {docId} | {userId}
+   * @param {number} reason a ReportReason value (e.g. pb.ReportReason.HARASSMENT)
+   * @param {{text?: string, clientMsgId?: string}} [options]
+   */
+  report(target, reason, { text = '', clientMsgId } = {}) {
+    return this.send('report', { file: { target, reason, text } }, clientMsgId);
+  }
+
+  /**
+   * Teachers: marks a report handled or dismissed (audited).
+   * @param {number|string} reportSeq
+   * @param {number} status pb.ReportStatus.REPORT_HANDLED or REPORT_DISMISSED
+   */
+  resolveReport(reportSeq, status, { clientMsgId } = {}) {
+    return this.send('report', { resolve: { reportSeq, status } }, clientMsgId);
+  }
+
+  /**
+   * Teachers: a page of the room's audit log, newest first; pass the result's nextCursor as
+   * beforeId for the next page (0: no more).
+   * @param {{beforeId?: number|string, limit?: number, actorUserId?: string}} [query]
+   * @returns {Promise<object>} the AuditPage
+   */
+  async readAudit({ beforeId = 0, limit = 0, actorUserId = '' } = {}) {
+    const msg = await this.request({ auditRead: { roomId: this.roomId, beforeId, limit, actorUserId } });
+    return msg.auditPage;
+  }
+
+  // -------------------------------------------------------------------------------------------
   // Documents (Yjs)
   // -------------------------------------------------------------------------------------------
 
@@ -355,7 +391,7 @@ export class Room extends Emitter {
   /**
    * Any sequenced operation with a client_msg_id, through the outbox.
    * @param {string} kind the ClientMessage field: chatPost, chatEdit, chatDelete, chatReact,
-   *   teacherAction, docCreate, docSetReadOnly, docUpdate, board
+   *   teacherAction, docCreate, docSetReadOnly, docUpdate, board, hand, poll, report
    * @param {object} fields the message's fields without roomId and clientMsgId
    * @param {string} [clientMsgId] a new id per user action (generated when absent)
    * @returns {PendingSend}

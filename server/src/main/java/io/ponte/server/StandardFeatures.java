@@ -1,5 +1,6 @@
 package io.ponte.server;
 
+import io.ponte.server.audit.AuditRequests;
 import io.ponte.server.chat.Chat;
 import io.ponte.server.config.PonteConfig;
 import io.ponte.server.doc.DocumentSet;
@@ -10,6 +11,8 @@ import io.ponte.server.moderation.Moderation;
 import io.ponte.server.permission.PermissionControls;
 import io.ponte.server.poll.PollLimits;
 import io.ponte.server.poll.Polls;
+import io.ponte.server.report.ReportLimits;
+import io.ponte.server.report.Reports;
 import io.ponte.server.room.RoomFeature;
 import io.ponte.server.room.RoomFeatures;
 import io.ponte.server.session.RequestFeature;
@@ -36,7 +39,10 @@ public final class StandardFeatures {
         new Polls(pollLimits(config)),
         new PermissionControls(),
         new Lobby(new Lobby.Limits(config.lobbyMaxWaiting(), config.lobbyLeaveGraceMs(),
-            config.lobbyDenyBlockMs())));
+            config.lobbyDenyBlockMs())),
+        new Reports(new ReportLimits(config.reportMaxPerRoom(), config.reportPerUserPerMinute(),
+            config.reportMaxTextChars(), config.reportMaxDocumentBytes())),
+        new AuditRequests());
   }
 
   static BoardLimits boardLimits(PonteConfig config) {

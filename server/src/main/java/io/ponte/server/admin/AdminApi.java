@@ -3,18 +3,24 @@ package io.ponte.server.admin;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import io.ponte.protocol.v1.Actor;
+import io.ponte.protocol.v1.AuditEntry;
+import io.ponte.protocol.v1.AuditPage;
+import io.ponte.protocol.v1.Report;
 import io.ponte.protocol.v1.CloseRoom;
 import io.ponte.protocol.v1.Operation;
 import io.ponte.protocol.v1.Participant;
 import io.ponte.protocol.v1.Permissions;
 import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.RoomSettings;
+import io.ponte.server.audit.AuditRequests;
 import io.ponte.server.auth.AdminAuth;
 import io.ponte.server.auth.TokenIssuer;
 import io.ponte.server.config.PonteConfig;
+import io.ponte.server.report.ReportsState;
 import io.ponte.server.room.Room;
 import io.ponte.server.room.RoomException;
 import io.ponte.server.room.RoomRegistry;
+import io.ponte.server.store.AuditQuery;
 import io.ponte.server.store.RoomRecord;
 import io.ponte.server.store.Store;
 import io.ponte.server.store.StoreException;
@@ -35,7 +41,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin HTTP API under /admin, for the institution's systems and IT staff: rooms (create,
- * list, details, close) and token minting. Every call needs {@code Authorization: Bearer} with
+ * list, details, close), token minting, the audit log and reports. Every call needs {@code Authorization: Bearer} with
  * the admin token or an admin JWT. Errors are JSON {@code {"code": "...", "message": "..."}} with
  * the same codes as the WebSocket protocol where one fits.
  */
@@ -44,6 +50,8 @@ public final class AdminApi {
   /** Room ids are what tokens' room patterns match, so no '*' and no spaces. */
   private static final int MAX_BODY_BYTES = 64 * 1024;
   private static final long MAX_TOKEN_TTL_SECONDS = 30L * 24 * 3600;
+  /** Who the audit log names for admin API actions. */
+  static final String ADMIN_ACTOR = "admin";
 
   private final PonteConfig config;
   private final AdminAuth adminAuth;
@@ -70,6 +78,8 @@ public final class AdminApi {
     router.post("/admin/rooms/:id/close").handler(this::closeRoom);
     router.post("/admin/rooms/:id/docs").handler(this::createDocument);
     router.post("/admin/tokens").handler(this::mintToken);
+    router.get("/admin/audit").handler(this::audit);
+    router.get("/admin/rooms/:id/reports").handler(this::reports);
   }
 
   private void authorize(RoutingContext ctx) {
@@ -113,6 +123,7 @@ public final class AdminApi {
     store.createRoom(record).onComplete(ar -> {
       if (ar.succeeded()) {
         log.info("room {} created", id);
+        recordAdminAction(id, 0, "room.create", "");
         json(ctx, 201, roomJson(record));
       } else if (ar.cause() instanceof StoreException se && se.kind() == StoreException.Kind.ROOM_EXISTS) {
         fail(ctx, 409, "ROOM_EXISTS", "a room with this id exists");
@@ -264,6 +275,9 @@ public final class AdminApi {
           : ar.cause() instanceof RoomException re ? re.error() : null;
       if (ar.succeeded() && refused == null) {
         io.ponte.protocol.v1.DocumentInfo info = ar.result().event().getDocCreated().getDocument();
+        if (ar.result().duplicateOf() == 0) {
+          recordAdminAction(id, ar.result().seq(), "doc.create", "doc:" + info.getDocId());
+        }
         json(ctx, 201, new JsonObject()
             .put("roomId", id)
             .put("docId", info.getDocId())
@@ -282,6 +296,83 @@ public final class AdminApi {
         failRoom(ctx, ar.cause());
       }
     });
+  }
+
+  /**
+   * Records an admin API action in the room's audit log. A room operation's entry has its seq
+   * (once per seq, like the room's own entries); one outside the room's sequence has seq 0.
+   */
+  private void recordAdminAction(String roomId, long seq, String action, String target) {
+    store.appendAudit(AuditEntry.newBuilder()
+        .setRoomId(roomId)
+        .setSeq(seq)
+        .setTimeMs(System.currentTimeMillis())
+        .setActorUserId(ADMIN_ACTOR)
+        .setActorName("Administrator")
+        .setActorRole(Room.roleName(Role.ROLE_UNSPECIFIED))
+        .setAction(action)
+        .setTarget(target)
+        .build())
+        .onFailure(err -> log.warn("room {}: cannot record the admin action {}: {}", roomId, action,
+            err.toString()));
+  }
+
+  /** GET /admin/audit: the audit log, newest first, filtered and paged by entry id. */
+  private void audit(RoutingContext ctx) {
+    AuditQuery query;
+    try {
+      query = AuditParams.parse(ctx.queryParams());
+    } catch (IllegalArgumentException e) {
+      fail(ctx, 400, "AUDIT_QUERY_INVALID", e.getMessage());
+      return;
+    }
+    int limit = query.limit() - 1; // read with one more: whether a next page follows
+    store.audit(query).onComplete(ar -> {
+      if (ar.failed()) {
+        fail(ctx, 503, "UNAVAILABLE", "store unavailable");
+        return;
+      }
+      AuditPage page = AuditRequests.page(query.roomId() == null ? "" : query.roomId(), ar.result(), limit);
+      JsonArray entries = new JsonArray();
+      for (AuditEntry e : page.getEntriesList()) {
+        entries.add(new JsonObject()
+            .put("id", e.getId())
+            .put("roomId", e.getRoomId())
+            .put("seq", e.getSeq())
+            .put("timeMs", e.getTimeMs())
+            .put("actorUserId", e.getActorUserId())
+            .put("actorName", e.getActorName())
+            .put("actorRole", e.getActorRole())
+            .put("action", e.getAction())
+            .put("targetUserId", e.getTargetUserId())
+            .put("target", e.getTarget())
+            .put("detail", e.getDetail()));
+      }
+      json(ctx, 200, new JsonObject().put("entries", entries)
+          .put("nextCursor", page.getNextCursor() == 0 ? null : String.valueOf(page.getNextCursor())));
+    });
+  }
+
+  /** GET /admin/rooms/{id}/reports: the room's reports, oldest first, with their copies. */
+  private void reports(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    rooms.room(id).compose(room -> room.read(state -> state.feature(ReportsState.class).all()))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            failRoom(ctx, ar.cause());
+            return;
+          }
+          JsonArray list = new JsonArray();
+          try {
+            for (Report r : ar.result()) {
+              list.add(new JsonObject(JsonFormat.printer().print(r)));
+            }
+          } catch (InvalidProtocolBufferException e) {
+            failRoom(ctx, e);
+            return;
+          }
+          json(ctx, 200, new JsonObject().put("roomId", id).put("reports", list));
+        });
   }
 
   private void mintToken(RoutingContext ctx) {

@@ -19,6 +19,7 @@ import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.RoomSnapshot;
 import io.ponte.protocol.v1.RoomStateRecord;
 import io.ponte.server.moderation.ModerationState;
+import io.ponte.server.room.AuditNote;
 import io.ponte.server.room.FeatureState;
 import io.ponte.server.room.RecordPart;
 import io.ponte.server.room.RoomCore;
@@ -45,6 +46,11 @@ public final class ChatState implements FeatureState {
     for (ChatMessage m : record.getMessagesList()) {
       messages.put(m);
     }
+  }
+
+  /** The message at this seq as the room holds it now (deleted ones without text), or null. */
+  public ChatMessage message(long seq) {
+    return messages.get(seq);
   }
 
   /** Whether a viewer may see a message: private ones only for the author and teachers. */
@@ -178,6 +184,20 @@ public final class ChatState implements FeatureState {
       }
       default -> throw new IllegalArgumentException("not a chat operation: " + op.getBodyCase());
     }
+  }
+
+  /** A teacher deleting someone else's message is a moderation action; the text is not kept. */
+  @Override
+  public AuditNote audit(Operation op, Event event, RoomCore room) {
+    if (op.getBodyCase() != Operation.BodyCase.CHAT_DELETE) {
+      return null;
+    }
+    ChatMessage m = messages.get(op.getChatDelete().getMessageSeq());
+    String author = m == null ? "" : m.getAuthor().getUserId();
+    if (op.getActor().getRole() != Role.TEACHER || author.equals(op.getActor().getUserId())) {
+      return null;
+    }
+    return new AuditNote("chat.delete", author, "message:" + op.getChatDelete().getMessageSeq(), "");
   }
 
   @Override

@@ -326,6 +326,19 @@ public final class PonteConfig {
   private static final Setting<Integer> LOBBY_DENY_BLOCK_MS =
       def("lobby-deny-block-ms", ValueType.intRange(0, 86_400_000), 600_000,
           "a user a teacher denied may not knock again for this long (LOBBY_DENIED); 0: at once");
+  private static final Setting<Integer> REPORT_MAX_PER_ROOM =
+      def("report-max-per-room", ValueType.intRange(1, 10_000), 200,
+          "reports one room keeps; a new one pushes out the oldest resolved report, and with none"
+              + " resolved it is refused (TOO_MANY_REPORTS)");
+  private static final Setting<Integer> REPORT_PER_USER_PER_MINUTE =
+      def("report-per-user-per-minute", ValueType.intRange(1, 1000), 5,
+          "reports one user may file in a room within a minute (REPORTS_TOO_FREQUENT beyond)");
+  private static final Setting<Integer> REPORT_MAX_TEXT_CHARS =
+      def("report-max-text-chars", ValueType.intRange(1, 10_000), 1000,
+          "code points of a report's text (REPORT_TEXT_TOO_LONG beyond)");
+  private static final Setting<Integer> REPORT_MAX_DOCUMENT_BYTES =
+      def("report-max-document-bytes", ValueType.intRange(0, 16 << 20), 256 * 1024,
+          "the largest document state a report of a document copies whole (larger: too_large, no copy)");
   private static final Setting<Integer> SYNC_REQUESTS_PER_SECOND =
       def(
           "sync-requests-per-second",
@@ -879,6 +892,26 @@ public final class PonteConfig {
   /** {@code lobby-deny-block-ms}. */
   public int lobbyDenyBlockMs() {
     return get(LOBBY_DENY_BLOCK_MS);
+  }
+
+  /** {@code report-max-per-room}. */
+  public int reportMaxPerRoom() {
+    return get(REPORT_MAX_PER_ROOM);
+  }
+
+  /** {@code report-per-user-per-minute}. */
+  public int reportPerUserPerMinute() {
+    return get(REPORT_PER_USER_PER_MINUTE);
+  }
+
+  /** {@code report-max-text-chars}. */
+  public int reportMaxTextChars() {
+    return get(REPORT_MAX_TEXT_CHARS);
+  }
+
+  /** {@code report-max-document-bytes}. */
+  public int reportMaxDocumentBytes() {
+    return get(REPORT_MAX_DOCUMENT_BYTES);
   }
 
   /** {@code doc-max-per-room}. */

@@ -18,6 +18,7 @@ import io.ponte.protocol.v1.Operation;
 import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.RoomSnapshot;
 import io.ponte.protocol.v1.RoomStateRecord;
+import io.ponte.server.room.AuditNote;
 import io.ponte.server.room.FeatureState;
 import io.ponte.server.room.ResourceId;
 import io.ponte.server.room.RoomCore;
@@ -109,6 +110,16 @@ public final class DocumentSet implements FeatureState {
       default -> throw new IllegalArgumentException("not a document operation: " + op.getBodyCase());
     };
     return v.ok() ? null : room.error(v.code(), v.reason());
+  }
+
+  /** A teacher making a document read-only for students, or writable again. */
+  @Override
+  public AuditNote audit(Operation op, Event event, RoomCore room) {
+    if (op.getBodyCase() != Operation.BodyCase.DOC_SET_READ_ONLY) {
+      return null;
+    }
+    DocSetReadOnly r = op.getDocSetReadOnly();
+    return AuditNote.about("doc.read_only", "doc:" + r.getDocId(), r.getStudentsReadOnly() ? "on" : "off");
   }
 
   @Override

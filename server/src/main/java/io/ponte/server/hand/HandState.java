@@ -15,6 +15,7 @@ import io.ponte.protocol.v1.RaisedHand;
 import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.RoomSnapshot;
 import io.ponte.protocol.v1.RoomStateRecord;
+import io.ponte.server.room.AuditNote;
 import io.ponte.server.room.FeatureState;
 import io.ponte.server.room.RoomCore;
 import io.ponte.server.text.ChatText;
@@ -166,6 +167,25 @@ public final class HandState implements FeatureState {
   // ------------------------------------------------------------------------------------------
   // Applying
   // ------------------------------------------------------------------------------------------
+
+  /** A teacher lowering someone's hand, or every hand. */
+  @Override
+  public AuditNote audit(Operation op, Event event, RoomCore room) {
+    HandOperation hand = op.getHand();
+    if (hand.getKindCase() != HandOperation.KindCase.REQUEST) {
+      return null;
+    }
+    HandRequest request = hand.getRequest();
+    String actor = op.getActor().getUserId();
+    if (request.getOpCase() == HandRequest.OpCase.LOWER_ALL) {
+      return AuditNote.about("hand.lower_all", "", "");
+    }
+    if (request.getOpCase() == HandRequest.OpCase.LOWER) {
+      String target = target(request, actor);
+      return target.equals(actor) ? null : AuditNote.of("hand.lower", target);
+    }
+    return null;
+  }
 
   @Override
   public Outcome apply(Operation op, Event.Builder event, RoomCore room) {

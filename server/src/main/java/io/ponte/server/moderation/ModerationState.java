@@ -14,6 +14,7 @@ import io.ponte.protocol.v1.RoomStateRecord;
 import io.ponte.protocol.v1.SessionEnded;
 import io.ponte.protocol.v1.StudentChatChanged;
 import io.ponte.protocol.v1.TeacherAction;
+import io.ponte.server.room.AuditNote;
 import io.ponte.server.room.FeatureState;
 import io.ponte.server.room.RoomCore;
 import io.ponte.server.room.RoomState;
@@ -82,6 +83,22 @@ public final class ModerationState implements FeatureState {
       return room.error(ErrorCode.INVALID_REQUEST, "a teacher cannot mute or remove themselves");
     }
     return null;
+  }
+
+  @Override
+  public AuditNote audit(Operation op, Event event, RoomCore room) {
+    TeacherAction t = op.getTeacherAction();
+    return switch (t.getActionCase()) {
+      case MUTE -> AuditNote.of(t.getMute().getMuted() ? "moderation.mute" : "moderation.unmute",
+          t.getMute().getUserId());
+      case REMOVE -> AuditNote.of("moderation.remove", t.getRemove().getUserId());
+      case LIFT_BAN -> AuditNote.of("moderation.ban_lift", t.getLiftBan().getUserId());
+      case LOCK -> AuditNote.of(t.getLock().getLocked() ? "moderation.lock" : "moderation.unlock", "");
+      case STUDENT_CHAT -> AuditNote.about("moderation.student_chat", "",
+          t.getStudentChat().getEnabled() ? "on" : "off");
+      case END_SESSION -> AuditNote.of("moderation.end", "");
+      default -> null;
+    };
   }
 
   @Override

@@ -19,6 +19,7 @@ import io.ponte.protocol.v1.PollStatus;
 import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.RoomSnapshot;
 import io.ponte.protocol.v1.RoomStateRecord;
+import io.ponte.server.room.AuditNote;
 import io.ponte.server.room.FeatureState;
 import io.ponte.server.room.ResourceId;
 import io.ponte.server.room.RoomCore;
@@ -180,6 +181,21 @@ public final class PollsState implements FeatureState {
       return room.error(ErrorCode.INVALID_REQUEST, "the poll changed; answer it again");
     }
     return null;
+  }
+
+  /** A teacher's steps of a poll; an answer never (nobody's vote is recorded anywhere else). */
+  @Override
+  public AuditNote audit(Operation op, Event event, RoomCore room) {
+    PollRequest r = op.getPoll().getRequest();
+    String action = switch (r.getOpCase()) {
+      case CREATE -> "poll.create";
+      case OPEN -> "poll.open";
+      case CLOSE -> "poll.close";
+      case SHARE -> "poll.share";
+      case DELETE -> "poll.delete";
+      default -> null;
+    };
+    return action == null ? null : AuditNote.about(action, "poll:" + r.getPollId(), "");
   }
 
   @Override

@@ -25,6 +25,17 @@ public interface FeatureState {
    */
   Outcome apply(Operation op, Event.Builder event, RoomCore room);
 
+  /**
+   * The audit log's note of an operation of this feature that {@link #apply} just accepted (the
+   * state and {@code room} are as apply left them; {@code event} is the event it built), or null
+   * when it is no teacher's or admin's action. Deterministic like apply: every node gets the same
+   * note, and the room writes it once (see Room). Must not carry message contents, nor anything
+   * that tells who answered an anonymous poll.
+   */
+  default AuditNote audit(Operation op, Event event, RoomCore room) {
+    return null;
+  }
+
   /** Writes this feature's fields of the snapshot record. */
   void writeTo(RoomStateRecord.Builder record);
 

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.ponte.protocol.CloseCode;
 import io.ponte.protocol.ErrorCodes;
 import io.ponte.protocol.v1.Actor;
+import io.ponte.protocol.v1.AuditEntry;
 import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.ErrorInfo;
 import io.ponte.protocol.v1.Event;
@@ -24,6 +25,7 @@ import io.ponte.server.broker.RoomListener;
 import io.ponte.server.metrics.PonteMetrics;
 import io.ponte.server.outbound.OutboundMessage;
 import io.ponte.server.presence.Presence;
+import io.ponte.server.store.AuditQuery;
 import io.ponte.server.store.Store;
 import io.ponte.server.store.StoredRoom;
 import io.vertx.core.AsyncResult;
@@ -110,6 +112,8 @@ public final class Room implements RoomListener {
   private final TreeMap<Long, SequencedOperation> received = new TreeMap<>();
   /** Seqs this node originated that are durable in the store. */
   private final Set<Long> durable = new HashSet<>();
+  /** Seqs of other nodes' operations that this node stored (their node died first): it audits them. */
+  private final Set<Long> storedHere = new HashSet<>();
   /** Seqs of this node's origin with no request waiting, being stored before they apply. */
   private final Set<Long> adopted = new HashSet<>();
   /** Document updates of this node applied before they were durable, by seq: answered when durable. */
@@ -282,7 +286,11 @@ public final class Room implements RoomListener {
     }
     lastSnapshotSeq = snapshot == null ? 0 : snapshot.getSeq();
     for (SequencedOperation sop : stored.operationsAfterSnapshot()) {
-      remember(state.apply(sop));
+      AppliedOperation applied = state.apply(sop);
+      remember(applied);
+      // A crash may have come between an operation's store write and its audit entry's: record
+      // it again (the store keeps one entry per seq).
+      recordAudit(applied);
     }
     return stored;
   }
@@ -319,6 +327,9 @@ public final class Room implements RoomListener {
           }
           return Future.all(writes).map(x -> {
             for (SequencedOperation sop : ops) {
+              if (sop.getSeq() > state.seq()) {
+                storedHere.add(sop.getSeq());
+              }
               onOperation(sop);
             }
             return (Void) null;
@@ -412,6 +423,11 @@ public final class Room implements RoomListener {
       received.remove(next);
       AppliedOperation applied = state.apply(sop);
       remember(applied);
+      if (storedHere.remove(next) || ours) {
+        // The node that stored the operation records its audit entry: once, though every node
+        // applies it.
+        recordAudit(applied);
+      }
       deliver(applied);
       if (early) {
         appliedNotDurable.put(next, applied);
@@ -470,6 +486,49 @@ public final class Room implements RoomListener {
             vertx.setTimer(GAP_FILL_RETRY_MS, t -> onRoomContext(this::applyReady));
           }
         }));
+  }
+
+  /** Writes the audit entry of a teacher's or admin's action just applied (none for others). */
+  private void recordAudit(AppliedOperation applied) {
+    AuditNote note = state.audit(applied);
+    if (note == null) {
+      return;
+    }
+    store.appendAudit(auditEntry(roomId, applied.operation(), note)).onFailure(err ->
+        log.warn("room {}: cannot record the audit entry of seq {}: {}", roomId, applied.seq(),
+            err.toString()));
+  }
+
+  /** The audit entry of an applied operation, as the feature noted it. */
+  static AuditEntry auditEntry(String roomId, SequencedOperation sop, AuditNote note) {
+    Actor actor = sop.getOperation().getActor();
+    return AuditEntry.newBuilder()
+        .setRoomId(roomId)
+        .setSeq(sop.getSeq())
+        .setTimeMs(sop.getOperation().getServerTimeMs())
+        .setActorUserId(actor.getUserId())
+        .setActorName(actor.getDisplayName())
+        .setActorRole(roleName(actor.getRole()))
+        .setAction(note.action())
+        .setTargetUserId(note.targetUserId())
+        .setTarget(note.target())
+        .setDetail(note.detail())
+        .build();
+  }
+
+  /** How the audit log names a role; an operation without one comes from the admin API. */
+  public static String roleName(Role role) {
+    return switch (role) {
+      case TEACHER -> "teacher";
+      case STUDENT -> "student";
+      case OBSERVER -> "observer";
+      default -> "admin";
+    };
+  }
+
+  /** A page of this room's audit log, newest first (see {@link Store#audit}). */
+  public Future<List<AuditEntry>> auditLog(String actorUserId, long beforeId, int limit) {
+    return store.audit(new AuditQuery(roomId, actorUserId, 0, 0, beforeId, limit));
   }
 
   private void remember(AppliedOperation applied) {
@@ -950,6 +1009,21 @@ public final class Room implements RoomListener {
         f = Future.failedFuture(e);
       }
       f.onComplete(result);
+    });
+    return result.future();
+  }
+
+  /** A participant of the room on any node as this node knows them now, or null. */
+  public Future<Participant> participant(String userId) {
+    Promise<Participant> result = Promise.promise();
+    onRoomContext(() -> {
+      Participant found = null;
+      for (Participant p : knownParticipants()) {
+        if (p.getUserId().equals(userId)) {
+          found = p;
+        }
+      }
+      result.complete(found);
     });
     return result.future();
   }

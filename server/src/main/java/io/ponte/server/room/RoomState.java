@@ -354,6 +354,23 @@ public final class RoomState implements RoomCore {
     return states.get(owner).validate(op, this);
   }
 
+  /**
+   * The audit log's note of an operation {@link #apply} just accepted (call it right after, before
+   * the next apply), or null when it is no teacher's or admin's action. See
+   * {@link FeatureState#audit}.
+   */
+  public AuditNote audit(AppliedOperation applied) {
+    if (!applied.accepted()) {
+      return null;
+    }
+    Operation op = applied.operation().getOperation();
+    if (op.getBodyCase() == Operation.BodyCase.CLOSE_ROOM) {
+      return AuditNote.of("room.close", "");
+    }
+    RoomFeature owner = features.owner(op.getBodyCase());
+    return owner == null ? null : states.get(owner).audit(op, applied.event(), this);
+  }
+
   private static Event skipped(Event.Builder event) {
     return event.setSkipped(Skipped.getDefaultInstance()).build();
   }

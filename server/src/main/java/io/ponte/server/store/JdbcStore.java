@@ -1,6 +1,7 @@
 package io.ponte.server.store;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.ponte.protocol.v1.AuditEntry;
 import io.ponte.protocol.v1.Operation;
 import io.ponte.protocol.v1.RoomSettings;
 import io.ponte.protocol.v1.RoomStateRecord;
@@ -499,7 +500,7 @@ public abstract class JdbcStore implements Store {
         "deleteRoom",
         conn -> {
           requireRoom(conn, roomId);
-          for (String table : List.of("operations", "snapshots", "rooms")) {
+          for (String table : List.of("audit_log", "operations", "snapshots", "rooms")) {
             try (PreparedStatement st =
                 conn.prepareStatement("DELETE FROM " + table + " WHERE room_id = ?")) {
               st.setString(1, roomId);
@@ -510,9 +511,92 @@ public abstract class JdbcStore implements Store {
         });
   }
 
+  @Override
+  public Future<Void> appendAudit(AuditEntry entry) {
+    if (entry == null || entry.getRoomId().isEmpty()) {
+      return Future.failedFuture(new IllegalArgumentException("an entry with a room id required"));
+    }
+    byte[] bytes = entry.toBuilder().clearId().build().toByteArray();
+    return write(
+        "appendAudit",
+        conn -> {
+          // Every node that stores the operation may record it (and a room's load records again
+          // what a crash may have lost): the unique (room_id, seq) index keeps one.
+          PreparedStatement insert = writerStatement(conn,
+              "INSERT INTO audit_log(room_id, seq, time_ms, actor_id, entry) VALUES (?, ?, ?, ?, ?)"
+                  + " ON CONFLICT DO NOTHING");
+          insert.setString(1, entry.getRoomId());
+          insert.setLong(2, entry.getSeq());
+          insert.setLong(3, entry.getTimeMs());
+          insert.setString(4, entry.getActorUserId());
+          insert.setBytes(5, bytes);
+          try {
+            insert.executeUpdate();
+          } catch (SQLException e) {
+            if (isForeignKeyViolation(e)) {
+              throw notFound(entry.getRoomId());
+            }
+            throw e;
+          }
+          return null;
+        });
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Store API: reads
   // ---------------------------------------------------------------------------------------------
+
+  @Override
+  public Future<List<AuditEntry>> audit(AuditQuery q) {
+    if (q == null) {
+      return Future.failedFuture(new IllegalArgumentException("query required"));
+    }
+    StringBuilder sql = new StringBuilder("SELECT id, entry FROM audit_log WHERE 1 = 1");
+    List<Object> args = new ArrayList<>();
+    if (q.roomId() != null) {
+      sql.append(" AND room_id = ?");
+      args.add(q.roomId());
+    }
+    if (q.actorUserId() != null) {
+      sql.append(" AND actor_id = ?");
+      args.add(q.actorUserId());
+    }
+    if (q.fromMs() > 0) {
+      sql.append(" AND time_ms >= ?");
+      args.add(q.fromMs());
+    }
+    if (q.toMs() > 0) {
+      sql.append(" AND time_ms < ?");
+      args.add(q.toMs());
+    }
+    if (q.beforeId() > 0) {
+      sql.append(" AND id < ?");
+      args.add(q.beforeId());
+    }
+    sql.append(" ORDER BY id DESC LIMIT ?");
+    args.add((long) q.limit());
+    return read(
+        "audit",
+        conn -> {
+          List<AuditEntry> out = new ArrayList<>();
+          try (PreparedStatement st = conn.prepareStatement(sql.toString())) {
+            for (int i = 0; i < args.size(); i++) {
+              Object a = args.get(i);
+              if (a instanceof String str) {
+                st.setString(i + 1, str);
+              } else {
+                st.setLong(i + 1, (Long) a);
+              }
+            }
+            try (ResultSet rs = st.executeQuery()) {
+              while (rs.next()) {
+                out.add(AuditEntry.parseFrom(rs.getBytes(2)).toBuilder().setId(rs.getLong(1)).build());
+              }
+            }
+          }
+          return out;
+        });
+  }
 
   @Override
   public Future<List<String>> expiredRooms(long nowMs) {

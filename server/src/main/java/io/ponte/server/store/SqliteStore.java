@@ -53,7 +53,19 @@ public final class SqliteStore extends JdbcStore {
                 + " state BLOB NOT NULL,"
                 + " PRIMARY KEY (room_id, seq))"),
           // 2: when a room's session ended (or it was closed), for its retention period.
-          List.of("ALTER TABLE rooms ADD COLUMN ended_ms INTEGER NOT NULL DEFAULT 0"));
+          List.of("ALTER TABLE rooms ADD COLUMN ended_ms INTEGER NOT NULL DEFAULT 0"),
+          // 3: the audit log of teacher and admin actions; one entry per operation (seq > 0).
+          List.of(
+              "CREATE TABLE audit_log ("
+                  + " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                  + " room_id TEXT NOT NULL REFERENCES rooms(room_id),"
+                  + " seq INTEGER NOT NULL,"
+                  + " time_ms INTEGER NOT NULL,"
+                  + " actor_id TEXT NOT NULL,"
+                  + " entry BLOB NOT NULL)",
+              "CREATE UNIQUE INDEX audit_log_op ON audit_log(room_id, seq) WHERE seq > 0",
+              "CREATE INDEX audit_log_room ON audit_log(room_id, id)",
+              "CREATE INDEX audit_log_actor ON audit_log(actor_id, id)"));
 
   /** Store settings. */
   public record Options(String synchronous, int maxBatch) {

@@ -1,5 +1,6 @@
 package io.ponte.server.store;
 
+import io.ponte.protocol.v1.AuditEntry;
 import io.ponte.protocol.v1.RoomStateRecord;
 import io.ponte.protocol.v1.SequencedOperation;
 import io.vertx.core.Future;
@@ -73,7 +74,17 @@ public interface Store {
   /** Ids of ended rooms whose retention period (settings.retention_days after the end) is over. */
   Future<List<String>> expiredRooms(long nowMs);
 
-  /** Erases a room: its record, operations and snapshots. Fails with ROOM_NOT_FOUND. */
+  /**
+   * Durably records an audit entry of an existing room (its id is given here: the entry's is
+   * ignored). An entry with a seq is recorded once per (room, seq): writing it again, from any
+   * node, changes nothing. Fails with ROOM_NOT_FOUND.
+   */
+  Future<Void> appendAudit(AuditEntry entry);
+
+  /** Audit entries matching the query, newest first, with their ids. */
+  Future<List<AuditEntry>> audit(AuditQuery query);
+
+  /** Erases a room: its record, operations, snapshots and audit entries. Fails with ROOM_NOT_FOUND. */
   Future<Void> deleteRoom(String roomId);
 
   /** Whether the store answers (for readiness). */

@@ -22,6 +22,7 @@ import io.ponte.protocol.v1.PageRenamed;
 import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.RoomSnapshot;
 import io.ponte.protocol.v1.RoomStateRecord;
+import io.ponte.server.room.AuditNote;
 import io.ponte.server.room.FeatureState;
 import io.ponte.server.room.ResourceId;
 import io.ponte.server.room.RoomCore;
@@ -222,6 +223,26 @@ public final class WhiteboardState implements FeatureState {
   // ------------------------------------------------------------------------------------------
   // Applying
   // ------------------------------------------------------------------------------------------
+
+  /** The teachers' board controls (TEACHER_ONLY): delete, lock, page delete/clear, revert. */
+  @Override
+  public AuditNote audit(Operation op, Event event, RoomCore room) {
+    BoardRequest req = op.getBoard();
+    String board = "board:" + req.getBoardId();
+    return switch (req.getOpCase()) {
+      case DELETE_BOARD -> AuditNote.about("board.delete", board, "");
+      case LOCK_BOARD -> AuditNote.about(req.getLockBoard().getLocked() ? "board.lock" : "board.unlock",
+          board, "");
+      case DELETE_PAGE -> AuditNote.about("board.page_delete", board, req.getDeletePage().getPageId());
+      case CLEAR_PAGE -> AuditNote.about("board.page_clear", board, req.getClearPage().getPageId());
+      case LOCK_ELEMENTS -> AuditNote.about(
+          req.getLockElements().getLocked() ? "board.elements_lock" : "board.elements_unlock", board,
+          req.getLockElements().getPageId());
+      case REVERT -> new AuditNote("board.revert", req.getRevert().getUserId(), board,
+          "since " + req.getRevert().getSinceSeq());
+      default -> null;
+    };
+  }
 
   @Override
   public Outcome apply(Operation op, Event.Builder event, RoomCore room) {

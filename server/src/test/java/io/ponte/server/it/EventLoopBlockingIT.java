@@ -20,7 +20,8 @@ import reactor.blockhound.BlockHound;
 /**
  * Proves that event-loop code never blocks: BlockHound reports every blocking JDK call made on a
  * Vert.x event-loop thread while a realistic session runs (connect, hello, join, chat, history,
- * hands, an anonymous poll, leave, restart with snapshots).
+ * hands, an anonymous poll, a report and its resolution, the audit log, leave, restart with
+ * snapshots).
  */
 @Timeout(120)
 class EventLoopBlockingIT {
@@ -109,11 +110,17 @@ class EventLoopBlockingIT {
         TestClient.ack(student.request(PollIT.answer("blockhound", "p", "a1", 0)));
         TestClient.ack(teacher.request(PollIT.close("blockhound", "p")));
         TestClient.ack(teacher.request(PollIT.share("blockhound", "p")));
+        long report = TestClient.ack(student.request(ReportIT.reportMessage("blockhound", 1))).getSeq();
+        TestClient.ack(teacher.request(ReportIT.resolve("blockhound", report,
+            io.ponte.protocol.v1.ReportStatus.REPORT_HANDLED)));
+        assertTrue(teacher.request(AuditIT.auditRead("blockhound", 0, 10)).hasAuditPage());
+        assertEquals(200, s.admin("GET", "/admin/audit?room=blockhound", null).statusCode());
+        assertEquals(200, s.admin("GET", "/admin/rooms/blockhound/reports", null).statusCode());
       }
       s.stop();
       s.start();
       try (TestClient again = s.user("s", "blockhound", Role.STUDENT)) {
-        assertEquals(38, again.join("blockhound").getSeq());
+        assertEquals(40, again.join("blockhound").getSeq());
       }
     }
     assertTrue(BLOCKING.isEmpty(), () -> "blocking calls on event loops:\n" + String.join("\n", BLOCKING));

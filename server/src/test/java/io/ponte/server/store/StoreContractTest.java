@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ponte.protocol.v1.AuditEntry;
 import io.ponte.protocol.v1.ChatPost;
 import io.ponte.protocol.v1.Operation;
 import io.ponte.protocol.v1.RoomSettings;
@@ -452,6 +453,45 @@ abstract class StoreContractTest {
     assertNull(again.snapshot());
     assertTrue(again.operationsAfterSnapshot().isEmpty());
     await(store.append("gone", op("gone", 1)));
+  }
+
+  private static AuditEntry audit(String room, long seq, long timeMs, String actor, String action) {
+    return AuditEntry.newBuilder().setRoomId(room).setSeq(seq).setTimeMs(timeMs)
+        .setActorUserId(actor).setActorRole("teacher").setAction(action).setTargetUserId("ana").build();
+  }
+
+  private static List<String> actions(List<AuditEntry> entries) {
+    return entries.stream().map(AuditEntry::getAction).toList();
+  }
+
+  @Test
+  @Timeout(30)
+  void auditEntriesAreKeptOncePerSeqFilteredPagedAndErasedWithTheRoom() throws Exception {
+    await(store.createRoom(room("r1")));
+    await(store.createRoom(room("r2")));
+    await(store.appendAudit(audit("r1", 0, 100, "admin", "room.create")));
+    await(store.appendAudit(audit("r1", 0, 101, "admin", "room.create.again")));
+    await(store.appendAudit(audit("r1", 3, 200, "tina", "a")));
+    // The same seq again (another node, a reload): still one entry, the first.
+    await(store.appendAudit(audit("r1", 3, 200, "tina", "a-twice")));
+    await(store.appendAudit(audit("r2", 3, 250, "theo", "b")));
+    await(store.appendAudit(audit("r1", 4, 300, "theo", "c")));
+    assertEquals(StoreException.Kind.ROOM_NOT_FOUND, failureKind(store.appendAudit(audit("nope", 1, 1, "x", "y"))));
+
+    List<AuditEntry> all = await(store.audit(new AuditQuery(null, null, 0, 0, 0, 100)));
+    assertEquals(List.of("c", "b", "a", "room.create.again", "room.create"), actions(all), "newest first");
+    assertEquals("ana", all.get(0).getTargetUserId());
+    assertTrue(all.get(0).getId() > all.get(1).getId());
+    assertEquals(List.of("c", "a", "room.create.again", "room.create"), actions(await(store.audit(AuditQuery.room("r1", 100)))));
+    assertEquals(List.of("c", "b"), actions(await(store.audit(new AuditQuery(null, "theo", 0, 0, 0, 100)))));
+    assertEquals(List.of("b", "a"), actions(await(store.audit(new AuditQuery(null, null, 200, 300, 0, 100)))));
+    List<AuditEntry> first = await(store.audit(new AuditQuery(null, null, 0, 0, 0, 2)));
+    assertEquals(List.of("c", "b"), actions(first));
+    assertEquals(List.of("a", "room.create.again"),
+        actions(await(store.audit(new AuditQuery(null, null, 0, 0, first.get(1).getId(), 2)))));
+
+    await(store.deleteRoom("r1"));
+    assertEquals(List.of("b"), actions(await(store.audit(new AuditQuery(null, null, 0, 0, 0, 100)))));
   }
 
   @Test
