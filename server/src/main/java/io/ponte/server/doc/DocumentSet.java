@@ -112,9 +112,14 @@ public final class DocumentSet implements FeatureState {
     return v.ok() ? null : room.error(v.code(), v.reason());
   }
 
-  /** A teacher making a document read-only for students, or writable again. */
+  /** A teacher making a document read-only for students (or writable), or reverting a learner. */
   @Override
   public AuditNote audit(Operation op, Event event, RoomCore room) {
+    if (op.getBodyCase() == Operation.BodyCase.DOC_REVERT_USER) {
+      DocRevertUser r = op.getDocRevertUser();
+      return new AuditNote("doc.revert", r.getUserId(), "doc:" + r.getDocId(),
+          "since " + r.getSinceMs());
+    }
     if (op.getBodyCase() != Operation.BodyCase.DOC_SET_READ_ONLY) {
       return null;
     }

@@ -21,6 +21,7 @@ import io.ponte.protocol.v1.Operation;
 import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.RoomSnapshot;
 import io.ponte.protocol.v1.RoomStateRecord;
+import io.ponte.server.room.AuditNote;
 import io.ponte.server.room.FeatureState;
 import io.ponte.server.room.RoomCore;
 import io.ponte.server.text.ChatText;
@@ -29,6 +30,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The lobby of one room as part of its deterministic state: the runtime mode (when a teacher set
@@ -265,6 +267,25 @@ public final class LobbyState implements FeatureState {
   // ------------------------------------------------------------------------------------------
   // Applying
   // ------------------------------------------------------------------------------------------
+
+  /** A teacher admitting, denying, or changing who waits; knocks and departures are the learners'. */
+  @Override
+  public AuditNote audit(Operation op, Event event, RoomCore room) {
+    if (op.getLobby().getKindCase() != LobbyOperation.KindCase.REQUEST) {
+      return null;
+    }
+    LobbyRequest r = op.getLobby().getRequest();
+    int taken = event.hasLobbyLeft() ? event.getLobbyLeft().getUserIdsCount() : 0;
+    return switch (r.getOpCase()) {
+      case ADMIT -> AuditNote.of("lobby.admit", r.getAdmit().getUserId());
+      case DENY -> AuditNote.of("lobby.deny", r.getDeny().getUserId());
+      case ADMIT_ALL -> AuditNote.about("lobby.admit_all", "", Integer.toString(taken));
+      case DENY_ALL -> AuditNote.about("lobby.deny_all", "", Integer.toString(taken));
+      case SET_MODE -> AuditNote.about("lobby.mode", "",
+          r.getSetMode().getMode().name().replace("LOBBY_", "").toLowerCase(Locale.ROOT));
+      default -> null;
+    };
+  }
 
   @Override
   public Outcome apply(Operation op, Event.Builder event, RoomCore room) {

@@ -16,6 +16,7 @@ import io.ponte.protocol.v1.PermissionsView;
 import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.RoomSnapshot;
 import io.ponte.protocol.v1.RoomStateRecord;
+import io.ponte.server.room.AuditNote;
 import io.ponte.server.room.Capabilities;
 import io.ponte.server.room.CapabilityOverrides;
 import io.ponte.server.room.FeatureState;
@@ -24,7 +25,9 @@ import io.ponte.server.text.ChatText;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * Participants' overrides of the room's defaults for students, as part of the room's
@@ -165,6 +168,20 @@ public final class PermissionsState implements FeatureState, CapabilityOverrides
   // ------------------------------------------------------------------------------------------
   // Applying
   // ------------------------------------------------------------------------------------------
+
+  /** A teacher changing the students' defaults (no target user) or one participant's override. */
+  @Override
+  public AuditNote audit(Operation op, Event event, RoomCore room) {
+    PermissionsRequest r = op.getPermissions();
+    // "chat=deny,hand_raise=inherit": capabilities and grants only, never anything a user wrote.
+    String detail = r.getGrantsList().stream()
+        .map(g -> g.getCapability().name().replace("CAPABILITY_", "").toLowerCase(Locale.ROOT) + "="
+            + g.getGrant().name().replace("GRANT_", "").toLowerCase(Locale.ROOT))
+        .collect(Collectors.joining(","));
+    return r.getUserId().isEmpty()
+        ? AuditNote.about("permission.defaults", "", detail)
+        : new AuditNote("permission.override", r.getUserId(), "", detail);
+  }
 
   @Override
   public Outcome apply(Operation op, Event.Builder event, RoomCore room) {

@@ -20,6 +20,7 @@ import io.ponte.protocol.v1.Operation;
 import io.ponte.protocol.v1.RoomStateRecord;
 import io.ponte.protocol.v1.SequencedOperation;
 import io.ponte.server.room.AppliedOperation;
+import io.ponte.server.room.AuditNote;
 import io.ponte.server.room.RoomState;
 import io.ponte.server.testsupport.TestRooms;
 import io.ponte.yjs.Lib0Encoder;
@@ -87,6 +88,8 @@ class DocRevertStateTest {
   void aTeacherRevertsOneStudentSinceATime() {
     RoomState s = classroom();
     AppliedOperation a = ok(s, revert(TEACHER, "essay", "bo", 15_000), 30_000);
+    assertEquals(new AuditNote("doc.revert", "bo", "doc:essay", "since 15000"),
+        s.audit(a), "a teacher action for the audit log");
     assertEquals(Event.BodyCase.DOC_UPDATED, a.event().getBodyCase());
     assertEquals("essay", a.event().getDocUpdated().getDocId());
     assertEquals("bo", a.event().getDocUpdated().getRevertedUserId());

@@ -1,5 +1,6 @@
 package io.ponte.server.lobby;
 
+import io.ponte.server.room.AuditNote;
 import static io.ponte.server.room.RoomStateTest.ANA;
 import static io.ponte.server.room.RoomStateTest.BO;
 import static io.ponte.server.room.RoomStateTest.OBS;
@@ -16,6 +17,7 @@ import static io.ponte.server.room.RoomStateTest.remove;
 import static io.ponte.server.room.RoomStateTest.settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ponte.protocol.v1.Actor;
@@ -330,5 +332,18 @@ class LobbyStateTest {
     assertTrue(lobby(s).isAdmitted("ana"));
     assertFalse(lobby(s).isAdmitted("u0"), "the earliest admission made room");
     assertTrue(lobby(s).isAdmitted("u1"));
+  }
+
+  @Test
+  void teachersDecisionsAreAuditedAndKnocksAreNot() {
+    RoomState s = fresh(LobbyMode.LOBBY_EVERYONE);
+    assertNull(s.audit(ok(s, knock(GUEST, true))), "a knock is the learner's");
+    ok(s, knock(GUEST2, true));
+    ok(s, knock(ANA, false));
+    assertEquals(AuditNote.of("lobby.admit", "gus"), s.audit(ok(s, admit(TEACHER, "gus"))));
+    assertEquals(AuditNote.of("lobby.deny", "gia"), s.audit(ok(s, deny(TEACHER, "gia", T0 + 60_000))));
+    assertEquals(AuditNote.about("lobby.admit_all", "", "1"), s.audit(ok(s, admitAll(TEACHER))));
+    assertEquals(AuditNote.about("lobby.mode", "", "guests"),
+        s.audit(ok(s, setMode(TEACHER, LobbyMode.LOBBY_GUESTS))));
   }
 }

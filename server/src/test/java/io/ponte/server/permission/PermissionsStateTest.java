@@ -1,5 +1,6 @@
 package io.ponte.server.permission;
 
+import io.ponte.server.room.AuditNote;
 import static io.ponte.server.room.RoomStateTest.ANA;
 import static io.ponte.server.room.RoomStateTest.BO;
 import static io.ponte.server.room.RoomStateTest.OBS;
@@ -375,5 +376,15 @@ class PermissionsStateTest {
     ok(s, endSession(TEACHER));
     rejected(s, permissions(TEACHER, "ana", grant(Capability.CAPABILITY_CHAT, Grant.GRANT_DENY)),
         ErrorCode.ROOM_ENDED);
+  }
+
+  @Test
+  void changesAreAuditedWithCapabilitiesAndGrantsOnly() {
+    RoomState s = fresh();
+    assertEquals(AuditNote.about("permission.defaults", "", "reactions=deny"),
+        s.audit(ok(s, defaults(Capability.CAPABILITY_REACTIONS, false))));
+    assertEquals(new AuditNote("permission.override", "ana", "", "chat=deny,hand_raise=allow"),
+        s.audit(ok(s, permissions(TEACHER, "ana", grant(Capability.CAPABILITY_CHAT, Grant.GRANT_DENY),
+            grant(Capability.CAPABILITY_HAND_RAISE, Grant.GRANT_ALLOW)))));
   }
 }
