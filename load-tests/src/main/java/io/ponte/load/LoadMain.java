@@ -324,6 +324,19 @@ public final class LoadMain implements Runnable {
     @Option(names = "--typists", description = "students per room typing into the room's document (default ${DEFAULT-VALUE})", defaultValue = "2")
     int typists;
 
+    @Option(names = "--teachers", description = "teachers per room, the first of them leading (default ${DEFAULT-VALUE})",
+        defaultValue = "1")
+    int teachers;
+
+    @Option(names = "--lobby", description = "create the rooms with a lobby for everyone: students wait until a"
+        + " teacher admits them (teachers admit each knock at once)")
+    boolean lobby;
+
+    @Option(names = "--poll-interval", description = "a poll per room every so often: created and opened by the"
+        + " teacher, answered by every student, closed and shared halfway through (0: none) (default ${DEFAULT-VALUE})",
+        defaultValue = "0s")
+    Duration pollInterval;
+
     @Option(names = "--doc-rate", description = "keystrokes per second per typist (default ${DEFAULT-VALUE})", defaultValue = "3")
     double docRate;
 
@@ -346,7 +359,13 @@ public final class LoadMain implements Runnable {
       o.typingProbability = typing;
       o.churnPerMinute = churn;
       o.teacherActionInterval = actionInterval;
-      o.typists = Math.min(typists, Math.max(0, o.roomSize - 1));
+      if (teachers < 1 || teachers >= o.roomSize) {
+        throw new IllegalArgumentException("--teachers: 1 to the room size - 1, got " + teachers);
+      }
+      o.teachers = teachers;
+      o.lobby = lobby;
+      o.pollInterval = pollInterval;
+      o.typists = Math.min(typists, Math.max(0, o.roomSize - teachers));
       o.docRate = docRate;
       o.drawers = Math.min(boardDrawers, Math.max(0, o.roomSize - 1));
       ink.configure(o);

@@ -96,6 +96,12 @@ public final class LoadOptions {
   public double churnPerMinute = 0.2;
   /** Time between teacher actions per room (student chat off/on, lock/unlock). */
   public Duration teacherActionInterval = Duration.ofSeconds(10);
+  /** Teachers per room (classroom); the rest of the room size are students. */
+  public int teachers = 1;
+  /** Rooms are created with lobby: everyone; teachers admit every knock (learners wait first). */
+  public boolean lobby;
+  /** Time between polls per room (teacher creates and opens, learners answer, closed and shared halfway); 0: none. */
+  public Duration pollInterval = Duration.ZERO;
   /** Chat posts per second of the teacher. */
   public double teacherRate = 0.2;
 
@@ -155,6 +161,9 @@ public final class LoadOptions {
     o.churnPerMinute = churnPerMinute;
     o.teacherActionInterval = teacherActionInterval;
     o.teacherRate = teacherRate;
+    o.teachers = teachers;
+    o.lobby = lobby;
+    o.pollInterval = pollInterval;
     o.typists = typists;
     o.docRate = docRate;
     o.docId = docId;

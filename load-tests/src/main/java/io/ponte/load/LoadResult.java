@@ -76,7 +76,20 @@ public final class LoadResult {
     public Map<String, Long> serverDropped = new LinkedHashMap<>();
   }
 
+  /** Running a class (classroom with --lobby, --poll-interval or --breakouts); null when none of them. */
+  public static final class ClassRun {
+    public boolean lobby;
+    public long lobbyStatuses;
+    /** Learners' waits in the lobby, first LobbyStatus to Joined (teachers admit on each knock). */
+    public Percentiles lobbyWaits;
+    public long polls;
+    public Percentiles pollAnswers;
+    /** Teachers' lobby, poll and breakout requests, send to ack. */
+    public Percentiles teacherOps;
+  }
+
   public String scenario;
+  public ClassRun classRun;
   public Docs docs;
   public Ink ink;
   /** Sockets (each open) on which the server accepted the permessage-deflate the client offered, and not. */

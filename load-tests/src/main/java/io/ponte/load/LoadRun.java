@@ -1,6 +1,11 @@
 package io.ponte.load;
 
 import io.ponte.protocol.v1.LockRoom;
+import io.ponte.protocol.v1.PollClose;
+import io.ponte.protocol.v1.PollCreate;
+import io.ponte.protocol.v1.PollOpen;
+import io.ponte.protocol.v1.PollRequest;
+import io.ponte.protocol.v1.PollShare;
 import io.ponte.protocol.v1.SetStudentChat;
 import io.ponte.protocol.v1.TeacherAction;
 import io.vertx.core.Context;
@@ -120,7 +125,8 @@ public final class LoadRun implements Participant.Listener {
     this.o = options.copy();
     this.out = options.quiet ? new PrintStream(java.io.OutputStream.nullOutputStream()) : out;
     this.expectedErrors = scenario == Scenario.CLASSROOM
-        ? Set.of("CHAT_DISABLED", "ROOM_LOCKED") : Set.of();
+        // A poll answer can cross its close; a second knock of a churning learner can meet an admit.
+        ? Set.of("CHAT_DISABLED", "ROOM_LOCKED", "POLL_CLOSED", "NOT_IN_LOBBY") : Set.of();
     this.docsUsed = scenario == Scenario.DOCS || (scenario == Scenario.CLASSROOM && o.typists > 0);
     this.providerDocs = scenario == Scenario.DOCS && o.docEndpoint != LoadOptions.DocEndpoint.WS;
     this.boardUsed = scenario == Scenario.INK || (scenario == Scenario.CLASSROOM && o.drawers > 0);
@@ -225,8 +231,8 @@ public final class LoadRun implements Participant.Listener {
     }
     for (int r = 0; r < o.rooms && !socketIo && !providerDocs; r++) {
       for (int s = 0; s < o.roomSize; s++, n++) {
-        boolean teacher = (scenario == Scenario.CLASSROOM || scenario == Scenario.DOCS
-            || scenario == Scenario.INK) && s == 0;
+        boolean teacher = scenario == Scenario.CLASSROOM ? s < o.teachers
+            : (scenario == Scenario.DOCS || scenario == Scenario.INK) && s == 0;
         String user = "lt" + runId + "-" + n;
         String token = tokens.token(user, (teacher ? "Teacher " : "Load ") + n, pattern,
             teacher ? "teacher" : "student");
@@ -234,18 +240,21 @@ public final class LoadRun implements Participant.Listener {
             contexts.get(n % contexts.size()), wsClients.get(n % wsClients.size()),
             connectOptions(o.urls.get(n % o.urls.size())), o, stats, expectedErrors, this));
         Participant p = participants.get(participants.size() - 1);
-        if (docsUsed && teacher) {
+        // The room's first teacher leads: admits everyone who knocks, runs the polls.
+        p.leads = scenario == Scenario.CLASSROOM && s == 0;
+        p.admitKnocks = p.leads && o.lobby;
+        if (docsUsed && s == 0) {
           docCreators.add(p);
         }
         if (docsUsed && s >= o.roomSize - o.typists) {
           typists.add(p);
         }
-        if (boardUsed && teacher) {
+        if (boardUsed && s == 0) {
           boardCreators.add(p);
         }
         // Ink: the last --drawers of the room; classroom: the first students (typists are the last).
         if (scenario == Scenario.INK ? s >= o.roomSize - o.drawers
-            : boardUsed && s >= 1 && s <= o.drawers) {
+            : boardUsed && s >= o.teachers && s < o.teachers + o.drawers) {
           drawers.add(p);
         }
       }
@@ -421,7 +430,8 @@ public final class LoadRun implements Participant.Listener {
       // said explicitly rather than left to the node's default.
       String body = "{\"id\":" + Json.quote(id) + ",\"title\":" + Json.quote("Load test " + id)
           + ",\"maxParticipants\":" + maxParticipants
-          + ",\"studentPermissions\":{\"chat\":true,\"whiteboard\":true,\"documents\":true}}";
+          + ",\"studentPermissions\":{\"chat\":true,\"whiteboard\":true,\"documents\":true}"
+          + (scenario == Scenario.CLASSROOM && o.lobby ? ",\"lobby\":\"everyone\"" : "") + "}";
       inFlight.add(http.sendAsync(HttpRequest.newBuilder(base.resolve("/admin/rooms"))
           .timeout(Duration.ofSeconds(30))
           .header("Authorization", "Bearer " + o.adminToken)
@@ -617,6 +627,27 @@ public final class LoadRun implements Participant.Listener {
             : TeacherAction.newBuilder().setLock(LockRoom.newBuilder().setLocked(false)))));
       }
     }, interval / 2, interval, TimeUnit.MILLISECONDS);
+    if (!o.pollInterval.isZero()) {
+      // Each room's leading teacher: a poll, open for half the interval, then closed and shared.
+      List<Participant> leads = participants.stream().filter(p -> p.leads).toList();
+      long every = Math.max(1000, o.pollInterval.toMillis());
+      AtomicInteger pollNo = new AtomicInteger();
+      driver.scheduleAtFixedRate(() -> {
+        String pollId = "l" + pageId + "-" + pollNo.incrementAndGet();
+        for (Participant t : leads) {
+          String room = t.rooms.keySet().iterator().next();
+          t.run(() -> t.poll(room, pollId, PollRequest.newBuilder().setCreate(PollCreate.newBuilder()
+              .setQuestion("Which option? (" + pollId + ")").addOptions("A").addOptions("B")
+              .addOptions("C").addOptions("D")),
+              () -> t.poll(room, pollId, PollRequest.newBuilder().setOpen(PollOpen.getDefaultInstance()),
+                  () -> t.context().owner().setTimer(every / 2, x -> t.run(() -> t.poll(room, pollId,
+                      PollRequest.newBuilder().setClose(PollClose.getDefaultInstance()),
+                      () -> t.poll(room, pollId, PollRequest.newBuilder().setShare(PollShare.getDefaultInstance()),
+                          null)))))));
+        }
+        stats.pollsRun.add(leads.size());
+      }, every / 4, every, TimeUnit.MILLISECONDS);
+    }
     if (o.churnPerMinute > 0 && !students.isEmpty()) {
       double perSecond = o.churnPerMinute / 60.0;
       driver.scheduleAtFixedRate(() -> {
@@ -899,6 +930,19 @@ public final class LoadRun implements Participant.Listener {
     if (r.measuredSeconds > 0) {
       r.deliveredPerSecond = r.deliveredMeasured / r.measuredSeconds;
       r.sentPerSecond = (sentAtMeasureEnd - sentAtMeasureStart) / r.measuredSeconds;
+    }
+    if (scenario == Scenario.CLASSROOM && (o.lobby || !o.pollInterval.isZero())) {
+      LoadResult.ClassRun c = new LoadResult.ClassRun();
+      c.lobby = o.lobby;
+      c.lobbyStatuses = stats.lobbyStatuses.sum();
+      c.lobbyWaits = percentiles(stats.lobbyWaits.getIntervalHistogram());
+      c.polls = stats.pollsRun.sum();
+      c.pollAnswers = percentiles(stats.pollAnswers.getIntervalHistogram());
+      c.teacherOps = percentiles(stats.classOps.getIntervalHistogram());
+      r.classRun = c;
+      s.put("teachers", o.teachers);
+      s.put("lobby", o.lobby);
+      s.put("pollIntervalMs", o.pollInterval.toMillis());
     }
     r.replayed = stats.replayed.sum();
     r.skippedEvents = stats.skippedEvents.sum();

@@ -25,7 +25,15 @@ import io.ponte.protocol.v1.InkStroke;
 import io.ponte.protocol.v1.Join;
 import io.ponte.protocol.v1.Joined;
 import io.ponte.protocol.v1.Leave;
+import io.ponte.protocol.v1.LobbyAdmit;
+import io.ponte.protocol.v1.LobbyEntry;
+import io.ponte.protocol.v1.LobbyRequest;
+import io.ponte.protocol.v1.LobbyStatus;
 import io.ponte.protocol.v1.PageAdd;
+import io.ponte.protocol.v1.Poll;
+import io.ponte.protocol.v1.PollAnswer;
+import io.ponte.protocol.v1.PollChanged;
+import io.ponte.protocol.v1.PollRequest;
 import io.ponte.protocol.v1.ServerMessage;
 import io.ponte.protocol.v1.TeacherAction;
 import io.ponte.protocol.v1.Typing;
@@ -62,7 +70,8 @@ final class Participant implements LoadClient {
     void closed(LoadClient p);
   }
 
-  private enum Kind { HELLO, JOIN, LEAVE, POST, ACTION, DOC_CREATE, DOC_UPDATE, BOARD_CREATE, PAGE_ADD, STROKE_COMMIT }
+  private enum Kind { HELLO, JOIN, LEAVE, POST, ACTION, DOC_CREATE, DOC_UPDATE, BOARD_CREATE, PAGE_ADD, STROKE_COMMIT,
+    LOBBY, POLL, POLL_ANSWER }
 
   private record Pending(Kind kind, String roomId, long startNanos, boolean resume) {}
 
@@ -80,6 +89,14 @@ final class Participant implements LoadClient {
   private final LoadOptions options;
   private final java.util.Set<String> expectedErrors;
   final Map<String, RoomView> rooms = new LinkedHashMap<>();
+  /** Rooms this participant waits to enter (lobby): when the first LobbyStatus came. */
+  private final Map<String, Long> waitingSince = new HashMap<>();
+  /** What a teacher does once a request is acknowledged (the next poll step). */
+  private final Map<Long, Runnable> afterAck = new HashMap<>();
+  /** Classroom: the room's first teacher (runs the polls and the breakouts). */
+  boolean leads;
+  /** The leading teacher with --lobby: admits everyone who knocks, as soon as the knock is seen. */
+  boolean admitKnocks;
   private final Map<Long, Pending> pending = new HashMap<>();
 
   private WebSocket ws;
@@ -331,6 +348,7 @@ final class Participant implements LoadClient {
         }
       }
       case JOINED -> onJoined(m.getJoined(), p);
+      case LOBBY_STATUS -> onLobbyStatus(m.getLobbyStatus());
       case EVENT -> onEvent(m.getEvent(), false);
       case ACK -> {
         if (p != null && p.kind() == Kind.DOC_UPDATE) {
@@ -341,11 +359,22 @@ final class Participant implements LoadClient {
           stats.boardsCreated.increment();
         } else if (p != null && p.kind() == Kind.STROKE_COMMIT) {
           stats.commitsAcked.increment();
+        } else if (p != null && p.kind() == Kind.POLL_ANSWER) {
+          stats.pollAnswers.recordValue(micros(p.startNanos()));
+        } else if (p != null && (p.kind() == Kind.LOBBY || p.kind() == Kind.POLL)) {
+          stats.classOps.recordValue(micros(p.startNanos()));
+          Runnable next = afterAck.remove(m.getRequestId());
+          if (next != null) {
+            next.run();
+          }
         } else {
           stats.acked.increment();
         }
       }
-      case ERROR -> onError(m.getError(), p);
+      case ERROR -> {
+        afterAck.remove(m.getRequestId()); // a refused step ends its poll's chain
+        onError(m.getError(), p);
+      }
       case LEFT -> {
         RoomView v = rooms.get(m.getLeft().getRoomId());
         if (v != null) {
@@ -369,6 +398,15 @@ final class Participant implements LoadClient {
     boolean resume = p != null && p.resume();
     if (p != null) {
       stats.join.recordValue(micros(p.startNanos()));
+    }
+    Long waited = waitingSince.remove(j.getRoomId());
+    if (waited != null) {
+      stats.lobbyWaits.recordValue(micros(waited));
+    }
+    if (admitKnocks && j.hasSnapshot()) {
+      for (LobbyEntry e : j.getSnapshot().getLobby().getWaitingList()) {
+        admit(j.getRoomId(), e.getUserId());
+      }
     }
     if (j.getReset()) {
       if (resume) {
@@ -448,9 +486,70 @@ final class Participant implements LoadClient {
           stats.otherEvents.increment();
         }
       }
+      case LOBBY_KNOCKED -> {
+        stats.otherEvents.increment();
+        if (admitKnocks && !replayed) {
+          admit(e.getRoomId(), e.getLobbyKnocked().getEntry().getUserId());
+        }
+      }
+      case POLL_CHANGED -> {
+        stats.otherEvents.increment();
+        PollChanged c = e.getPollChanged();
+        if (!teacher && !replayed && c.getChangeCase() == PollChanged.ChangeCase.OPENED) {
+          answerLater(e.getRoomId(), c.getOpened());
+        }
+      }
       case SKIPPED -> stats.skippedEvents.increment();
       default -> stats.otherEvents.increment();
     }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Running a class: lobby and polls
+  // ------------------------------------------------------------------------------------------
+
+  private void onLobbyStatus(LobbyStatus status) {
+    stats.lobbyStatuses.increment();
+    if (status.getState() == LobbyStatus.State.WAITING) {
+      waitingSince.putIfAbsent(status.getRoomId(), System.nanoTime());
+    } else if (status.getState() == LobbyStatus.State.DENIED) {
+      waitingSince.remove(status.getRoomId());
+      Stats.count(stats.errors, "LOBBY_DENIED_STATUS");
+    }
+  }
+
+  /** A teacher lets one waiting learner in. */
+  private void admit(String roomId, String userId) {
+    send(Kind.LOBBY, roomId, false, ClientMessage.newBuilder().setLobby(LobbyRequest.newBuilder()
+        .setRoomId(roomId).setClientMsgId(userId + ".admit." + (++postCounter))
+        .setAdmit(LobbyAdmit.newBuilder().setUserId(userId))));
+  }
+
+  /**
+   * A teacher's poll step (create, open, close, share), then {@code next} once it is acknowledged:
+   * a step is checked against the state its predecessor left, so a teacher waits for each ack.
+   */
+  void poll(String roomId, String pollId, PollRequest.Builder request, Runnable next) {
+    long id = requestIds + 1;
+    if (send(Kind.POLL, roomId, false, ClientMessage.newBuilder().setPoll(request.setRoomId(roomId)
+        .setPollId(pollId).setClientMsgId(userId + ".poll." + (++postCounter)))) && next != null) {
+      afterAck.put(id, next);
+    }
+  }
+
+  /** A learner answers an open poll after reading it (0.2-2 s), with a random option. */
+  private void answerLater(String roomId, Poll poll) {
+    long delay = 200 + ThreadLocalRandom.current().nextLong(1800);
+    context.owner().setTimer(delay, t -> {
+      RoomView v = rooms.get(roomId);
+      if (stopped || ws == null || v == null || !v.joined || v.leaving || poll.getOptionsCount() == 0) {
+        return;
+      }
+      int choice = ThreadLocalRandom.current().nextInt(poll.getOptionsCount());
+      send(Kind.POLL_ANSWER, roomId, false, ClientMessage.newBuilder().setPoll(PollRequest.newBuilder()
+          .setRoomId(roomId).setPollId(poll.getPollId()).setClientMsgId(userId + ".ans." + (++postCounter))
+          .setAnswer(PollAnswer.newBuilder().addChoices(choice))));
+    });
   }
 
   /** A live chunk of someone else's stroke: latency from the drawer's send time, gaps per stroke. */

@@ -123,6 +123,18 @@ public final class Report {
               : "; CPU " + f(k.serverCpuMicrosPerInkDelivery) + " µs per delivered ink batch")
           .append('\n');
     }
+    if (r.classRun != null) {
+      LoadResult.ClassRun c = r.classRun;
+      if (c.lobby) {
+        sb.append("lobby        ").append(c.lobbyStatuses).append(" waiting statuses; wait until admitted ")
+            .append(pct(c.lobbyWaits)).append('\n');
+      }
+      if (c.polls > 0) {
+        sb.append("polls        ").append(c.polls).append(" run; answers (send to ack) ").append(pct(c.pollAnswers))
+            .append('\n');
+      }
+      sb.append("teacher ops  lobby/poll/breakout requests (send to ack) ").append(pct(c.teacherOps)).append('\n');
+    }
     sb.append("compression  ").append("off".equals(r.settings.get("compression")) ? "not offered" : "offered")
         .append("; permessage-deflate negotiated on ").append(r.compressedSockets).append(" of ")
         .append(r.compressedSockets + r.uncompressedSockets).append(" sockets\n");
@@ -258,6 +270,17 @@ public final class Report {
       km.put("serverCpuMicrosPerInkDelivery", k.serverCpuMicrosPerInkDelivery);
       km.put("serverDropped", k.serverDropped);
       m.put("ink", km);
+    }
+    if (r.classRun != null) {
+      LoadResult.ClassRun c = r.classRun;
+      Map<String, Object> cm = new LinkedHashMap<>();
+      cm.put("lobby", c.lobby);
+      cm.put("lobbyStatuses", c.lobbyStatuses);
+      cm.put("lobbyWaits", pctMap(c.lobbyWaits));
+      cm.put("polls", c.polls);
+      cm.put("pollAnswers", pctMap(c.pollAnswers));
+      cm.put("teacherOps", pctMap(c.teacherOps));
+      m.put("classRun", cm);
     }
     Map<String, Object> comp = new LinkedHashMap<>();
     comp.put("offered", !"off".equals(r.settings.get("compression")));

@@ -39,6 +39,14 @@ final class Stats {
   final Recorder inkLatency = new Recorder(3);
   /** Send-to-receipt latency of committed strokes (Event.board_changed, ADDED), microseconds. */
   final Recorder commitLatency = new Recorder(3);
+  /** Running a class (classroom): a learner's wait in the lobby, from the first LobbyStatus to Joined. */
+  final Recorder lobbyWaits = new Recorder(3);
+  /** A learner's poll answer, send to ack. */
+  final Recorder pollAnswers = new Recorder(3);
+  /** A teacher's lobby, poll and breakout requests, send to ack. */
+  final Recorder classOps = new Recorder(3);
+  final LongAdder lobbyStatuses = new LongAdder();
+  final LongAdder pollsRun = new LongAdder();
   /** Send times of the strokes being drawn, by stroke id (senders and receivers share this process). */
   final Map<String, StrokeTimes> strokeTimes = new ConcurrentHashMap<>();
   final LongAdder inkSent = new LongAdder();

@@ -196,6 +196,33 @@ class LoadScenariosIT {
   }
 
   @Test
+  void classroomWithALobbyAndPollsAdmitsEveryoneAndCountsTheAnswers() throws Exception {
+    LoadOptions o = options("lobbypoll");
+    o.rooms = 2;
+    o.roomSize = 7;
+    o.teachers = 2;
+    o.rate = 0.5;
+    o.churnPerMinute = 0;
+    o.teacherActionInterval = Duration.ofSeconds(60); // no lock: knocks are never refused here
+    o.typists = 0;
+    o.drawers = 0;
+    o.lobby = true;
+    o.pollInterval = Duration.ofSeconds(2);
+    o.duration = Duration.ofSeconds(4);
+    LoadResult r = run(LoadRun.Scenario.CLASSROOM, o);
+    assertSound(r);
+    LoadResult.ClassRun c = r.classRun;
+    assertTrue(c != null && c.lobby, "a class run with a lobby");
+    assertEquals(2 * 5, c.lobbyWaits.count(), "every student waited once, then was admitted");
+    assertTrue(c.lobbyStatuses >= 10, "waiting students were told their place");
+    assertTrue(c.polls >= 2, "each room's leading teacher ran a poll");
+    assertTrue(c.pollAnswers.count() > 0, "students answered polls");
+    assertTrue(c.teacherOps.count() >= 10 + 2 * 2, "every admit and poll step was acknowledged");
+    String summary = Report.text(r);
+    assertTrue(summary.contains("lobby ") && summary.contains("polls "), summary);
+  }
+
+  @Test
   void inkDeliversEveryChunkToTheRestOfTheRoom() throws Exception {
     LoadOptions o = options("ink");
     o.rooms = 2;
