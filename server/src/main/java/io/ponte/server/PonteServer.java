@@ -22,6 +22,7 @@ import io.ponte.server.store.PostgresStore;
 import io.ponte.server.store.SqliteStore;
 import io.ponte.server.store.Store;
 import io.ponte.server.transport.Transport;
+import io.ponte.server.util.OwnerOnly;
 import io.ponte.server.web.WebApp;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
@@ -114,7 +115,7 @@ public final class PonteServer {
     AuthKeys keys;
     AdminAuth adminAuth;
     try {
-      Files.createDirectories(config.dataDir());
+      OwnerOnly.directory(config.dataDir());
       keys = AuthKeys.load(config.dataDir(), config.jwtSecret().orElse(null),
           config.jwtPublicKeys(), config.jwtIssuer().orElse(null), config.jwtAudience().orElse(null))
           .withMaxLifetime(config.tokenMaxLifetimeHours() * 3600L);

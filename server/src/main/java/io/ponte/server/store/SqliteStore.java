@@ -1,6 +1,10 @@
 package io.ponte.server.store;
 
+import io.ponte.server.util.OwnerOnly;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -152,12 +156,42 @@ public final class SqliteStore extends JdbcStore {
   }
 
   private void checkpoint() {
+    checkpoint("PASSIVE");
+  }
+
+  /**
+   * Erases the room, then empties the WAL: secure_delete zeroes the freed pages in the database,
+   * and a TRUNCATE checkpoint leaves no copy of them in the log. Completes when both are done.
+   */
+  @Override
+  public Future<Void> deleteRoom(String roomId) {
+    Context ctx = Vertx.currentContext();
+    return super.deleteRoom(roomId).compose(v -> {
+      Promise<Void> truncated = Promise.promise();
+      Runnable run = () -> {
+        checkpoint("TRUNCATE");
+        if (ctx == null) {
+          truncated.complete();
+        } else {
+          ctx.runOnContext(x -> truncated.complete());
+        }
+      };
+      if (checkpointer == null) {
+        run.run();
+      } else {
+        checkpointer.execute(run);
+      }
+      return truncated.future();
+    });
+  }
+
+  private void checkpoint(String mode) {
     try {
       if (checkpointConn == null) {
         checkpointConn = connect(false);
       }
       try (Statement st = checkpointConn.createStatement()) {
-        st.execute("PRAGMA wal_checkpoint(PASSIVE)");
+        st.execute("PRAGMA wal_checkpoint(" + mode + ")");
       }
     } catch (SQLException | RuntimeException e) {
       LOG_CHECKPOINT.warn("WAL checkpoint failed: {}", e.toString());
@@ -208,6 +242,10 @@ public final class SqliteStore extends JdbcStore {
       }
       // Checkpoints are the checkpointer thread's job (see afterOpen), not the commit's.
       st.execute("PRAGMA wal_autocheckpoint = 0");
+      // The database, its WAL and shared memory hold learners' data: the owner's alone.
+      for (String suffix : List.of("", "-wal", "-shm")) {
+        OwnerOnly.file(dbFile.resolveSibling(dbFile.getFileName() + suffix));
+      }
     } catch (SQLException | RuntimeException e) {
       closeQuietly(conn, "writer");
       throw e;
@@ -230,6 +268,8 @@ public final class SqliteStore extends JdbcStore {
     try (Statement st = conn.createStatement()) {
       st.execute("PRAGMA busy_timeout = " + BUSY_TIMEOUT_MS);
       st.execute("PRAGMA foreign_keys = ON");
+      // Deleted rows are overwritten with zeros, not left readable in free pages.
+      st.execute("PRAGMA secure_delete = ON");
       st.execute("PRAGMA synchronous = " + options.synchronous());
       if (queryOnly) {
         st.execute("PRAGMA query_only = ON");
