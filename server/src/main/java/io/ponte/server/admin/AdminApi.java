@@ -33,6 +33,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
@@ -80,6 +81,7 @@ public final class AdminApi {
     router.post("/admin/tokens").handler(this::mintToken);
     router.get("/admin/audit").handler(this::audit);
     router.get("/admin/rooms/:id/reports").handler(this::reports);
+    router.get("/admin/retention").handler(this::retentionDryRun);
   }
 
   private void authorize(RoutingContext ctx) {
@@ -186,6 +188,40 @@ public final class AdminApi {
         list.add(roomJson(r).put("loaded", rooms.loadedRoom(r.roomId()) != null));
       }
       json(ctx, 200, new JsonObject().put("rooms", list));
+    });
+  }
+
+  /**
+   * What a retention sweep at {@code at} (epoch ms; default an hour from now, the longest until the
+   * next hourly sweep) would erase, erasing nothing.
+   */
+  private void retentionDryRun(RoutingContext ctx) {
+    List<String> values = ctx.queryParam("at");
+    long now = System.currentTimeMillis();
+    long at = now + 3_600_000L;
+    if (values.size() > 1 || ctx.queryParams().names().stream().anyMatch(n -> !n.equals("at"))) {
+      fail(ctx, 400, "INVALID_REQUEST", "only one query parameter: at (epoch milliseconds)");
+      return;
+    }
+    if (values.size() == 1) {
+      try {
+        at = Long.parseLong(values.get(0));
+      } catch (NumberFormatException e) {
+        fail(ctx, 400, "INVALID_REQUEST", "at: epoch milliseconds");
+        return;
+      }
+      if (at < 0 || at > now + 3651L * 86_400_000L) {
+        fail(ctx, 400, "INVALID_REQUEST", "at: from 0 to 3651 days from now");
+        return;
+      }
+    }
+    long when = at;
+    store.expiredRooms(when).onComplete(ar -> {
+      if (ar.failed()) {
+        fail(ctx, 503, "UNAVAILABLE", "store unavailable");
+        return;
+      }
+      json(ctx, 200, new JsonObject().put("at", when).put("rooms", new JsonArray(ar.result())));
     });
   }
 

@@ -46,6 +46,23 @@ class RetentionIT {
       // The end is recorded asynchronously after the ack; wait until the store has it.
       long now = System.currentTimeMillis();
       assertEquals(List.of(), sweep(s, now + DAY_MS));
+      // The dry run names what a sweep at a time would erase, and erases nothing.
+      JsonObject dry = null;
+      for (int i = 0; i < 50; i++) {
+        dry = new JsonObject(s.admin("GET", "/admin/retention?at=" + (now + 3 * DAY_MS), null).body());
+        if (!dry.getJsonArray("rooms").isEmpty()) {
+          break;
+        }
+        Thread.sleep(100);
+      }
+      assertEquals(List.of("short"), dry.getJsonArray("rooms").getList());
+      assertEquals(List.of(), new JsonObject(s.admin("GET", "/admin/retention", null).body())
+          .getJsonArray("rooms").getList(), "nothing is due within the next hour");
+      assertEquals(200, s.admin("GET", "/admin/rooms/short", null).statusCode(), "a dry run erases nothing");
+      for (String bad : List.of("?at=soon", "?at=-1", "?at=1&at=2", "?room=short",
+          "?at=" + (now + 4000 * DAY_MS))) {
+        assertEquals(400, s.admin("GET", "/admin/retention" + bad, null).statusCode(), bad);
+      }
       List<String> erased = List.of();
       for (int i = 0; i < 50 && erased.isEmpty(); i++) {
         erased = sweep(s, now + 3 * DAY_MS);
