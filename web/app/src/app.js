@@ -13,6 +13,7 @@ import { participantsPanel, teacherPanel } from './ui/participants.js';
 import { chatPanel } from './ui/chat.js';
 import { pollsPanel } from './ui/polls.js';
 import { lobbyPanel, lobbyStatusText } from './ui/lobby.js';
+import { openReportDialog, reportsPanel } from './ui/reports.js';
 import { languagePicker, lowBandwidthSwitch } from './ui/controls.js';
 import { panelSlots } from './panels.js';
 
@@ -148,6 +149,15 @@ export class App {
       hand: (op) => s.hand(op),
       poll: (pollId, op) => s.poll(pollId, op),
       lobby: (op) => s.lobby(op),
+      reportMessage: (m, returnTo) => openReportDialog({
+        subject: t('reports.message', { name: m.author?.displayName || m.author?.userId || '' }), quote: m.text, returnTo,
+        send: (reason, text) => s.report({ messageSeq: m.seq }, reason, text), describe: this.actions().describe,
+      }),
+      reportPerson: (p, returnTo) => openReportDialog({
+        subject: t('reports.participant', { name: p.displayName || p.userId }), returnTo,
+        send: (reason, text) => s.report({ userId: p.userId }, reason, text), describe: this.actions().describe,
+      }),
+      resolveReport: (seq, status) => s.resolveReport(seq, status),
       history: async () => {
         const page = await s.history(model.oldestSeq() || 0);
         model.addHistory(page);
@@ -247,6 +257,7 @@ export class App {
     this.chat = chatPanel(model, actions, this.prefs);
     this.polls = pollsPanel(model, actions);
     this.lobby = model.isTeacher() ? lobbyPanel(model, actions) : null;
+    this.reports = model.isTeacher() ? reportsPanel(model, actions) : null;
     this.panels = panelSlots(this.panelContext());
     this.chat.input.value = draft;
 
@@ -262,6 +273,7 @@ export class App {
         lowBandwidthSwitch(this.prefs, (on) => this.setLowBandwidth(on))));
 
     const side = h('div', { class: 'side' }, this.people.el, this.lobby ? this.lobby.el : null,
+      this.reports ? this.reports.el : null,
       this.teacher ? this.teacher.el : null, this.polls.el);
     const main = h('main', { class: `classroom role-${model.role.toLowerCase()}`, id: 'main' },
       side, this.chat.el, this.panels.el);
@@ -273,6 +285,7 @@ export class App {
       if (topic === 'room') this.teacher?.render();
       if (topic === 'polls' || topic === 'room') this.polls.render();
       if (topic === 'lobby') this.lobby?.render();
+      if (topic === 'reports') this.reports?.render();
       if (topic === 'message' && !performance.getEntriesByName('ponte:first-message').length) performance.mark('ponte:first-message');
     });
     if (model.messages.size && !performance.getEntriesByName('ponte:first-message').length) performance.mark('ponte:first-message');

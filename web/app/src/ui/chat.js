@@ -115,7 +115,10 @@ export function chatPanel(model, actions, prefs) {
       canPost ? btn('reply', t('chat.reply'), () => startReply(m.seq), { 'aria-label': t('chat.replyWho', { name: author }) }) : null,
       canPost ? btn('react', t('chat.react'), (e) => togglePicker(m.seq, e.currentTarget), { 'aria-expanded': 'false' }) : null,
       own && canPost ? btn('edit', t('chat.edit'), () => startEdit(m.seq)) : null,
-      (own || model.isTeacher()) && canPost ? btn('delete', t('chat.delete'), () => act(actions.remove(m.seq))) : null);
+      (own || model.isTeacher()) && canPost ? btn('delete', t('chat.delete'), () => act(actions.remove(m.seq))) : null,
+      // Reporting stays possible when muted or when chat is off: that is when it may matter most.
+      !own && model.role !== 'OBSERVER' && !model.closed ? btn('report', t('report.action'),
+        (e) => actions.reportMessage(m, e.currentTarget), { 'aria-label': t('report.reportMessage', { name: author }) }) : null);
 
     const li = h('li', {
       class: `msg${own ? ' own' : ''}${m.toTeachers ? ' private' : ''}${m.deleted ? ' is-deleted' : ''}`,

@@ -55,7 +55,13 @@ export function participantsPanel(model, actions, prefs) {
       muted ? h('span', { class: 'tag muted', 'data-testid': 'muted-tag', text: t('people.muted') }) : null,
       typing ? h('span', { class: 'tag typing', text: t('people.typing') }) : null,
     ];
-    let controls = null;
+    // Teachers act on a participant directly (mute, remove); learners tell the teachers.
+    const report = !me && model.role === 'STUDENT' && !model.closed ? h('button', {
+      type: 'button', class: 'secondary small', 'data-focus': `report:${p.userId}`, 'data-testid': 'report-person',
+      'aria-label': t('report.reportWho', { name }), text: t('report.action'),
+      onclick: (e) => actions.reportPerson(p, e.currentTarget),
+    }) : null;
+    let controls = report ? h('div', { class: 'row person-actions' }, report) : null;
     if (model.isTeacher() && !me && p.role !== 'TEACHER') {
       controls = h('div', { class: 'row person-actions' },
         h('button', {
