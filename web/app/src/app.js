@@ -158,6 +158,7 @@ export class App {
         send: (reason, text) => s.report({ userId: p.userId }, reason, text), describe: this.actions().describe,
       }),
       resolveReport: (seq, status) => s.resolveReport(seq, status),
+      permissions: (userId, grants) => s.permissions(userId, grants),
       history: async () => {
         const page = await s.history(model.oldestSeq() || 0);
         model.addHistory(page);
