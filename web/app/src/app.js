@@ -14,6 +14,7 @@ import { chatPanel } from './ui/chat.js';
 import { pollsPanel } from './ui/polls.js';
 import { lobbyPanel, lobbyStatusText } from './ui/lobby.js';
 import { openReportDialog, reportsPanel } from './ui/reports.js';
+import { auditPanel } from './ui/audit.js';
 import { languagePicker, lowBandwidthSwitch } from './ui/controls.js';
 import { panelSlots } from './panels.js';
 
@@ -159,6 +160,7 @@ export class App {
       }),
       resolveReport: (seq, status) => s.resolveReport(seq, status),
       permissions: (userId, grants) => s.permissions(userId, grants),
+      audit: (beforeId) => s.audit(beforeId, 20),
       history: async () => {
         const page = await s.history(model.oldestSeq() || 0);
         model.addHistory(page);
@@ -259,6 +261,7 @@ export class App {
     this.polls = pollsPanel(model, actions);
     this.lobby = model.isTeacher() ? lobbyPanel(model, actions) : null;
     this.reports = model.isTeacher() ? reportsPanel(model, actions) : null;
+    this.audit = model.isTeacher() ? auditPanel(model, actions) : null;
     this.panels = panelSlots(this.panelContext());
     this.chat.input.value = draft;
 
@@ -275,7 +278,7 @@ export class App {
 
     const side = h('div', { class: 'side' }, this.people.el, this.lobby ? this.lobby.el : null,
       this.reports ? this.reports.el : null,
-      this.teacher ? this.teacher.el : null, this.polls.el);
+      this.teacher ? this.teacher.el : null, this.polls.el, this.audit ? this.audit.el : null);
     const main = h('main', { class: `classroom role-${model.role.toLowerCase()}`, id: 'main' },
       side, this.chat.el, this.panels.el);
     replaceChildren(this.root, header, this.banner.el, main);
