@@ -111,5 +111,14 @@ test('documents: the teacher undoes one learner\'s edits since a few minutes ago
   await dialog.locator('button.danger').click();
   await tp.waitForFunction(() => /REVERT_NOTHING 1901/.test(document.querySelector('[data-testid=doc-revert-error]')?.textContent || ''), null, { timeout: 15_000 });
   assert.equal(await text(tp), 'Once upon a time.');
+
+  // The teacher takes away Zofia's document editing: her editor turns read-only and says why.
+  const row = tp.locator('[data-testid=participant][data-user=u-zofia]');
+  await row.locator('[data-testid=perms] summary').click();
+  await row.getByTestId('perm-CAPABILITY_DOCUMENT_EDIT').uncheck();
+  await sp.locator('[data-testid=doc-editor][data-editable=false]').waitFor({ timeout: 15_000 });
+  assert.equal(await sp.getByTestId('doc-read-only').textContent(), 'A teacher has not allowed you to edit documents: you can read this one.');
+  await row.getByTestId('perm-CAPABILITY_DOCUMENT_EDIT').check();
+  await sp.locator('[data-testid=doc-editor][data-editable=true]').waitFor({ timeout: 15_000 });
   await close(student, teacher);
 });

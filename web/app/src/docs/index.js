@@ -41,6 +41,10 @@ class DocsPanel {
       const changed = () => this.roomChanged();
       for (const name of ['docCreated', 'docReadOnlyChanged', 'joined']) this.offs.push(this.room.on(name, changed));
     }
+    // A teacher changing this student's document-edit permission: the editor follows.
+    if (ctx.model && typeof ctx.model.subscribe === 'function') {
+      this.offs.push(ctx.model.subscribe((topic) => { if (topic === 'room' && this.openId) this.drawDocNotes(); }));
+    }
     this.offs.push(ctx.onChange(({ lowBandwidth }) => {
       if (this.session) this.session.setLowBandwidth(lowBandwidth);
       this.drawDocNotes();
@@ -242,10 +246,8 @@ class DocsPanel {
       submit.disabled = !people.length;
     };
     learners();
-    if (ctx.model) {
-      const off = ctx.model.subscribe((topic) => { if (topic === 'participants') learners(); });
-      this.offs.push(off);
-    }
+    this.revertOff?.();
+    this.revertOff = ctx.model ? ctx.model.subscribe((topic) => { if (topic === 'participants') learners(); }) : null;
     return h('details', { class: 'docs-revert', 'data-testid': 'doc-revert-box' },
       h('summary', { text: t('docs.revert.title') }),
       h('div', { class: 'field inline' }, h('label', { for: 'doc-revert-who', text: t('docs.revert.who') }), who),
@@ -256,6 +258,8 @@ class DocsPanel {
 
   closeDocument() {
     this.loadToken++;
+    this.revertOff?.();
+    this.revertOff = null;
     if (this.session) this.session.destroy();
     if (window.ponteDocs === this.session) delete window.ponteDocs;
     this.session = null;
@@ -271,7 +275,13 @@ class DocsPanel {
   }
 
   editable() {
-    return mayEdit(this.ctx.role, this.docInfo(this.openId));
+    return mayEdit(this.ctx.role, this.docInfo(this.openId)) && this.mayEditByPermission();
+  }
+
+  /** The student's CAPABILITY_DOCUMENT_EDIT (permissions per capability); teachers always. */
+  mayEditByPermission() {
+    const model = this.ctx.model;
+    return !model || typeof model.can !== 'function' || model.can('CAPABILITY_DOCUMENT_EDIT');
   }
 
   /** Read-only notes, the teacher's switch and the editor's editability, from the current state. */
@@ -283,6 +293,7 @@ class DocsPanel {
     const notes = [];
     if (ctx.role === 'OBSERVER') notes.push(h('p', { class: 'docs-note', 'data-testid': 'doc-read-only', text: t('docs.readOnly.observer') }));
     else if (ctx.role === 'STUDENT' && readOnlyForStudents) notes.push(h('p', { class: 'docs-note', 'data-testid': 'doc-read-only', text: t('docs.readOnly.student') }));
+    else if (ctx.role === 'STUDENT' && !this.mayEditByPermission()) notes.push(h('p', { class: 'docs-note', 'data-testid': 'doc-read-only', text: t('docs.readOnly.capability') }));
     if (ctx.lowBandwidth) notes.push(h('p', { class: 'docs-note info', 'data-testid': 'doc-low-bandwidth', text: t('docs.lowBandwidth') }));
     replaceChildren(this.notes, notes);
 
