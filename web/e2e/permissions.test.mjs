@@ -88,5 +88,18 @@ test('per-participant switches and room-wide defaults change what the student ca
   assert.equal(await row.getByTestId('perm-CAPABILITY_CHAT').isChecked(), false, 'the student row follows the default');
   await defaults.getByTestId('perm-CAPABILITY_CHAT').check();
   await composerBlocked(sp, false);
+
+  // The whiteboard: the student's tools follow their own permission.
+  await tp.getByTestId('panel-board').click();
+  await tp.getByTestId('board-panel').waitFor();
+  await sp.getByTestId('panel-board').click();
+  await sp.getByTestId('board-panel').waitFor();
+  const why = sp.getByTestId('board-why');
+  await why.waitFor({ state: 'hidden', timeout: 15_000 });
+  await row.getByTestId('perm-CAPABILITY_WHITEBOARD').uncheck();
+  await why.waitFor({ state: 'visible', timeout: 15_000 });
+  assert.equal(await why.textContent(), 'A teacher has not allowed you to draw on the whiteboard.');
+  await row.getByTestId('perm-CAPABILITY_WHITEBOARD').check();
+  await why.waitFor({ state: 'hidden', timeout: 15_000 });
   await close(student, teacher);
 });
