@@ -60,6 +60,9 @@ test('guests wait with their place; the teacher admits one, who enters, and deni
   // Gus moved up to first place.
   await gus.page.waitForFunction(() => /number 1 in the waiting room/.test(document.querySelector('[data-testid=lobby-waiting]')?.textContent || ''));
   await tp.waitForFunction(() => document.querySelectorAll('[data-testid=lobby-entry]').length === 1);
+  // The keyboard user lands on the next person's Admit.
+  await tp.waitForFunction(() => document.activeElement?.dataset.testid === 'lobby-admit'
+    && document.activeElement.closest('[data-user=u-gus]'));
 
   await tp.locator('[data-testid=lobby-entry][data-user=u-gus] [data-testid=lobby-deny]').click();
   const refusal = gus.page.getByTestId('door-error');

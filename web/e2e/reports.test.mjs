@@ -94,6 +94,9 @@ test('a student reports a message and a participant; the teacher sees the kept c
   const handled = tp.locator('[data-testid=report][data-status=REPORT_HANDLED]');
   assert.equal(await handled.getByTestId('report-resolved-by').textContent(), 'by Ana');
   assert.equal(await handled.getByTestId('report-status').textContent(), 'handled');
+  // Focus moved on to the open report's Handled (the resolved one has no buttons left).
+  await tp.waitForFunction(() => document.activeElement?.dataset.testid === 'report-handled'
+    && document.activeElement.closest('[data-status=REPORT_OPEN]'));
   await second.getByTestId('report-dismiss').click();
   await tp.locator('[data-testid=report][data-status=REPORT_DISMISSED]').waitFor({ timeout: 15_000 });
   assert.match(await tp.locator('#reports-h').textContent(), /\(0\)/);

@@ -21,8 +21,16 @@ export function lobbyPanel(model, actions) {
         onchange: (e) => { if (e.target.checked) run({ setMode: { mode } }); },
       }),
       h('span', { text: t(`lobby.mode.${mode}`) }))));
+  const heading = h('h2', { id: 'lobby-h', tabindex: -1 }, t('lobby.title'), ' ', count);
   const el = h('section', { class: 'card lobby-card', 'aria-labelledby': 'lobby-h', 'data-testid': 'lobby-panel' },
-    h('h2', { id: 'lobby-h' }, t('lobby.title'), ' ', count), modes, empty, list, bulk, error);
+    heading, modes, empty, list, bulk, error);
+  // Where keyboard focus goes when the person it was on leaves the queue: the next person's
+  // Admit (same place in the list), else the heading.
+  let focusAt = -1;
+  list.addEventListener('focusin', (e) => {
+    const li = e.target.closest('li');
+    focusAt = li ? [...list.children].indexOf(li) : -1;
+  });
 
   async function run(op) {
     error.textContent = '';
@@ -57,7 +65,12 @@ export function lobbyPanel(model, actions) {
     for (const input of modes.querySelectorAll('input')) input.checked = input.value === model.lobbyMode;
     count.textContent = `(${model.lobbyWaiting.length})`;
     empty.hidden = model.lobbyWaiting.length > 0;
+    const hadFocus = list.contains(document.activeElement);
     replaceChildren(list, model.lobbyWaiting.map(row));
+    if (hadFocus && !list.contains(document.activeElement) && focusAt >= 0) {
+      const next = list.children[Math.min(focusAt, list.children.length - 1)];
+      (next ? next.querySelector('[data-testid=lobby-admit]') : heading).focus();
+    }
     replaceChildren(bulk, model.lobbyWaiting.length > 1 ? [
       h('button', { type: 'button', class: 'secondary', 'data-testid': 'lobby-admit-all', text: t('lobby.admitAll'), onclick: () => run({ admitAll: {} }) }),
       h('button', { type: 'button', class: 'secondary', 'data-testid': 'lobby-deny-all', text: t('lobby.denyAll'), onclick: () => run({ denyAll: {} }) }),

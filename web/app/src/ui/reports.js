@@ -64,8 +64,9 @@ export function reportsPanel(model, actions) {
   const list = h('ol', { class: 'report-list', 'aria-labelledby': 'reports-h', 'data-testid': 'reports-list' });
   const empty = h('p', { class: 'hint', 'data-testid': 'reports-empty', text: t('reports.empty') });
   const error = h('p', { class: 'form-error', role: 'alert', 'data-testid': 'reports-error' });
+  const heading = h('h2', { id: 'reports-h', tabindex: -1 }, t('reports.title'), ' ', count);
   const el = h('section', { class: 'card reports-card', 'aria-labelledby': 'reports-h', 'data-testid': 'reports-panel' },
-    h('h2', { id: 'reports-h' }, t('reports.title'), ' ', count), empty, list, error);
+    heading, empty, list, error);
 
   async function resolve(r, status) {
     error.textContent = '';
@@ -116,7 +117,12 @@ export function reportsPanel(model, actions) {
     const open = reports.filter((r) => r.status === 'REPORT_OPEN').length;
     count.textContent = `(${open})`;
     empty.hidden = reports.length > 0;
+    const hadFocus = list.contains(document.activeElement);
     replaceChildren(list, reports.map(item));
+    // A resolved report loses its buttons: keyboard focus moves to the next open one, else the heading.
+    if (hadFocus && !list.contains(document.activeElement)) {
+      (list.querySelector('[data-testid=report-handled]') || heading).focus();
+    }
   }
 
   render();
