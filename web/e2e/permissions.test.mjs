@@ -78,6 +78,18 @@ test('per-participant switches and room-wide defaults change what the student ca
   await send(sp, 'allowed again');
   await waitForMessage(tp, 'allowed again');
 
+  // Reactions and "ask the teacher" are capabilities of their own.
+  const sMsg = sp.locator('[data-testid=messages] [data-testid=message]', { hasText: 'allowed again' });
+  await sMsg.getByTestId('msg-react').waitFor();
+  await row.getByTestId('perm-CAPABILITY_REACTIONS').uncheck();
+  await sMsg.getByTestId('msg-react').waitFor({ state: 'detached', timeout: 15_000 });
+  await row.getByTestId('perm-CAPABILITY_PRIVATE_TO_TEACHERS').uncheck();
+  await sp.waitForFunction(() => document.querySelector('[data-testid=ask-teacher]')?.disabled === true, null, { timeout: 15_000 });
+  assert.equal(await composerBlocked(sp, false).then(() => true), true, 'chat itself stays allowed');
+  await row.getByTestId('perm-reset').click();
+  await sMsg.getByTestId('msg-react').waitFor({ timeout: 15_000 });
+  await sp.waitForFunction(() => document.querySelector('[data-testid=ask-teacher]')?.disabled === false, null, { timeout: 15_000 });
+
   // Room-wide: students may not chat; the teacher still may.
   const defaults = tp.locator('[data-testid=teacher-controls] [data-testid=perms-defaults]');
   await defaults.getByTestId('perm-CAPABILITY_CHAT').uncheck();

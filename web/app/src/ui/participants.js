@@ -8,8 +8,9 @@ import { confirmDialog } from './controls.js';
 
 const ROLE_ORDER = { TEACHER: 0, STUDENT: 1, OBSERVER: 2 };
 /** The capabilities teachers switch per participant and for the whole room (permissions.proto). */
-export const SWITCHED_CAPABILITIES = ['CAPABILITY_CHAT', 'CAPABILITY_WHITEBOARD', 'CAPABILITY_DOCUMENT_EDIT',
-  'CAPABILITY_HAND_RAISE', 'CAPABILITY_POLL_ANSWER'];
+export const SWITCHED_CAPABILITIES = ['CAPABILITY_CHAT', 'CAPABILITY_PRIVATE_TO_TEACHERS', 'CAPABILITY_REACTIONS',
+  'CAPABILITY_WHITEBOARD', 'CAPABILITY_DOCUMENT_CREATE', 'CAPABILITY_DOCUMENT_EDIT', 'CAPABILITY_POLL_ANSWER',
+  'CAPABILITY_HAND_RAISE'];
 
 /**
  * A fieldset of switches, one per capability: `on(cap)` says whether it is allowed now,
