@@ -65,7 +65,7 @@ export async function openAs(browser, server, room, who) {
   const errors = [];
   page.on('pageerror', (err) => errors.push(String(err)));
   page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
-  const token = server.token({ user: who.user, name: who.name, rooms: { [room]: who.role } });
+  const token = server.token({ user: who.user, name: who.name, rooms: { [room]: who.role }, guest: !!who.guest });
   await page.goto(inviteLink(server, room, token));
   if (who.join !== false) await joinClass(page);
   return { context, page, errors, token };

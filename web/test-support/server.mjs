@@ -174,13 +174,14 @@ export class PonteTestServer {
   /**
    * A token the server accepts (HS256 with its secret; claims as TokenVerifier documents them).
    * @param {{user: string, name?: string, rooms?: Record<string, 'teacher'|'student'|'observer'>,
-   *   ttlSeconds?: number, expiresAt?: number}} claims expiresAt in epoch seconds
+   *   ttlSeconds?: number, expiresAt?: number, guest?: boolean}} claims expiresAt in epoch seconds;
+   *   guest adds the "guest" claim (the lobby's LOBBY_GUESTS mode)
    */
-  token({ user, name = user, rooms = {}, ttlSeconds = 3600, expiresAt }) {
+  token({ user, name = user, rooms = {}, ttlSeconds = 3600, expiresAt, guest = false }) {
     const now = Math.floor(Date.now() / 1000);
     const header = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
     const payload = base64url(JSON.stringify({
-      sub: user, name, iat: now, exp: expiresAt ?? now + ttlSeconds, rooms,
+      sub: user, name, iat: now, exp: expiresAt ?? now + ttlSeconds, rooms, ...(guest ? { guest: true } : {}),
     }));
     const signature = createHmac('sha256', this.jwtSecret).update(`${header}.${payload}`).digest('base64url');
     return `${header}.${payload}.${signature}`;

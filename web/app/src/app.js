@@ -12,6 +12,9 @@ import { connectionBanner } from './ui/banner.js';
 import { participantsPanel, teacherPanel } from './ui/participants.js';
 import { chatPanel } from './ui/chat.js';
 import { pollsPanel } from './ui/polls.js';
+import { lobbyPanel, lobbyStatusText } from './ui/lobby.js';
+import { openReportDialog, reportsPanel } from './ui/reports.js';
+import { auditPanel } from './ui/audit.js';
 import { languagePicker, lowBandwidthSwitch } from './ui/controls.js';
 import { panelSlots } from './panels.js';
 
@@ -34,6 +37,7 @@ export class App {
     this.typingSent = 0;
     this.typingIdle = null;
     this.enteredKey = `ponte.entered.${this.roomId}`;
+    this.lobbyStatus = null; // the last LobbyStatus while our Join waits in the waiting room
   }
 
   start() {
@@ -44,14 +48,23 @@ export class App {
       this.model.applyJoined(j);
       this.doorError = null;
       performance.mark('ponte:joined');
+      // Admitted from the waiting room: the learner already waited, so they go straight in.
+      const waited = !!this.lobbyStatus;
+      this.lobbyStatus = null;
       if (this.screen === 'door') {
-        if (sessionStorage.getItem(this.enteredKey)) this.enter();
+        if (waited) announce(t('lobby.admitted'));
+        if (waited || sessionStorage.getItem(this.enteredKey)) this.enter();
         else this.render();
       }
     });
     s.on('event', (ev) => this.onEvent(ev));
+    s.on('lobby', (st) => {
+      this.lobbyStatus = st.state === 'DENIED' ? null : st;
+      if (this.screen === 'door') this.render();
+    });
     s.on('left', (left) => this.onFinal(t(LEFT_TEXT[left.reason] || 'close.other')));
     s.on('joinError', (err) => {
+      this.lobbyStatus = null;
       // Retryable refusals (locked, full) are retried by the SDK with backoff.
       this.doorError = err.retryable ? `${errorText(err)} ${t('door.retrying')}` : errorText(err);
       if (this.screen === 'door') this.render();
@@ -136,6 +149,18 @@ export class App {
       teacher: (action) => s.teacher(action),
       hand: (op) => s.hand(op),
       poll: (pollId, op) => s.poll(pollId, op),
+      lobby: (op) => s.lobby(op),
+      reportMessage: (m, returnTo) => openReportDialog({
+        subject: t('reports.message', { name: m.author?.displayName || m.author?.userId || '' }), quote: m.text, returnTo,
+        send: (reason, text) => s.report({ messageSeq: m.seq }, reason, text), describe: this.actions().describe,
+      }),
+      reportPerson: (p, returnTo) => openReportDialog({
+        subject: t('reports.participant', { name: p.displayName || p.userId }), returnTo,
+        send: (reason, text) => s.report({ userId: p.userId }, reason, text), describe: this.actions().describe,
+      }),
+      resolveReport: (seq, status) => s.resolveReport(seq, status),
+      permissions: (userId, grants) => s.permissions(userId, grants),
+      audit: (beforeId) => s.audit(beforeId, 20),
       history: async () => {
         const page = await s.history(model.oldestSeq() || 0);
         model.addHistory(page);
@@ -209,6 +234,7 @@ export class App {
         roomId: this.roomId, claims: this.claims, role: this.model.joined ? this.model.role : this.tokenRole,
         model: this.model, prefs: this.prefs, error: this.doorError,
         status: this.model.joined ? null : t('door.connecting'),
+        waiting: this.model.joined ? null : lobbyStatusText(this.lobbyStatus),
         onJoin: () => this.enter(),
         onLanguage: (l) => this.setUiLanguage(l),
         onLowBandwidth: (on) => this.setLowBandwidth(on),
@@ -233,6 +259,9 @@ export class App {
     this.teacher = model.isTeacher() ? teacherPanel(model, actions) : null;
     this.chat = chatPanel(model, actions, this.prefs);
     this.polls = pollsPanel(model, actions);
+    this.lobby = model.isTeacher() ? lobbyPanel(model, actions) : null;
+    this.reports = model.isTeacher() ? reportsPanel(model, actions) : null;
+    this.audit = model.isTeacher() ? auditPanel(model, actions) : null;
     this.panels = panelSlots(this.panelContext());
     this.chat.input.value = draft;
 
@@ -247,7 +276,9 @@ export class App {
         languagePicker((l) => this.setUiLanguage(l)),
         lowBandwidthSwitch(this.prefs, (on) => this.setLowBandwidth(on))));
 
-    const side = h('div', { class: 'side' }, this.people.el, this.teacher ? this.teacher.el : null, this.polls.el);
+    const side = h('div', { class: 'side' }, this.people.el, this.lobby ? this.lobby.el : null,
+      this.reports ? this.reports.el : null,
+      this.teacher ? this.teacher.el : null, this.polls.el, this.audit ? this.audit.el : null);
     const main = h('main', { class: `classroom role-${model.role.toLowerCase()}`, id: 'main' },
       side, this.chat.el, this.panels.el);
     replaceChildren(this.root, header, this.banner.el, main);
@@ -257,6 +288,8 @@ export class App {
       if (topic === 'participants' || topic === 'room' || topic === 'typing' || topic === 'hands') this.people.render();
       if (topic === 'room') this.teacher?.render();
       if (topic === 'polls' || topic === 'room') this.polls.render();
+      if (topic === 'lobby') this.lobby?.render();
+      if (topic === 'reports') this.reports?.render();
       if (topic === 'message' && !performance.getEntriesByName('ponte:first-message').length) performance.mark('ponte:first-message');
     });
     if (model.messages.size && !performance.getEntriesByName('ponte:first-message').length) performance.mark('ponte:first-message');

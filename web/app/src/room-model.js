@@ -24,11 +24,20 @@ export class RoomModel {
     this.polls = new Map(); // pollId -> Poll, creation order
     this.myChoices = new Map(); // pollId -> [index]: kept locally (an anonymous poll forgets voters when it closes)
     this.moreHistory = false;
+    this.lobbyMode = 'LOBBY_OFF';
+    this.lobbyWaiting = []; // LobbyEntry, queue order (teachers only)
+    this.reports = new Map(); // reportSeq -> Report (teachers only), filing order
+    this.studentDefaults = new Map(); // Capability name -> 'GRANT_ALLOW' | 'GRANT_DENY'
+    this.overrides = new Map(); // userId -> Map(Capability name -> grant); teachers: everyone's, students: their own
+    this.effective = new Set(); // the snapshot's effective capabilities (before any change)
     this.joined = false;
     this.listeners = new Set();
   }
 
-  /** fn(topic, detail): topics 'messages' (bulk), 'message' (one seq), 'pending', 'participants', 'room', 'typing', 'hands', 'polls'. */
+  /**
+   * fn(topic, detail): topics 'messages' (bulk), 'message' (one seq), 'pending', 'participants',
+   * 'room' (also on permission changes), 'typing', 'hands', 'polls', 'lobby', 'reports'.
+   */
   subscribe(fn) {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
@@ -60,7 +69,42 @@ export class RoomModel {
     if (this.role === 'OBSERVER') return 'composer.blocked.observer';
     if (this.muted.has(this.me.userId)) return 'composer.blocked.muted';
     if (this.role === 'STUDENT' && !this.studentChatEnabled) return 'composer.blocked.chatOff';
+    if (!this.can('CAPABILITY_CHAT')) return 'composer.blocked.capability';
     return null;
+  }
+
+  /**
+   * Whether userId (default: this user) has a capability (a Capability name): teachers all,
+   * observers none, a student their override or else the room's default for students.
+   */
+  can(capability, userId = this.me.userId) {
+    const role = userId === this.me.userId ? this.role : this.participants.get(userId)?.role || 'STUDENT';
+    if (role === 'TEACHER') return true;
+    if (role === 'OBSERVER') return false;
+    const own = this.overrides.get(userId)?.get(capability);
+    if (own) return own === 'GRANT_ALLOW';
+    const d = this.studentDefaults.get(capability);
+    if (d) return d === 'GRANT_ALLOW';
+    // No defaults known (a server without permissions): what the snapshot said, else allowed.
+    return userId === this.me.userId && this.effective.size ? this.effective.has(capability) : true;
+  }
+
+  /** userId's override of a capability: 'GRANT_ALLOW', 'GRANT_DENY' or null (the room's default). */
+  overrideOf(userId, capability) {
+    return this.overrides.get(userId)?.get(capability) || null;
+  }
+
+  putOverride(o) {
+    const grants = new Map((o.grants || []).map((g) => [g.capability, g.grant]));
+    if (grants.size) this.overrides.set(o.userId, grants); else this.overrides.delete(o.userId);
+  }
+
+  /** Open reports first (oldest first), then resolved ones (newest first). */
+  orderedReports() {
+    const all = [...this.reports.values()];
+    const open = all.filter((r) => r.status === 'REPORT_OPEN').sort((a, b) => cmp(a.reportSeq, b.reportSeq));
+    const done = all.filter((r) => r.status !== 'REPORT_OPEN').sort((a, b) => cmp(b.reportSeq, a.reportSeq));
+    return [...open, ...done];
   }
 
   applyJoined(j) {
@@ -80,6 +124,16 @@ export class RoomModel {
       this.hands = (s.raisedHands || []).map((x) => ({ ...x }));
       this.polls = new Map();
       for (const p of s.polls || []) this.putPoll(p);
+      const lobby = s.lobby || {};
+      this.lobbyMode = lobby.mode || (s.settings && s.settings.lobby) || 'LOBBY_OFF';
+      this.lobbyWaiting = (lobby.waiting || []).map((e) => ({ ...e }));
+      this.reports = new Map();
+      for (const r of s.reports || []) this.reports.set(String(r.reportSeq), { ...r, reportSeq: String(r.reportSeq) });
+      const perms = s.permissions || {};
+      this.effective = new Set(perms.effective || []);
+      this.studentDefaults = new Map((perms.studentDefaults || []).map((g) => [g.capability, g.grant]));
+      this.overrides = new Map();
+      for (const o of perms.overrides || []) this.putOverride(o);
     } else {
       for (const ev of j.missed || []) this.applyEvent(ev, true);
     }
@@ -92,6 +146,8 @@ export class RoomModel {
     this.emit('pending');
     this.emit('hands');
     this.emit('polls');
+    this.emit('lobby');
+    this.emit('reports');
   }
 
   /** The raised hand of userId and its place in the queue (1 first), or null. */
@@ -225,6 +281,34 @@ export class RoomModel {
         if (p.status !== 'POLL_STATUS_CLOSED') p.status = 'POLL_STATUS_CLOSED';
         note('polls', { pollId: p.pollId });
       }
+    } else if (ev.lobbyKnocked) {
+      const e = ev.lobbyKnocked.entry || {};
+      this.lobbyWaiting = [...this.lobbyWaiting.filter((x) => x.userId !== e.userId), { ...e }];
+      note('lobby');
+    } else if (ev.lobbyLeft) {
+      const gone = new Set(ev.lobbyLeft.userIds || []);
+      this.lobbyWaiting = this.lobbyWaiting.filter((x) => !gone.has(x.userId));
+      note('lobby');
+    } else if (ev.lobbyModeChanged) {
+      this.lobbyMode = ev.lobbyModeChanged.mode || 'LOBBY_OFF';
+      const admitted = new Set(ev.lobbyModeChanged.admittedUserIds || []);
+      this.lobbyWaiting = this.lobbyWaiting.filter((x) => !admitted.has(x.userId));
+      note('lobby');
+    } else if (ev.reportFiled) {
+      const r = ev.reportFiled.report || {};
+      this.reports.set(String(r.reportSeq), { ...r, reportSeq: String(r.reportSeq) });
+      note('reports');
+    } else if (ev.reportResolved) {
+      const rr = ev.reportResolved;
+      const r = this.reports.get(String(rr.reportSeq));
+      if (r) Object.assign(r, { status: rr.status, resolvedByUserId: rr.resolvedByUserId, resolvedByName: rr.resolvedByName, resolvedMs: rr.resolvedMs });
+      note('reports');
+    } else if (ev.permissionsChanged) {
+      const pc = ev.permissionsChanged;
+      if (pc.userId) this.putOverride({ ...(pc.override || {}), userId: pc.userId });
+      else this.studentDefaults = new Map((pc.studentDefaults || []).map((g) => [g.capability, g.grant]));
+      note('participants');
+      note('room');
     } else if (ev.presence) {
       const { kind, participant: p } = ev.presence;
       if (kind === 'LEFT') {

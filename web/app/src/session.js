@@ -8,19 +8,28 @@ import { attachBoards } from './board/room-boards.js';
 // The enums the app reads, by field name (the SDK's generated code has no toObject: --no-convert).
 const ENUMS = {
   role: pb.Role, state: pb.PresenceState, kind: pb.PresenceChanged.Kind, status: pb.PollStatus, reason: pb.HandLowered.Reason,
+  capability: pb.Capability, grant: pb.Grant, effective: pb.Capability,
+};
+// Field names that mean another enum inside a given parent field (checked first).
+const NESTED_ENUMS = {
+  'lobby.mode': pb.LobbyMode, 'settings.lobby': pb.LobbyMode, 'lobbyModeChanged.mode': pb.LobbyMode,
+  'lobbyLeft.reason': pb.LobbyLeft.Reason, 'lobbyStatus.state': pb.LobbyStatus.State,
+  'report.reason': pb.ReportReason, 'reports.reason': pb.ReportReason, 'report.status': pb.ReportStatus,
+  'reports.status': pb.ReportStatus, 'reportResolved.status': pb.ReportStatus,
 };
 
 /** A decoded message as plain data: set fields only, 64-bit numbers as strings, enums by name. */
-export function plain(value, key) {
+export function plain(value, key, parent) {
   if (value === null || value === undefined) return value;
   if (typeof value === 'number') {
-    if (ENUMS[key]) return ENUMS[key][value] ?? value;
+    const e = NESTED_ENUMS[`${parent}.${key}`] || ENUMS[key];
+    if (e) return e[value] ?? value;
     return Number.isInteger(value) && /(seq|Seq|Ms|To)$/.test(key || '') ? String(value) : value;
   }
-  if (Array.isArray(value)) return value.map((v) => plain(v, key));
+  if (Array.isArray(value)) return value.map((v) => plain(v, key, parent));
   if (typeof value !== 'object' || value instanceof Uint8Array) return value;
   const out = {};
-  for (const k of Object.keys(value)) out[k] = plain(value[k], k);
+  for (const k of Object.keys(value)) out[k] = plain(value[k], k, key);
   return out;
 }
 
@@ -74,6 +83,8 @@ export function createSession({ token, roomId }) {
       }
     });
     r.on('event', (ev) => out.emit('event', plain(ev)));
+    // While the Join waits in the lobby: its place, then ADMITTED (Joined follows) or DENIED.
+    r.on('lobby', (status) => out.emit('lobby', plain(status, 'lobbyStatus')));
     r.on('left', ({ reasonName, error }) => {
       if (error) {
         out.emit('joinError', error);
@@ -113,6 +124,19 @@ export function createSession({ token, roomId }) {
     hand: (op) => need().send('hand', op),
     /** A PollRequest op for pollId: {create: {...}} | {open: {}} | {close: {}} | {share: {}} | {delete: {}} | {answer: {choices}}. */
     poll: (pollId, op) => need().send('poll', { pollId, ...op }),
+    /** A LobbyRequest op: {admit: {userId}} | {deny: {userId}} | {admitAll: {}} | {denyAll: {}} | {setMode: {mode}}. */
+    lobby: (op) => need().send('lobby', op),
+    /** Files a report: target {messageSeq} | {userId}, reason a ReportReason name. */
+    report: (target, reason, text) => need().report(
+      target.messageSeq ? { messageSeq: Number(target.messageSeq) } : target, pb.ReportReason[reason], { text }),
+    resolveReport: (reportSeq, status) => need().resolveReport(Number(reportSeq), pb.ReportStatus[status]),
+    /** A permissions change: userId '' for the room's defaults; grants [{capability, grant}] by name. */
+    permissions: (userId, grants) => need().send('permissions', {
+      userId, grants: grants.map((g) => ({ capability: pb.Capability[g.capability], grant: pb.Grant[g.grant] })),
+    }),
+    async audit(beforeId = 0, limit = 30) {
+      return plain(await need().readAudit({ beforeId: Number(beforeId || 0), limit }), 'auditPage');
+    },
     async history(beforeSeq, limit = 50) {
       const page = await need().history({ beforeSeq: Number(beforeSeq || 0), limit });
       return plain(page);

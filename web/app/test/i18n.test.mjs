@@ -61,3 +61,13 @@ test('every error the app names is explained in English, with the number errors.
     assert.ok(`error.${name}` in en, `error.${name} in en.json`);
   }
 });
+
+test('every error code of hands, polls, the lobby, reports, reverts and permissions is explained', () => {
+  const source = readFileSync(join(dir, '..', 'src', 'errors.js'), 'utf8');
+  const table = source.match(/ERROR_NUMBERS = \{([^}]*)\}/)[1];
+  const known = new Set([...table.matchAll(/([A-Z_]+): (\d+)/g)].map((m) => m[1]));
+  const proto = readFileSync(join(dir, '..', '..', '..', 'protocol', 'src', 'main', 'proto', 'ponte', 'v1', 'errors.proto'), 'utf8');
+  const codes = [...proto.matchAll(/^\s*([A-Z_]+) = (\d+);/gm)].filter((m) => Number(m[2]) >= 1800 && Number(m[2]) < 2000).map((m) => m[1]);
+  assert.ok(codes.includes('CAPABILITY_DENIED') && codes.includes('LOBBY_DENIED'), 'the ranges were read');
+  assert.deepEqual(codes.filter((c) => !known.has(c)), []);
+});

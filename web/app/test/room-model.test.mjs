@@ -120,3 +120,55 @@ test('polls: opened for students, closed, results shared; teachers keep counts a
   assert.deepEqual(t.polls.get('p2').counts, { perOption: [0, 1], voters: 1 });
   assert.equal(t.polls.get('p2').ballots.length, 1);
 });
+
+test('the lobby queue follows knocks, admissions, denials and mode changes', () => {
+  const m = new RoomModel('r', me);
+  m.applyJoined({ role: 'TEACHER', reset: true, snapshot: { lobby: { mode: 'LOBBY_GUESTS', waiting: [{ userId: 'g1', displayName: 'Gil', guest: true }] } }, participants: [] });
+  assert.equal(m.lobbyMode, 'LOBBY_GUESTS');
+  const topics = [];
+  m.subscribe((topic) => topics.push(topic));
+  m.applyEvent({ lobbyKnocked: { entry: { userId: 'g2', displayName: 'Gus', guest: true } } });
+  m.applyEvent({ lobbyKnocked: { entry: { userId: 'g3', displayName: 'Gwen' } } });
+  assert.deepEqual(m.lobbyWaiting.map((e) => e.userId), ['g1', 'g2', 'g3']);
+  m.applyEvent({ lobbyLeft: { userIds: ['g2'], reason: 'ADMITTED' } });
+  assert.deepEqual(m.lobbyWaiting.map((e) => e.userId), ['g1', 'g3']);
+  m.applyEvent({ lobbyModeChanged: { mode: 'LOBBY_OFF', admittedUserIds: ['g1', 'g3'] } });
+  assert.equal(m.lobbyMode, 'LOBBY_OFF');
+  assert.deepEqual(m.lobbyWaiting, []);
+  assert.ok(topics.includes('lobby'));
+});
+
+test('reports: filed and resolved; open ones first, oldest first', () => {
+  const m = new RoomModel('r', me);
+  m.applyJoined({ role: 'TEACHER', reset: true, snapshot: { reports: [{ reportSeq: 5, reason: 'SPAM', status: 'REPORT_OPEN' }] }, participants: [] });
+  m.applyEvent({ reportFiled: { report: { reportSeq: '9', reason: 'HARASSMENT', status: 'REPORT_OPEN', reporterName: 'Zofia' } } });
+  m.applyEvent({ reportResolved: { reportSeq: '5', status: 'REPORT_DISMISSED', resolvedByName: 'Ana' } });
+  m.applyEvent({ reportFiled: { report: { reportSeq: '12', reason: 'SPAM', status: 'REPORT_OPEN' } } });
+  assert.deepEqual(m.orderedReports().map((r) => r.reportSeq), ['9', '12', '5']);
+  assert.equal(m.reports.get('5').resolvedByName, 'Ana');
+});
+
+test('capabilities: teachers all, observers none, students override else default; chat denied blocks the composer', () => {
+  const m = new RoomModel('r', me);
+  m.applyJoined({
+    role: 'STUDENT', reset: true, participants: [{ userId: 'u-s', role: 'STUDENT' }, { userId: 't', role: 'TEACHER' }, { userId: 'o', role: 'OBSERVER' }],
+    snapshot: { studentChatEnabled: true, permissions: {
+      effective: ['CAPABILITY_CHAT'],
+      studentDefaults: [{ capability: 'CAPABILITY_CHAT', grant: 'GRANT_ALLOW' }, { capability: 'CAPABILITY_WHITEBOARD', grant: 'GRANT_DENY' }],
+    } },
+  });
+  assert.equal(m.can('CAPABILITY_CHAT'), true);
+  assert.equal(m.can('CAPABILITY_WHITEBOARD'), false);
+  assert.equal(m.can('CAPABILITY_WHITEBOARD', 't'), true);
+  assert.equal(m.can('CAPABILITY_CHAT', 'o'), false);
+  assert.equal(m.chatBlockedReason(), null);
+  m.applyEvent({ permissionsChanged: { userId: 'u-s', override: { userId: 'u-s', grants: [{ capability: 'CAPABILITY_CHAT', grant: 'GRANT_DENY' }] } } });
+  assert.equal(m.can('CAPABILITY_CHAT'), false);
+  assert.equal(m.chatBlockedReason(), 'composer.blocked.capability');
+  assert.equal(m.overrideOf('u-s', 'CAPABILITY_CHAT'), 'GRANT_DENY');
+  // The override removed: the default applies again; then the default changes.
+  m.applyEvent({ permissionsChanged: { userId: 'u-s', override: { userId: 'u-s', grants: [] } } });
+  assert.equal(m.chatBlockedReason(), null);
+  m.applyEvent({ permissionsChanged: { studentDefaults: [{ capability: 'CAPABILITY_CHAT', grant: 'GRANT_DENY' }] } });
+  assert.equal(m.chatBlockedReason(), 'composer.blocked.capability');
+});

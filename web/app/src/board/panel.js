@@ -99,6 +99,10 @@ export class BoardPanel {
     this.offs.push(this.shared.onInk((ink, event) => this.onInk(ink, event)));
     this.offs.push(ctx.onChange(() => this.onSettings()));
     this.offs.push(this.room.on('participants', () => this.renderTeacher()));
+    // A teacher changing this student's whiteboard permission: the tools follow.
+    if (ctx.model && typeof ctx.model.subscribe === 'function') {
+      this.offs.push(ctx.model.subscribe((topic) => { if (topic === 'room') this.render(); }));
+    }
     this.timers.push(setInterval(() => {
       if (this.live.expire(Date.now())) this.view.touchLive();
     }, 250));
@@ -160,8 +164,14 @@ export class BoardPanel {
     if (model.ended || this.room.ended) return 'board.blocked.ended';
     if (this.role === 'OBSERVER') return 'board.blocked.observer';
     if (this.teacher) return null;
-    const perms = this.room.settings?.studentPermissions || model.settings?.studentPermissions;
-    if (!perms || !perms.whiteboard) return 'board.blocked.permission';
+    // Permissions per capability (the student's override, else the room's default) when the
+    // server sends them; else the room's student permissions.
+    if (typeof model.can === 'function' && model.studentDefaults && model.studentDefaults.size) {
+      if (!model.can('CAPABILITY_WHITEBOARD')) return 'board.blocked.permission';
+    } else {
+      const perms = this.room.settings?.studentPermissions || model.settings?.studentPermissions;
+      if (!perms || !perms.whiteboard) return 'board.blocked.permission';
+    }
     if (this.board && this.board.locked) return 'board.blocked.locked';
     return null;
   }

@@ -7,6 +7,7 @@ import { h, replaceChildren, announce } from '../dom.js';
 import { errorText } from '../errors.js';
 import { readInvite } from '../invite.js';
 import { addStyle } from './style.js';
+import { confirmDialog } from '../ui/controls.js';
 import {
   DOC_ERRORS, caretColour, docIdFromTitle, hocuspocusUrl, mayCreate, mayEdit, reasonCode,
 } from './names.js';
@@ -39,6 +40,10 @@ class DocsPanel {
     if (this.room) {
       const changed = () => this.roomChanged();
       for (const name of ['docCreated', 'docReadOnlyChanged', 'joined']) this.offs.push(this.room.on(name, changed));
+    }
+    // A teacher changing this student's document-edit permission: the editor follows.
+    if (ctx.model && typeof ctx.model.subscribe === 'function') {
+      this.offs.push(ctx.model.subscribe((topic) => { if (topic === 'room' && this.openId) this.drawDocNotes(); }));
     }
     this.offs.push(ctx.onChange(({ lowBandwidth }) => {
       if (this.session) this.session.setLowBandwidth(lowBandwidth);
@@ -168,7 +173,7 @@ class DocsPanel {
         h('button', { type: 'button', class: 'secondary small', 'data-testid': 'doc-back', text: t('docs.back'), onclick: () => this.showList() }),
         this.status),
       h('h3', { 'data-testid': 'doc-title', text: title }),
-      this.notes, this.teacherBox, this.refusal, this.toolbar, this.editorEl);
+      this.notes, this.teacherBox, ctx.role === 'TEACHER' ? this.revertControl(docId) : null, this.refusal, this.toolbar, this.editorEl);
     this.drawDocNotes();
 
     const mine = ++this.loadToken;
@@ -199,8 +204,62 @@ class DocsPanel {
     window.ponteDocs = this.session; // debug and test hook, like window.ponte
   }
 
+  /**
+   * Teachers: undo one learner's edits in this document since a few minutes ago (DocRevertUser,
+   * the server computes the undo). Built once per open document, so a room change that redraws
+   * the notes keeps what the teacher chose; the learner list follows the participants.
+   */
+  revertControl(docId) {
+    const { t, ctx } = this;
+    const who = h('select', { id: 'doc-revert-who', 'data-testid': 'doc-revert-who' });
+    const since = h('select', { id: 'doc-revert-since', 'data-testid': 'doc-revert-since' },
+      [5, 15, 60, 180].map((n) => h('option', { value: String(n), text: t('docs.revert.minutes', { n }) })));
+    const status = h('p', { class: 'hint', role: 'status', 'data-testid': 'doc-revert-status' });
+    const error = h('p', { class: 'form-error', role: 'alert', 'data-testid': 'doc-revert-error' });
+    const submit = h('button', {
+      type: 'button', class: 'danger small', 'data-testid': 'doc-revert', text: t('docs.revert.submit'),
+      onclick: async () => {
+        const userId = who.value;
+        if (!userId) return;
+        const name = who.selectedOptions[0]?.textContent || userId;
+        const n = Number(since.value);
+        status.textContent = '';
+        error.textContent = '';
+        if (!await confirmDialog(t('docs.revert.confirmTitle', { name }), t('docs.revert.confirmBody', { name, n }), t('docs.revert.submit'))) return;
+        submit.disabled = true;
+        try {
+          await this.room.send('docRevertUser', { docId, userId, sinceMs: Date.now() - n * 60_000 });
+          status.textContent = t('docs.revert.done', { name, n });
+        } catch (err) {
+          error.textContent = this.describe(err);
+        } finally {
+          submit.disabled = false;
+        }
+      },
+    });
+    const learners = () => {
+      const chosen = who.value;
+      const people = ctx.model ? [...ctx.model.participants.values()].filter((p) => p.role === 'STUDENT') : [];
+      people.sort((a, b) => String(a.displayName).localeCompare(String(b.displayName)));
+      replaceChildren(who, people.length ? people.map((p) => h('option', { value: p.userId, selected: p.userId === chosen, text: p.displayName || p.userId }))
+        : h('option', { value: '', text: t('docs.revert.noLearners') }));
+      submit.disabled = !people.length;
+    };
+    learners();
+    this.revertOff?.();
+    this.revertOff = ctx.model ? ctx.model.subscribe((topic) => { if (topic === 'participants') learners(); }) : null;
+    return h('details', { class: 'docs-revert', 'data-testid': 'doc-revert-box' },
+      h('summary', { text: t('docs.revert.title') }),
+      h('div', { class: 'field inline' }, h('label', { for: 'doc-revert-who', text: t('docs.revert.who') }), who),
+      h('div', { class: 'field inline' }, h('label', { for: 'doc-revert-since', text: t('docs.revert.since') }), since),
+      h('p', { class: 'hint', text: t('docs.revert.hint') }),
+      h('div', { class: 'row' }, submit), status, error);
+  }
+
   closeDocument() {
     this.loadToken++;
+    this.revertOff?.();
+    this.revertOff = null;
     if (this.session) this.session.destroy();
     if (window.ponteDocs === this.session) delete window.ponteDocs;
     this.session = null;
@@ -216,7 +275,13 @@ class DocsPanel {
   }
 
   editable() {
-    return mayEdit(this.ctx.role, this.docInfo(this.openId));
+    return mayEdit(this.ctx.role, this.docInfo(this.openId)) && this.mayEditByPermission();
+  }
+
+  /** The student's CAPABILITY_DOCUMENT_EDIT (permissions per capability); teachers always. */
+  mayEditByPermission() {
+    const model = this.ctx.model;
+    return !model || typeof model.can !== 'function' || model.can('CAPABILITY_DOCUMENT_EDIT');
   }
 
   /** Read-only notes, the teacher's switch and the editor's editability, from the current state. */
@@ -228,6 +293,7 @@ class DocsPanel {
     const notes = [];
     if (ctx.role === 'OBSERVER') notes.push(h('p', { class: 'docs-note', 'data-testid': 'doc-read-only', text: t('docs.readOnly.observer') }));
     else if (ctx.role === 'STUDENT' && readOnlyForStudents) notes.push(h('p', { class: 'docs-note', 'data-testid': 'doc-read-only', text: t('docs.readOnly.student') }));
+    else if (ctx.role === 'STUDENT' && !this.mayEditByPermission()) notes.push(h('p', { class: 'docs-note', 'data-testid': 'doc-read-only', text: t('docs.readOnly.capability') }));
     if (ctx.lowBandwidth) notes.push(h('p', { class: 'docs-note info', 'data-testid': 'doc-low-bandwidth', text: t('docs.lowBandwidth') }));
     replaceChildren(this.notes, notes);
 

@@ -113,9 +113,12 @@ export function chatPanel(model, actions, prefs) {
     });
     const tools = m.deleted ? null : h('div', { class: 'msg-actions' },
       canPost ? btn('reply', t('chat.reply'), () => startReply(m.seq), { 'aria-label': t('chat.replyWho', { name: author }) }) : null,
-      canPost ? btn('react', t('chat.react'), (e) => togglePicker(m.seq, e.currentTarget), { 'aria-expanded': 'false' }) : null,
+      canPost && model.can('CAPABILITY_REACTIONS') ? btn('react', t('chat.react'), (e) => togglePicker(m.seq, e.currentTarget), { 'aria-expanded': 'false' }) : null,
       own && canPost ? btn('edit', t('chat.edit'), () => startEdit(m.seq)) : null,
-      (own || model.isTeacher()) && canPost ? btn('delete', t('chat.delete'), () => act(actions.remove(m.seq))) : null);
+      (own || model.isTeacher()) && canPost ? btn('delete', t('chat.delete'), () => act(actions.remove(m.seq))) : null,
+      // Reporting stays possible when muted or when chat is off: that is when it may matter most.
+      !own && model.role !== 'OBSERVER' && !model.closed ? btn('report', t('report.action'),
+        (e) => actions.reportMessage(m, e.currentTarget), { 'aria-label': t('report.reportMessage', { name: author }) }) : null);
 
     const li = h('li', {
       class: `msg${own ? ' own' : ''}${m.toTeachers ? ' private' : ''}${m.deleted ? ' is-deleted' : ''}`,
@@ -214,7 +217,10 @@ export function chatPanel(model, actions, prefs) {
     input.disabled = !!reason;
     sendBtn.disabled = !!reason;
     langSelect.disabled = !!reason;
-    privateBox.disabled = !!reason;
+    // "Ask the teacher" is its own capability (CAPABILITY_PRIVATE_TO_TEACHERS).
+    const mayAsk = model.can('CAPABILITY_PRIVATE_TO_TEACHERS');
+    if (!mayAsk) privateBox.checked = false;
+    privateBox.disabled = !!reason || !mayAsk;
     blocked.textContent = reason ? t(reason) : '';
     blocked.hidden = !reason;
     form.classList.toggle('is-blocked', !!reason);

@@ -5,7 +5,7 @@ import { h } from '../dom.js';
 import { t, languageName } from '../i18n.js';
 import { languagePicker, lowBandwidthSwitch } from './controls.js';
 
-export function doorScreen({ roomId, claims, role, model, prefs, status, error, onJoin, onLanguage, onLowBandwidth }) {
+export function doorScreen({ roomId, claims, role, model, prefs, status, waiting, error, onJoin, onLanguage, onLowBandwidth }) {
   const langs = model.joined ? model.settings.languages || [] : null;
   const title = model.joined && model.settings.title ? model.settings.title : roomId;
   const ready = model.joined && !error;
@@ -19,13 +19,15 @@ export function doorScreen({ roomId, claims, role, model, prefs, status, error, 
         h('dt', { text: t('door.role') }), h('dd', { 'data-testid': 'door-role', text: role ? t(`role.${role}`) : '—' }),
         h('dt', { text: t('door.languages') }),
         h('dd', { 'data-testid': 'door-languages' },
-          langs === null ? (error ? '—' : t('door.connecting'))
+          langs === null ? (error || waiting ? '—' : t('door.connecting'))
             : langs.length ? langs.map((l) => `${languageName(l)} (${l})`).join(', ') : t('door.noLanguages'))),
       h('p', { class: 'hint', text: t('door.nameHint') }),
       languagePicker(onLanguage),
       lowBandwidthSwitch(prefs, onLowBandwidth),
       error ? h('p', { class: 'form-error door-error', role: 'alert', 'data-testid': 'door-error', text: error }) : null,
-      !error && status ? h('p', { class: 'hint', role: 'status', text: status }) : null,
+      !error && waiting ? h('div', { class: 'lobby-waiting', role: 'status', 'data-testid': 'lobby-waiting' },
+        h('h2', { text: t('lobby.waitingTitle') }), h('p', { text: waiting })) : null,
+      !error && !waiting && status ? h('p', { class: 'hint', role: 'status', text: status }) : null,
       h('div', { class: 'row' },
         h('button', {
           type: 'button', class: 'primary big', 'data-testid': 'join', disabled: !ready, 'aria-disabled': String(!ready),

@@ -7,11 +7,43 @@ import { t } from '../i18n.js';
 import { confirmDialog } from './controls.js';
 
 const ROLE_ORDER = { TEACHER: 0, STUDENT: 1, OBSERVER: 2 };
+/** The capabilities teachers switch per participant and for the whole room (permissions.proto). */
+export const SWITCHED_CAPABILITIES = ['CAPABILITY_CHAT', 'CAPABILITY_PRIVATE_TO_TEACHERS', 'CAPABILITY_REACTIONS',
+  'CAPABILITY_WHITEBOARD', 'CAPABILITY_DOCUMENT_CREATE', 'CAPABILITY_DOCUMENT_EDIT', 'CAPABILITY_POLL_ANSWER',
+  'CAPABILITY_HAND_RAISE'];
+
+/**
+ * A fieldset of switches, one per capability: `on(cap)` says whether it is allowed now,
+ * `custom(cap)` marks a participant's own setting, `change(cap, allowed)` sends the change.
+ */
+function capabilitySwitches({ key, legend, on, custom, change }) {
+  return h('fieldset', { class: 'perm-set', 'data-testid': `perms-${key}` },
+    h('legend', { text: legend }),
+    SWITCHED_CAPABILITIES.map((cap) => {
+      const box = h('input', {
+        type: 'checkbox', role: 'switch', checked: on(cap), 'data-focus': `perm:${key}:${cap}`, 'data-testid': `perm-${cap}`,
+        onchange: () => change(cap, box.checked),
+      });
+      return h('label', { class: 'check' }, box, h('span', { text: t(`perm.cap.${cap}`) }),
+        custom && custom(cap) ? h('span', { class: 'tag', 'data-testid': 'perm-custom', text: t('perm.custom') }) : null);
+    }));
+}
 
 export function participantsPanel(model, actions, prefs) {
   const count = h('span', { class: 'count' });
   const list = h('ul', { class: 'people', 'aria-labelledby': 'people-h', 'data-testid': 'participants' });
   const handError = h('p', { class: 'form-error', role: 'alert', 'data-testid': 'hand-error' });
+  const openPerms = new Set(); // userIds whose permission switches are unfolded (kept across re-renders)
+  const permError = h('p', { class: 'form-error', role: 'alert', 'data-testid': 'perm-error' });
+  const runPerms = async (userId, grants) => {
+    permError.textContent = '';
+    try {
+      await actions.permissions(userId, grants);
+    } catch (err) {
+      permError.textContent = actions.describe(err);
+      render();
+    }
+  };
   let busy = false;
   const runHand = async (op) => {
     if (busy) return;
@@ -32,10 +64,12 @@ export function participantsPanel(model, actions, prefs) {
   const queue = h('ol', { class: 'hand-queue', 'aria-labelledby': 'hands-h', 'data-testid': 'hand-queue' });
   const queueEmpty = h('p', { class: 'hint', 'data-testid': 'hand-queue-empty', text: t('hands.none') });
   const queueActions = h('div', { class: 'row' });
+  const handBlocked = h('p', { class: 'hint', 'data-testid': 'hand-blocked', text: t('hands.blocked') });
   const handsBox = h('div', { class: 'hands' },
     h('h3', { id: 'hands-h', text: t('hands.title') }), queueEmpty, queue, queueActions, handError);
   const el = h('section', { class: 'card people-card', 'aria-labelledby': 'people-h' },
-    h('h2', { id: 'people-h' }, t('people.title'), ' ', count), h('div', { class: 'row hand-row' }, handToggle), list, handsBox);
+    h('h2', { id: 'people-h' }, t('people.title'), ' ', count), h('div', { class: 'row hand-row' }, handToggle), handBlocked,
+    list, permError, handsBox);
 
   function row(p) {
     const me = p.userId === model.me.userId;
@@ -55,7 +89,13 @@ export function participantsPanel(model, actions, prefs) {
       muted ? h('span', { class: 'tag muted', 'data-testid': 'muted-tag', text: t('people.muted') }) : null,
       typing ? h('span', { class: 'tag typing', text: t('people.typing') }) : null,
     ];
-    let controls = null;
+    // Teachers act on a participant directly (mute, remove); learners tell the teachers.
+    const report = !me && model.role === 'STUDENT' && !model.closed ? h('button', {
+      type: 'button', class: 'secondary small', 'data-focus': `report:${p.userId}`, 'data-testid': 'report-person',
+      'aria-label': t('report.reportWho', { name }), text: t('report.action'),
+      onclick: (e) => actions.reportPerson(p, e.currentTarget),
+    }) : null;
+    let controls = report ? h('div', { class: 'row person-actions' }, report) : null;
     if (model.isTeacher() && !me && p.role !== 'TEACHER') {
       controls = h('div', { class: 'row person-actions' },
         h('button', {
@@ -74,8 +114,25 @@ export function participantsPanel(model, actions, prefs) {
           },
         }));
     }
+    let perms = null;
+    if (model.isTeacher() && !me && p.role === 'STUDENT') {
+      const custom = (cap) => !!model.overrideOf(p.userId, cap);
+      perms = h('details', {
+        class: 'perms', 'data-testid': 'perms', open: openPerms.has(p.userId),
+        ontoggle: (e) => { if (e.currentTarget.open) openPerms.add(p.userId); else openPerms.delete(p.userId); },
+      },
+      h('summary', { 'data-focus': `perms:${p.userId}`, 'aria-label': t('perm.forWho', { name }), text: t('perm.title') }),
+      capabilitySwitches({
+        key: p.userId, legend: t('perm.forWho', { name }), on: (cap) => model.can(cap, p.userId), custom,
+        change: (cap, allowed) => runPerms(p.userId, [{ capability: cap, grant: allowed ? 'GRANT_ALLOW' : 'GRANT_DENY' }]),
+      }),
+      SWITCHED_CAPABILITIES.some(custom) ? h('button', {
+        type: 'button', class: 'secondary small', 'data-focus': `perm-reset:${p.userId}`, 'data-testid': 'perm-reset', text: t('perm.reset'),
+        onclick: () => runPerms(p.userId, SWITCHED_CAPABILITIES.filter(custom).map((cap) => ({ capability: cap, grant: 'GRANT_INHERIT' }))),
+      }) : null);
+    }
     return h('li', { class: `person${me ? ' me' : ''}`, 'data-user': p.userId, 'data-testid': 'participant' },
-      h('div', { class: 'person-line' }, bits), controls);
+      h('div', { class: 'person-line' }, bits), controls, perms);
   }
 
   function render() {
@@ -91,7 +148,10 @@ export function participantsPanel(model, actions, prefs) {
   function renderHands() {
     const mine = !!model.handOf(model.me.userId);
     const canRaise = model.role !== 'OBSERVER' && !model.ended && !model.closed;
-    handToggle.hidden = !canRaise;
+    // Lowering stays possible without the capability; raising does not.
+    const denied = canRaise && !mine && !model.can('CAPABILITY_HAND_RAISE');
+    handToggle.hidden = !canRaise || denied;
+    handBlocked.hidden = !denied;
     handToggle.setAttribute('aria-pressed', String(mine));
     handToggle.textContent = mine ? t('hands.lower') : t('hands.raise');
     const teacher = model.isTeacher();
@@ -135,6 +195,16 @@ export function teacherPanel(model, actions) {
     }
   };
 
+  const runDefaults = async (cap, allowed) => {
+    status.textContent = '';
+    try {
+      await actions.permissions('', [{ capability: cap, grant: allowed ? 'GRANT_ALLOW' : 'GRANT_DENY' }]);
+    } catch (err) {
+      status.textContent = actions.describe(err);
+      render();
+    }
+  };
+
   function render() {
     const toggle = (key, testid, label, on, hintOn, hintOff, action) => [
       h('button', {
@@ -156,6 +226,10 @@ export function teacherPanel(model, actions) {
             run({ endSession: {} });
           }
         },
+      }),
+      capabilitySwitches({
+        key: 'defaults', legend: t('perm.defaults'),
+        on: (cap) => (model.studentDefaults.get(cap) || 'GRANT_ALLOW') === 'GRANT_ALLOW', change: runDefaults,
       }));
   }
 

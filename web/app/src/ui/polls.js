@@ -216,7 +216,10 @@ export function pollsPanel(model, actions) {
     const headId = `poll-h-${p.pollId}`;
     let body;
     if (teacher || p.resultsShared) body = results(p);
-    else if (p.status === 'POLL_STATUS_OPEN' && model.role === 'STUDENT' && !model.ended && !model.closed) body = answerForm(p);
+    else if (p.status === 'POLL_STATUS_OPEN' && model.role === 'STUDENT' && !model.ended && !model.closed) {
+      body = model.can('CAPABILITY_POLL_ANSWER') ? answerForm(p)
+        : h('p', { class: 'hint', 'data-testid': 'poll-blocked', text: t('polls.blocked') });
+    }
     else if (p.status === 'POLL_STATUS_OPEN') body = h('p', { class: 'hint', text: t('polls.openNoAnswer') });
     else body = h('p', { class: 'hint', 'data-testid': 'poll-waiting', text: t('polls.waitingResults') });
     const kind = [p.multipleChoice ? t('polls.kind.multiple') : t('polls.kind.single'), p.anonymous ? t('polls.kind.anonymous') : null,
