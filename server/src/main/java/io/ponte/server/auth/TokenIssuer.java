@@ -59,6 +59,15 @@ public final class TokenIssuer {
    */
   public String mint(
       String userId, String displayName, Map<String, Role> rooms, Duration ttl, boolean admin) {
+    return mint(userId, displayName, rooms, ttl, admin, Map.of());
+  }
+
+  /** As above, with a {@code groups} claim (omitted when empty), e.g. {@code {"school": "lyon"}}. */
+  public String mint(String userId, String displayName, Map<String, Role> rooms, Duration ttl,
+      boolean admin, Map<String, String> groups) {
+    if (groups == null || Principal.checkGroups(groups) != null) {
+      throw new IllegalArgumentException("groups: " + (groups == null ? "null" : Principal.checkGroups(groups)));
+    }
     String problem = Claims.checkUserId(userId);
     if (problem != null) {
       throw new IllegalArgumentException("userId: " + problem);
@@ -108,6 +117,9 @@ public final class TokenIssuer {
             .claim(Claims.ROOMS, roomClaim);
     if (admin) {
       claims.claim(Claims.ADMIN, true);
+    }
+    if (!groups.isEmpty()) {
+      claims.claim(Claims.GROUPS, new LinkedHashMap<String, Object>(groups));
     }
     if (issuer != null) {
       claims.issuer(issuer);

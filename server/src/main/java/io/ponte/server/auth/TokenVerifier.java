@@ -60,6 +60,10 @@ import java.util.Objects;
  *       Absent means no room grants.</td></tr>
  *   <tr><td>{@code admin}</td><td>no</td><td>boolean; {@code true} allows the admin HTTP
  *       API</td></tr>
+ *   <tr><td>{@code groups}</td><td>no</td><td>JSON object of at most 8 entries mapping a group
+ *       key (1-32 of {@code a-z 0-9 _ -}, e.g. {@code school}, {@code language}) to a string of
+ *       1..64 characters without control characters; places learners in breakouts by
+ *       claim</td></tr>
  * </table>
  *
  * <p>Example payload: {@code {"sub":"u-17","name":"Ana","exp":1767225600,
@@ -75,7 +79,7 @@ import java.util.Objects;
  *   <li>TOKEN_BAD_SIGNATURE: the signature does not verify, the algorithm is not accepted or has
  *       no configured key, or the token is unsigned ({@code alg: none});
  *   <li>TOKEN_INVALID: anything else: not a JWS, longer than 8 KiB, payload not a JSON object,
- *       required claim missing or of the wrong type, bad {@code rooms}, {@code nbf} in the future,
+ *       required claim missing or of the wrong type, bad {@code rooms} or {@code groups}, {@code nbf} in the future,
  *       wrong {@code iss} or {@code aud}.
  * </ul>
  *
@@ -238,7 +242,8 @@ public final class TokenVerifier {
       throw invalid("admin is not a boolean");
     }
     Map<String, Role> rooms = Principal.parseRooms(claims.get(Claims.ROOMS));
-    return new Principal((String) sub, displayName, expMs, Boolean.TRUE.equals(admin), rooms);
+    Map<String, String> groups = Principal.parseGroups(claims.get(Claims.GROUPS));
+    return new Principal((String) sub, displayName, expMs, Boolean.TRUE.equals(admin), rooms, groups);
   }
 
   private boolean audienceMatches(Object aud) {

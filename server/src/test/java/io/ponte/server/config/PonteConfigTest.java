@@ -39,6 +39,7 @@ class PonteConfigTest {
           "board-ops-per-second", "board-ink-per-second",
           "hand-ops-per-second", "hand-leave-grace-ms", "poll-max-per-room", "poll-max-options",
           "poll-max-question-chars", "poll-max-option-chars", "poll-ops-per-second",
+          "breakout-max-per-room", "breakout-ops-per-second",
           "sync-requests-per-second", "presence-updates-per-second",
           "max-connections-per-user", "hocuspocus-preauth-bytes", "ws-compression",
           "ws-compression-threshold-bytes", "ws-compression-level",
