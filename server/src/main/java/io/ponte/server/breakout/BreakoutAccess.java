@@ -26,7 +26,7 @@ import java.util.UUID;
  *       breakout they are placed in, with their role in the parent (BREAKOUT_NOT_ASSIGNED for
  *       another). The breakout's room is created on first entry (the parent's settings, the
  *       breakout's name as title).
- *   <li>round closed: the parent's teachers enter read-only (as observers) to read what was made
+ *   <li>round closed (or the parent ended): the parent's teachers enter read-only (as observers) to read what was made
  *       there; the room is ended first if its end was missed. Others: BREAKOUT_CLOSED.
  *   <li>not a breakout of that parent: BREAKOUT_NOT_FOUND.
  * </ul>
@@ -53,7 +53,12 @@ public final class BreakoutAccess implements RoomAccess {
     return rooms.room(id.parentId())
         .compose(parent -> parent.read(state -> {
           BreakoutState b = state.feature(BreakoutState.class);
-          return new Found(parent, b.standing(roomId, userId), b.roundOf(roomId), state.settings());
+          BreakoutState.Standing standing = b.standing(roomId, userId);
+          // A class that ended with its breakouts open: they are over too.
+          if (state.ended() && standing != BreakoutState.Standing.UNKNOWN) {
+            standing = BreakoutState.Standing.CLOSED;
+          }
+          return new Found(parent, standing, b.roundOf(roomId), state.settings());
         }))
         // No such parent: then the id is just a room's name.
         .recover(err -> err instanceof RoomException re && re.error().getCode() == ErrorCode.ROOM_NOT_FOUND

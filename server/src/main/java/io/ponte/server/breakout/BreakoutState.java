@@ -473,7 +473,9 @@ public final class BreakoutState implements FeatureState {
             .setRoundSeq(seq)
             .setAssignment(c.getAssignment() == BreakoutRound.Assignment.ASSIGNMENT_UNSPECIFIED
                 ? BreakoutRound.Assignment.MANUAL : c.getAssignment())
-            .setCreatedMs(op.getServerTimeMs());
+            .setCreatedMs(op.getServerTimeMs())
+            .setCreatedByUserId(actor.getUserId())
+            .setCreatedByDisplayName(actor.getDisplayName());
         for (int i = 0; i < c.getNamesCount(); i++) {
           Breakout.Builder bo = Breakout.newBuilder()
               .setRoomId(BreakoutIds.of(room.roomId(), seq, i + 1)).setName(c.getNames(i).strip());

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * round when its timer runs out (a {@code BreakoutTimerEnded} naming the round and the timer, so
  * a second node doing the same, or a late check after the timer changed, is refused), and when a
  * round closes while it watches, it ends each breakout room (a {@code BreakoutEnded} in that room;
- * ending an ended breakout changes nothing).
+ * ending an ended breakout changes nothing). When the class ends (or the room is closed) with a
+ * round open, its breakout rooms end too.
  *
  * <p>Pitfall: every node holding the parent does both, so a round closing ends its rooms from
  * each (harmless, deduplicated by the breakout's state). A node that dies before ending them
@@ -39,6 +40,8 @@ final class BreakoutWatch implements FeatureRelay {
   private long timerEndsAt;
   /** Rounds closed when this node started watching (-1: not yet): older ones were ended before. */
   private int closedSeen = -1;
+  /** The open round whose rooms were ended because the class ended (0: none). */
+  private long endedWithClass;
 
   BreakoutWatch(Room room) {
     this.room = room;
@@ -63,6 +66,15 @@ final class BreakoutWatch implements FeatureRelay {
       endRooms(b.closedRound(closedSeen++));
     }
     BreakoutRound open = b.open();
+    if (open != null && state.ended() && open.getRoundSeq() != endedWithClass) {
+      // The class ended (or the room was closed) with breakouts open: they end with it.
+      endedWithClass = open.getRoundSeq();
+      Actor creator = Actor.newBuilder().setUserId(open.getCreatedByUserId())
+          .setDisplayName(open.getCreatedByDisplayName()).setRole(Role.TEACHER).build();
+      for (Breakout bo : open.getBreakoutsList()) {
+        end(room, bo.getRoomId(), open.getRoundSeq(), creator);
+      }
+    }
     long endsAt = open == null ? 0 : open.getEndsAtMs();
     long round = open == null ? 0 : open.getRoundSeq();
     if (endsAt == timerEndsAt && round == timerRound) {

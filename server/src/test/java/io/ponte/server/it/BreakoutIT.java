@@ -347,6 +347,34 @@ class BreakoutIT {
   }
 
   @Test
+  void theClassEndingWithBreakoutsOpenEndsThemToo() {
+    try (TestServer s = new TestServer(dir)) {
+      s.createRoom(CLS);
+      try (TestClient tina = s.user("tina", CLS, Role.TEACHER);
+          TestClient ana = s.user("ana", CLS, Role.STUDENT)) {
+        tina.join(CLS);
+        ana.join(CLS);
+        TestClient.ack(tina.request(create(CLS, manual("Blue").addPlacements(place("ana", 0)))));
+        String blue = changed(ana, BreakoutsChanged.Kind.CREATED).getRound().getBreakouts(0).getRoomId();
+        ana.join(blue);
+        TestClient.ack(ana.request(post(blue, "before the end")));
+        TestClient.ack(tina.request(ClientMessage.newBuilder().setTeacherAction(
+            io.ponte.protocol.v1.TeacherAction.newBuilder().setRoomId(CLS)
+                .setEndSession(io.ponte.protocol.v1.EndSession.getDefaultInstance()))));
+        assertEquals(LeftReason.LEFT_SESSION_ENDED, left(ana, blue).getLeft().getReason());
+        try (TestClient again = s.user("ana", CLS, Role.STUDENT)) {
+          assertEquals(ErrorCode.BREAKOUT_CLOSED, errorOf(again.joinRaw(blue, 0, "")));
+        }
+        try (TestClient reader = s.user("tina", CLS, Role.TEACHER)) {
+          Joined after = reader.join(blue);
+          assertEquals(Role.OBSERVER, after.getRole());
+          assertTrue(texts(after).contains("before the end"));
+        }
+      }
+    }
+  }
+
+  @Test
   void twoNodesThroughRedisShareTheRoundsAndTheBreakoutRooms() {
     String prefix = RedisFixture.newPrefix();
     UnaryOperator<PonteConfig.Builder> redis = b -> b.redisUrl(RedisFixture.get().url()).redisKeyPrefix(prefix);
