@@ -250,6 +250,23 @@ class BreakoutIT {
           assertEquals(4403, y.awaitClose());
         }
 
+        // ... and through /hocuspocus, the same admission.
+        try (RawYSocket hp = RawYSocket.open(s.clientVertx(), s.port(), "/hocuspocus")) {
+          String name = blue + "/notes";
+          hp.send(HocuspocusIT.hpMessage(name, new Lib0Encoder().writeVarUint(2).writeVarUint(0)
+              .writeVarString(s.token("tina", "Tina", CLS, Role.TEACHER)).toByteArray()));
+          byte[] auth = hp.await(m -> m.length > 1, "Authenticated", Duration.ofSeconds(10));
+          assertTrue(HocuspocusIT.isAuthenticated(auth, name));
+        }
+        try (RawYSocket hp = RawYSocket.open(s.clientVertx(), s.port(), "/hocuspocus")) {
+          String name = blue + "/notes";
+          hp.send(HocuspocusIT.hpMessage(name, new Lib0Encoder().writeVarUint(2).writeVarUint(0)
+              .writeVarString(s.token("bo", "Bo", CLS, Role.STUDENT)).toByteArray()));
+          byte[] denied = hp.await(m -> m.length > 1, "the refusal", Duration.ofSeconds(10));
+          assertFalse(HocuspocusIT.isAuthenticated(denied, name));
+          assertTrue(holds(denied, "BREAKOUT_CLOSED"), "the refusal names its code");
+        }
+
         // A new round gets new rooms.
         long second = TestClient.ack(tina.request(create(CLS, manual("Red")))).getSeq();
         assertNotEquals(round, second);
