@@ -97,6 +97,8 @@ class PonteConfigTest {
     assertEquals(4096, c.outboundQueueMessages());
     assertEquals(8388608, c.outboundQueueBytes());
     assertEquals(200, c.snapshotInterval());
+    assertEquals(20, c.breakoutMaxPerRoom());
+    assertEquals(5, c.breakoutOpsPerSecond());
     assertEquals(3, c.snapshotsKept());
     assertEquals(2000, c.resumeWindow());
     assertEquals(100, c.historyPageMax());
@@ -299,6 +301,9 @@ class PonteConfigTest {
         "store-url|jdbc:sqlite::memory:",
         "store-sync|OFF",
         "store-max-batch|0",
+        "breakout-max-per-room|0",
+        "breakout-max-per-room|101",
+        "breakout-ops-per-second|0",
         "shutdown-grace-ms|-5",
         "node-id|has space",
         "node-id|0123456789012345678901234567890123456789012345678901234567890123456789",
