@@ -14,6 +14,10 @@ import io.ponte.server.room.Room;
 import io.ponte.server.room.RoomCore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.ponte.protocol.v1.BreakoutPlace;
+import io.ponte.protocol.v1.LeftReason;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +44,9 @@ final class BreakoutWatch implements FeatureRelay {
   private long timerEndsAt;
   /** Rounds closed when this node started watching (-1: not yet): older ones were ended before. */
   private int closedSeen = -1;
+  /** The open round's places as last seen (user id to breakout room id), and its seq (0: none). */
+  private Map<String, String> places = new HashMap<>();
+  private long placesRound;
   /** The open round whose rooms were ended because the class ended (0: none). */
   private long endedWithClass;
 
@@ -66,6 +73,7 @@ final class BreakoutWatch implements FeatureRelay {
       endRooms(b.closedRound(closedSeen++));
     }
     BreakoutRound open = b.open();
+    dismissMoved(open);
     if (open != null && state.ended() && open.getRoundSeq() != endedWithClass) {
       // The class ended (or the room was closed) with breakouts open: they end with it.
       endedWithClass = open.getRoundSeq();
@@ -89,6 +97,33 @@ final class BreakoutWatch implements FeatureRelay {
     if (endsAt > 0) {
       schedule(endsAt - System.currentTimeMillis());
     }
+  }
+
+  /**
+   * A user whose place changed leaves the breakout they were in (their connections on this node,
+   * which is where their parent membership is): the move is the teacher's, not the client's to
+   * follow or not.
+   */
+  private void dismissMoved(BreakoutRound open) {
+    Map<String, String> now = new HashMap<>();
+    if (open != null) {
+      for (BreakoutPlace p : open.getPlacesList()) {
+        now.put(p.getUserId(), p.getRoomId());
+      }
+    }
+    if (placesRound != 0 && open != null && open.getRoundSeq() == placesRound) {
+      for (Map.Entry<String, String> was : places.entrySet()) {
+        if (!was.getValue().equals(now.get(was.getKey()))) {
+          String userId = was.getKey();
+          Room loaded = room.loadedSibling(was.getValue());
+          if (loaded != null) {
+            loaded.dismiss(userId, LeftReason.LEFT_REMOVED);
+          }
+        }
+      }
+    }
+    places = now;
+    placesRound = open == null ? 0 : open.getRoundSeq();
   }
 
   private void schedule(long delayMs) {

@@ -85,7 +85,7 @@ public final class Room implements RoomListener {
   private final RoomOptions options;
   private final Runnable onUnload;
   /** Other rooms on this node, by id (loading them when needed): see {@link #sibling}. */
-  private final java.util.function.Function<String, Future<Room>> siblings;
+  private final RoomRegistry siblings;
   /** Each feature's ephemeral side in this room, and which relays each ephemeral event kind. */
   private final Map<Class<?>, FeatureRelay> relays = new java.util.IdentityHashMap<>();
   private final Map<Event.BodyCase, FeatureRelay> relayByEvent = new java.util.EnumMap<>(Event.BodyCase.class);
@@ -142,7 +142,7 @@ public final class Room implements RoomListener {
 
   Room(String roomId, Context context, Broker broker, Store store, Presence presence,
       PonteMetrics metrics, RoomOptions options, Runnable onUnload,
-      java.util.function.Function<String, Future<Room>> siblings) {
+      RoomRegistry siblings) {
     this.roomId = roomId;
     this.context = context;
     this.vertx = context.owner();
@@ -782,6 +782,22 @@ public final class Room implements RoomListener {
     }
   }
 
+  /**
+   * Takes a user's connections on this node out of the room (they get {@code Left} with the
+   * reason; their connections stay open): for a feature that moves people between rooms. Their
+   * admission is the feature's business; this changes no state.
+   */
+  public void dismiss(String userId, LeftReason reason) {
+    context.runOnContext(v -> {
+      for (Member m : List.copyOf(members.values())) {
+        if (m.member.userId().equals(userId)) {
+          dropMember(m);
+          m.member.leftRoom(roomId, reason);
+        }
+      }
+    });
+  }
+
   /** Away/active state of a member's user. */
   public void updatePresence(RoomMember member, PresenceState newState) {
     context.runOnContext(v -> {
@@ -972,7 +988,12 @@ public final class Room implements RoomListener {
    * Fails with RoomException ROOM_NOT_FOUND for an id the store does not know.
    */
   public Future<Room> sibling(String otherRoomId) {
-    return siblings.apply(otherRoomId);
+    return siblings.room(otherRoomId);
+  }
+
+  /** Another room if this node holds it now (loading nothing), else null. */
+  public Room loadedSibling(String otherRoomId) {
+    return siblings.loadedRoom(otherRoomId);
   }
 
   /** A feature's relay in this room, by its class. Room context only. */

@@ -23,7 +23,6 @@ import io.ponte.protocol.v1.DocSyncReply;
 import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.Event;
 import io.ponte.protocol.v1.Joined;
-import io.ponte.protocol.v1.Leave;
 import io.ponte.protocol.v1.LeftReason;
 import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.ServerMessage;
@@ -198,7 +197,9 @@ class BreakoutIT {
         cy.join(green);
         TestClient.ack(tina.request(move(CLS, "ana", green)));
         ana.awaitEvent(e -> e.hasBreakoutMoved() && e.getBreakoutMoved().getPlace().getUserId().equals("ana"), "ana's move");
-        ana.request(ClientMessage.newBuilder().setLeave(Leave.newBuilder().setRoomId(blue)));
+        // The server takes her out of blue (her connection stays, in the parent).
+        assertEquals(LeftReason.LEFT_REMOVED, left(ana, blue).getLeft().getReason());
+        assertEquals(ErrorCode.NOT_IN_ROOM, errorOf(ana.request(post(blue, "still here?"))));
         assertEquals(ErrorCode.BREAKOUT_NOT_ASSIGNED, errorOf(ana.joinRaw(blue, 0, "")), "moved out of blue");
         assertTrue(texts(ana.join(green)).contains("hello from green"));
 
@@ -421,7 +422,7 @@ class BreakoutIT {
         TestClient.ack(tina.request(move(CLS, "ana", green)));
         assertEquals(green, ana.awaitEvent(Event::hasBreakoutMoved, "the move on node b")
             .getBreakoutMoved().getPlace().getRoomId());
-        ana.request(ClientMessage.newBuilder().setLeave(Leave.newBuilder().setRoomId(blue)));
+        assertEquals(LeftReason.LEFT_REMOVED, left(ana, blue).getLeft().getReason(), "taken out of blue on node b");
         ana.join(green);
         TestClient.ack(tina.request(broadcast(CLS, "wrap up")));
         assertEquals("wrap up", ana.awaitEvent(Event::hasBreakoutBroadcast, "the broadcast on b")
