@@ -85,6 +85,9 @@ public final class BreakoutAccess implements RoomAccess {
 
   /** The breakout's room exists in the store (created now on its first entry). */
   private Future<Void> created(String roomId, Found found) {
+    if (rooms.loadedRoom(roomId) != null) {
+      return Future.succeededFuture(); // held here: it exists
+    }
     return store.room(roomId).compose(existing -> {
       if (existing.isPresent()) {
         return Future.succeededFuture();
