@@ -443,6 +443,49 @@ class BreakoutIT {
   }
 
   @Test
+  void twoNodesSharingAPostgresStoreCreateABreakoutRoomOnceWhenBothEnterItAtOnce() throws Exception {
+    String prefix = RedisFixture.newPrefix();
+    try (io.ponte.server.store.PgTestSchema schema = io.ponte.server.store.PgTestSchema.create()) {
+      UnaryOperator<PonteConfig.Builder> shared = b -> b.redisUrl(RedisFixture.get().url())
+          .redisKeyPrefix(prefix).storeUrl(schema.url());
+      try (TestServer a = new TestServer(dir.resolve("a"), b -> shared.apply(b).nodeId("a"));
+          TestServer b = new TestServer(dir.resolve("b"), c -> shared.apply(c).nodeId("b"))) {
+        a.createRoom(CLS);
+        try (TestClient tina = a.user("tina", CLS, Role.TEACHER);
+            TestClient ana = a.user("ana", CLS, Role.STUDENT);
+            TestClient bo = b.user("bo", CLS, Role.STUDENT)) {
+          tina.join(CLS);
+          ana.join(CLS);
+          bo.join(CLS);
+          TestClient.ack(tina.request(create(CLS, manual("Blue").addPlacements(place("ana", 0))
+              .addPlacements(place("bo", 0)))));
+          String blue = changed(bo, BreakoutsChanged.Kind.CREATED).getRound().getBreakouts(0).getRoomId();
+          changed(ana, BreakoutsChanged.Kind.CREATED);
+          // Both nodes find no room and create it at the same moment: one creation wins, both join.
+          long anaJoin = ana.sendRequest(ClientMessage.newBuilder().setJoin(
+              io.ponte.protocol.v1.Join.newBuilder().setRoomId(blue)));
+          long boJoin = bo.sendRequest(ClientMessage.newBuilder().setJoin(
+              io.ponte.protocol.v1.Join.newBuilder().setRoomId(blue)));
+          assertTrue(ana.answer(anaJoin).hasJoined(), "ana joined on node a");
+          assertTrue(bo.answer(boJoin).hasJoined(), "bo joined on node b");
+          TestClient.ack(bo.request(post(blue, "one room for both nodes")));
+          posted(ana, blue, "one room for both nodes");
+          TestClient.ack(tina.request(close(CLS)));
+          left(ana, blue);
+          left(bo, blue);
+          try (java.sql.Connection c = schema.connection();
+              java.sql.ResultSet rs = c.createStatement().executeQuery(
+                  "SELECT count(*), max(ended_ms) FROM rooms WHERE room_id = '" + blue + "'")) {
+            assertTrue(rs.next());
+            assertEquals(1, rs.getInt(1), "one record");
+            assertTrue(rs.getLong(2) > 0, "its retention period started at the close");
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void badInputGetsItsCodeWhileTheRoomAndBystandersKeepWorking() {
     try (TestServer s = new TestServer(dir, c -> c.set("breakout-max-per-room", "3").set("breakout-ops-per-second", "20"));
         Bystanders by = new Bystanders(s, "by")) {
