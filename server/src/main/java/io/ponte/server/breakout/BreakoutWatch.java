@@ -105,6 +105,9 @@ final class BreakoutWatch implements FeatureRelay {
    * follow or not.
    */
   private void dismissMoved(BreakoutRound open) {
+    if (open == null && placesRound == 0) {
+      return; // no round, before or now: most rooms, most of the time
+    }
     Map<String, String> now = new HashMap<>();
     if (open != null) {
       for (BreakoutPlace p : open.getPlacesList()) {
