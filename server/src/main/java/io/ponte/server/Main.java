@@ -47,9 +47,11 @@ public final class Main {
     return """
         usage: java -jar ponte-server.jar [serve] [--setting value ...]
                java -jar ponte-server.jar token --room ROOM --role teacher|student|observer \\
-                    --name NAME [--user USER_ID] [--ttl SECONDS] [--admin] [--setting value ...]
+                    --name NAME [--user USER_ID] [--ttl SECONDS] [--admin] [--group KEY=VALUE ...] \\
+                    [--setting value ...]
                java -jar ponte-server.jar link --room ROOM --role teacher|student|observer \\
-                    --name NAME [--user USER_ID] [--ttl SECONDS] [--base-url URL] [--setting value ...]
+                    --name NAME [--user USER_ID] [--ttl SECONDS] [--base-url URL] [--group KEY=VALUE ...] \\
+                    [--setting value ...]
                     (an invite link to the classroom app; the token rides in the URL fragment,
                     which browsers never send to a server)
 
@@ -169,6 +171,7 @@ public final class Main {
 
   private static Minted mint(List<String> args, boolean link) throws IllegalArgumentException {
     Map<String, String> own = new LinkedHashMap<>();
+    Map<String, String> groups = new LinkedHashMap<>();
     List<String> configArgs = new ArrayList<>();
     boolean admin = false;
     for (int i = 0; i < args.size(); i++) {
@@ -188,6 +191,16 @@ public final class Main {
             throw new IllegalArgumentException(name.substring(2) + ": needs a value");
           }
           own.put(name.substring(2), value);
+        }
+        case "--group" -> {
+          // --group school=lyon (repeatable): the token's groups claim, for breakouts by claim.
+          String value = a.contains("=") ? a.substring(a.indexOf('=') + 1)
+              : i + 1 < args.size() ? args.get(++i) : "";
+          int eq = value.indexOf('=');
+          if (eq <= 0) {
+            throw new IllegalArgumentException("group: KEY=VALUE, e.g. school=lyon");
+          }
+          groups.put(value.substring(0, eq), value.substring(eq + 1));
         }
         case "--admin" -> {
           if (link) {
@@ -235,8 +248,13 @@ public final class Main {
       if (!baseUrl.startsWith("http://") && !baseUrl.startsWith("https://")) {
         throw new IllegalArgumentException("base-url: http:// or https:// URL, got '" + baseUrl + "'");
       }
-      return new Minted(new TokenIssuer(keys).mint(user, name, rooms, Duration.ofSeconds(ttl), admin),
-          room, baseUrl);
+      String token;
+      try {
+        token = new TokenIssuer(keys).mint(user, name, rooms, Duration.ofSeconds(ttl), admin, groups);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(e.getMessage().startsWith("groups") ? "group: " + e.getMessage() : e.getMessage());
+      }
+      return new Minted(token, room, baseUrl);
     } catch (java.io.IOException e) {
       throw new IllegalArgumentException("data-dir: " + e.getMessage());
     }

@@ -89,7 +89,7 @@ public final class PonteServer {
             config.snapshotsKept(), config.roomIdleUnloadMs(), config.maxParticipants(),
             StandardFeatures.of(config)));
     this.transport = new Transport(config, new TokenVerifier(keys), rooms, metrics,
-        StandardFeatures.requests(config));
+        StandardFeatures.requests(config), StandardFeatures.access(rooms, store));
     this.retention = new RetentionSweeper(store, broker, rooms);
   }
 

@@ -1,6 +1,9 @@
 package io.ponte.server;
 
 import io.ponte.server.audit.AuditRequests;
+import io.ponte.server.breakout.BreakoutAccess;
+import io.ponte.server.breakout.BreakoutLimits;
+import io.ponte.server.breakout.Breakouts;
 import io.ponte.server.chat.Chat;
 import io.ponte.server.config.PonteConfig;
 import io.ponte.server.doc.DocumentSet;
@@ -15,8 +18,11 @@ import io.ponte.server.report.ReportLimits;
 import io.ponte.server.report.Reports;
 import io.ponte.server.room.RoomFeature;
 import io.ponte.server.room.RoomFeatures;
+import io.ponte.server.room.RoomRegistry;
 import io.ponte.server.session.RequestFeature;
 import io.ponte.server.session.Requests;
+import io.ponte.server.session.RoomAccess;
+import io.ponte.server.store.Store;
 import io.ponte.server.whiteboard.BoardLimits;
 import io.ponte.server.whiteboard.Whiteboard;
 import java.util.List;
@@ -42,7 +48,8 @@ public final class StandardFeatures {
             config.lobbyDenyBlockMs())),
         new Reports(new ReportLimits(config.reportMaxPerRoom(), config.reportPerUserPerMinute(),
             config.reportMaxTextChars(), config.reportMaxDocumentBytes())),
-        new AuditRequests());
+        new AuditRequests(),
+        new Breakouts(new BreakoutLimits(config.breakoutMaxPerRoom())));
   }
 
   static BoardLimits boardLimits(PonteConfig config) {
@@ -66,6 +73,11 @@ public final class StandardFeatures {
   public static Requests requests(PonteConfig config) {
     return new Requests(all(config).stream()
         .filter(RequestFeature.class::isInstance).map(RequestFeature.class::cast).toList());
+  }
+
+  /** Who may enter which room: the token's grants, and a parent's grant for its breakouts. */
+  public static RoomAccess access(RoomRegistry rooms, Store store) {
+    return new BreakoutAccess(rooms, store);
   }
 
   /** With the configuration's defaults (tests and tools). */

@@ -442,7 +442,16 @@ public final class AdminApi {
       }
       boolean admin = body.getBoolean("admin", false);
       boolean guest = body.getBoolean("guest", false);
-      String token = issuer.mint(userId, name, grants, Duration.ofSeconds(ttl), admin, guest);
+      JsonObject groupsJson = body.getJsonObject("groups", new JsonObject());
+      Map<String, String> groups = new LinkedHashMap<>();
+      for (String key : groupsJson.fieldNames()) {
+        if (!(groupsJson.getValue(key) instanceof String value)) {
+          fail(ctx, 400, "INVALID_REQUEST", "groups: values are strings");
+          return;
+        }
+        groups.put(key, value);
+      }
+      String token = issuer.mint(userId, name, grants, Duration.ofSeconds(ttl), admin, guest, groups);
       json(ctx, 200, new JsonObject().put("token", token)
           .put("expiresAt", System.currentTimeMillis() / 1000 + ttl));
     } catch (ClassCastException | IllegalArgumentException | NullPointerException e) {

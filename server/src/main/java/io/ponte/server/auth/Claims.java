@@ -12,6 +12,7 @@ final class Claims {
   static final String ROOMS = "rooms";
   static final String ADMIN = "admin";
   static final String GUEST = "guest";
+  static final String GROUPS = "groups";
 
   static final int MAX_USER_ID = 128;
   static final int MAX_DISPLAY_NAME = 100;

@@ -19,9 +19,15 @@ import java.util.Objects;
  * @param guest true when the token carries {@code "guest": true}: a learner not yet known to the
  *     room (from a partner school), whose Join waits for a teacher in a room whose lobby admits
  *     guests only after a teacher's check
+ * @param groups the optional {@code groups} claim: group key ({@code school}, {@code language},
+ *     ...) to value, for placing learners in breakouts by claim (immutable; at most
+ *     {@link #MAX_GROUPS} entries, keys {@link #validGroupKey}, values {@link #validGroupValue})
  */
-public record Principal(String userId, String displayName, long expiresAtMs, boolean admin,
-    Map<String, Role> rooms, boolean guest) {
+public record Principal(
+    String userId, String displayName, long expiresAtMs, boolean admin, Map<String, Role> rooms,
+    boolean guest, Map<String, String> groups) {
+  /** Entries of the groups claim. */
+  public static final int MAX_GROUPS = 8;
 
   public Principal {
     String problem = Claims.checkUserId(userId);
@@ -48,12 +54,106 @@ public record Principal(String userId, String displayName, long expiresAtMs, boo
       copy.put(e.getKey(), e.getValue());
     }
     rooms = Collections.unmodifiableMap(copy);
+    Objects.requireNonNull(groups, "groups");
+    String g = checkGroups(groups);
+    if (g != null) {
+      throw new IllegalArgumentException(g);
+    }
+    groups = Collections.unmodifiableMap(new LinkedHashMap<>(groups));
   }
 
-  /** A principal without the guest claim. */
+  /** Without the guest and groups claims. */
+  public Principal(String userId, String displayName, long expiresAtMs, boolean admin, Map<String, Role> rooms) {
+    this(userId, displayName, expiresAtMs, admin, rooms, false, Map.of());
+  }
+
+  /** Without a groups claim. */
   public Principal(String userId, String displayName, long expiresAtMs, boolean admin,
-      Map<String, Role> rooms) {
-    this(userId, displayName, expiresAtMs, admin, rooms, false);
+      Map<String, Role> rooms, boolean guest) {
+    this(userId, displayName, expiresAtMs, admin, rooms, guest, Map.of());
+  }
+
+  /** Without the guest claim. */
+  public Principal(String userId, String displayName, long expiresAtMs, boolean admin,
+      Map<String, Role> rooms, Map<String, String> groups) {
+    this(userId, displayName, expiresAtMs, admin, rooms, false, groups);
+  }
+
+  /** A group key: 1-32 of {@code [a-z0-9_-]}. */
+  public static boolean validGroupKey(String key) {
+    if (key == null || key.isEmpty() || key.length() > 32) {
+      return false;
+    }
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A group value: 1-64 code points, not blank, no control characters, no unpaired surrogates. */
+  public static boolean validGroupValue(String value) {
+    if (value == null || value.isBlank() || value.codePointCount(0, value.length()) > 64) {
+      return false;
+    }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (Character.isISOControl(c)) {
+        return false;
+      }
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 >= value.length() || !Character.isLowSurrogate(value.charAt(i + 1))) {
+          return false;
+        }
+        i++;
+      } else if (Character.isLowSurrogate(c)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Null when the groups are acceptable, else what is wrong. */
+  static String checkGroups(Map<String, String> groups) {
+    if (groups.size() > MAX_GROUPS) {
+      return "groups has more than " + MAX_GROUPS + " entries";
+    }
+    for (Map.Entry<String, String> e : groups.entrySet()) {
+      if (!validGroupKey(e.getKey())) {
+        return "groups keys are 1-32 of a-z, 0-9, '_' or '-'";
+      }
+      if (!validGroupValue(e.getValue())) {
+        return "groups values are 1-64 characters without control characters";
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Parses the {@code groups} claim as decoded from JSON: null (absent) gives none; anything
+   * other than an object of valid string values is TOKEN_INVALID.
+   */
+  static Map<String, String> parseGroups(Object claim) throws AuthException {
+    if (claim == null) {
+      return Map.of();
+    }
+    if (!(claim instanceof Map<?, ?> raw)) {
+      throw new AuthException(ErrorCode.TOKEN_INVALID, "groups is not a JSON object");
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Map.Entry<?, ?> e : raw.entrySet()) {
+      if (!(e.getKey() instanceof String key) || !(e.getValue() instanceof String value)) {
+        throw new AuthException(ErrorCode.TOKEN_INVALID, "groups maps strings to strings");
+      }
+      out.put(key, value);
+    }
+    String problem = checkGroups(out);
+    if (problem != null) {
+      throw new AuthException(ErrorCode.TOKEN_INVALID, problem);
+    }
+    return out;
   }
 
   /**

@@ -61,12 +61,27 @@ public final class TokenIssuer {
    */
   public String mint(
       String userId, String displayName, Map<String, Role> rooms, Duration ttl, boolean admin) {
-    return mint(userId, displayName, rooms, ttl, admin, false);
+    return mint(userId, displayName, rooms, ttl, admin, false, Map.of());
   }
 
   /** As {@link #mint(String, String, Map, Duration, boolean)}; {@code guest} adds {@code "guest": true}. */
   public String mint(String userId, String displayName, Map<String, Role> rooms, Duration ttl,
       boolean admin, boolean guest) {
+    return mint(userId, displayName, rooms, ttl, admin, guest, Map.of());
+  }
+
+  /** As above, with a {@code groups} claim (omitted when empty), e.g. {@code {"school": "lyon"}}. */
+  public String mint(String userId, String displayName, Map<String, Role> rooms, Duration ttl,
+      boolean admin, Map<String, String> groups) {
+    return mint(userId, displayName, rooms, ttl, admin, false, groups);
+  }
+
+  /** With both optional claims: {@code "guest": true} when {@code guest}, {@code groups} when not empty. */
+  public String mint(String userId, String displayName, Map<String, Role> rooms, Duration ttl,
+      boolean admin, boolean guest, Map<String, String> groups) {
+    if (groups == null || Principal.checkGroups(groups) != null) {
+      throw new IllegalArgumentException("groups: " + (groups == null ? "null" : Principal.checkGroups(groups)));
+    }
     String problem = Claims.checkUserId(userId);
     if (problem != null) {
       throw new IllegalArgumentException("userId: " + problem);
@@ -123,6 +138,9 @@ public final class TokenIssuer {
     }
     if (guest) {
       claims.claim(Claims.GUEST, true);
+    }
+    if (!groups.isEmpty()) {
+      claims.claim(Claims.GROUPS, new LinkedHashMap<String, Object>(groups));
     }
     if (issuer != null) {
       claims.issuer(issuer);

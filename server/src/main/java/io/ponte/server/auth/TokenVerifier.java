@@ -68,6 +68,10 @@ import java.util.Objects;
  *   <tr><td>{@code guest}</td><td>no</td><td>boolean; {@code true} marks a guest (a learner
  *       from a partner school not yet known to the room), who waits in the lobby of a room whose
  *       lobby mode is {@code guests}</td></tr>
+ *   <tr><td>{@code groups}</td><td>no</td><td>JSON object of at most 8 entries mapping a group
+ *       key (1-32 of {@code a-z 0-9 _ -}, e.g. {@code school}, {@code language}) to a string of
+ *       1..64 characters without control characters; places learners in breakouts by
+ *       claim</td></tr>
  * </table>
  *
  * <p>Example payload: {@code {"sub":"u-17","name":"Ana","exp":1767225600,
@@ -84,7 +88,7 @@ import java.util.Objects;
  *       no configured key, or the token is unsigned ({@code alg: none});
  *   <li>TOKEN_INVALID: anything else: not a JWS, longer than 8 KiB, payload not a JSON object,
  *       required claim missing or of the wrong type (e.g. a non-boolean {@code admin} or
- *       {@code guest}), bad {@code rooms}, {@code nbf} in the future,
+ *       {@code guest}), bad {@code rooms} or {@code groups}, {@code nbf} in the future,
  *       wrong {@code iss} or {@code aud}.
  * </ul>
  *
@@ -262,8 +266,9 @@ public final class TokenVerifier {
       throw invalid("guest is not a boolean");
     }
     Map<String, Role> rooms = Principal.parseRooms(claims.get(Claims.ROOMS));
+    Map<String, String> groups = Principal.parseGroups(claims.get(Claims.GROUPS));
     return new Principal((String) sub, displayName, expMs, Boolean.TRUE.equals(admin), rooms,
-        Boolean.TRUE.equals(guest));
+        Boolean.TRUE.equals(guest), groups);
   }
 
   private boolean audienceMatches(Object aud) {

@@ -339,6 +339,13 @@ public final class PonteConfig {
   private static final Setting<Integer> REPORT_MAX_DOCUMENT_BYTES =
       def("report-max-document-bytes", ValueType.intRange(0, 16 << 20), 256 * 1024,
           "the largest document state a report of a document copies whole (larger: too_large, no copy)");
+  private static final Setting<Integer> BREAKOUT_MAX_PER_ROOM =
+      def("breakout-max-per-room", ValueType.intRange(1, 100), 20,
+          "breakout rooms in one round of a room (TOO_MANY_BREAKOUTS beyond)");
+  private static final Setting<Integer> BREAKOUT_OPS_PER_SECOND =
+      def("breakout-ops-per-second", ValueType.intRange(1, 1000), 5,
+          "breakout operations (create, move, broadcast, timer, close, take place) per second per"
+              + " connection (burst twice that); beyond: RATE_LIMITED");
   private static final Setting<Integer> SYNC_REQUESTS_PER_SECOND =
       def(
           "sync-requests-per-second",
@@ -867,6 +874,16 @@ public final class PonteConfig {
   /** {@code poll-max-option-chars}. */
   public int pollMaxOptionChars() {
     return get(POLL_MAX_OPTION_CHARS);
+  }
+
+  /** {@code breakout-max-per-room}. */
+  public int breakoutMaxPerRoom() {
+    return get(BREAKOUT_MAX_PER_ROOM);
+  }
+
+  /** {@code breakout-ops-per-second}. */
+  public int breakoutOpsPerSecond() {
+    return get(BREAKOUT_OPS_PER_SECOND);
   }
 
   /** {@code poll-ops-per-second}. */

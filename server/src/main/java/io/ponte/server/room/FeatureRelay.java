@@ -21,6 +21,12 @@ public interface FeatureRelay {
     return true;
   }
 
+  /**
+   * The room's state moved on here: an operation was applied live, or the room was loaded and
+   * caught up (then once). For work that follows the state on this node (a timer). Room context.
+   */
+  default void applied(RoomCore state) {}
+
   /** The member left the room on this node (its connection closed, it left, it was removed). */
   default void left(RoomMember member, Role role) {}
 

@@ -61,6 +61,14 @@ public interface FeatureState {
   void addTo(RoomSnapshot.Builder snapshot, String viewerId, Role viewerRole);
 
   /**
+   * Whether the room, ended, still admits a joiner in this role (read-only: an ended room takes
+   * no writes). By default nobody joins an ended room.
+   */
+  default boolean admitsAfterEnd(Role role) {
+    return false;
+  }
+
+  /**
    * A teacher removed (banned) the user at this seq, through another feature's operation: drop
    * what the user held as a member of the room (a raised hand). Runs on every node at the same
    * seq, so it changes the state like an operation; its event is the removal's.

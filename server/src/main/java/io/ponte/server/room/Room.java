@@ -86,6 +86,8 @@ public final class Room implements RoomListener {
   private final PonteMetrics metrics;
   private final RoomOptions options;
   private final Runnable onUnload;
+  /** Other rooms on this node, by id (loading them when needed): see {@link #sibling}. */
+  private final RoomRegistry siblings;
   /** Each feature's ephemeral side in this room, and which relays each ephemeral event kind. */
   private final Map<Class<?>, FeatureRelay> relays = new java.util.IdentityHashMap<>();
   private final Map<Event.BodyCase, FeatureRelay> relayByEvent = new java.util.EnumMap<>(Event.BodyCase.class);
@@ -143,7 +145,8 @@ public final class Room implements RoomListener {
   private int joining;
 
   Room(String roomId, Context context, Broker broker, Store store, Presence presence,
-      PonteMetrics metrics, RoomOptions options, Runnable onUnload) {
+      PonteMetrics metrics, RoomOptions options, Runnable onUnload,
+      RoomRegistry siblings) {
     this.roomId = roomId;
     this.context = context;
     this.vertx = context.owner();
@@ -154,6 +157,7 @@ public final class Room implements RoomListener {
     this.options = options;
     this.recent = new ResumeWindow(options.resumeWindow());
     this.onUnload = onUnload;
+    this.siblings = siblings;
     for (RoomFeature f : options.features().all()) {
       FeatureRelay relay = f.relay(this);
       if (relay != null) {
@@ -183,6 +187,9 @@ public final class Room implements RoomListener {
             live = true;
             fastPath = broker.historyOutlivesProcess();
             applyReady(); // anything that arrived past a gap while catching up
+            for (FeatureRelay relay : relays.values()) {
+              relay.applied(state);
+            }
           });
           context.runOnContext(y -> startPresenceRenewal());
           started.complete(this);
@@ -443,6 +450,11 @@ public final class Room implements RoomListener {
       if (applied.accepted()) {
         for (FeatureRelay relay : relays.values()) {
           relay.applied(applied, state);
+        }
+      }
+      if (live) {
+        for (FeatureRelay relay : relays.values()) {
+          relay.applied(state);
         }
       }
     }
@@ -760,7 +772,7 @@ public final class Room implements RoomListener {
     if (members.containsKey(member.sessionId())) {
       return ErrorCodes.error(ErrorCode.ALREADY_IN_ROOM, "already in this room", roomId);
     }
-    if (state.closed() || state.ended()) {
+    if ((state.closed() || state.ended()) && !state.admitsAfterEnd(role)) {
       return ErrorCodes.error(ErrorCode.ROOM_ENDED, "the session has ended", roomId);
     }
     if (state.isBanned(member.userId())) {
@@ -832,6 +844,22 @@ public final class Room implements RoomListener {
       }
       syncPresence(null);
     }
+  }
+
+  /**
+   * Takes a user's connections on this node out of the room (they get {@code Left} with the
+   * reason; their connections stay open): for a feature that moves people between rooms. Their
+   * admission is the feature's business; this changes no state.
+   */
+  public void dismiss(String userId, LeftReason reason) {
+    context.runOnContext(v -> {
+      for (Member m : List.copyOf(members.values())) {
+        if (m.member.userId().equals(userId)) {
+          dropMember(m);
+          m.member.leftRoom(roomId, reason);
+        }
+      }
+    });
   }
 
   /** Away/active state of a member's user. */
@@ -1031,6 +1059,20 @@ public final class Room implements RoomListener {
   /** Reads the room's state on its context. */
   public <T> Future<T> read(java.util.function.Function<RoomState, T> read) {
     return call(state -> Future.succeededFuture(read.apply(state)));
+  }
+
+  /**
+   * Another room, from this node's registry (loaded when needed): for a feature whose operations
+   * lead to operations in a room of its own (a breakout ending when its parent closes it).
+   * Fails with RoomException ROOM_NOT_FOUND for an id the store does not know.
+   */
+  public Future<Room> sibling(String otherRoomId) {
+    return siblings.room(otherRoomId);
+  }
+
+  /** Another room if this node holds it now (loading nothing), else null. */
+  public Room loadedSibling(String otherRoomId) {
+    return siblings.loadedRoom(otherRoomId);
   }
 
   /** A feature's relay in this room, by its class. Room context only. */

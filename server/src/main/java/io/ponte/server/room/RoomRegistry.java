@@ -79,7 +79,7 @@ public final class RoomRegistry {
     Room[] self = new Room[1];
     Runnable forget = () -> rooms.computeIfPresent(roomId,
         (id, f) -> f.succeeded() && f.result() == self[0] ? null : f);
-    Room room = new Room(roomId, shard, broker, store, presence, metrics, options, forget);
+    Room room = new Room(roomId, shard, broker, store, presence, metrics, options, forget, this);
     self[0] = room;
     return room.start().recover(err -> {
       rooms.remove(roomId, entry);

@@ -242,6 +242,19 @@ public final class RoomState implements RoomCore {
     return owner != null && states.get(owner).changesNothing(op);
   }
 
+  /** Whether the room, ended (not closed), admits a joiner in this role: when a feature says so. */
+  public boolean admitsAfterEnd(Role role) {
+    if (closed) {
+      return false;
+    }
+    for (FeatureState s : states.values()) {
+      if (s.admitsAfterEnd(role)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The snapshot a joiner sees: settings, lock and end, and each feature's part. */
   public RoomSnapshot snapshotFor(String viewerId, Role viewerRole) {
     RoomSnapshot.Builder b = RoomSnapshot.newBuilder()

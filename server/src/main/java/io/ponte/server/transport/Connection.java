@@ -484,11 +484,6 @@ public final class Connection implements RoomMember, Session, SocketCore.Protoco
       replyError(requestId, ErrorCode.INVALID_REQUEST, "room_id is missing or invalid", null);
       return;
     }
-    Role role = principal.roleFor(roomId);
-    if (role == null) {
-      replyError(requestId, ErrorCode.ROOM_NOT_ALLOWED, "the token grants no role in this room", roomId);
-      return;
-    }
     if (retryIfUnloaded) {
       if (rooms.containsKey(roomId)) {
         replyError(requestId, ErrorCode.ALREADY_IN_ROOM, "already in this room", roomId);
@@ -501,10 +496,13 @@ public final class Connection implements RoomMember, Session, SocketCore.Protoco
       }
       rooms.put(roomId, JOINING);
     }
-    transport.rooms().room(roomId)
-        // The admission hook (the lobby): may hold the Join until a teacher admits it.
-        .compose(room -> transport.requests().gate().admit(this, room, role, join).map(room))
-        .compose(room -> room.join(this, role, join, requestId).map(room))
+    transport.access().roleFor(principal, roomId)
+        .compose(role -> role == null
+            ? Future.failedFuture(new RoomException(ErrorCode.ROOM_NOT_ALLOWED, "the token grants no role in this room"))
+            : transport.rooms().room(roomId)
+                // The admission hook (the lobby): may hold the Join until a teacher admits it.
+                .compose(room -> transport.requests().gate().admit(this, room, role, join).map(room))
+                .compose(room -> room.join(this, role, join, requestId).map(room)))
         .onComplete(ar -> context.runOnContext(v -> {
           if (ar.succeeded()) {
             // joined() (on the room's context, before Joined was queued) recorded the membership.

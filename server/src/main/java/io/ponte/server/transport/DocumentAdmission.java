@@ -15,7 +15,8 @@ import io.vertx.core.Future;
 
 /**
  * The one admission path of the Yjs-compatible endpoints (/yjs at the upgrade, /hocuspocus per
- * Auth): the token, both ids ({@link ResourceId}), the role the token grants in the room, then
+ * Auth): the token, both ids ({@link ResourceId}), the role the token grants in the room (through
+ * {@code RoomAccess}, as for /ws), then
  * the room and the document, opened the way a stock provider expects. Bans and room state are
  * checked when the session joins the room, as for /ws. Fails with a {@link Refused} that names
  * the error code; the endpoint words it its own way.
@@ -62,25 +63,26 @@ final class DocumentAdmission {
     if (!ResourceId.valid(docId)) {
       return Future.failedFuture(new Refused(ErrorCode.DOC_NOT_FOUND, "no such document", false, false));
     }
-    Role role = principal.roleFor(roomId);
-    if (role == null) {
-      return Future.failedFuture(new Refused(ErrorCode.ROOM_NOT_ALLOWED,
-          "the token does not grant this room", false, false));
-    }
-    Actor actor = Actor.newBuilder().setUserId(principal.userId())
-        .setDisplayName(principal.displayName()).setRole(role).build();
-    // openDocument, not documentInfo: a stock provider opening a new document creates it (when
-    // its user may), once the room supports that.
-    return transport.rooms().room(roomId)
-        // These endpoints cannot wait in the lobby: a user who would has to be admitted on /ws first.
-        .compose(room -> transport.requests().gate().check(principal, role, room).map(room))
-        .compose(room -> Documents.open(room, docId, actor).compose(info -> {
-          if (info == null) {
-            throw new Refused(ErrorCode.DOC_NOT_FOUND, "no such document", false, false);
-          }
-          return room.read(state -> new Admitted(principal, role, room, docId, info,
-              state.allows(principal.userId(), role, Capability.CAPABILITY_DOCUMENT_EDIT)));
-        }))
+    return transport.access().roleFor(principal, roomId).compose(role -> {
+      if (role == null) {
+        return Future.failedFuture(new Refused(ErrorCode.ROOM_NOT_ALLOWED,
+            "the token does not grant this room", false, false));
+      }
+      Actor actor = Actor.newBuilder().setUserId(principal.userId())
+          .setDisplayName(principal.displayName()).setRole(role).build();
+      // openDocument, not documentInfo: a stock provider opening a new document creates it (when
+      // its user may), once the room supports that.
+      return transport.rooms().room(roomId)
+          // These endpoints cannot wait in the lobby: a user who would has to be admitted on /ws first.
+          .compose(room -> transport.requests().gate().check(principal, role, room).map(room))
+          .compose(room -> Documents.open(room, docId, actor).compose(info -> {
+            if (info == null) {
+              throw new Refused(ErrorCode.DOC_NOT_FOUND, "no such document", false, false);
+            }
+            return room.read(state -> new Admitted(principal, role, room, docId, info,
+                state.allows(principal.userId(), role, Capability.CAPABILITY_DOCUMENT_EDIT)));
+          }));
+    })
         .recover(err -> Future.failedFuture(err instanceof Refused r ? r
             : err instanceof RoomException re
                 ? new Refused(re.error().getCode(), re.error().getMessage(), false, re.error().getRetryable())

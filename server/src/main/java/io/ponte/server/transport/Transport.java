@@ -7,6 +7,7 @@ import io.ponte.server.config.PonteConfig;
 import io.ponte.server.metrics.PonteMetrics;
 import io.ponte.server.room.RoomRegistry;
 import io.ponte.server.session.Requests;
+import io.ponte.server.session.RoomAccess;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -35,6 +36,7 @@ public final class Transport {
   private final PonteConfig config;
   private final TokenVerifier tokens;
   private final RoomRegistry rooms;
+  private final RoomAccess access;
   private final PonteMetrics metrics;
   private final Requests requests;
   private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
@@ -43,8 +45,9 @@ public final class Transport {
   private volatile boolean draining;
 
   public Transport(PonteConfig config, TokenVerifier tokens, RoomRegistry rooms, PonteMetrics metrics,
-      Requests requests) {
+      Requests requests, RoomAccess access) {
     this.config = config;
+    this.access = access;
     this.requests = requests;
     this.tokens = tokens;
     this.rooms = rooms;
@@ -61,6 +64,11 @@ public final class Transport {
 
   RoomRegistry rooms() {
     return rooms;
+  }
+
+  /** Who may enter which room in which role (every endpoint's admission). */
+  RoomAccess access() {
+    return access;
   }
 
   PonteMetrics metrics() {

@@ -64,6 +64,17 @@ class TokenIssuerTest {
   }
 
   @Test
+  void groupsRoundTripAndBadGroupsAreNotMinted() throws Exception {
+    String token = issuer.mint("u", "U", Map.of("r", Role.STUDENT), Duration.ofMinutes(5), false,
+        Map.of("school", "lyon"));
+    assertEquals(Map.of("school", "lyon"), verifier.verify(token).groups());
+    assertEquals(Map.of(), verifier.verify(
+        issuer.mint("u", "U", Map.of(), Duration.ofMinutes(5), false)).groups());
+    assertThrows(IllegalArgumentException.class, () -> issuer.mint("u", "U", Map.of(),
+        Duration.ofMinutes(5), false, Map.of("School", "lyon")));
+  }
+
+  @Test
   void mintedTokenExpiresAfterTtlPlusSkew() {
     String token = issuer.mint("u", "U", Map.of("r", Role.STUDENT), Duration.ofSeconds(60), false);
     Clock later = Clock.offset(CLOCK, Duration.ofSeconds(91));

@@ -288,6 +288,30 @@ class TokenVerifierTest {
   }
 
   @Test
+  void groupsClaimIsOptionalAndParsed() throws Exception {
+    assertEquals(Map.of(), verifier.verify(hs256(claims())).groups());
+    Map<String, Object> c = claims();
+    c.put("groups", Map.of("school", "Lycée Lumière", "language", "fr"));
+    assertEquals(Map.of("school", "Lycée Lumière", "language", "fr"), verifier.verify(hs256(c)).groups());
+  }
+
+  @Test
+  void badGroupsClaimIsInvalid() {
+    Map<String, Object> nine = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < 9; i++) {
+      nine.put("k" + i, "v");
+    }
+    List<Object> bad = List.of("school", List.of("a"), Map.of("School", "x"), Map.of("", "x"),
+        Map.of("k".repeat(33), "x"), Map.of("school", ""), Map.of("school", " "),
+        Map.of("school", "x".repeat(65)), Map.of("school", "a\nb"), Map.of("school", 3), nine);
+    for (Object groups : bad) {
+      Map<String, Object> c = claims();
+      c.put("groups", groups);
+      assertEquals(ErrorCode.TOKEN_INVALID, refusal(hs256(c)), groups.toString());
+    }
+  }
+
+  @Test
   void badRoomsMapIsInvalid() {
     List<Map<String, Object>> bad =
         List.of(

@@ -42,6 +42,7 @@ class PonteConfigTest {
           "lobby-max-waiting", "lobby-ops-per-second", "lobby-leave-grace-ms", "lobby-deny-block-ms",
           "report-max-per-room", "report-per-user-per-minute", "report-max-text-chars",
           "report-max-document-bytes",
+          "breakout-max-per-room", "breakout-ops-per-second",
           "sync-requests-per-second", "presence-updates-per-second",
           "max-connections-per-user", "hocuspocus-preauth-bytes", "ws-compression",
           "ws-compression-threshold-bytes", "ws-compression-level",
@@ -99,6 +100,8 @@ class PonteConfigTest {
     assertEquals(4096, c.outboundQueueMessages());
     assertEquals(8388608, c.outboundQueueBytes());
     assertEquals(200, c.snapshotInterval());
+    assertEquals(20, c.breakoutMaxPerRoom());
+    assertEquals(5, c.breakoutOpsPerSecond());
     assertEquals(3, c.snapshotsKept());
     assertEquals(2000, c.resumeWindow());
     assertEquals(100, c.historyPageMax());
@@ -316,6 +319,9 @@ class PonteConfigTest {
         "report-max-text-chars|-1",
         "report-max-document-bytes|abc",
         "store-max-batch|0",
+        "breakout-max-per-room|0",
+        "breakout-max-per-room|101",
+        "breakout-ops-per-second|0",
         "shutdown-grace-ms|-5",
         "node-id|has space",
         "node-id|0123456789012345678901234567890123456789012345678901234567890123456789",

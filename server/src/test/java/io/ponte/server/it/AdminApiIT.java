@@ -230,7 +230,7 @@ class AdminApiIT {
   }
 
   @Test
-  void mintedTokensWorkOnTheWebSocket() {
+  void mintedTokensWorkOnTheWebSocket() throws Exception {
     try (TestServer s = new TestServer(dir)) {
       s.createRoom("r1");
       HttpResponse<String> r = s.admin("POST", "/admin/tokens", new JsonObject()
@@ -249,6 +249,12 @@ class AdminApiIT {
         assertEquals(Role.STUDENT, j.getRole());
         assertEquals(1, zed.post("r1", "hi").getSeq());
       }
+      HttpResponse<String> grouped = s.admin("POST", "/admin/tokens", new JsonObject()
+          .put("userId", "yan").put("name", "Yan").put("rooms", new JsonObject().put("r1", "student"))
+          .put("groups", new JsonObject().put("school", "krakow")).encode());
+      assertEquals(200, grouped.statusCode(), grouped::body);
+      assertEquals(Map.of("school", "krakow"), new io.ponte.server.auth.TokenVerifier(s.server().keys())
+          .verify(json(grouped).getString("token")).groups());
 
       Map<String, JsonObject> bad = new HashMap<>();
       JsonObject good = new JsonObject().put("userId", "zed").put("name", "Zed")
@@ -263,6 +269,9 @@ class AdminApiIT {
       bad.put("ttl not a number", good.copy().put("ttlSeconds", "soon"));
       bad.put("no user", good.copy().put("userId", (String) null));
       bad.put("no name", good.copy().put("name", (String) null));
+      bad.put("bad group key", good.copy().put("groups", new JsonObject().put("School", "lyon")));
+      bad.put("group not a string", good.copy().put("groups", new JsonObject().put("school", 3)));
+      bad.put("groups not an object", good.copy().put("groups", "lyon"));
       for (Map.Entry<String, JsonObject> e : bad.entrySet()) {
         HttpResponse<String> res = s.admin("POST", "/admin/tokens", e.getValue().encode());
         assertEquals(400, res.statusCode(), () -> e.getKey() + ": " + res.body());

@@ -80,6 +80,20 @@ class CliTokenIT {
   }
 
   @Test
+  void groupsGoIntoTheTokenAndABadOneIsRefused() throws Exception {
+    Result r = run("token", "--data-dir", dir.toString(), "--jwt-secret", SECRET,
+        "--room", "r1", "--role", "student", "--name", "Ana", "--group", "school=lyon", "--group=language=fr");
+    assertEquals(0, r.exit(), () -> "stderr: " + r.err());
+    String[] lines = r.out().strip().split("\n");
+    Principal p = verifier(SECRET).verify(lines[lines.length - 1].strip());
+    assertEquals(java.util.Map.of("school", "lyon", "language", "fr"), p.groups());
+    Result bad = run("token", "--data-dir", dir.toString(), "--jwt-secret", SECRET,
+        "--room", "r1", "--role", "student", "--name", "Ana", "--group", "School=lyon");
+    assertEquals(2, bad.exit(), () -> "stdout: " + bad.out() + " stderr: " + bad.err());
+    assertTrue(bad.err().contains("group"), bad.err());
+  }
+
+  @Test
   void aBadRoleExitsWithCode2AndNamesTheSetting() throws Exception {
     Result r = run("token", "--data-dir", dir.toString(), "--jwt-secret", SECRET,
         "--room", "r1", "--role", "headmaster", "--name", "Ana");
