@@ -24,6 +24,7 @@ import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.RoomSnapshot;
 import io.ponte.protocol.v1.RoomStateRecord;
 import io.ponte.server.auth.Principal;
+import io.ponte.server.room.AuditNote;
 import io.ponte.server.room.FeatureState;
 import io.ponte.server.room.RoomCore;
 import io.ponte.server.room.RoomState;
@@ -31,6 +32,7 @@ import io.ponte.server.text.ChatText;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -444,6 +446,33 @@ public final class BreakoutState implements FeatureState {
   // ------------------------------------------------------------------------------------------
   // Applying
   // ------------------------------------------------------------------------------------------
+
+  /**
+   * The teachers' breakout actions (and the timer's end and a breakout's end, issued in a teacher's
+   * name); a learner taking a place is their own. A broadcast's text is not recorded.
+   */
+  @Override
+  public AuditNote audit(Operation op, Event event, RoomCore room) {
+    BreakoutOperation b = op.getBreakout();
+    if (b.getKindCase() == BreakoutOperation.KindCase.TIMER_ENDED) {
+      return AuditNote.about("breakout.timer_ended", "round:" + b.getTimerEnded().getRoundSeq(), "");
+    }
+    if (b.getKindCase() == BreakoutOperation.KindCase.END) {
+      return AuditNote.about("breakout.end", "room:" + b.getEnd().getParentRoomId(), "");
+    }
+    BreakoutRequest r = b.getRequest();
+    return switch (r.getOpCase()) {
+      case CREATE -> AuditNote.about("breakout.create", "round:" + room.seq(),
+          r.getCreate().getNamesCount() + " "
+              + r.getCreate().getAssignment().name().toLowerCase(Locale.ROOT));
+      case MOVE -> new AuditNote("breakout.move", r.getMove().getUserId(),
+          r.getMove().getToRoomId().isEmpty() ? "main" : "room:" + r.getMove().getToRoomId(), "");
+      case BROADCAST -> AuditNote.about("breakout.broadcast", "", "");
+      case SET_TIMER -> AuditNote.about("breakout.timer", "", Long.toString(r.getSetTimer().getDurationMs()));
+      case CLOSE -> AuditNote.about("breakout.close", "", "");
+      default -> null;
+    };
+  }
 
   @Override
   public Outcome apply(Operation op, Event.Builder event, RoomCore room) {

@@ -40,6 +40,7 @@ import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.RoomStateRecord;
 import io.ponte.server.moderation.Moderation;
 import io.ponte.server.room.AppliedOperation;
+import io.ponte.server.room.AuditNote;
 import io.ponte.server.room.RoomFeatures;
 import io.ponte.server.room.RoomState;
 import java.util.ArrayList;
@@ -362,5 +363,18 @@ class BreakoutStateTest {
       ok(s, close(TEACHER, 0));
     }
     rejected(s, create(TEACHER, create("A")), ErrorCode.TOO_MANY_BREAKOUT_ROUNDS);
+  }
+
+  @Test
+  void teachersBreakoutActionsAreAuditedWithoutTheBroadcastText() {
+    RoomState s = fresh(ROOM);
+    AppliedOperation created = ok(s, create(TEACHER, create("Blue", "Green").addPlacements(place("ana", 0))));
+    assertEquals(AuditNote.about("breakout.create", "round:" + created.seq(), "2 manual"), s.audit(created));
+    String green = breakouts(s).open().getBreakouts(1).getRoomId();
+    assertEquals(new AuditNote("breakout.move", "ana", "room:" + green, ""), s.audit(ok(s, move(TEACHER, "ana", green))));
+    assertEquals(new AuditNote("breakout.move", "ana", "main", ""), s.audit(ok(s, move(TEACHER, "ana", ""))));
+    assertEquals(AuditNote.about("breakout.broadcast", "", ""), s.audit(ok(s, broadcast(TEACHER, "Five minutes left"))));
+    assertEquals(AuditNote.about("breakout.timer", "", "60000"), s.audit(ok(s, timer(TEACHER, 60_000))));
+    assertEquals(AuditNote.about("breakout.close", "", ""), s.audit(ok(s, close(TEACHER, created.seq()))));
   }
 }
