@@ -4,6 +4,7 @@ import io.ponte.protocol.v1.Actor;
 import io.ponte.protocol.v1.Breakout;
 import io.ponte.protocol.v1.BreakoutRound;
 import io.ponte.protocol.v1.ErrorCode;
+import io.ponte.protocol.v1.LobbyMode;
 import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.RoomSettings;
 import io.ponte.server.auth.Principal;
@@ -92,7 +93,10 @@ public final class BreakoutAccess implements RoomAccess {
       if (existing.isPresent()) {
         return Future.succeededFuture();
       }
-      RoomSettings settings = found.settings.toBuilder().setTitle(nameOf(found.round, roomId)).build();
+      // No lobby in a breakout: its learners were admitted to the main room, and a teacher placed
+      // them here (a waiting learner would wait for a teacher who is not there).
+      RoomSettings settings = found.settings.toBuilder().setTitle(nameOf(found.round, roomId))
+          .setLobby(LobbyMode.LOBBY_OFF).build();
       return store.createRoom(new RoomRecord(roomId, UUID.randomUUID().toString(),
               System.currentTimeMillis(), settings))
           // Two joiners (or two nodes) creating it at once: the other one did.
