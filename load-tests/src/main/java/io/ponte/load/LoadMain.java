@@ -332,6 +332,11 @@ public final class LoadMain implements Runnable {
         + " teacher admits them (teachers admit each knock at once)")
     boolean lobby;
 
+    @Option(names = "--breakouts", description = "breakouts per room: the leading teacher opens a round a quarter"
+        + " into the measured window (students placed at random) and closes it at three quarters; the report"
+        + " gives the time to move everyone in and back (0: none) (default ${DEFAULT-VALUE})", defaultValue = "0")
+    int breakouts;
+
     @Option(names = "--poll-interval", description = "a poll per room every so often: created and opened by the"
         + " teacher, answered by every student, closed and shared halfway through (0: none) (default ${DEFAULT-VALUE})",
         defaultValue = "0s")
@@ -365,6 +370,10 @@ public final class LoadMain implements Runnable {
       o.teachers = teachers;
       o.lobby = lobby;
       o.pollInterval = pollInterval;
+      if (breakouts < 0 || breakouts > 100) {
+        throw new IllegalArgumentException("--breakouts: 0 to 100, got " + breakouts);
+      }
+      o.breakouts = breakouts;
       o.typists = Math.min(typists, Math.max(0, o.roomSize - teachers));
       o.docRate = docRate;
       o.drawers = Math.min(boardDrawers, Math.max(0, o.roomSize - 1));

@@ -102,6 +102,9 @@ public final class LoadOptions {
   public boolean lobby;
   /** Time between polls per room (teacher creates and opens, learners answer, closed and shared halfway); 0: none. */
   public Duration pollInterval = Duration.ZERO;
+  /** Breakouts per round (classroom): one round per room, opened a quarter into the measured window
+   * and closed at three quarters; 0: none. */
+  public int breakouts;
   /** Chat posts per second of the teacher. */
   public double teacherRate = 0.2;
 
@@ -164,6 +167,7 @@ public final class LoadOptions {
     o.teachers = teachers;
     o.lobby = lobby;
     o.pollInterval = pollInterval;
+    o.breakouts = breakouts;
     o.typists = typists;
     o.docRate = docRate;
     o.docId = docId;

@@ -86,6 +86,13 @@ public final class LoadResult {
     public Percentiles pollAnswers;
     /** Teachers' lobby, poll and breakout requests, send to ack. */
     public Percentiles teacherOps;
+    /** Breakout rounds opened (one per room), and the breakouts in each. */
+    public long breakoutRounds;
+    public int breakoutsPerRound;
+    /** Learners entering their breakout: the round's create sent → their Joined (max: everyone in). */
+    public Percentiles breakoutIn;
+    /** Learners back: the round's close sent → their Left of the breakout (max: everyone back). */
+    public Percentiles breakoutOut;
   }
 
   public String scenario;

@@ -648,6 +648,27 @@ public final class LoadRun implements Participant.Listener {
         stats.pollsRun.add(leads.size());
       }, every / 4, every, TimeUnit.MILLISECONDS);
     }
+    if (o.breakouts > 0) {
+      // One round per room: opened a quarter into the measured window, closed at three quarters.
+      List<Participant> leads = participants.stream().filter(p -> p.leads).toList();
+      Map<Participant, Long> rounds = new java.util.concurrent.ConcurrentHashMap<>();
+      long open = o.warmup.toMillis() + o.duration.toMillis() / 4;
+      long close = o.warmup.toMillis() + o.duration.toMillis() * 3 / 4;
+      driver.schedule(() -> {
+        stats.breakoutCreateSentNanos = System.nanoTime();
+        for (Participant t : leads) {
+          String room = t.rooms.keySet().iterator().next();
+          t.run(() -> t.createBreakouts(room, o.breakouts, seq -> {
+            rounds.put(t, seq);
+            stats.breakoutRounds.increment();
+          }));
+        }
+      }, open, TimeUnit.MILLISECONDS);
+      driver.schedule(() -> {
+        stats.breakoutCloseSentNanos = System.nanoTime();
+        rounds.forEach((t, seq) -> t.run(() -> t.closeBreakouts(t.rooms.keySet().iterator().next(), seq)));
+      }, close, TimeUnit.MILLISECONDS);
+    }
     if (o.churnPerMinute > 0 && !students.isEmpty()) {
       double perSecond = o.churnPerMinute / 60.0;
       driver.scheduleAtFixedRate(() -> {
@@ -931,7 +952,7 @@ public final class LoadRun implements Participant.Listener {
       r.deliveredPerSecond = r.deliveredMeasured / r.measuredSeconds;
       r.sentPerSecond = (sentAtMeasureEnd - sentAtMeasureStart) / r.measuredSeconds;
     }
-    if (scenario == Scenario.CLASSROOM && (o.lobby || !o.pollInterval.isZero())) {
+    if (scenario == Scenario.CLASSROOM && (o.lobby || !o.pollInterval.isZero() || o.breakouts > 0)) {
       LoadResult.ClassRun c = new LoadResult.ClassRun();
       c.lobby = o.lobby;
       c.lobbyStatuses = stats.lobbyStatuses.sum();
@@ -939,10 +960,15 @@ public final class LoadRun implements Participant.Listener {
       c.polls = stats.pollsRun.sum();
       c.pollAnswers = percentiles(stats.pollAnswers.getIntervalHistogram());
       c.teacherOps = percentiles(stats.classOps.getIntervalHistogram());
+      c.breakoutRounds = stats.breakoutRounds.sum();
+      c.breakoutsPerRound = o.breakouts;
+      c.breakoutIn = percentiles(stats.breakoutIn.getIntervalHistogram());
+      c.breakoutOut = percentiles(stats.breakoutOut.getIntervalHistogram());
       r.classRun = c;
       s.put("teachers", o.teachers);
       s.put("lobby", o.lobby);
       s.put("pollIntervalMs", o.pollInterval.toMillis());
+      s.put("breakouts", o.breakouts);
     }
     r.replayed = stats.replayed.sum();
     r.skippedEvents = stats.skippedEvents.sum();

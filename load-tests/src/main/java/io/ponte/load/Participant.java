@@ -12,6 +12,12 @@ import io.ponte.protocol.v1.BoardInk;
 import io.ponte.protocol.v1.BoardPath;
 import io.ponte.protocol.v1.BoardRequest;
 import io.ponte.protocol.v1.BoardStyle;
+import io.ponte.protocol.v1.BreakoutClose;
+import io.ponte.protocol.v1.BreakoutCreate;
+import io.ponte.protocol.v1.BreakoutPlace;
+import io.ponte.protocol.v1.BreakoutRequest;
+import io.ponte.protocol.v1.BreakoutRound;
+import io.ponte.protocol.v1.BreakoutsChanged;
 import io.ponte.protocol.v1.ChatPost;
 import io.ponte.protocol.v1.ClientMessage;
 import io.ponte.protocol.v1.DocCreate;
@@ -71,7 +77,7 @@ final class Participant implements LoadClient {
   }
 
   private enum Kind { HELLO, JOIN, LEAVE, POST, ACTION, DOC_CREATE, DOC_UPDATE, BOARD_CREATE, PAGE_ADD, STROKE_COMMIT,
-    LOBBY, POLL, POLL_ANSWER }
+    LOBBY, POLL, POLL_ANSWER, BREAKOUT }
 
   private record Pending(Kind kind, String roomId, long startNanos, boolean resume) {}
 
@@ -91,8 +97,10 @@ final class Participant implements LoadClient {
   final Map<String, RoomView> rooms = new LinkedHashMap<>();
   /** Rooms this participant waits to enter (lobby): when the first LobbyStatus came. */
   private final Map<String, Long> waitingSince = new HashMap<>();
-  /** What a teacher does once a request is acknowledged (the next poll step). */
-  private final Map<Long, Runnable> afterAck = new HashMap<>();
+  /** What a teacher does once a request is acknowledged (with its seq): the next poll step. */
+  private final Map<Long, java.util.function.LongConsumer> afterAck = new HashMap<>();
+  /** Breakout rooms this learner is in or entering (also in {@link #rooms} until it leaves them). */
+  private final java.util.Set<String> breakoutRooms = new java.util.HashSet<>();
   /** Classroom: the room's first teacher (runs the polls and the breakouts). */
   boolean leads;
   /** The leading teacher with --lobby: admits everyone who knocks, as soon as the knock is seen. */
@@ -361,11 +369,12 @@ final class Participant implements LoadClient {
           stats.commitsAcked.increment();
         } else if (p != null && p.kind() == Kind.POLL_ANSWER) {
           stats.pollAnswers.recordValue(micros(p.startNanos()));
-        } else if (p != null && (p.kind() == Kind.LOBBY || p.kind() == Kind.POLL)) {
+        } else if (p != null && (p.kind() == Kind.LOBBY || p.kind() == Kind.POLL
+            || p.kind() == Kind.BREAKOUT)) {
           stats.classOps.recordValue(micros(p.startNanos()));
-          Runnable next = afterAck.remove(m.getRequestId());
+          java.util.function.LongConsumer next = afterAck.remove(m.getRequestId());
           if (next != null) {
-            next.run();
+            next.accept(m.getAck().getSeq());
           }
         } else {
           stats.acked.increment();
@@ -376,7 +385,16 @@ final class Participant implements LoadClient {
         onError(m.getError(), p);
       }
       case LEFT -> {
-        RoomView v = rooms.get(m.getLeft().getRoomId());
+        String left = m.getLeft().getRoomId();
+        if (breakoutRooms.remove(left)) {
+          // Back from a breakout (asked, or its room ended with the round): the main room remains.
+          rooms.remove(left);
+          if (stats.breakoutCloseSentNanos != 0) {
+            stats.breakoutOut.recordValue(micros(stats.breakoutCloseSentNanos));
+          }
+          return;
+        }
+        RoomView v = rooms.get(left);
         if (v != null) {
           v.joined = false;
           v.leaving = false;
@@ -398,6 +416,9 @@ final class Participant implements LoadClient {
     boolean resume = p != null && p.resume();
     if (p != null) {
       stats.join.recordValue(micros(p.startNanos()));
+    }
+    if (breakoutRooms.contains(j.getRoomId()) && stats.breakoutCreateSentNanos != 0) {
+      stats.breakoutIn.recordValue(micros(stats.breakoutCreateSentNanos));
     }
     Long waited = waitingSince.remove(j.getRoomId());
     if (waited != null) {
@@ -492,6 +513,12 @@ final class Participant implements LoadClient {
           admit(e.getRoomId(), e.getLobbyKnocked().getEntry().getUserId());
         }
       }
+      case BREAKOUTS_CHANGED -> {
+        stats.otherEvents.increment();
+        if (!teacher && !replayed) {
+          onBreakouts(e.getBreakoutsChanged());
+        }
+      }
       case POLL_CHANGED -> {
         stats.otherEvents.increment();
         PollChanged c = e.getPollChanged();
@@ -533,8 +560,47 @@ final class Participant implements LoadClient {
     long id = requestIds + 1;
     if (send(Kind.POLL, roomId, false, ClientMessage.newBuilder().setPoll(request.setRoomId(roomId)
         .setPollId(pollId).setClientMsgId(userId + ".poll." + (++postCounter)))) && next != null) {
-      afterAck.put(id, next);
+      afterAck.put(id, seq -> next.run());
     }
+  }
+
+  /** A teacher opens a round of {@code count} breakouts, students placed at random; then {@code round(seq)}. */
+  void createBreakouts(String roomId, int count, java.util.function.LongConsumer round) {
+    BreakoutCreate.Builder c = BreakoutCreate.newBuilder().setAssignment(BreakoutRound.Assignment.RANDOM);
+    for (int i = 1; i <= count; i++) {
+      c.addNames("Group " + i);
+    }
+    long id = requestIds + 1;
+    if (send(Kind.BREAKOUT, roomId, false, ClientMessage.newBuilder().setBreakout(BreakoutRequest.newBuilder()
+        .setRoomId(roomId).setClientMsgId(userId + ".bo." + (++postCounter)).setCreate(c)))) {
+      afterAck.put(id, round);
+    }
+  }
+
+  /** A teacher closes the round: everyone returns to the main room. */
+  void closeBreakouts(String roomId, long roundSeq) {
+    send(Kind.BREAKOUT, roomId, false, ClientMessage.newBuilder().setBreakout(BreakoutRequest.newBuilder()
+        .setRoomId(roomId).setClientMsgId(userId + ".bo." + (++postCounter))
+        .setClose(BreakoutClose.newBuilder().setRoundSeq(roundSeq))));
+  }
+
+  /** A learner's place in a new round: enter that breakout (the main room stays joined). */
+  private void onBreakouts(BreakoutsChanged c) {
+    if (c.getKind() == BreakoutsChanged.Kind.CREATED) {
+      for (BreakoutPlace place : c.getRound().getPlacesList()) {
+        if (place.getUserId().equals(userId) && !place.getRoomId().isEmpty()
+            && !rooms.containsKey(place.getRoomId())) {
+          RoomView v = new RoomView(place.getRoomId());
+          rooms.put(v.roomId, v);
+          breakoutRooms.add(v.roomId);
+          if (ws != null && !stopped) {
+            sendJoin(v);
+          }
+        }
+      }
+    }
+    // CLOSED: nothing to send. The close ends every breakout room of the round, and the server
+    // lets its members go (Left, handled above): that is the way back measured.
   }
 
   /** A learner answers an open poll after reading it (0.2-2 s), with a random option. */

@@ -133,6 +133,11 @@ public final class Report {
         sb.append("polls        ").append(c.polls).append(" run; answers (send to ack) ").append(pct(c.pollAnswers))
             .append('\n');
       }
+      if (c.breakoutRounds > 0) {
+        sb.append("breakouts    ").append(c.breakoutRounds).append(" rounds of ").append(c.breakoutsPerRound)
+            .append("; into them (create sent to each learner's Joined) ").append(pct(c.breakoutIn)).append('\n');
+        sb.append("             back (close sent to each learner's Left) ").append(pct(c.breakoutOut)).append('\n');
+      }
       sb.append("teacher ops  lobby/poll/breakout requests (send to ack) ").append(pct(c.teacherOps)).append('\n');
     }
     sb.append("compression  ").append("off".equals(r.settings.get("compression")) ? "not offered" : "offered")
@@ -280,6 +285,10 @@ public final class Report {
       cm.put("polls", c.polls);
       cm.put("pollAnswers", pctMap(c.pollAnswers));
       cm.put("teacherOps", pctMap(c.teacherOps));
+      cm.put("breakoutRounds", c.breakoutRounds);
+      cm.put("breakoutsPerRound", c.breakoutsPerRound);
+      cm.put("breakoutIn", pctMap(c.breakoutIn));
+      cm.put("breakoutOut", pctMap(c.breakoutOut));
       m.put("classRun", cm);
     }
     Map<String, Object> comp = new LinkedHashMap<>();

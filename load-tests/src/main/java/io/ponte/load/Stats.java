@@ -47,6 +47,13 @@ final class Stats {
   final Recorder classOps = new Recorder(3);
   final LongAdder lobbyStatuses = new LongAdder();
   final LongAdder pollsRun = new LongAdder();
+  /** Breakouts: when the leading teachers sent the round's create and its close (0: not yet). */
+  volatile long breakoutCreateSentNanos;
+  volatile long breakoutCloseSentNanos;
+  /** Each learner's Joined of their breakout, from the create; their Left of it, from the close. */
+  final Recorder breakoutIn = new Recorder(3);
+  final Recorder breakoutOut = new Recorder(3);
+  final LongAdder breakoutRounds = new LongAdder();
   /** Send times of the strokes being drawn, by stroke id (senders and receivers share this process). */
   final Map<String, StrokeTimes> strokeTimes = new ConcurrentHashMap<>();
   final LongAdder inkSent = new LongAdder();

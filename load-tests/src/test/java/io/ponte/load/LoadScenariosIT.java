@@ -223,6 +223,30 @@ class LoadScenariosIT {
   }
 
   @Test
+  void classroomMovesEveryoneIntoBreakoutsAndBack() throws Exception {
+    LoadOptions o = options("breakout");
+    o.rooms = 2;
+    o.roomSize = 8;
+    o.teachers = 2;
+    o.rate = 0.5;
+    o.churnPerMinute = 0;
+    o.teacherActionInterval = Duration.ofSeconds(60);
+    o.typists = 0;
+    o.drawers = 0;
+    o.lobby = true; // admitted to the main room, learners enter their breakout without waiting again
+    o.pollInterval = Duration.ofSeconds(2);
+    o.breakouts = 3;
+    o.duration = Duration.ofSeconds(6);
+    LoadResult r = run(LoadRun.Scenario.CLASSROOM, o);
+    assertSound(r);
+    LoadResult.ClassRun c = r.classRun;
+    assertEquals(2, c.breakoutRounds, "each room's leading teacher opened a round");
+    assertEquals(2 * 6, c.breakoutIn.count(), () -> "every student entered their breakout:\n" + Report.text(r));
+    assertEquals(2 * 6, c.breakoutOut.count(), () -> "every student came back:\n" + Report.text(r));
+    assertTrue(Report.text(r).contains("breakouts    2 rounds of 3"), Report.text(r));
+  }
+
+  @Test
   void inkDeliversEveryChunkToTheRestOfTheRoom() throws Exception {
     LoadOptions o = options("ink");
     o.rooms = 2;
