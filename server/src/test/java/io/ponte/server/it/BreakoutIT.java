@@ -406,7 +406,9 @@ class BreakoutIT {
         tina.join(CLS);
         ana.join(CLS);
         bo.join(CLS);
-        // ana is on node b: node a knows her through the shared presence.
+        // ana is on node b: node a knows her through the shared presence, once it has arrived.
+        tina.awaitEvent(e -> e.hasPresence() && e.getPresence().getParticipant().getUserId().equals("ana"),
+            "ana's presence on node a");
         TestClient.ack(tina.request(create(CLS, manual("Blue", "Green")
             .addPlacements(place("ana", 0)).addPlacements(place("bo", 0)))));
         BreakoutRound r = changed(ana, BreakoutsChanged.Kind.CREATED).getRound();
@@ -457,6 +459,9 @@ class BreakoutIT {
           tina.join(CLS);
           ana.join(CLS);
           bo.join(CLS);
+          // Placements name users present in the room: wait until node a sees bo (shared presence).
+          tina.awaitEvent(e -> e.hasPresence() && e.getPresence().getParticipant().getUserId().equals("bo"),
+              "bo's presence on node a");
           TestClient.ack(tina.request(create(CLS, manual("Blue").addPlacements(place("ana", 0))
               .addPlacements(place("bo", 0)))));
           String blue = changed(bo, BreakoutsChanged.Kind.CREATED).getRound().getBreakouts(0).getRoomId();
