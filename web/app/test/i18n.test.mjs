@@ -62,7 +62,7 @@ test('every error the app names is explained in English, with the number errors.
   }
 });
 
-test('every error code of hands, polls, the lobby, reports, reverts and permissions is explained', () => {
+test('every error code of hands, polls, the lobby, breakouts, reports, reverts and permissions is explained', () => {
   const source = readFileSync(join(dir, '..', 'src', 'errors.js'), 'utf8');
   const table = source.match(/ERROR_NUMBERS = \{([^}]*)\}/)[1];
   const known = new Set([...table.matchAll(/([A-Z_]+): (\d+)/g)].map((m) => m[1]));
