@@ -31,8 +31,7 @@ import io.ponte.protocol.v1.InkStroke;
 import io.ponte.protocol.v1.Join;
 import io.ponte.protocol.v1.Joined;
 import io.ponte.protocol.v1.Leave;
-import io.ponte.protocol.v1.LobbyAdmit;
-import io.ponte.protocol.v1.LobbyEntry;
+import io.ponte.protocol.v1.LobbyAdmitAll;
 import io.ponte.protocol.v1.LobbyRequest;
 import io.ponte.protocol.v1.LobbyStatus;
 import io.ponte.protocol.v1.PageAdd;
@@ -97,6 +96,8 @@ final class Participant implements LoadClient {
   final Map<String, RoomView> rooms = new LinkedHashMap<>();
   /** Rooms this participant waits to enter (lobby): when the first LobbyStatus came. */
   private final Map<String, Long> waitingSince = new HashMap<>();
+  /** Rooms where this teacher's next "Admit all" is already scheduled. */
+  private final java.util.Set<String> admitScheduled = new java.util.HashSet<>();
   /** What a teacher does once a request is acknowledged (with its seq): the next poll step. */
   private final Map<Long, java.util.function.LongConsumer> afterAck = new HashMap<>();
   /** Breakout rooms this learner is in or entering (also in {@link #rooms} until it leaves them). */
@@ -424,10 +425,8 @@ final class Participant implements LoadClient {
     if (waited != null) {
       stats.lobbyWaits.recordValue(micros(waited));
     }
-    if (admitKnocks && j.hasSnapshot()) {
-      for (LobbyEntry e : j.getSnapshot().getLobby().getWaitingList()) {
-        admit(j.getRoomId(), e.getUserId());
-      }
+    if (admitKnocks && j.hasSnapshot() && j.getSnapshot().getLobby().getWaitingCount() > 0) {
+      admitSoon(j.getRoomId());
     }
     if (j.getReset()) {
       if (resume) {
@@ -510,7 +509,7 @@ final class Participant implements LoadClient {
       case LOBBY_KNOCKED -> {
         stats.otherEvents.increment();
         if (admitKnocks && !replayed) {
-          admit(e.getRoomId(), e.getLobbyKnocked().getEntry().getUserId());
+          admitSoon(e.getRoomId());
         }
       }
       case BREAKOUTS_CHANGED -> {
@@ -545,11 +544,23 @@ final class Participant implements LoadClient {
     }
   }
 
-  /** A teacher lets one waiting learner in. */
-  private void admit(String roomId, String userId) {
-    send(Kind.LOBBY, roomId, false, ClientMessage.newBuilder().setLobby(LobbyRequest.newBuilder()
-        .setRoomId(roomId).setClientMsgId(userId + ".admit." + (++postCounter))
-        .setAdmit(LobbyAdmit.newBuilder().setUserId(userId))));
+  /**
+   * A teacher lets the waiting learners in the way a teacher at the start of a class does: "Admit
+   * all" a moment after knocks arrive (one request for a burst of arrivals, not one per learner,
+   * which the lobby's per-teacher rate would refuse).
+   */
+  private void admitSoon(String roomId) {
+    if (!admitScheduled.add(roomId)) {
+      return;
+    }
+    context.owner().setTimer(200, t -> {
+      admitScheduled.remove(roomId);
+      if (!stopped && ws != null) {
+        send(Kind.LOBBY, roomId, false, ClientMessage.newBuilder().setLobby(LobbyRequest.newBuilder()
+            .setRoomId(roomId).setClientMsgId(userId + ".admit." + (++postCounter))
+            .setAdmitAll(LobbyAdmitAll.getDefaultInstance())));
+      }
+    });
   }
 
   /**

@@ -217,7 +217,8 @@ class LoadScenariosIT {
     assertTrue(c.lobbyStatuses >= 10, "waiting students were told their place");
     assertTrue(c.polls >= 2, "each room's leading teacher ran a poll");
     assertTrue(c.pollAnswers.count() > 0, "students answered polls");
-    assertTrue(c.teacherOps.count() >= 10 + 2 * 2, "every admit and poll step was acknowledged");
+    // Per room at least one "Admit all" and a poll's create and open.
+    assertTrue(c.teacherOps.count() >= 2 * 3, "admits and poll steps were acknowledged");
     String summary = Report.text(r);
     assertTrue(summary.contains("lobby ") && summary.contains("polls "), summary);
   }
