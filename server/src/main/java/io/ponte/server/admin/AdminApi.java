@@ -165,8 +165,8 @@ public final class AdminApi {
     }
     if (s.getRetentionDays() == 0) {
       s.setRetentionDays(config.defaultRetentionDays());
-    } else if (Integer.toUnsignedLong(s.getRetentionDays()) > 3650) {
-      return "retentionDays: at most 3650";
+    } else if (Integer.toUnsignedLong(s.getRetentionDays()) > config.maxRetentionDays()) {
+      return "retentionDays: at most " + config.maxRetentionDays() + " (max-retention-days)";
     }
     if (s.getLobby() == io.ponte.protocol.v1.LobbyMode.UNRECOGNIZED) {
       return "lobby: off, guests or everyone";
@@ -216,7 +216,7 @@ public final class AdminApi {
       }
     }
     long when = at;
-    store.expiredRooms(when).onComplete(ar -> {
+    store.expiredRooms(when, config.maxRetentionDays()).onComplete(ar -> {
       if (ar.failed()) {
         fail(ctx, 503, "UNAVAILABLE", "store unavailable");
         return;

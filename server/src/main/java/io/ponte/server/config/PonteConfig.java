@@ -161,6 +161,13 @@ public final class PonteConfig {
           ValueType.intRange(1, 3650),
           365,
           "retention of rooms created without one");
+  private static final Setting<Integer> MAX_RETENTION_DAYS =
+      def(
+          "max-retention-days",
+          ValueType.intRange(1, 3650),
+          3650,
+          "longest retention a room may have: rooms asking for more are refused at creation, and"
+              + " rooms created before it was lowered are erased by it");
   private static final Setting<Integer> RATE_MESSAGES_PER_SECOND =
       def(
           "rate-messages-per-second",
@@ -729,6 +736,11 @@ public final class PonteConfig {
   /** {@code default-retention-days}. */
   public int defaultRetentionDays() {
     return get(DEFAULT_RETENTION_DAYS);
+  }
+
+  /** {@code max-retention-days}: the longest retention a room may have. */
+  public int maxRetentionDays() {
+    return get(MAX_RETENTION_DAYS);
   }
 
   /** {@code rate-messages-per-second}. */
@@ -1300,6 +1312,10 @@ public final class PonteConfig {
       return put(DEFAULT_RETENTION_DAYS, v);
     }
 
+    public Builder maxRetentionDays(int v) {
+      return put(MAX_RETENTION_DAYS, v);
+    }
+
     public Builder rateMessagesPerSecond(int v) {
       return put(RATE_MESSAGES_PER_SECOND, v);
     }
@@ -1444,6 +1460,12 @@ public final class PonteConfig {
           DOC_MAX_BYTES.name,
           "must be at least doc-max-update-bytes (" + c.docMaxUpdateBytes() + "), got "
               + c.docMaxBytes());
+    }
+    if (c.defaultRetentionDays() > c.maxRetentionDays()) {
+      throw new ConfigException(
+          DEFAULT_RETENTION_DAYS.name,
+          "must be at most max-retention-days (" + c.maxRetentionDays() + "), got "
+              + c.defaultRetentionDays());
     }
     if (c.defaultMaxParticipants() > c.maxParticipants()) {
       throw new ConfigException(

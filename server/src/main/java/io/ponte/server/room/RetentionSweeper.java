@@ -22,7 +22,10 @@ public final class RetentionSweeper {
   private final Broker broker;
   private final RoomRegistry rooms;
 
-  public RetentionSweeper(Store store, Broker broker, RoomRegistry rooms) {
+  private final int maxRetentionDays;
+
+  public RetentionSweeper(Store store, Broker broker, RoomRegistry rooms, int maxRetentionDays) {
+    this.maxRetentionDays = maxRetentionDays;
     this.store = store;
     this.broker = broker;
     this.rooms = rooms;
@@ -30,7 +33,7 @@ public final class RetentionSweeper {
 
   /** Erases every room expired at {@code nowMs}; completes with the ids erased. */
   public Future<List<String>> sweep(long nowMs) {
-    return store.expiredRooms(nowMs).compose(ids -> {
+    return store.expiredRooms(nowMs, maxRetentionDays).compose(ids -> {
       List<Future<String>> erased = new ArrayList<>();
       for (String id : ids) {
         Room loaded = rooms.loadedRoom(id);

@@ -599,7 +599,7 @@ public abstract class JdbcStore implements Store {
   }
 
   @Override
-  public Future<List<String>> expiredRooms(long nowMs) {
+  public Future<List<String>> expiredRooms(long nowMs, int maxRetentionDays) {
     return read(
         "expiredRooms",
         conn -> {
@@ -610,8 +610,8 @@ public abstract class JdbcStore implements Store {
                           + " ORDER BY room_id");
               ResultSet rs = st.executeQuery()) {
             while (rs.next()) {
-              long days = Integer.toUnsignedLong(
-                  RoomSettings.parseFrom(rs.getBytes(3)).getRetentionDays());
+              long days = Math.min(maxRetentionDays, Integer.toUnsignedLong(
+                  RoomSettings.parseFrom(rs.getBytes(3)).getRetentionDays()));
               if (rs.getLong(2) + days * 86_400_000L <= nowMs) {
                 out.add(rs.getString(1));
               }

@@ -72,7 +72,16 @@ public interface Store {
   Future<Void> markEnded(String roomId, long endedMs);
 
   /** Ids of ended rooms whose retention period (settings.retention_days after the end) is over. */
-  Future<List<String>> expiredRooms(long nowMs);
+  default Future<List<String>> expiredRooms(long nowMs) {
+    return expiredRooms(nowMs, Integer.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #expiredRooms(long)}, with no room kept longer than {@code maxRetentionDays} after
+   * its end whatever its settings ask (the node's max-retention-days, also for rooms created
+   * before it was lowered).
+   */
+  Future<List<String>> expiredRooms(long nowMs, int maxRetentionDays);
 
   /**
    * Durably records an audit entry of an existing room (its id is given here: the entry's is

@@ -28,7 +28,7 @@ class PonteConfigTest {
           "http-host", "http-port", "data-dir", "web-dir", "jwt-secret", "jwt-public-keys", "jwt-issuer",
           "jwt-audience", "token-max-lifetime-hours", "admin-token", "allowed-origins", "auth-timeout-ms", "ping-interval-ms",
           "idle-timeout-ms", "max-frame-bytes", "max-rooms-per-connection", "max-participants",
-          "default-max-participants", "default-retention-days", "rate-messages-per-second",
+          "default-max-participants", "default-retention-days", "max-retention-days", "rate-messages-per-second",
           "rate-messages-burst", "rate-bytes-per-second", "rate-bytes-burst", "typing-per-second",
           "outbound-queue-messages", "outbound-queue-bytes", "snapshot-interval", "snapshots-kept",
           "resume-window", "history-page-max", "doc-max-update-bytes", "doc-max-bytes",
@@ -476,6 +476,14 @@ class PonteConfigTest {
   void rateMessagesBurstMustCoverRateMessagesPerSecond() {
     ConfigException e = fails(() -> load("--rate-messages-per-second=121"));
     assertEquals("rate-messages-burst", e.setting());
+  }
+
+  @Test
+  void defaultRetentionMustNotExceedTheMaximumRetention() {
+    ConfigException e = fails(() -> load("--max-retention-days=30"));
+    assertEquals("default-retention-days", e.setting());
+    assertEquals(30, load("--max-retention-days=30", "--default-retention-days=30").maxRetentionDays());
+    assertEquals(3650, PonteConfig.defaults().maxRetentionDays());
   }
 
   @Test

@@ -230,6 +230,18 @@ class AdminApiIT {
   }
 
   @Test
+  void aRoomMayNotAskForMoreRetentionThanTheNodeAllows() {
+    try (TestServer s = new TestServer(dir, b -> b.maxRetentionDays(30).defaultRetentionDays(30))) {
+      HttpResponse<String> r = s.admin("POST", "/admin/rooms",
+          new JsonObject().put("id", "long").put("title", "T").put("retentionDays", 31).encode());
+      assertEquals(400, r.statusCode(), r::body);
+      assertTrue(r.body().contains("max-retention-days"), r.body());
+      assertEquals(30, s.createRoom(new JsonObject().put("id", "ok").put("title", "T").put("retentionDays", 30))
+          .getJsonObject("settings").getInteger("retentionDays"));
+    }
+  }
+
+  @Test
   void mintedTokensWorkOnTheWebSocket() throws Exception {
     try (TestServer s = new TestServer(dir)) {
       s.createRoom("r1");

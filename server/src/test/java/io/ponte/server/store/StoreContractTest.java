@@ -420,6 +420,9 @@ abstract class StoreContractTest {
 
     assertEquals(List.of(), await(store.expiredRooms(11 * day - 1)));
     assertEquals(List.of("a"), await(store.expiredRooms(11 * day)));
+    // The node's maximum retention caps what a room's settings ask: b (3 days) goes after 2.
+    assertEquals(List.of("a", "b"), await(store.expiredRooms(12 * day, 2)));
+    assertEquals(List.of("a"), await(store.expiredRooms(12 * day - 1, 2)));
     assertEquals(List.of("a"), await(store.expiredRooms(13 * day - 1)));
     assertEquals(List.of("a", "b"), await(store.expiredRooms(13 * day)));
     assertEquals(List.of("a", "b"), await(store.expiredRooms(1000 * day))); // never "open"
