@@ -37,7 +37,7 @@ export function breakoutsPanel(model, actions, getClient) {
       const count = h('input', { type: 'number', id: 'breakout-count', min: MIN_ROOMS, max: MAX_ROOMS, value: 2, 'data-testid': 'breakout-count' });
       const minutes = h('input', { type: 'number', id: 'breakout-minutes', min: 1, max: 1440, placeholder: '', 'data-testid': 'breakout-minutes' });
       const form = h('form', {
-        class: 'breakout-form', 'data-testid': 'breakout-form',
+        class: 'breakout-form', 'data-testid': 'breakout-form', noValidate: true,
         onsubmit: async (e) => {
           e.preventDefault();
           const n = Number(count.value);
