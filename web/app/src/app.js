@@ -280,9 +280,10 @@ export class App {
         languagePicker((l) => this.setUiLanguage(l)),
         lowBandwidthSwitch(this.prefs, (on) => this.setLowBandwidth(on))));
 
-    const side = h('div', { class: 'side' }, this.people.el, this.lobby ? this.lobby.el : null,
+    // A learner's breakout banner comes first: it says where they are now.
+    const side = h('div', { class: 'side' }, model.isTeacher() ? null : this.breakouts.el, this.people.el, this.lobby ? this.lobby.el : null,
       this.reports ? this.reports.el : null,
-      this.teacher ? this.teacher.el : null, this.breakouts.el, this.polls.el, this.audit ? this.audit.el : null);
+      this.teacher ? this.teacher.el : null, model.isTeacher() ? this.breakouts.el : null, this.polls.el, this.audit ? this.audit.el : null);
     const main = h('main', { class: `classroom role-${model.role.toLowerCase()}`, id: 'main' },
       side, this.chat.el, this.panels.el);
     replaceChildren(this.root, header, this.banner.el, main);

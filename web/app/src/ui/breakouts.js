@@ -116,7 +116,7 @@ export function breakoutsPanel(model, actions, getClient) {
 
   const unsub = model.subscribe((topic, detail) => {
     if (topic !== 'breakouts' && topic !== 'room') return;
-    if (detail && detail.broadcast !== undefined) {
+    if (!teacher && detail && detail.broadcast !== undefined) {
       notice.textContent = t('breakouts.broadcastNotice', { text: detail.broadcast });
       announce(notice.textContent);
     }
