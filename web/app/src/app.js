@@ -12,6 +12,7 @@ import { connectionBanner } from './ui/banner.js';
 import { participantsPanel, teacherPanel } from './ui/participants.js';
 import { chatPanel } from './ui/chat.js';
 import { pollsPanel } from './ui/polls.js';
+import { breakoutsPanel } from './ui/breakouts.js';
 import { lobbyPanel, lobbyStatusText } from './ui/lobby.js';
 import { openReportDialog, reportsPanel } from './ui/reports.js';
 import { auditPanel } from './ui/audit.js';
@@ -149,6 +150,7 @@ export class App {
       teacher: (action) => s.teacher(action),
       hand: (op) => s.hand(op),
       poll: (pollId, op) => s.poll(pollId, op),
+      breakout: (op) => s.breakout(op),
       lobby: (op) => s.lobby(op),
       reportMessage: (m, returnTo) => openReportDialog({
         subject: t('reports.message', { name: m.author?.displayName || m.author?.userId || '' }), quote: m.text, returnTo,
@@ -249,6 +251,7 @@ export class App {
     const draft = this.chat?.input.value || '';
     const hadFocus = this.chat?.input === document.activeElement;
     this.chat?.destroy();
+    this.breakouts?.destroy();
     this.unsubRoom?.();
     this.panels?.close();
 
@@ -259,6 +262,7 @@ export class App {
     this.teacher = model.isTeacher() ? teacherPanel(model, actions) : null;
     this.chat = chatPanel(model, actions, this.prefs);
     this.polls = pollsPanel(model, actions);
+    this.breakouts = breakoutsPanel(model, actions, () => this.session.client);
     this.lobby = model.isTeacher() ? lobbyPanel(model, actions) : null;
     this.reports = model.isTeacher() ? reportsPanel(model, actions) : null;
     this.audit = model.isTeacher() ? auditPanel(model, actions) : null;
@@ -276,9 +280,10 @@ export class App {
         languagePicker((l) => this.setUiLanguage(l)),
         lowBandwidthSwitch(this.prefs, (on) => this.setLowBandwidth(on))));
 
-    const side = h('div', { class: 'side' }, this.people.el, this.lobby ? this.lobby.el : null,
+    // A learner's breakout banner comes first: it says where they are now.
+    const side = h('div', { class: 'side' }, model.isTeacher() ? null : this.breakouts.el, this.people.el, this.lobby ? this.lobby.el : null,
       this.reports ? this.reports.el : null,
-      this.teacher ? this.teacher.el : null, this.polls.el, this.audit ? this.audit.el : null);
+      this.teacher ? this.teacher.el : null, model.isTeacher() ? this.breakouts.el : null, this.polls.el, this.audit ? this.audit.el : null);
     const main = h('main', { class: `classroom role-${model.role.toLowerCase()}`, id: 'main' },
       side, this.chat.el, this.panels.el);
     replaceChildren(this.root, header, this.banner.el, main);

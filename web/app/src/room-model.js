@@ -134,6 +134,8 @@ export class RoomModel {
       this.studentDefaults = new Map((perms.studentDefaults || []).map((g) => [g.capability, g.grant]));
       this.overrides = new Map();
       for (const o of perms.overrides || []) this.putOverride(o);
+      const br = s.breakouts || {};
+      this.breakoutRound = br.open && !br.open.closed ? cloneRound(br.open) : null;
     } else {
       for (const ev of j.missed || []) this.applyEvent(ev, true);
     }
@@ -148,6 +150,14 @@ export class RoomModel {
     this.emit('polls');
     this.emit('lobby');
     this.emit('reports');
+    this.emit('breakouts');
+  }
+
+  /** The breakout {roomId, name} the user `userId` (default: me) is placed in, or null. */
+  breakoutOf(userId = this.me.userId) {
+    const r = this.breakoutRound;
+    const place = r && r.places.find((p) => p.userId === userId);
+    return (place && place.roomId && r.breakouts.find((b) => b.roomId === place.roomId)) || null;
   }
 
   /** The raised hand of userId and its place in the queue (1 first), or null. */
@@ -247,6 +257,20 @@ export class RoomModel {
       else this.hands = this.hands.filter((x) => x.userId !== userId);
       note('hands');
       note('participants');
+    } else if (ev.breakoutsChanged) {
+      const round = ev.breakoutsChanged.round;
+      this.breakoutRound = round && !round.closed ? cloneRound(round) : null;
+      note('breakouts', { closed: !this.breakoutRound });
+    } else if (ev.breakoutMoved) {
+      const r = this.breakoutRound;
+      const place = ev.breakoutMoved.place;
+      if (r && place && String(ev.breakoutMoved.roundSeq) === String(r.roundSeq)) {
+        r.places = r.places.filter((p) => p.userId !== place.userId);
+        if (place.roomId) r.places.push({ ...place });
+        note('breakouts', {});
+      }
+    } else if (ev.breakoutBroadcast) {
+      note('breakouts', { broadcast: ev.breakoutBroadcast.text || '' });
     } else if (ev.pollChanged) {
       const pc = ev.pollChanged;
       const old = this.polls.get(pc.pollId);
@@ -368,4 +392,11 @@ export class RoomModel {
     }
     return names;
   }
+}
+
+function cloneRound(r) {
+  return {
+    ...r, roundSeq: String(r.roundSeq || '0'), endsAtMs: String(r.endsAtMs || '0'),
+    breakouts: (r.breakouts || []).map((b) => ({ ...b })), places: (r.places || []).map((p) => ({ ...p })),
+  };
 }

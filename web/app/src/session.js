@@ -16,6 +16,8 @@ const NESTED_ENUMS = {
   'lobbyLeft.reason': pb.LobbyLeft.Reason, 'lobbyStatus.state': pb.LobbyStatus.State,
   'report.reason': pb.ReportReason, 'reports.reason': pb.ReportReason, 'report.status': pb.ReportStatus,
   'reports.status': pb.ReportStatus, 'reportResolved.status': pb.ReportStatus,
+  'breakoutsChanged.kind': pb.BreakoutsChanged.Kind, 'round.assignment': pb.BreakoutRound.Assignment,
+  'open.assignment': pb.BreakoutRound.Assignment, 'closed.assignment': pb.BreakoutRound.Assignment,
 };
 
 /** A decoded message as plain data: set fields only, 64-bit numbers as strings, enums by name. */
@@ -124,6 +126,10 @@ export function createSession({ token, roomId }) {
     hand: (op) => need().send('hand', op),
     /** A PollRequest op for pollId: {create: {...}} | {open: {}} | {close: {}} | {share: {}} | {delete: {}} | {answer: {choices}}. */
     poll: (pollId, op) => need().send('poll', { pollId, ...op }),
+    /** A BreakoutRequest op: {create: {names, assignment (name), durationMs}} | {broadcast: {text}} | {close: {roundSeq}} | ... */
+    breakout: (op) => need().send('breakout', op.create
+      ? { create: { ...op.create, assignment: pb.BreakoutRound.Assignment[op.create.assignment] } }
+      : op.close ? { close: { roundSeq: Number(op.close.roundSeq || 0) } } : op),
     /** A LobbyRequest op: {admit: {userId}} | {deny: {userId}} | {admitAll: {}} | {denyAll: {}} | {setMode: {mode}}. */
     lobby: (op) => need().send('lobby', op),
     /** Files a report: target {messageSeq} | {userId}, reason a ReportReason name. */

@@ -172,3 +172,28 @@ test('capabilities: teachers all, observers none, students override else default
   m.applyEvent({ permissionsChanged: { studentDefaults: [{ capability: 'CAPABILITY_CHAT', grant: 'GRANT_DENY' }] } });
   assert.equal(m.chatBlockedReason(), 'composer.blocked.capability');
 });
+
+test('breakouts: the snapshot and events say where I am; a broadcast is a notice; close clears the round', () => {
+  const m = new RoomModel('r', me);
+  const round = {
+    roundSeq: 5, endsAtMs: 0, breakouts: [{ roomId: 'r~b5-1', name: 'Room 1' }, { roomId: 'r~b5-2', name: 'Room 2' }],
+    places: [{ userId: 'u-s', displayName: 'Zofia', roomId: 'r~b5-2' }],
+  };
+  m.applyJoined(joined({ snapshot: { ...joined().snapshot, breakouts: { open: round, closed: [] } } }));
+  assert.equal(m.breakoutOf().name, 'Room 2');
+  const seen = [];
+  m.subscribe((topic, detail) => { if (topic === 'breakouts') seen.push(detail); });
+  m.applyEvent({ seq: '3', breakoutMoved: { roundSeq: '5', place: { userId: 'u-s', displayName: 'Zofia', roomId: 'r~b5-1' } } });
+  assert.equal(m.breakoutOf().name, 'Room 1');
+  assert.equal(m.breakoutRound.places.length, 1);
+  // A move for another round changes nothing.
+  m.applyEvent({ seq: '4', breakoutMoved: { roundSeq: '4', place: { userId: 'u-s', roomId: '' } } });
+  assert.equal(m.breakoutOf().name, 'Room 1');
+  m.applyEvent({ seq: '5', breakoutBroadcast: { roundSeq: '5', text: 'Two minutes' } });
+  assert.equal(seen.at(-1).broadcast, 'Two minutes');
+  m.applyEvent({ seq: '6', breakoutMoved: { roundSeq: '5', place: { userId: 'u-s', roomId: '' } } });
+  assert.equal(m.breakoutOf(), null);
+  m.applyEvent({ seq: '7', breakoutsChanged: { kind: 'CLOSED', round: { ...round, closed: true } } });
+  assert.equal(m.breakoutRound, null);
+  assert.equal(seen.at(-1).closed, true);
+});
