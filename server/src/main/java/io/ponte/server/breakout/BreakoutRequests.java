@@ -1,6 +1,5 @@
 package io.ponte.server.breakout;
 
-import io.ponte.protocol.ErrorCodes;
 import io.ponte.protocol.v1.BreakoutCreate;
 import io.ponte.protocol.v1.BreakoutMove;
 import io.ponte.protocol.v1.BreakoutOperation;
@@ -16,9 +15,9 @@ import io.ponte.protocol.v1.Role;
 import io.ponte.server.room.Room;
 import io.ponte.server.session.Membership;
 import io.ponte.server.session.RequestFeature;
+import io.ponte.server.session.RequestBudgets;
 import io.ponte.server.session.Requests;
 import io.ponte.server.session.Session;
-import io.ponte.server.util.TokenBucket;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
@@ -36,15 +35,6 @@ import java.util.concurrent.ThreadLocalRandom;
  * Runs on the connection's context.
  */
 final class BreakoutRequests implements RequestFeature {
-  /** A connection's breakout budget. */
-  private static final class Budget {
-    final TokenBucket ops;
-
-    Budget(int perSecond) {
-      ops = new TokenBucket(perSecond, 2.0 * perSecond, System.nanoTime());
-    }
-  }
-
   @Override
   public void register(Requests requests) {
     requests.on(ClientMessage.BodyCase.BREAKOUT, (s, id, m) -> breakout(s, id, m.getBreakout()));
@@ -56,11 +46,7 @@ final class BreakoutRequests implements RequestFeature {
     if (m == null) {
       return;
     }
-    int perSecond = s.config().breakoutOpsPerSecond();
-    long waitMs = s.attachment(Budget.class, () -> new Budget(perSecond)).ops.tryTake(1, System.nanoTime());
-    if (waitMs > 0) {
-      s.replyError(requestId, ErrorCodes.error(ErrorCode.RATE_LIMITED,
-          "at most " + perSecond + " breakout operations per second", roomId, waitMs));
+    if (!RequestBudgets.take(s, "breakout", s.config().breakoutOpsPerSecond(), requestId, roomId)) {
       return;
     }
     if (request.getOpCase() == BreakoutRequest.OpCase.OP_NOT_SET) {

@@ -1,6 +1,5 @@
 package io.ponte.server.hand;
 
-import io.ponte.protocol.ErrorCodes;
 import io.ponte.protocol.v1.ClientMessage;
 import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.HandOperation;
@@ -8,25 +7,16 @@ import io.ponte.protocol.v1.HandRequest;
 import io.ponte.protocol.v1.Operation;
 import io.ponte.server.session.Membership;
 import io.ponte.server.session.RequestFeature;
+import io.ponte.server.session.RequestBudgets;
 import io.ponte.server.session.Requests;
 import io.ponte.server.session.Session;
 import io.ponte.server.text.ChatText;
-import io.ponte.server.util.TokenBucket;
 
 /**
  * Hand requests on /ws: raise, lower, lower all, each sequenced (at most hand-ops-per-second per
  * connection, burst 2x). Runs on the connection's context; the room checks the rest.
  */
 final class HandRequests implements RequestFeature {
-  /** A connection's hand budget. */
-  private static final class Budget {
-    final TokenBucket ops;
-
-    Budget(int perSecond) {
-      ops = new TokenBucket(perSecond, 2.0 * perSecond, System.nanoTime());
-    }
-  }
-
   @Override
   public void register(Requests requests) {
     requests.on(ClientMessage.BodyCase.HAND, (s, id, m) -> hand(s, id, m.getHand()));
@@ -38,11 +28,7 @@ final class HandRequests implements RequestFeature {
     if (m == null) {
       return;
     }
-    int perSecond = s.config().handOpsPerSecond();
-    long waitMs = s.attachment(Budget.class, () -> new Budget(perSecond)).ops.tryTake(1, System.nanoTime());
-    if (waitMs > 0) {
-      s.replyError(requestId, ErrorCodes.error(ErrorCode.RATE_LIMITED,
-          "at most " + perSecond + " hand operations per second", roomId, waitMs));
+    if (!RequestBudgets.take(s, "hand", s.config().handOpsPerSecond(), requestId, roomId)) {
       return;
     }
     if (request.getOpCase() == HandRequest.OpCase.OP_NOT_SET) {

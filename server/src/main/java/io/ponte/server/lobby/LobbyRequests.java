@@ -1,6 +1,5 @@
 package io.ponte.server.lobby;
 
-import io.ponte.protocol.ErrorCodes;
 import io.ponte.protocol.v1.ClientMessage;
 import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.LobbyOperation;
@@ -10,10 +9,10 @@ import io.ponte.protocol.v1.Participant;
 import io.ponte.protocol.v1.Role;
 import io.ponte.server.session.Membership;
 import io.ponte.server.session.RequestFeature;
+import io.ponte.server.session.RequestBudgets;
 import io.ponte.server.session.Requests;
 import io.ponte.server.session.Session;
 import io.ponte.server.text.ChatText;
-import io.ponte.server.util.TokenBucket;
 
 /**
  * Teachers' lobby requests on /ws (admit, deny, admit all, deny all, set mode), each sequenced
@@ -25,15 +24,6 @@ final class LobbyRequests implements RequestFeature {
 
   LobbyRequests(Lobby.Limits limits) {
     this.limits = limits;
-  }
-
-  /** A connection's lobby budget. */
-  private static final class Budget {
-    final TokenBucket ops;
-
-    Budget(int perSecond) {
-      ops = new TokenBucket(perSecond, 2.0 * perSecond, System.nanoTime());
-    }
   }
 
   @Override
@@ -48,11 +38,7 @@ final class LobbyRequests implements RequestFeature {
     if (m == null) {
       return;
     }
-    int perSecond = s.config().lobbyOpsPerSecond();
-    long waitMs = s.attachment(Budget.class, () -> new Budget(perSecond)).ops.tryTake(1, System.nanoTime());
-    if (waitMs > 0) {
-      s.replyError(requestId, ErrorCodes.error(ErrorCode.RATE_LIMITED,
-          "at most " + perSecond + " lobby operations per second", roomId, waitMs));
+    if (!RequestBudgets.take(s, "lobby", s.config().lobbyOpsPerSecond(), requestId, roomId)) {
       return;
     }
     if (m.role() != Role.TEACHER) {

@@ -1,7 +1,6 @@
 package io.ponte.server.poll;
 
 import com.google.protobuf.ByteString;
-import io.ponte.protocol.ErrorCodes;
 import io.ponte.protocol.v1.Ack;
 import io.ponte.protocol.v1.Actor;
 import io.ponte.protocol.v1.ClientMessage;
@@ -14,9 +13,9 @@ import io.ponte.server.room.ResourceId;
 import io.ponte.server.room.RoomException;
 import io.ponte.server.session.Membership;
 import io.ponte.server.session.RequestFeature;
+import io.ponte.server.session.RequestBudgets;
 import io.ponte.server.session.Requests;
 import io.ponte.server.session.Session;
-import io.ponte.server.util.TokenBucket;
 import io.vertx.core.Future;
 
 /**
@@ -38,15 +37,6 @@ final class PollRequests implements RequestFeature {
     this.limits = limits;
   }
 
-  /** A connection's poll budget. */
-  private static final class Budget {
-    final TokenBucket ops;
-
-    Budget(int perSecond) {
-      ops = new TokenBucket(perSecond, 2.0 * perSecond, System.nanoTime());
-    }
-  }
-
   @Override
   public void register(Requests requests) {
     requests.on(ClientMessage.BodyCase.POLL, (s, id, m) -> poll(s, id, m.getPoll()));
@@ -58,11 +48,7 @@ final class PollRequests implements RequestFeature {
     if (m == null) {
       return;
     }
-    int perSecond = s.config().pollOpsPerSecond();
-    long waitMs = s.attachment(Budget.class, () -> new Budget(perSecond)).ops.tryTake(1, System.nanoTime());
-    if (waitMs > 0) {
-      s.replyError(requestId, ErrorCodes.error(ErrorCode.RATE_LIMITED,
-          "at most " + perSecond + " poll operations per second", roomId, waitMs));
+    if (!RequestBudgets.take(s, "poll", s.config().pollOpsPerSecond(), requestId, roomId)) {
       return;
     }
     if (!ResourceId.valid(request.getPollId())) {
