@@ -61,6 +61,14 @@ if ((${#need_apt[@]})); then
   apt_install "${need_apt[@]}"
 fi
 
+# Debian 12's own nodejs is 18: older than the web build and the npm test projects need.
+if command -v node >/dev/null 2>&1; then
+  node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if ((node_major < 20)); then
+    missing_steps+=("Node.js 20 or newer (found $(node --version 2>/dev/null)): install it from nodejs.org, NodeSource or nvm")
+  fi
+fi
+
 if ((${#missing_steps[@]} == 0)); then
   java -version 2>&1 | head -1 || true
   mvn -version 2>&1 | head -1 || true
