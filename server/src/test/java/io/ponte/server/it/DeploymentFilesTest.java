@@ -103,7 +103,22 @@ class DeploymentFilesTest {
         }
       }
     }
-    assertEquals(List.of(), missing, "settings without exactly one line (ponte.env or deployment.yaml)");
+    if (!missing.isEmpty()) {
+      // A new setting: say what to add, so that keeping the file complete is one paste.
+      StringBuilder lines = new StringBuilder();
+      for (String line : PonteConfig.helpText().lines().toList()) {
+        for (String name : missing) {
+          if (line.contains(" " + name + " ")) {
+            String d = defaults.get(name);
+            lines.append("\n# ").append(line.substring(line.indexOf(d, line.indexOf(name) + name.length()) + d.length()).strip())
+                .append("\n# ").append(name).append('=')
+                .append(d.equals("(not set)") || d.equals("(random)") ? "" : d).append('\n');
+          }
+        }
+      }
+      fail("settings without exactly one line in ops/kubernetes/base/ponte.env (or deployment.yaml): "
+          + missing + "; add to ponte.env:\n" + lines);
+    }
     for (String name : env.set.keySet()) {
       assertFalse(env.commented.containsKey(name), name + " twice in ponte.env");
     }
