@@ -109,6 +109,31 @@ class MonitoringIT {
     assertTrue(out.contains("SUCCESS"), out);
   }
 
+  /**
+   * Every dashboard query is valid PromQL: promtool checks them as recording rules, with the
+   * dashboard's variables given values.
+   */
+  @Test
+  void promtoolParsesEveryDashboardQuery(@TempDir Path tmp) throws Exception {
+    List<String> queries = dashboardQueries(new JsonObject(Files.readString(dashboard())));
+    StringBuilder rules = new StringBuilder("groups:\n  - name: dashboard\n    rules:\n");
+    int n = 0;
+    for (String q : queries) {
+      if (q.startsWith("label_values(")) {
+        q = q.substring("label_values(".length(), q.lastIndexOf(',')); // its series selector
+      }
+      String expr = q.replace("$__rate_interval", "5m").replace("$job", "ponte")
+          .replace("$instance", ".*");
+      assertFalse(expr.contains("$"), () -> "a dashboard variable this test does not know: " + expr);
+      rules.append("      - record: dashboard_query_").append(n++).append('\n')
+          .append("        expr: '").append(expr.replace("'", "''").replace("\n", " ")).append("'\n");
+    }
+    Path file = tmp.resolve("dashboard-queries.yml");
+    Files.writeString(file, rules);
+    String out = promtool("check", "rules", file.toAbsolutePath().toString());
+    assertTrue(out.contains("SUCCESS: " + n + " rules found"), out);
+  }
+
   /** Every alert of the rules file has a unit test that expects it to fire. */
   @Test
   void everyAlertIsUnitTested() throws IOException {
