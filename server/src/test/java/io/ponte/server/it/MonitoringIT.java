@@ -342,6 +342,7 @@ class MonitoringIT {
     try (TestServer s = new TestServer(dir, b -> b.set("max-connections-per-user", "2"))) {
       exercise(s);
       String scrape = scrapeAfterGc(s);
+      Files.createDirectories(Path.of("target"));
       Files.writeString(Path.of("target", "monitoring-scrape.txt"), scrape);
       Set<String> exposed = exposed(scrape);
       List<String> missing = new ArrayList<>();
