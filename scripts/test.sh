@@ -59,6 +59,10 @@ if [[ -z "${PONTE_TEST_PG_URL:-}" ]] && ! command -v pg_isready >/dev/null 2>&1;
 fi
 if ((${#need_apt[@]})); then
   apt_install "${need_apt[@]}"
+  # Only promtool is needed from package prometheus: stop the services it may have started.
+  if [[ " ${need_apt[*]} " == *" prometheus "* ]]; then
+    for svc in prometheus prometheus-node-exporter; do service "$svc" stop >/dev/null 2>&1 || true; done
+  fi
 fi
 
 # Debian 12's own nodejs is 18: older than the web build and the npm test projects need.

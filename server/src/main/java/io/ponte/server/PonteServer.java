@@ -91,6 +91,8 @@ public final class PonteServer {
     this.transport = new Transport(config, new TokenVerifier(keys), rooms, metrics,
         StandardFeatures.requests(config), StandardFeatures.access(rooms, store));
     this.retention = new RetentionSweeper(store, broker, rooms, config.maxRetentionDays());
+    metrics.dependencies(broker instanceof RedisBroker ? "redis" : "memory",
+        store instanceof PostgresStore ? "postgresql" : "sqlite");
   }
 
   private static final long RETENTION_SWEEP_MS = 3_600_000;
@@ -260,9 +262,11 @@ public final class PonteServer {
             .putHeader("Content-Type", "application/json")
             .end(up ? "{\"status\":\"UP\"}" : "{\"status\":\"DOWN\"}");
       }));
-      router.get("/metrics").handler(ctx -> ctx.response()
+      // Each scrape checks readiness first, so ponte_ready, ponte_broker_up and ponte_store_up
+      // are as fresh as the scrape (at most a second later when a dependency hangs).
+      router.get("/metrics").handler(ctx -> ready().onComplete(ar -> ctx.response()
           .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-          .end(metrics.scrape()));
+          .end(metrics.scrape())));
       new AdminApi(config, adminAuth, issuer, store, rooms).mount(router);
       new io.ponte.server.whiteboard.BoardExport(adminAuth, new TokenVerifier(keys), rooms).mount(router);
       WebApp.create(config).mount(router);
@@ -277,11 +281,17 @@ public final class PonteServer {
   /** Ready when the broker and the store answer, within a second, and not shutting down. */
   public Future<Void> ready() {
     if (stopping.get()) {
+      metrics.notReady();
       return Future.failedFuture("stopping");
     }
-    return Future.all(broker.ping(), store.ping())
-        .timeout(1, TimeUnit.SECONDS)
-        .mapEmpty();
+    Future<Void> brokerPing = broker.ping().timeout(1, TimeUnit.SECONDS);
+    Future<Void> storePing = store.ping().timeout(1, TimeUnit.SECONDS);
+    return Future.join(brokerPing, storePing).transform(ar -> {
+      boolean up = ar.succeeded() && !stopping.get();
+      metrics.health(brokerPing.succeeded(), storePing.succeeded(), up);
+      return up ? Future.<Void>succeededFuture()
+          : Future.<Void>failedFuture(ar.failed() ? ar.cause() : new IllegalStateException("stopping"));
+    });
   }
 
   /** Erases the rooms whose retention period is over at {@code nowMs} (runs hourly anyway). */

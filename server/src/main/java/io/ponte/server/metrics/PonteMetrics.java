@@ -8,15 +8,19 @@ import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.ponte.protocol.CloseCode;
 import io.ponte.protocol.v1.ErrorCode;
+import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Every metric Ponte exports, named {@code ponte.*} (Prometheus: {@code ponte_*}), plus the JVM's.
@@ -26,6 +30,9 @@ public final class PonteMetrics {
   private final PrometheusMeterRegistry registry;
   private final AtomicInteger connections = new AtomicInteger();
   private final AtomicInteger roomsLoaded = new AtomicInteger();
+  private final AtomicInteger ready = new AtomicInteger();
+  private final AtomicInteger brokerUp = new AtomicInteger();
+  private final AtomicInteger storeUp = new AtomicInteger();
   private final ConcurrentHashMap<String, Counter> messagesIn = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Counter> messagesOut = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<ErrorCode, Counter> errors = new ConcurrentHashMap<>();
@@ -49,16 +56,25 @@ public final class PonteMetrics {
     new ClassLoaderMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
+    // Every socket is a file descriptor: the node's hard connection limit.
+    new FileDescriptorMetrics().bindTo(registry);
     Gauge.builder("ponte.connections", connections, AtomicInteger::get)
         .description("Open WebSocket connections").register(registry);
     Gauge.builder("ponte.rooms.loaded", roomsLoaded, AtomicInteger::get)
         .description("Rooms held in memory by this node").register(registry);
+    Gauge.builder("ponte.ready", ready, AtomicInteger::get)
+        .description("1 when the broker and the store answered the last check (each /metrics"
+            + " scrape and /health/ready), else 0").register(registry);
+    // Histogram buckets, not client-side percentiles: p99 aggregates across nodes in PromQL, and
+    // a few fixed buckets keep both the series count and the cost of a record small.
     storeCommit = Timer.builder("ponte.store.commit")
         .description("Time from handing an operation to the store until it is durable")
-        .publishPercentiles(0.5, 0.99).register(registry);
+        .serviceLevelObjectives(LATENCY_BUCKETS)
+        .register(registry);
     deliveryLatency = Timer.builder("ponte.delivery.latency")
         .description("Time from an event's sequencing to its write to a connection")
-        .publishPercentiles(0.5, 0.99, 0.999).register(registry);
+        .serviceLevelObjectives(LATENCY_BUCKETS)
+        .register(registry);
     framesOut = Counter.builder("ponte.frames.out")
         .description("WebSocket frames written (one frame may batch several messages)")
         .register(registry);
@@ -74,7 +90,8 @@ public final class PonteMetrics {
         .register(registry);
     brokerPublish = Timer.builder("ponte.broker.publish")
         .description("Time to sequence, record and publish one operation through the broker")
-        .publishPercentiles(0.5, 0.99).register(registry);
+        .serviceLevelObjectives(LATENCY_BUCKETS)
+        .register(registry);
     gapsFetched = Counter.builder("ponte.broker.gaps.fetched")
         .description("Operations a node fetched from the broker's history to fill a seq gap")
         .register(registry);
@@ -84,6 +101,64 @@ public final class PonteMetrics {
     redisReconnects = Counter.builder("ponte.redis.reconnects")
         .description("Times this node got its Redis pub/sub connection back after losing it")
         .register(registry);
+    // The series the alerts in ops/prometheus watch exist from the start at 0, so the first
+    // occurrence is an increase (a series born at 1 is not one for increase() and rate()).
+    for (ErrorCode code : new ErrorCode[] {ErrorCode.INTERNAL, ErrorCode.UNAVAILABLE}) {
+      counter(errors, code, PonteMetrics::errorCounter);
+    }
+    for (CloseCode code : new CloseCode[] {CloseCode.SLOW_CONSUMER, CloseCode.INTERNAL_ERROR,
+        CloseCode.TOO_MANY_CONNECTIONS}) {
+      counter(closes, code.code(), PonteMetrics::closeCounter);
+    }
+    for (String reason : new String[] {"ephemeral_backpressure", "slow_consumer"}) {
+      counter(dropped, reason, PonteMetrics::droppedCounter);
+    }
+  }
+
+  /** Latency histogram bounds, 1 ms to 10 s (store fsync, delivery, Redis round trips). */
+  private static final Duration[] LATENCY_BUCKETS = {
+      Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10),
+      Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+      Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+      Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)};
+
+  /**
+   * Registers the gauges of the node's dependencies: {@code ponte.broker.up{broker}} and {@code
+   * ponte.store.up{store}}, 1 when that one answered the last readiness check, and their kind as
+   * a tag (a Redis outage is {@code ponte_broker_up{broker="redis"} == 0}).
+   */
+  public void dependencies(String brokerKind, String storeKind) {
+    Gauge.builder("ponte.broker.up", brokerUp, AtomicInteger::get).tag("broker", brokerKind)
+        .description("1 when the broker answered the last readiness check, else 0")
+        .register(registry);
+    Gauge.builder("ponte.store.up", storeUp, AtomicInteger::get).tag("store", storeKind)
+        .description("1 when the store answered the last readiness check, else 0")
+        .register(registry);
+  }
+
+  /** Records the outcome of a readiness check. */
+  public void health(boolean brokerAnswered, boolean storeAnswered, boolean isReady) {
+    brokerUp.set(brokerAnswered ? 1 : 0);
+    storeUp.set(storeAnswered ? 1 : 0);
+    ready.set(isReady ? 1 : 0);
+  }
+
+  /** The node is shutting down: not ready, whatever its dependencies say. */
+  public void notReady() {
+    ready.set(0);
+  }
+
+  /**
+   * Registers the per-user connection limit and the most sockets one user holds on this node
+   * (computed at scrape time from {@code perUser}, off the hot path), so "near the limit" is a
+   * ratio.
+   */
+  public <T> void connectionsPerUser(T perUser, ToDoubleFunction<T> mostOfOneUser, int limit) {
+    Gauge.builder("ponte.connections.user.max", perUser, mostOfOneUser)
+        .description("Most sockets one user holds on this node, all endpoints together")
+        .register(registry);
+    Gauge.builder("ponte.limit.connections.per.user", () -> limit)
+        .description("The max-connections-per-user setting").register(registry);
   }
 
   public MeterRegistry registry() {
@@ -114,19 +189,30 @@ public final class PonteMetrics {
   }
 
   public void error(ErrorCode code) {
-    counter(errors, code, c -> Counter.builder("ponte.errors").tag("code", c.name())
-        .description("Errors sent to clients, by code")).increment();
+    counter(errors, code, PonteMetrics::errorCounter).increment();
   }
 
   public void dropped(String reason) {
-    counter(dropped, reason, r -> Counter.builder("ponte.messages.dropped").tag("reason", r)
-        .description("Messages not delivered, by reason")).increment();
+    counter(dropped, reason, PonteMetrics::droppedCounter).increment();
   }
 
   public void closed(int closeCode) {
-    counter(closes, closeCode, c -> Counter.builder("ponte.connections.closed")
-        .tag("code", Integer.toString(c))
-        .description("Connections closed by the server, by close code")).increment();
+    counter(closes, closeCode, PonteMetrics::closeCounter).increment();
+  }
+
+  private static Counter.Builder errorCounter(ErrorCode code) {
+    return Counter.builder("ponte.errors").tag("code", code.name())
+        .description("Errors sent to clients, by code");
+  }
+
+  private static Counter.Builder droppedCounter(String reason) {
+    return Counter.builder("ponte.messages.dropped").tag("reason", reason)
+        .description("Messages not delivered, by reason");
+  }
+
+  private static Counter.Builder closeCounter(int closeCode) {
+    return Counter.builder("ponte.connections.closed").tag("code", Integer.toString(closeCode))
+        .description("Connections closed by the server, by close code");
   }
 
   public void frameOut() {

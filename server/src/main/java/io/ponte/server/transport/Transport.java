@@ -52,6 +52,16 @@ public final class Transport {
     this.tokens = tokens;
     this.rooms = rooms;
     this.metrics = metrics;
+    metrics.connectionsPerUser(userSockets, Transport::mostOfOneUser, config.maxConnectionsPerUser());
+  }
+
+  /** Scrape time only: walks every user with a socket on this node. */
+  private static double mostOfOneUser(ConcurrentHashMap<String, Integer> sockets) {
+    int most = 0;
+    for (int n : sockets.values()) {
+      most = Math.max(most, n);
+    }
+    return most;
   }
 
   PonteConfig config() {

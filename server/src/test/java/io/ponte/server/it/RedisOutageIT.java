@@ -65,6 +65,11 @@ class RedisOutageIT {
               Typing.newBuilder().setRoomId("o1").setTyping(true)).build());
           assertEquals(503, awaitReadyStatus(a, 503));
           assertEquals(503, awaitReadyStatus(b, 503));
+          // What the alert PonteRedisUnavailable (ops/prometheus) reads: each scrape checks.
+          String down = OperabilityIT.scrape(a);
+          assertEquals(0, OperabilityIT.metric(down, "ponte_broker_up", "broker=\"redis\""), down);
+          assertEquals(1, OperabilityIT.metric(down, "ponte_store_up", null));
+          assertEquals(0, OperabilityIT.metric(down, "ponte_ready", null));
           tea.assertOpen();
           stu.assertOpen();
 
@@ -85,6 +90,8 @@ class RedisOutageIT {
           assertEquals(200, awaitReadyStatus(b, 200));
           for (TestServer s : new TestServer[] {a, b}) {
             String metrics = s.http("GET", "/metrics", null, null).body();
+            assertEquals(1, OperabilityIT.metric(metrics, "ponte_broker_up", "broker=\"redis\""));
+            assertEquals(1, OperabilityIT.metric(metrics, "ponte_ready", null));
             assertTrue(metrics.lines().anyMatch(l -> l.startsWith("ponte_redis_reconnects_total")
                 && !l.endsWith(" 0.0")), "a reconnect was counted");
           }
