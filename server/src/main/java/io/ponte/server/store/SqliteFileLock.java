@@ -15,14 +15,20 @@ import java.nio.file.StandardOpenOption;
  * database whose seqs the first one issues (two in-process brokers would issue the same seqs).
  *
  * <p>An OS lock, not the file's existence: a node killed with -9 leaves the file but not the lock.
- * Pitfall: POSIX locks belong to the process; within one JVM, Java reports a second lock on the
- * same file as {@link OverlappingFileLockException}, which counts as "in use" here too.
+ * Pitfall: POSIX locks belong to the process, and closing ANY descriptor of the file drops them
+ * all. So this JVM keeps a set of the lock files it holds and never opens one of them again (a
+ * second open and close would silently unlock the node).
  */
 public final class SqliteFileLock implements AutoCloseable {
+  /** Lock files held by this JVM (real directory + name). */
+  private static final java.util.Set<Path> HELD = new java.util.HashSet<>();
+
+  private final Path file;
   private final FileChannel channel;
   private final FileLock lock;
 
-  private SqliteFileLock(FileChannel channel, FileLock lock) {
+  private SqliteFileLock(Path file, FileChannel channel, FileLock lock) {
+    this.file = file;
     this.channel = channel;
     this.lock = lock;
   }
@@ -39,46 +45,62 @@ public final class SqliteFileLock implements AutoCloseable {
   public static SqliteFileLock acquire(Path dbFile) throws StoreException {
     Path file = lockFile(dbFile);
     FileChannel channel = null;
-    try {
-      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      OwnerOnly.file(file);
-      FileLock lock;
+    synchronized (HELD) {
       try {
-        lock = channel.tryLock();
-      } catch (OverlappingFileLockException e) {
-        lock = null;
-      }
-      if (lock == null) {
-        channel.close();
-        throw new StoreException(StoreException.Kind.UNAVAILABLE, "the database " + dbFile
-            + " is in use by another Ponte node or command (it holds the lock on " + file + ")");
-      }
-      return new SqliteFileLock(channel, lock);
-    } catch (IOException e) {
-      if (channel != null) {
-        try {
-          channel.close();
-        } catch (IOException ignored) {
-          // the open failure is the one to report
+        file = file.getParent().toRealPath().resolve(file.getFileName());
+        if (HELD.contains(file)) {
+          throw inUse(dbFile, file);
         }
+        channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        OwnerOnly.file(file);
+        FileLock lock;
+        try {
+          lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+          lock = null;
+        }
+        if (lock == null) {
+          channel.close();
+          throw inUse(dbFile, file);
+        }
+        HELD.add(file);
+        return new SqliteFileLock(file, channel, lock);
+      } catch (IOException e) {
+        if (channel != null) {
+          try {
+            channel.close();
+          } catch (IOException ignored) {
+            // the open failure is the one to report
+          }
+        }
+        throw new StoreException(StoreException.Kind.UNAVAILABLE,
+            "cannot lock the database " + dbFile + ": " + e, e);
       }
-      throw new StoreException(StoreException.Kind.UNAVAILABLE,
-          "cannot lock the database " + dbFile + ": " + e, e);
     }
+  }
+
+  private static StoreException inUse(Path dbFile, Path file) {
+    return new StoreException(StoreException.Kind.UNAVAILABLE, "the database " + dbFile
+        + " is in use by another Ponte node or command (it holds the lock on " + file + ")");
   }
 
   /** Releases the lock (the file stays: removing it could race with the next holder). */
   @Override
   public void close() {
-    try {
-      lock.release();
-    } catch (IOException ignored) {
-      // closing the channel below releases it anyway
-    }
-    try {
-      channel.close();
-    } catch (IOException ignored) {
-      // nothing left to release
+    synchronized (HELD) {
+      if (!HELD.remove(file)) {
+        return; // closed before
+      }
+      try {
+        lock.release();
+      } catch (IOException ignored) {
+        // closing the channel below releases it anyway
+      }
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // nothing left to release
+      }
     }
   }
 }
