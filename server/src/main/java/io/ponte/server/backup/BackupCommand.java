@@ -29,6 +29,10 @@ public final class BackupCommand {
 
   /** {@code backup --to FILE [--force]} plus node settings. */
   public static int backup(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
+    if (PonteConfig.helpRequested(args)) {
+      out.print("usage:" + USAGE.substring("usage:".length()));
+      return 0;
+    }
     Parsed p = parse(args, "--to", true);
     Path db = database(p.settings(), env);
     try {
@@ -45,6 +49,10 @@ public final class BackupCommand {
 
   /** {@code restore --from FILE} plus node settings. */
   public static int restore(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
+    if (PonteConfig.helpRequested(args)) {
+      out.print("usage:" + USAGE.substring("usage:".length()));
+      return 0;
+    }
     Parsed p = parse(args, "--from", false);
     PonteConfig config = PonteConfig.load(p.settings(), env);
     Path db = database(config);

@@ -274,6 +274,9 @@ class BackupIT {
     assertEquals(3, toItself.exit(), toItself::toString);
     assertTrue(toItself.err().contains("live database"), toItself.err());
 
+    Run help = restore("--help");
+    assertEquals(0, help.exit());
+    assertTrue(help.out().startsWith("usage:") && help.out().contains("restore --from FILE"), help.out());
     IllegalArgumentException noTo = assertThrows(IllegalArgumentException.class,
         () -> backup("--data-dir", data.toString()));
     assertTrue(noTo.getMessage().startsWith("to:"), noTo.getMessage());
