@@ -2,8 +2,8 @@ package io.ponte.server;
 
 import io.ponte.protocol.v1.Role;
 import io.ponte.server.auth.AuthKeys;
-import io.ponte.server.backup.BackupCommand;
 import io.ponte.server.auth.TokenIssuer;
+import io.ponte.server.backup.BackupCommand;
 import io.ponte.server.config.ConfigException;
 import io.ponte.server.config.PonteConfig;
 import java.nio.file.Files;
