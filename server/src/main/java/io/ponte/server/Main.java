@@ -3,6 +3,7 @@ package io.ponte.server;
 import io.ponte.protocol.v1.Role;
 import io.ponte.server.auth.AuthKeys;
 import io.ponte.server.auth.TokenIssuer;
+import io.ponte.server.backup.BackupCommand;
 import io.ponte.server.config.ConfigException;
 import io.ponte.server.config.PonteConfig;
 import java.nio.file.Files;
@@ -18,7 +19,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Command line: {@code serve} (the default) runs a node; {@code token} mints a token with the
- * node's HS256 secret. Configuration flags work with both.
+ * node's HS256 secret; {@code backup} and {@code restore} copy the SQLite store. Configuration
+ * flags work with all of them.
  */
 public final class Main {
   private Main() {}
@@ -31,6 +33,8 @@ public final class Main {
         case "serve" -> serve(args);
         case "token" -> System.out.println(mint(args, false).token());
         case "link" -> link(args);
+        case "backup" -> exitWith(BackupCommand.backup(args, System.getenv(), System.out, System.err));
+        case "restore" -> exitWith(BackupCommand.restore(args, System.getenv(), System.out, System.err));
         case "help" -> System.out.println(usage());
         default -> {
           System.err.println("unknown command '" + command + "'\n\n" + usage());
@@ -40,6 +44,12 @@ public final class Main {
     } catch (ConfigException | IllegalArgumentException e) {
       System.err.println("ponte: " + e.getMessage());
       System.exit(2);
+    }
+  }
+
+  private static void exitWith(int code) {
+    if (code != 0) {
+      System.exit(code);
     }
   }
 
@@ -54,6 +64,7 @@ public final class Main {
                     [--setting value ...]
                     (an invite link to the classroom app; the token rides in the URL fragment,
                     which browsers never send to a server)
+        """ + BackupCommand.USAGE + """
 
         Settings (flag, environment variable, default):
         """ + PonteConfig.helpText();

@@ -160,12 +160,14 @@ public final class PonteServer {
         openStore(config)
         .compose(store -> RoomRegistry.deployShards(vertx, config.effectiveEventLoops())
             .map(shards -> new PonteServer(config, vertx, k, a, store, broker, presence, metrics,
-                shards)))
+                shards))
+            .compose(PonteServer::listen)
+            // A store left open would keep its database locked (SqliteFileLock) in this JVM.
+            .recover(err -> store.close().otherwiseEmpty().transform(x -> Future.failedFuture(err))))
         .onFailure(err -> {
           presence.close();
           broker.close();
         })))
-        .compose(PonteServer::listen)
         .recover(err -> vertx.close().transform(x -> Future.failedFuture(err)));
   }
 

@@ -149,6 +149,9 @@ public abstract class JdbcStore implements Store {
   /** Called on the writer thread when closing, after the last write committed. */
   protected void beforeClose() {}
 
+  /** Called once every connection is closed, before the close future completes. */
+  protected void afterClose() {}
+
   /** Extra words for the "Store open" log line, e.g. "(synchronous=FULL)". */
   protected String openDetails() {
     return "";
@@ -775,6 +778,7 @@ public abstract class JdbcStore implements Store {
                 while ((slot = readSlots.poll()) != null) {
                   closeQuietly(slot.conn, "reader");
                 }
+                afterClose();
                 LOG.info("Store closed: {} ({} commits)", description, commits.get());
                 done.succeed(null);
               },

@@ -71,6 +71,9 @@ public final class SqliteStore extends JdbcStore {
               "CREATE INDEX audit_log_room ON audit_log(room_id, id)",
               "CREATE INDEX audit_log_actor ON audit_log(actor_id, id)"));
 
+  /** The schema version this server writes (a database with a newer one is refused). */
+  public static final int SCHEMA_VERSION = MIGRATIONS.size();
+
   /** Store settings. */
   public record Options(String synchronous, int maxBatch) {
     public static final String FULL = "FULL";
@@ -108,6 +111,8 @@ public final class SqliteStore extends JdbcStore {
 
   private final Path dbFile;
   private final Options options;
+  /** Held from the writer's first connection until every connection is closed. */
+  private volatile SqliteFileLock fileLock;
 
   private SqliteStore(Path dbFile, Options options) {
     super(dbFile.toString(), options.maxBatch(), 1);
@@ -214,6 +219,15 @@ public final class SqliteStore extends JdbcStore {
     checkpointConn = null;
   }
 
+  @Override
+  protected void afterClose() {
+    SqliteFileLock held = fileLock;
+    fileLock = null;
+    if (held != null) {
+      held.close();
+    }
+  }
+
   private static final org.slf4j.Logger LOG_CHECKPOINT =
       org.slf4j.LoggerFactory.getLogger(SqliteStore.class);
 
@@ -232,6 +246,9 @@ public final class SqliteStore extends JdbcStore {
     Path dir = dbFile.getParent();
     if (dir != null) {
       Files.createDirectories(dir);
+    }
+    if (fileLock == null) {
+      fileLock = SqliteFileLock.acquire(dbFile);
     }
     Connection conn = connect(false);
     try (Statement st = conn.createStatement();

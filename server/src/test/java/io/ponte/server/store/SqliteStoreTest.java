@@ -122,4 +122,17 @@ class SqliteStoreTest extends StoreContractTest {
       await(other.close());
     }
   }
+
+  @Test
+  @Timeout(30)
+  void aSecondStoreOnTheSameDatabaseIsRefusedUntilTheFirstCloses() throws Exception {
+    // Two in-process brokers would issue the same seqs; a restore must not swap the file either.
+    Future<SqliteStore> second = SqliteStore.open(dir, SqliteStore.Options.defaults());
+    assertEquals(StoreException.Kind.UNAVAILABLE, failureKind(second));
+    assertTrue(second.cause().getMessage().contains("in use"), second.cause().getMessage());
+    assertTrue(Files.isRegularFile(SqliteFileLock.lockFile(dir.resolve(SqliteStore.DB_FILE))));
+    await(store.close());
+    store = await(SqliteStore.open(dir, SqliteStore.Options.defaults()));
+    await(store.ping());
+  }
 }
