@@ -90,7 +90,8 @@ public final class PonteServer {
             StandardFeatures.of(config)));
     this.transport = new Transport(config, new TokenVerifier(keys), rooms, metrics,
         StandardFeatures.requests(config), StandardFeatures.access(rooms, store));
-    this.retention = new RetentionSweeper(store, broker, rooms, config.maxRetentionDays());
+    this.retention = new RetentionSweeper(store, broker, presence, rooms,
+        config.maxRetentionDays());
   }
 
   private static final long RETENTION_SWEEP_MS = 3_600_000;

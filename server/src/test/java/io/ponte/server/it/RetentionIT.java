@@ -7,18 +7,26 @@ import io.ponte.protocol.v1.ClientMessage;
 import io.ponte.protocol.v1.EndSession;
 import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.TeacherAction;
+import io.ponte.protocol.v1.Participant;
+import io.ponte.server.presence.Presence;
+import io.ponte.server.presence.RedisPresence;
 import io.ponte.server.redis.RedisFixture;
+import io.ponte.server.redis.RedisTarget;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -163,6 +171,22 @@ class RetentionIT {
       assertEquals(List.of("gone"), expired(s, later));
       List<String> keys = List.of(prefix + "{gone}:seq", prefix + "{gone}:epoch", prefix + "{gone}:stream");
       assertEquals(3, exists(redis.url(), keys));
+      // A node that died with a learner in the room left its presence entry and lease behind.
+      Vertx other = Vertx.vertx();
+      try {
+        RedisPresence dead = RedisPresence.connect(other, new RedisPresence.Options(
+            RedisTarget.standalone(redis.url()), prefix, "dead-node", DAY_MS, 5_000))
+            .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        dead.sync("gone", Map.of("u-left-behind", new Presence.Entry(Participant.newBuilder()
+                .setUserId("u-left-behind").setDisplayName("Left Behind").setRole(Role.STUDENT)
+                .setConnections(1).build(), 1)))
+            .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      } finally {
+        other.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      }
+      assertEquals(List.of(prefix + "{gone}:epoch", prefix + "{gone}:presence",
+          prefix + "{gone}:presence:leases", prefix + "{gone}:seq", prefix + "{gone}:stream"),
+          roomKeys(redis.url(), prefix, "gone"), "every kind of key a room has");
 
       redis.kill();
       assertEquals(List.of(), sweep(s, later), "not erased while Redis is down");
@@ -179,6 +203,7 @@ class RetentionIT {
       assertEquals(List.of("gone"), erased);
       assertEquals(404, s.admin("GET", "/admin/rooms/gone", null).statusCode());
       assertEquals(0, exists(redis.url(), keys), "nothing of the room is left in Redis");
+      assertEquals(List.of(), roomKeys(redis.url(), prefix, "gone"), "no key of the room at all");
     }
   }
 
@@ -194,6 +219,27 @@ class RetentionIT {
       keys.forEach(req::arg);
       return Redis.createClient(v, url).send(req).toCompletionStage().toCompletableFuture()
           .get(10, TimeUnit.SECONDS).toInteger();
+    } finally {
+      v.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Every key of the room under the prefix (SCAN, so nothing is missed by naming it), sorted. */
+  static List<String> roomKeys(String url, String prefix, String roomId) throws Exception {
+    Vertx v = Vertx.vertx();
+    try {
+      Redis client = Redis.createClient(v, url);
+      List<String> out = new ArrayList<>();
+      String cursor = "0";
+      do {
+        Response page = client.send(Request.cmd(Command.SCAN).arg(cursor)
+                .arg("MATCH").arg(prefix + "{" + roomId + "}*").arg("COUNT").arg(1000))
+            .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        cursor = page.get(0).toString();
+        page.get(1).forEach(k -> out.add(k.toString()));
+      } while (!cursor.equals("0"));
+      Collections.sort(out);
+      return out;
     } finally {
       v.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }

@@ -43,6 +43,16 @@ class SqliteStoreTest extends StoreContractTest {
     }
   }
 
+  @Override
+  protected Connection connect() throws Exception {
+    return DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(SqliteStore.DB_FILE));
+  }
+
+  @Override
+  protected String schema() {
+    return null;
+  }
+
   // -------------------------------------------------------------------------------------------
 
   @Test
