@@ -119,7 +119,8 @@ public final class PonteServer {
       OwnerOnly.directory(config.dataDir());
       keys = AuthKeys.load(config.dataDir(), config.jwtSecret().orElse(null),
           config.jwtPublicKeys(), config.jwtIssuer().orElse(null), config.jwtAudience().orElse(null))
-          .withMaxLifetime(config.tokenMaxLifetimeHours() * 3600L);
+          .withMaxLifetime(config.tokenMaxLifetimeHours() * 3600L)
+          .withDisplayNames(config.displayNames());
       adminAuth = AdminAuth.load(config.dataDir(), config.adminToken().orElse(null),
           new TokenVerifier(keys));
       WebApp.create(config); // a web-dir without an app fails the start, not the first request

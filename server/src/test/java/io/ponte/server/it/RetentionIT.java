@@ -88,6 +88,39 @@ class RetentionIT {
     }
   }
 
+  /**
+   * The dry run names exactly what the sweep at that time erases, also for a room whose own
+   * retention is longer than a max-retention-days lowered after it was created.
+   */
+  @Test
+  void theDryRunListsWhatTheSweepErases() throws Exception {
+    try (TestServer s = new TestServer(dir)) {
+      s.createRoom(new JsonObject().put("id", "a").put("title", "A").put("retentionDays", 2));
+      s.createRoom(new JsonObject().put("id", "b").put("title", "B").put("retentionDays", 30));
+      s.createRoom(new JsonObject().put("id", "c").put("title", "C").put("retentionDays", 1));
+      for (String id : List.of("a", "b")) {
+        assertEquals(200, s.admin("POST", "/admin/rooms/" + id + "/close", null).statusCode());
+      }
+    }
+    try (TestServer s = new TestServer(dir, b -> b.maxRetentionDays(5).defaultRetentionDays(5))) {
+      long now = System.currentTimeMillis();
+      for (int i = 0; i < 50 && dryRun(s, now + 6 * DAY_MS).size() < 2; i++) {
+        Thread.sleep(100); // the close is recorded just after its ack
+      }
+      assertEquals(List.of("a"), dryRun(s, now + 3 * DAY_MS));
+      List<Object> due = dryRun(s, now + 6 * DAY_MS);
+      assertEquals(List.of("a", "b"), due, "b is capped by max-retention-days; c never ended");
+      assertEquals(due, List.copyOf(sweep(s, now + 6 * DAY_MS)));
+      assertEquals(List.of(), dryRun(s, now + 6 * DAY_MS), "nothing left to erase");
+      assertEquals(200, s.admin("GET", "/admin/rooms/c", null).statusCode());
+    }
+  }
+
+  private static List<Object> dryRun(TestServer s, long at) {
+    return new JsonObject(s.admin("GET", "/admin/retention?at=" + at, null).body())
+        .getJsonArray("rooms").getList();
+  }
+
   /** No file under {@code root} holds {@code text} (UTF-8), checked on the raw bytes. */
   static void assertTextNowhere(Path root, String text) throws IOException {
     byte[] needle = text.getBytes(StandardCharsets.UTF_8);

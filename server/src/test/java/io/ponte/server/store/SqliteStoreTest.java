@@ -62,6 +62,8 @@ class SqliteStoreTest extends StoreContractTest {
     SqliteStore other = await(SqliteStore.open(nested, SqliteStore.Options.defaults()));
     try {
       assertTrue(Files.isRegularFile(nested.resolve(SqliteStore.DB_FILE)));
+      assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+          Files.getPosixFilePermissions(nested)), "a directory made for the database");
       await(other.ping());
     } finally {
       await(other.close());
