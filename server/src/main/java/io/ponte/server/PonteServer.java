@@ -87,7 +87,7 @@ public final class PonteServer {
     this.rooms = new RoomRegistry(roomShards, broker, store, presence, metrics,
         new RoomOptions(incarnation(config.nodeId()), config.resumeWindow(), config.snapshotInterval(),
             config.snapshotsKept(), config.roomIdleUnloadMs(), config.maxParticipants(),
-            StandardFeatures.of(config)));
+            StandardFeatures.of(config), config.maxRetentionDays()));
     this.transport = new Transport(config, new TokenVerifier(keys), rooms, metrics,
         StandardFeatures.requests(config), StandardFeatures.access(rooms, store));
     this.retention = new RetentionSweeper(store, broker, presence, rooms,

@@ -172,7 +172,7 @@ class RetentionIT {
       assertTrue(files.stream().anyMatch(f -> f.getFileName().toString().endsWith("-wal")), files::toString);
       for (Path f : files) {
         String name = f.getFileName().toString();
-        // The secret files are the operator's to keep (the node warns when they are open, see AuthKeys).
+        // The secret files are the operator's to keep (the node warns when others can read them, see SecretFile).
         if (name.equals("jwt-secret") || name.equals("admin-token")) {
           continue;
         }
@@ -204,6 +204,15 @@ class RetentionIT {
       assertEquals(List.of("gone"), expired(s, later));
       List<String> keys = List.of(prefix + "{gone}:seq", prefix + "{gone}:epoch", prefix + "{gone}:stream");
       assertEquals(3, exists(redis.url(), keys));
+      for (String k : keys) {
+        long ttl = pttl(redis.url(), k);
+        for (int i = 0; i < 50 && ttl == -1; i++) {
+          Thread.sleep(100); // the expiry is set just after the end, like the store's record
+          ttl = pttl(redis.url(), k);
+        }
+        long last = ttl;
+        assertTrue(ttl > 0 && ttl <= DAY_MS, () -> k + " expires with the room's retention: " + last);
+      }
       // A node that died with a learner in the room left its presence entry and lease behind.
       Vertx other = Vertx.vertx();
       try {
@@ -243,6 +252,16 @@ class RetentionIT {
   private static List<String> expired(TestServer s, long nowMs) throws Exception {
     return s.server().store().expiredRooms(nowMs).toCompletionStage().toCompletableFuture()
         .get(10, TimeUnit.SECONDS);
+  }
+
+  private static long pttl(String url, String key) throws Exception {
+    Vertx v = Vertx.vertx();
+    try {
+      return Redis.createClient(v, url).send(Request.cmd(Command.PTTL).arg(key))
+          .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).toLong();
+    } finally {
+      v.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
   }
 
   private static int exists(String url, List<String> keys) throws Exception {
