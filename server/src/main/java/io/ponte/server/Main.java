@@ -246,10 +246,11 @@ public final class Main {
     }
     String user = own.getOrDefault("user", "u-" + Long.toHexString(Double.doubleToLongBits(Math.random())));
     try {
-      Files.createDirectories(config.dataDir());
+      io.ponte.server.util.OwnerOnly.directory(config.dataDir());
       AuthKeys keys = AuthKeys.load(config.dataDir(), config.jwtSecret().orElse(null),
           config.jwtPublicKeys(), config.jwtIssuer().orElse(null), config.jwtAudience().orElse(null))
-          .withMaxLifetime(config.tokenMaxLifetimeHours() * 3600L);
+          .withMaxLifetime(config.tokenMaxLifetimeHours() * 3600L)
+          .withDisplayNames(config.displayNames());
       if (!keys.hasSecret()) {
         throw new IllegalArgumentException("jwt-secret: this node verifies public-key tokens only;"
             + " mint tokens with the issuing system's private key");

@@ -87,10 +87,11 @@ public final class PonteServer {
     this.rooms = new RoomRegistry(roomShards, broker, store, presence, metrics,
         new RoomOptions(incarnation(config.nodeId()), config.resumeWindow(), config.snapshotInterval(),
             config.snapshotsKept(), config.roomIdleUnloadMs(), config.maxParticipants(),
-            StandardFeatures.of(config)));
+            StandardFeatures.of(config), config.maxRetentionDays()));
     this.transport = new Transport(config, new TokenVerifier(keys), rooms, metrics,
         StandardFeatures.requests(config), StandardFeatures.access(rooms, store));
-    this.retention = new RetentionSweeper(store, broker, rooms, config.maxRetentionDays());
+    this.retention = new RetentionSweeper(store, broker, presence, rooms,
+        config.maxRetentionDays());
     metrics.dependencies(broker instanceof RedisBroker ? "redis" : "memory",
         store instanceof PostgresStore ? "postgresql" : "sqlite");
   }
@@ -120,7 +121,8 @@ public final class PonteServer {
       OwnerOnly.directory(config.dataDir());
       keys = AuthKeys.load(config.dataDir(), config.jwtSecret().orElse(null),
           config.jwtPublicKeys(), config.jwtIssuer().orElse(null), config.jwtAudience().orElse(null))
-          .withMaxLifetime(config.tokenMaxLifetimeHours() * 3600L);
+          .withMaxLifetime(config.tokenMaxLifetimeHours() * 3600L)
+          .withDisplayNames(config.displayNames());
       adminAuth = AdminAuth.load(config.dataDir(), config.adminToken().orElse(null),
           new TokenVerifier(keys));
       WebApp.create(config); // a web-dir without an app fails the start, not the first request

@@ -53,6 +53,7 @@ public final class AuthKeys {
   private final boolean generatedSecret;
   private final boolean secretFileTooOpen;
   private final long maxLifetimeSeconds;
+  private final DisplayNames displayNames;
 
   private AuthKeys(
       byte[] secret,
@@ -63,7 +64,8 @@ public final class AuthKeys {
       Path secretFile,
       boolean generatedSecret,
       boolean secretFileTooOpen,
-      long maxLifetimeSeconds) {
+      long maxLifetimeSeconds,
+      DisplayNames displayNames) {
     this.secret = secret == null ? null : secret.clone();
     this.rsaKeys = List.copyOf(rsaKeys);
     this.ecKeys = List.copyOf(ecKeys);
@@ -73,6 +75,7 @@ public final class AuthKeys {
     this.generatedSecret = generatedSecret;
     this.secretFileTooOpen = secretFileTooOpen;
     this.maxLifetimeSeconds = maxLifetimeSeconds;
+    this.displayNames = displayNames;
   }
 
   /**
@@ -108,11 +111,11 @@ public final class AuthKeys {
       byte[] bytes = configuredSecret.getBytes(StandardCharsets.UTF_8);
       checkSecretLength(bytes);
       return new AuthKeys(bytes, rsa, ec, issuer, audience, null, false, false,
-          Claims.DEFAULT_MAX_LIFETIME_SECONDS);
+          Claims.DEFAULT_MAX_LIFETIME_SECONDS, DisplayNames.FULL);
     }
     if (!rsa.isEmpty() || !ec.isEmpty()) {
       return new AuthKeys(null, rsa, ec, issuer, audience, null, false, false,
-          Claims.DEFAULT_MAX_LIFETIME_SECONDS);
+          Claims.DEFAULT_MAX_LIFETIME_SECONDS, DisplayNames.FULL);
     }
     SecretFile file =
         SecretFile.readOrCreate(dataDir.resolve(SECRET_FILE_NAME), "jwt-secret", MIN_SECRET_BYTES);
@@ -120,7 +123,7 @@ public final class AuthKeys {
     checkSecretLength(bytes);
     return new AuthKeys(
         bytes, rsa, ec, issuer, audience, file.path(), file.generated(), file.tooOpen(),
-        Claims.DEFAULT_MAX_LIFETIME_SECONDS);
+        Claims.DEFAULT_MAX_LIFETIME_SECONDS, DisplayNames.FULL);
   }
 
   /**
@@ -140,7 +143,7 @@ public final class AuthKeys {
       }
     }
     return new AuthKeys(secret, rsa, ec, issuer, audience, null, false, false,
-        Claims.DEFAULT_MAX_LIFETIME_SECONDS);
+        Claims.DEFAULT_MAX_LIFETIME_SECONDS, DisplayNames.FULL);
   }
 
   /** Parses every {@code BEGIN PUBLIC KEY} block of a PEM file. */
@@ -246,7 +249,18 @@ public final class AuthKeys {
       throw new IllegalArgumentException("token lifetime must be at least one second");
     }
     return new AuthKeys(secret, rsaKeys, ecKeys, issuer, audience, secretFile, generatedSecret,
-        secretFileTooOpen, seconds);
+        secretFileTooOpen, seconds, displayNames);
+  }
+
+  /** The same keys, with tokens' names kept as {@code names} says ({@code display-names}). */
+  public AuthKeys withDisplayNames(DisplayNames names) {
+    return new AuthKeys(secret, rsaKeys, ecKeys, issuer, audience, secretFile, generatedSecret,
+        secretFileTooOpen, maxLifetimeSeconds, java.util.Objects.requireNonNull(names, "names"));
+  }
+
+  /** How much of a token's name is kept. */
+  public DisplayNames displayNames() {
+    return displayNames;
   }
 
   /** The longest token lifetime accepted, in seconds. */

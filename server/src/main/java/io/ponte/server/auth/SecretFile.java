@@ -12,6 +12,8 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.EnumSet;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An embedded default secret kept in a file of the data directory: read it when it exists, else
@@ -19,17 +21,13 @@ import java.util.Set;
  * characters). The value is the file's text with surrounding whitespace removed.
  */
 record SecretFile(Path path, String value, boolean generated, boolean tooOpen) {
+  private static final Logger log = LoggerFactory.getLogger(SecretFile.class);
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Set<PosixFilePermission> OWNER_ONLY =
       PosixFilePermissions.fromString("rw-------");
-  private static final Set<PosixFilePermission> GROUP_OR_OTHERS =
-      EnumSet.of(
-          PosixFilePermission.GROUP_READ,
-          PosixFilePermission.GROUP_WRITE,
-          PosixFilePermission.GROUP_EXECUTE,
-          PosixFilePermission.OTHERS_READ,
-          PosixFilePermission.OTHERS_WRITE,
-          PosixFilePermission.OTHERS_EXECUTE);
+  /** Reading is what leaks a secret; a group-writable file alone is not warned about. */
+  private static final Set<PosixFilePermission> READABLE_BY_OTHERS =
+      EnumSet.of(PosixFilePermission.GROUP_READ, PosixFilePermission.OTHERS_READ);
 
   /**
    * Reads or creates {@code file}. {@code label} names the setting in error messages; a file whose
@@ -55,7 +53,7 @@ record SecretFile(Path path, String value, boolean generated, boolean tooOpen) {
             (value + "\n").getBytes(StandardCharsets.US_ASCII),
             StandardOpenOption.WRITE,
             StandardOpenOption.TRUNCATE_EXISTING);
-        return new SecretFile(file, value, true, isTooOpen(file));
+        return checked(new SecretFile(file, value, true, isTooOpen(file)), label);
       }
     }
     String value = Files.readString(file, StandardCharsets.UTF_8).strip();
@@ -68,7 +66,35 @@ record SecretFile(Path path, String value, boolean generated, boolean tooOpen) {
               + minLength
               + " characters; delete it to have a new one generated, or fix its content");
     }
-    return new SecretFile(file, value, false, isTooOpen(file));
+    return checked(new SecretFile(file, value, false, isTooOpen(file)), label);
+  }
+
+  /**
+   * Warns (path and mode, never the content) when group or others may read the file. The node
+   * still uses it: an operator may have provisioned it so (a mounted secret), and it is theirs
+   * to fix, not Ponte's to chmod.
+   */
+  private static SecretFile checked(SecretFile file, String label) {
+    String warning = file.openWarning(label);
+    if (warning != null) {
+      log.warn(warning);
+    }
+    return file;
+  }
+
+  /** The warning for a file that group or others may read; null when there is none. */
+  String openWarning(String label) {
+    if (!tooOpen) {
+      return null;
+    }
+    String mode;
+    try {
+      mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
+    } catch (IOException | UnsupportedOperationException e) {
+      mode = "unknown";
+    }
+    return label + " file " + path + " has mode " + mode
+        + ": group or others can read it; restrict it with chmod 600 " + path;
   }
 
   private static void createOwnerOnly(Path file) throws IOException {
@@ -79,12 +105,12 @@ record SecretFile(Path path, String value, boolean generated, boolean tooOpen) {
     }
   }
 
-  /** True when group or others have any permission on the file (POSIX file systems only). */
+  /** True when group or others may read the file (POSIX file systems only). */
   private static boolean isTooOpen(Path file) throws IOException {
     try {
       Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
       for (PosixFilePermission p : perms) {
-        if (GROUP_OR_OTHERS.contains(p)) {
+        if (READABLE_BY_OTHERS.contains(p)) {
           return true;
         }
       }

@@ -100,6 +100,7 @@ public final class TokenVerifier {
   private final String issuer;
   private final String audience;
   private final long maxLifetimeSeconds;
+  private final DisplayNames displayNames;
   private final JWSVerifier hmac;
   private final List<JWSVerifier> rsa = new ArrayList<>();
   private final List<JWSVerifier> ec = new ArrayList<>();
@@ -114,6 +115,7 @@ public final class TokenVerifier {
     this.issuer = keys.issuer();
     this.audience = keys.audience();
     this.maxLifetimeSeconds = keys.maxLifetimeSeconds();
+    this.displayNames = keys.displayNames();
     try {
       byte[] secret = keys.secret();
       this.hmac = secret == null ? null : new MACVerifier(secret);
@@ -257,6 +259,8 @@ public final class TokenVerifier {
     if (problem != null) {
       throw invalid(problem);
     }
+    // Minimisation: the rest of the node never sees more of the name than it keeps.
+    displayName = displayNames.apply(displayName);
     Object admin = claims.get(Claims.ADMIN);
     if (admin != null && !(admin instanceof Boolean)) {
       throw invalid("admin is not a boolean");

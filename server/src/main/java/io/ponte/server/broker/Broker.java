@@ -46,6 +46,17 @@ public interface Broker {
    */
   Future<Void> erase(String roomId);
 
+  /**
+   * Lets what the broker keeps of an ended room (seq, epoch, recent history) expire by itself at
+   * {@code atMs} (epoch milliseconds: the end of its retention period), so that it does not
+   * outlive the room's retention even where no sweep erases it. A room attached again later
+   * starts from what the store says, with a new epoch. A deadline already past changes nothing
+   * (the sweep erases the room). An in-process broker keeps nothing beyond the process: no-op.
+   */
+  default Future<Void> expireAt(String roomId, long atMs) {
+    return Future.succeededFuture();
+  }
+
   /** Sequences, records and publishes one operation; completes with the seq it got. */
   Future<Long> append(String roomId, Operation operation);
 

@@ -192,6 +192,21 @@ public final class RedisBroker implements Broker {
   private static final RedisScript APPEND = new RedisScript(APPEND_SCRIPT);
   private static final RedisScript APPEND_SHARDED = new RedisScript(APPEND_SHARDED_SCRIPT);
   private static final RedisScript RENEW = new RedisScript(RENEW_SCRIPT);
+  // KEYS: seq, epoch, stream. ARGV: deadline (epoch ms, Redis's clock). Sets it on each key that
+  // exists and expires later or never: the earliest deadline wins (a session ended, then closed).
+  static final String EXPIRE_AT_SCRIPT = """
+      local t = redis.call('TIME')
+      local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+      local deadline = tonumber(ARGV[1])
+      for i = 1, #KEYS do
+        local ttl = redis.call('PTTL', KEYS[i])
+        if ttl == -1 or (ttl >= 0 and now + ttl > deadline) then
+          redis.call('PEXPIREAT', KEYS[i], ARGV[1])
+        end
+      end
+      return 0
+      """;
+  private static final RedisScript EXPIRE_AT = new RedisScript(EXPIRE_AT_SCRIPT);
   /** How many delivered seqs each room remembers, to tell a duplicate from a re-issued seq. */
   static final int DELIVERED_WINDOW = 256;
   private static final long RETRY_MS = 200;
@@ -333,6 +348,20 @@ public final class RedisBroker implements Broker {
         .compose(x -> client.send(Request.cmd(Command.DEL).arg(key(roomId, "seq"))
             .arg(key(roomId, "epoch")).arg(key(roomId, "stream")))
             .timeout(COMMAND_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS))
+        .mapEmpty();
+  }
+
+  @Override
+  public Future<Void> expireAt(String roomId, long atMs) {
+    if (atMs <= System.currentTimeMillis()) {
+      return Future.succeededFuture();
+    }
+    // One hash tag: the keys share a slot, so one script serves a cluster too. An append keeps
+    // the expiry (INCR, XADD); only a new attach's SET (a lost or older record) clears it.
+    return EXPIRE_AT.run(client,
+            List.of(key(roomId, "seq"), key(roomId, "epoch"), key(roomId, "stream")),
+            List.of(Long.toString(atMs).getBytes(StandardCharsets.UTF_8)))
+        .timeout(COMMAND_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS)
         .mapEmpty();
   }
 

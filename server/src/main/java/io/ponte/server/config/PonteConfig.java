@@ -1,5 +1,6 @@
 package io.ponte.server.config;
 
+import io.ponte.server.auth.DisplayNames;
 import io.ponte.server.redis.RedisTarget;
 import java.io.IOException;
 import java.io.Reader;
@@ -168,6 +169,13 @@ public final class PonteConfig {
           3650,
           "longest retention a room may have: rooms asking for more are refused at creation, and"
               + " rooms created before it was lowered are erased by it");
+  private static final Setting<DisplayNames> DISPLAY_NAMES =
+      def(
+          "display-names",
+          ValueType.enumOf(DisplayNames.class, true),
+          DisplayNames.FULL,
+          "how much of a token's name the node keeps and shows: full, or first (the first word;"
+              + " \"Family, Given\" gives Given; a name without a space is kept whole)");
   private static final Setting<Integer> RATE_MESSAGES_PER_SECOND =
       def(
           "rate-messages-per-second",
@@ -736,6 +744,11 @@ public final class PonteConfig {
   /** {@code default-retention-days}. */
   public int defaultRetentionDays() {
     return get(DEFAULT_RETENTION_DAYS);
+  }
+
+  /** {@code display-names}: how much of a token's name is kept. */
+  public DisplayNames displayNames() {
+    return get(DISPLAY_NAMES);
   }
 
   /** {@code max-retention-days}: the longest retention a room may have. */
@@ -1310,6 +1323,10 @@ public final class PonteConfig {
 
     public Builder defaultRetentionDays(int v) {
       return put(DEFAULT_RETENTION_DAYS, v);
+    }
+
+    public Builder displayNames(DisplayNames v) {
+      return put(DISPLAY_NAMES, v);
     }
 
     public Builder maxRetentionDays(int v) {

@@ -49,6 +49,15 @@ public final class MemoryPresence implements Presence {
   }
 
   @Override
+  public Future<Void> erase(String roomId) {
+    synchronized (space) {
+      space.rooms.remove(roomId);
+      space.leases.remove(roomId);
+    }
+    return Future.succeededFuture();
+  }
+
+  @Override
   public Future<Result> sync(String roomId, Map<String, Entry> local) {
     synchronized (space) {
       long now = space.clock.getAsLong();

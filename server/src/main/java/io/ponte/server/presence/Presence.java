@@ -38,6 +38,12 @@ public interface Presence {
    */
   Future<Result> sync(String roomId, Map<String, Entry> local);
 
+  /**
+   * Forgets a room for good (its retention is over): drops every node's entries and leases of
+   * it, so that no participant of an erased room outlives it here.
+   */
+  Future<Void> erase(String roomId);
+
   /** The room's participants, merged over every node. */
   Future<List<Participant>> participants(String roomId);
 

@@ -178,6 +178,17 @@ public final class RedisPresence implements Presence {
   }
 
   @Override
+  public Future<Void> erase(String roomId) {
+    Context caller = Vertx.currentContext();
+    // Both keys carry the room's hash tag: one DEL serves a cluster too.
+    Future<Void> result = client.send(Request.cmd(Command.DEL).arg(hashKey(roomId))
+            .arg(leasesKey(roomId)))
+        .timeout(options.timeoutMs(), TimeUnit.MILLISECONDS)
+        .mapEmpty();
+    return onContext(caller, result);
+  }
+
+  @Override
   public Future<List<Participant>> participants(String roomId) {
     Context caller = Vertx.currentContext();
     // A read-only view: entries of nodes with a live lease (or this node).

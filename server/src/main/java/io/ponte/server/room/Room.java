@@ -570,8 +570,14 @@ public final class Room implements RoomListener {
       }
       case SESSION_ENDED, ROOM_CLOSED -> {
         // Starts the retention period; idempotent, so every node may record it.
-        store.markEnded(roomId, Math.max(1, applied.event().getServerTimeMs()))
+        long endedMs = Math.max(1, applied.event().getServerTimeMs());
+        store.markEnded(roomId, endedMs)
             .onFailure(err -> log.warn("room {}: cannot record its end: {}", roomId, err.toString()));
+        // The broker's copy must not outlive the retention period, even if no sweep comes.
+        long days = Math.min(options.maxRetentionDays(),
+            Integer.toUnsignedLong(state.settings().getRetentionDays()));
+        broker.expireAt(roomId, endedMs + days * 86_400_000L)
+            .onFailure(err -> log.warn("room {}: cannot set its broker expiry: {}", roomId, err.toString()));
         LeftReason reason = applied.effect() == RoomState.Effect.SESSION_ENDED
             ? LeftReason.LEFT_SESSION_ENDED : LeftReason.LEFT_ROOM_CLOSED;
         for (Member m : List.copyOf(members.values())) {

@@ -10,6 +10,7 @@ package io.ponte.server.room;
  * @param idleUnloadMs how long a room without participants stays in memory
  * @param maxParticipantsCap server-wide upper bound of a room's participants
  * @param features the features every room runs (each with its own limits)
+ * @param maxRetentionDays the node's cap on a room's retention (max-retention-days)
  */
 public record RoomOptions(
     String nodeId,
@@ -18,5 +19,6 @@ public record RoomOptions(
     int snapshotsKept,
     long idleUnloadMs,
     int maxParticipantsCap,
-    RoomFeatures features) {
+    RoomFeatures features,
+    int maxRetentionDays) {
 }

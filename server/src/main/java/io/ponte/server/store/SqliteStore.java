@@ -244,8 +244,10 @@ public final class SqliteStore extends JdbcStore {
   @Override
   protected Connection connectWriter() throws Exception {
     Path dir = dbFile.getParent();
-    if (dir != null) {
-      Files.createDirectories(dir);
+    if (dir != null && !Files.isDirectory(dir)) {
+      // A directory made for the database is the owner's alone; an existing one (store-url
+      // naming a file elsewhere) is the operator's and left as it is.
+      OwnerOnly.directory(dir);
     }
     if (fileLock == null) {
       fileLock = SqliteFileLock.acquire(dbFile);

@@ -84,6 +84,32 @@ class RedisBrokerTest extends RedisBrokerNodesTest {
   }
 
   @Test
+  void anEndedRoomsKeysExpireAtTheEndOfItsRetentionTheEarliestDeadlineWinning() throws Exception {
+    String room = room();
+    Context ctx = vertx.getOrCreateContext();
+    onContext(ctx, () -> broker.attach(room, 0, "", new Recorder()));
+    onContext(ctx, () -> broker.append(room, op("before the end")));
+    List<String> keys = List.of(key(room, "seq"), key(room, "epoch"), key(room, "stream"));
+    for (String k : keys) {
+      assertEquals(-1L, redis("PTTL", k).toLong(), "a live room's keys never expire: " + k);
+    }
+    long hour = 3_600_000L;
+    await(broker.expireAt(room, System.currentTimeMillis() + hour));
+    await(broker.expireAt(room, System.currentTimeMillis() + 5 * hour)); // later: ignored
+    await(broker.expireAt(room, System.currentTimeMillis() - 1)); // past: nothing
+    for (String k : keys) {
+      long ttl = redis("PTTL", k).toLong();
+      assertTrue(ttl > 0 && ttl <= hour, k + " expires within the hour: " + ttl);
+    }
+    // Appending after the end (a teacher still at work) keeps the expiry.
+    onContext(ctx, () -> broker.append(room, op("after the end")));
+    for (String k : keys) {
+      long ttl = redis("PTTL", k).toLong();
+      assertTrue(ttl > 0 && ttl <= hour, k + " keeps its expiry: " + ttl);
+    }
+  }
+
+  @Test
   void theStreamIsBounded() throws Exception {
     String room = room();
     Node node = node(options().withStreamMaxLength(100), metrics);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ponte.server.auth.DisplayNames;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,7 +29,7 @@ class PonteConfigTest {
           "http-host", "http-port", "data-dir", "web-dir", "jwt-secret", "jwt-public-keys", "jwt-issuer",
           "jwt-audience", "token-max-lifetime-hours", "admin-token", "allowed-origins", "auth-timeout-ms", "ping-interval-ms",
           "idle-timeout-ms", "max-frame-bytes", "max-rooms-per-connection", "max-participants",
-          "default-max-participants", "default-retention-days", "max-retention-days", "rate-messages-per-second",
+          "default-max-participants", "default-retention-days", "max-retention-days", "display-names", "rate-messages-per-second",
           "rate-messages-burst", "rate-bytes-per-second", "rate-bytes-burst", "typing-per-second",
           "outbound-queue-messages", "outbound-queue-bytes", "snapshot-interval", "snapshots-kept",
           "resume-window", "history-page-max", "doc-max-update-bytes", "doc-max-bytes",
@@ -484,6 +485,14 @@ class PonteConfigTest {
     assertEquals("default-retention-days", e.setting());
     assertEquals(30, load("--max-retention-days=30", "--default-retention-days=30").maxRetentionDays());
     assertEquals(3650, PonteConfig.defaults().maxRetentionDays());
+  }
+
+  @Test
+  void displayNamesAreFullOrFirst() {
+    assertEquals(DisplayNames.FULL, PonteConfig.defaults().displayNames());
+    assertEquals(DisplayNames.FIRST, load("--display-names=first").displayNames());
+    assertEquals(DisplayNames.FIRST, load("--display-names", "FIRST").displayNames());
+    assertEquals("display-names", fails(() -> load("--display-names=initials")).setting());
   }
 
   @Test

@@ -7,18 +7,26 @@ import io.ponte.protocol.v1.ClientMessage;
 import io.ponte.protocol.v1.EndSession;
 import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.TeacherAction;
+import io.ponte.protocol.v1.Participant;
+import io.ponte.server.presence.Presence;
+import io.ponte.server.presence.RedisPresence;
 import io.ponte.server.redis.RedisFixture;
+import io.ponte.server.redis.RedisTarget;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -80,6 +88,39 @@ class RetentionIT {
     }
   }
 
+  /**
+   * The dry run names exactly what the sweep at that time erases, also for a room whose own
+   * retention is longer than a max-retention-days lowered after it was created.
+   */
+  @Test
+  void theDryRunListsWhatTheSweepErases() throws Exception {
+    try (TestServer s = new TestServer(dir)) {
+      s.createRoom(new JsonObject().put("id", "a").put("title", "A").put("retentionDays", 2));
+      s.createRoom(new JsonObject().put("id", "b").put("title", "B").put("retentionDays", 30));
+      s.createRoom(new JsonObject().put("id", "c").put("title", "C").put("retentionDays", 1));
+      for (String id : List.of("a", "b")) {
+        assertEquals(200, s.admin("POST", "/admin/rooms/" + id + "/close", null).statusCode());
+      }
+    }
+    try (TestServer s = new TestServer(dir, b -> b.maxRetentionDays(5).defaultRetentionDays(5))) {
+      long now = System.currentTimeMillis();
+      for (int i = 0; i < 50 && dryRun(s, now + 6 * DAY_MS).size() < 2; i++) {
+        Thread.sleep(100); // the close is recorded just after its ack
+      }
+      assertEquals(List.of("a"), dryRun(s, now + 3 * DAY_MS));
+      List<Object> due = dryRun(s, now + 6 * DAY_MS);
+      assertEquals(List.of("a", "b"), due, "b is capped by max-retention-days; c never ended");
+      assertEquals(due, List.copyOf(sweep(s, now + 6 * DAY_MS)));
+      assertEquals(List.of(), dryRun(s, now + 6 * DAY_MS), "nothing left to erase");
+      assertEquals(200, s.admin("GET", "/admin/rooms/c", null).statusCode());
+    }
+  }
+
+  private static List<Object> dryRun(TestServer s, long at) {
+    return new JsonObject(s.admin("GET", "/admin/retention?at=" + at, null).body())
+        .getJsonArray("rooms").getList();
+  }
+
   /** No file under {@code root} holds {@code text} (UTF-8), checked on the raw bytes. */
   static void assertTextNowhere(Path root, String text) throws IOException {
     byte[] needle = text.getBytes(StandardCharsets.UTF_8);
@@ -131,7 +172,7 @@ class RetentionIT {
       assertTrue(files.stream().anyMatch(f -> f.getFileName().toString().endsWith("-wal")), files::toString);
       for (Path f : files) {
         String name = f.getFileName().toString();
-        // The secret files are the operator's to keep (the node warns when they are open, see AuthKeys).
+        // The secret files are the operator's to keep (the node warns when others can read them, see SecretFile).
         if (name.equals("jwt-secret") || name.equals("admin-token")) {
           continue;
         }
@@ -163,6 +204,31 @@ class RetentionIT {
       assertEquals(List.of("gone"), expired(s, later));
       List<String> keys = List.of(prefix + "{gone}:seq", prefix + "{gone}:epoch", prefix + "{gone}:stream");
       assertEquals(3, exists(redis.url(), keys));
+      for (String k : keys) {
+        long ttl = pttl(redis.url(), k);
+        for (int i = 0; i < 50 && ttl == -1; i++) {
+          Thread.sleep(100); // the expiry is set just after the end, like the store's record
+          ttl = pttl(redis.url(), k);
+        }
+        long last = ttl;
+        assertTrue(ttl > 0 && ttl <= DAY_MS, () -> k + " expires with the room's retention: " + last);
+      }
+      // A node that died with a learner in the room left its presence entry and lease behind.
+      Vertx other = Vertx.vertx();
+      try {
+        RedisPresence dead = RedisPresence.connect(other, new RedisPresence.Options(
+            RedisTarget.standalone(redis.url()), prefix, "dead-node", DAY_MS, 5_000))
+            .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        dead.sync("gone", Map.of("u-left-behind", new Presence.Entry(Participant.newBuilder()
+                .setUserId("u-left-behind").setDisplayName("Left Behind").setRole(Role.STUDENT)
+                .setConnections(1).build(), 1)))
+            .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      } finally {
+        other.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      }
+      assertEquals(List.of(prefix + "{gone}:epoch", prefix + "{gone}:presence",
+          prefix + "{gone}:presence:leases", prefix + "{gone}:seq", prefix + "{gone}:stream"),
+          roomKeys(redis.url(), prefix, "gone"), "every kind of key a room has");
 
       redis.kill();
       assertEquals(List.of(), sweep(s, later), "not erased while Redis is down");
@@ -179,12 +245,23 @@ class RetentionIT {
       assertEquals(List.of("gone"), erased);
       assertEquals(404, s.admin("GET", "/admin/rooms/gone", null).statusCode());
       assertEquals(0, exists(redis.url(), keys), "nothing of the room is left in Redis");
+      assertEquals(List.of(), roomKeys(redis.url(), prefix, "gone"), "no key of the room at all");
     }
   }
 
   private static List<String> expired(TestServer s, long nowMs) throws Exception {
     return s.server().store().expiredRooms(nowMs).toCompletionStage().toCompletableFuture()
         .get(10, TimeUnit.SECONDS);
+  }
+
+  private static long pttl(String url, String key) throws Exception {
+    Vertx v = Vertx.vertx();
+    try {
+      return Redis.createClient(v, url).send(Request.cmd(Command.PTTL).arg(key))
+          .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).toLong();
+    } finally {
+      v.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
   }
 
   private static int exists(String url, List<String> keys) throws Exception {
@@ -194,6 +271,27 @@ class RetentionIT {
       keys.forEach(req::arg);
       return Redis.createClient(v, url).send(req).toCompletionStage().toCompletableFuture()
           .get(10, TimeUnit.SECONDS).toInteger();
+    } finally {
+      v.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Every key of the room under the prefix (SCAN, so nothing is missed by naming it), sorted. */
+  static List<String> roomKeys(String url, String prefix, String roomId) throws Exception {
+    Vertx v = Vertx.vertx();
+    try {
+      Redis client = Redis.createClient(v, url);
+      List<String> out = new ArrayList<>();
+      String cursor = "0";
+      do {
+        Response page = client.send(Request.cmd(Command.SCAN).arg(cursor)
+                .arg("MATCH").arg(prefix + "{" + roomId + "}*").arg("COUNT").arg(1000))
+            .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        cursor = page.get(0).toString();
+        page.get(1).forEach(k -> out.add(k.toString()));
+      } while (!cursor.equals("0"));
+      Collections.sort(out);
+      return out;
     } finally {
       v.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }

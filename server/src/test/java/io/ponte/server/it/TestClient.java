@@ -98,6 +98,23 @@ public final class TestClient implements AutoCloseable {
     }
   }
 
+  /** Connects with extra request headers (e.g. a User-Agent or X-Forwarded-For a proxy adds). */
+  public static TestClient connect(Vertx vertx, int port, WireFormat format,
+      java.util.Map<String, String> headers) {
+    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
+        .setMaxFrameSize(16 * 1024 * 1024).setMaxMessageSize(64 * 1024 * 1024));
+    WebSocketConnectOptions options = connectOptions(port, format.subprotocol(), null);
+    headers.forEach(options::putHeader);
+    try {
+      WebSocket ws = client.connect(options)
+          .toCompletionStage().toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      return new TestClient(client, ws, format);
+    } catch (Exception e) {
+      client.close();
+      throw new AssertionError("cannot connect: " + e, e);
+    }
+  }
+
   /**
    * Tries a WebSocket upgrade and returns the HTTP status: 101 when the server accepted it (the
    * socket is closed again right away), else the status of the refusal.

@@ -122,6 +122,21 @@ abstract class PresenceContractTest {
   }
 
   @Test
+  void anErasedRoomKeepsNoEntryOfAnyNodeAndOtherRoomsKeepTheirs() throws Exception {
+    Presence a = node("node-a", LEASE_MS);
+    Presence b = node("node-b", LEASE_MS);
+    await(a.sync("gone", entries(entry("sam", Role.STUDENT, PresenceState.ACTIVE, 1, 100))));
+    await(b.sync("gone", entries(entry("kim", Role.TEACHER, PresenceState.ACTIVE, 1, 200))));
+    await(b.sync("kept", entries(entry("kim", Role.TEACHER, PresenceState.ACTIVE, 1, 200))));
+
+    await(a.erase("gone"));
+    assertEquals(List.of(), await(b.participants("gone")));
+    assertEquals(List.of("kim"), await(a.participants("kept")).stream()
+        .map(Participant::getUserId).toList());
+    await(a.erase("never-there")); // erasing nothing is fine
+  }
+
+  @Test
   void aNodeThatStopsSyncingDisappearsWithinItsLeaseAnnouncedByOneSurvivor() throws Exception {
     Presence dead = node("node-dead", LEASE_MS);
     Presence b = node("node-b", LEASE_MS);

@@ -55,6 +55,16 @@ class PostgresStoreTest extends StoreContractTest {
     schema.exec(sql);
   }
 
+  @Override
+  protected Connection connect() {
+    return schema.connection();
+  }
+
+  @Override
+  protected String schema() {
+    return schema.name();
+  }
+
   // -------------------------------------------------------------------------------------------
 
   @Test

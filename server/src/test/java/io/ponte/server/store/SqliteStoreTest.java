@@ -43,6 +43,16 @@ class SqliteStoreTest extends StoreContractTest {
     }
   }
 
+  @Override
+  protected Connection connect() throws Exception {
+    return DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(SqliteStore.DB_FILE));
+  }
+
+  @Override
+  protected String schema() {
+    return null;
+  }
+
   // -------------------------------------------------------------------------------------------
 
   @Test
@@ -52,6 +62,8 @@ class SqliteStoreTest extends StoreContractTest {
     SqliteStore other = await(SqliteStore.open(nested, SqliteStore.Options.defaults()));
     try {
       assertTrue(Files.isRegularFile(nested.resolve(SqliteStore.DB_FILE)));
+      assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+          Files.getPosixFilePermissions(nested)), "a directory made for the database");
       await(other.ping());
     } finally {
       await(other.close());
