@@ -332,26 +332,16 @@ class ExportIT {
     int ops = 20_000;
     try (TestServer s = new TestServer(dir)) {
       s.createRoom("long");
-      s.stop();
-      SqliteStore store = SqliteStore.open(dir, SqliteStore.Options.defaults())
-          .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      try {
-        List<Future<Void>> writes = new ArrayList<>();
-        long t0 = System.currentTimeMillis() - ops;
-        for (int i = 1; i <= ops; i++) {
-          boolean mine = i % 2 == 0;
-          Operation op = Operation.newBuilder()
-              .setActor(Actor.newBuilder().setUserId(mine ? "lena" : "max")
-                  .setDisplayName(mine ? "Lena" : "Max").setRole(Role.STUDENT))
-              .setServerTimeMs(t0 + i)
-              .setChatPost(ChatPost.newBuilder().setRoomId("long").setText((mine ? "lena " : "max ") + i))
-              .build();
-          writes.add(store.append("long", SequencedOperation.newBuilder().setSeq(i).setOperation(op).build()));
-        }
-        Future.all(writes).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
-      } finally {
-        store.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      }
+      long t0 = System.currentTimeMillis() - ops;
+      fill(s, "long", ops, i -> {
+        boolean mine = i % 2 == 0;
+        return Operation.newBuilder()
+            .setActor(Actor.newBuilder().setUserId(mine ? "lena" : "max")
+                .setDisplayName(mine ? "Lena" : "Max").setRole(Role.STUDENT))
+            .setServerTimeMs(t0 + i)
+            .setChatPost(ChatPost.newBuilder().setRoomId("long").setText((mine ? "lena " : "max ") + i))
+            .build();
+      });
       s.start();
       double pagesBefore = pagesRead(s);
       try (Bystanders others = new Bystanders(s, "by")) {
@@ -375,6 +365,87 @@ class ExportIT {
       double pages = pagesRead(s) - pagesBefore;
       // rebuilt, chat, reactions, board: 40 pages each (finding her stops at her first post)
       assertTrue(pages >= 4.0 * ops / 500, "pages read: " + pages);
+    }
+  }
+
+  /** Stops the node, stores operations 1..count of a room straight into its SQLite store, restarts it. */
+  private void fill(TestServer s, String roomId, int count, java.util.function.IntFunction<Operation> op)
+      throws Exception {
+    s.stop();
+    SqliteStore store = SqliteStore.open(dir, SqliteStore.Options.defaults())
+        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    try {
+      List<Future<Void>> writes = new ArrayList<>();
+      for (int i = 1; i <= count; i++) {
+        writes.add(store.append(roomId, SequencedOperation.newBuilder().setSeq(i).setOperation(op.apply(i)).build()));
+      }
+      Future.all(writes).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+    } finally {
+      store.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+    s.start();
+  }
+
+  /**
+   * Back-pressure: two exports whose clients read nothing beyond the status line stay blocked on
+   * their sockets (the archive is far larger than the socket buffers), so they hold both export
+   * slots and a third export is EXPORT_BUSY; once those clients hang up, exports run again.
+   */
+  @Test
+  void clientsThatDoNotReadHoldTheirExportsBackAndAThirdIsBusy() throws Exception {
+    int posts = 3000;
+    java.util.Random random = new java.util.Random(7);
+    try (TestServer s = new TestServer(dir)) {
+      s.createRoom("big");
+      fill(s, "big", posts, i -> {
+        StringBuilder text = new StringBuilder(4000);
+        for (int k = 0; k < 4000; k++) {
+          text.append((char) ('!' + random.nextInt(90))); // hardly compressible
+        }
+        return Operation.newBuilder()
+            .setActor(Actor.newBuilder().setUserId(i == 1 ? "max" : "lena").setRole(Role.STUDENT))
+            .setServerTimeMs(1_000_000 + i)
+            .setChatPost(ChatPost.newBuilder().setRoomId("big").setText(text.toString()))
+            .build();
+      });
+      try (Bystanders others = new Bystanders(s, "by")) {
+        List<java.net.Socket> stalled = new ArrayList<>();
+        try {
+          for (int i = 0; i < 2; i++) {
+            java.net.Socket socket = new java.net.Socket();
+            socket.setReceiveBufferSize(16 * 1024);
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", s.port()), 5000);
+            stalled.add(socket);
+            socket.getOutputStream().write(("GET /admin/users/lena/export HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Authorization: Bearer " + TestServer.ADMIN_TOKEN + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            StringBuilder status = new StringBuilder();
+            int c;
+            while ((c = socket.getInputStream().read()) != -1 && c != '\n') {
+              status.append((char) c);
+            }
+            assertTrue(status.toString().startsWith("HTTP/1.1 200"), status::toString);
+          }
+          HttpResponse<byte[]> busy = export(s, "/admin/users/max/export", TestServer.ADMIN_TOKEN);
+          assertEquals(503, busy.statusCode());
+          assertEquals("EXPORT_BUSY", error(busy).getString("code"));
+          assertTrue(busy.headers().firstValue("Retry-After").isPresent());
+          others.assertServed();
+        } finally {
+          for (java.net.Socket socket : stalled) {
+            socket.close();
+          }
+        }
+        // The stalled exports notice the closed connections and give their slots back.
+        HttpResponse<byte[]> again = export(s, "/admin/users/max/export", TestServer.ADMIN_TOKEN);
+        for (int attempt = 0; again.statusCode() == 503 && attempt < 100; attempt++) {
+          Thread.sleep(200);
+          again = export(s, "/admin/users/max/export", TestServer.ADMIN_TOKEN);
+        }
+        assertEquals(200, again.statusCode());
+        JsonObject room = new JsonObject(unzip(again.body()).get("rooms/big.json"));
+        assertEquals(1, room.getJsonArray("chatMessages").size());
+        others.assertServed();
+      }
     }
   }
 
