@@ -218,11 +218,18 @@ final class LearnerArchive {
     long first;
     long last;
     final Map<String, Integer> counts = new LinkedHashMap<>();
+    /** The room's polls as created (bounded by poll-max-per-room), for the questions answered. */
+    final Map<String, io.ponte.protocol.v1.PollCreate> polls = new HashMap<>();
   }
 
-  private Replay replay(RoomRecord room) throws IOException {
+  /**
+   * Replays the room, writing the learner's answers to named polls as it goes (each with the poll
+   * as created, so answers to polls deleted since are there too).
+   */
+  private Replay replay(RoomRecord room, JsonGenerator g) throws IOException {
     Replay r = new Replay();
     r.state = RoomState.create(room.roomId(), room.settings(), features);
+    g.writeArrayFieldStart("pollAnswerHistory");
     scan(room.roomId(), 0, sop -> {
       Operation op = sop.getOperation();
       boolean accepted = true;
@@ -240,12 +247,18 @@ final class LearnerArchive {
       if (accepted && op.hasDocUpdate()) {
         noteClients(r, op);
       }
+      if (accepted && op.getPoll().getRequest().hasCreate()) {
+        r.polls.put(op.getPoll().getRequest().getPollId(), op.getPoll().getRequest().getCreate());
+      }
       if (!mine(op)) {
         return true;
       }
       if (!accepted) {
         r.noEffect.add(sop.getSeq());
         return true;
+      }
+      if (op.getPoll().getRequest().hasAnswer()) {
+        writeAnswer(g, sop, r.polls.get(op.getPoll().getRequest().getPollId()));
       }
       String role = Room.roleName(op.getActor().getRole());
       r.roomRoles.add(role);
@@ -265,7 +278,39 @@ final class LearnerArchive {
       r.counts.merge(kind(op), 1, Integer::sum);
       return true;
     });
+    g.writeEndArray();
     return r;
+  }
+
+  /** One answer of theirs (named polls only: an anonymous poll's answers carry a voter key, not them). */
+  private static void writeAnswer(JsonGenerator g, SequencedOperation sop,
+      io.ponte.protocol.v1.PollCreate poll) throws IOException {
+    if (poll != null && poll.getAnonymous()) {
+      return;
+    }
+    io.ponte.protocol.v1.PollRequest request = sop.getOperation().getPoll().getRequest();
+    g.writeStartObject();
+    g.writeNumberField("seq", sop.getSeq());
+    g.writeNumberField("timeMs", sop.getOperation().getServerTimeMs());
+    g.writeStringField("pollId", request.getPollId());
+    if (poll != null) {
+      g.writeStringField("question", poll.getQuestion());
+    }
+    g.writeArrayFieldStart("chosen");
+    for (int c : request.getAnswer().getChoicesList()) {
+      g.writeNumber(c);
+    }
+    g.writeEndArray();
+    if (poll != null) {
+      g.writeArrayFieldStart("chosenOptions");
+      for (int c : request.getAnswer().getChoicesList()) {
+        if (c >= 0 && c < poll.getOptionsCount()) {
+          g.writeString(poll.getOptions(c));
+        }
+      }
+      g.writeEndArray();
+    }
+    g.writeEndObject();
   }
 
   /** The client ids an update carries, each belonging to whoever carried it first (as DocAuthorship). */
@@ -309,16 +354,6 @@ final class LearnerArchive {
 
   private void writeRoom(ZipOutputStream zip, RoomRecord room) throws IOException {
     String roomId = room.roomId();
-    Replay r = replay(room);
-    RoomStateRecord.Builder now = RoomStateRecord.newBuilder();
-    ChatState chat = null;
-    if (r.state != null) {
-      chat = r.state.feature(ChatState.class);
-      r.state.feature(WhiteboardState.class).writeTo(now);
-      r.state.feature(DocumentSet.class).writeTo(now);
-      r.state.feature(PollsState.class).writeTo(now);
-      r.state.feature(ReportsState.class).writeTo(now);
-    }
     String file = fileName(roomId);
     zip.putNextEntry(new ZipEntry(file));
     JsonGenerator g = JSON.createGenerator(new Unclosable(zip));
@@ -327,37 +362,54 @@ final class LearnerArchive {
     g.writeStringField("roomId", roomId);
     g.writeStringField("title", room.settings().getTitle());
     g.writeNumberField("exportedAtMs", nowMs);
-    g.writeBooleanField("currentStateAvailable", r.state != null);
-    writeChat(g, roomId, r, chat);
-    writeReactions(g, roomId, r, chat);
-    writeBoard(g, roomId, r, now);
-    writeDocuments(g, r, now);
-    writePolls(g, now);
-    writeReports(g, now);
-    writeAudit(g, roomId);
-    g.writeArrayFieldStart("roles");
-    for (String role : r.roomRoles) {
-      g.writeString(role);
+    try {
+      Replay r = replay(room, g);
+      RoomStateRecord.Builder now = RoomStateRecord.newBuilder();
+      ChatState chat = null;
+      if (r.state != null) {
+        chat = r.state.feature(ChatState.class);
+        r.state.feature(WhiteboardState.class).writeTo(now);
+        r.state.feature(DocumentSet.class).writeTo(now);
+        r.state.feature(PollsState.class).writeTo(now);
+        r.state.feature(ReportsState.class).writeTo(now);
+      }
+      g.writeBooleanField("currentStateAvailable", r.state != null);
+      writeChat(g, roomId, r, chat);
+      writeReactions(g, roomId, r, chat);
+      writeBoard(g, roomId, r, now);
+      writeDocuments(g, r, now);
+      writePolls(g, now);
+      writeReports(g, now);
+      writeAudit(g, roomId);
+      g.writeArrayFieldStart("roles");
+      for (String role : r.roomRoles) {
+        g.writeString(role);
+      }
+      g.writeEndArray();
+      g.writeArrayFieldStart("displayNames");
+      for (String name : r.roomNames) {
+        g.writeString(name);
+      }
+      g.writeEndArray();
+      if (r.first > 0) {
+        g.writeNumberField("firstSeenMs", r.first);
+        g.writeNumberField("lastSeenMs", r.last);
+      }
+      g.writeObjectFieldStart("operations");
+      for (Map.Entry<String, Integer> e : r.counts.entrySet()) {
+        g.writeNumberField(e.getKey(), e.getValue());
+      }
+      g.writeEndObject();
+      g.writeEndObject();
+      g.close();
+      zip.closeEntry();
+      rooms.add(new RoomLine(roomId, file, room.settings().getTitle(), r.counts));
+    } catch (RoomGone e) {
+      // Retention erased it meanwhile: end the file where it is (the generator closes what is open).
+      g.close();
+      zip.closeEntry();
+      rooms.add(new RoomLine(roomId, file, room.settings().getTitle() + " (erased during the export)", Map.of()));
     }
-    g.writeEndArray();
-    g.writeArrayFieldStart("displayNames");
-    for (String name : r.roomNames) {
-      g.writeString(name);
-    }
-    g.writeEndArray();
-    if (r.first > 0) {
-      g.writeNumberField("firstSeenMs", r.first);
-      g.writeNumberField("lastSeenMs", r.last);
-    }
-    g.writeObjectFieldStart("operations");
-    for (Map.Entry<String, Integer> e : r.counts.entrySet()) {
-      g.writeNumberField(e.getKey(), e.getValue());
-    }
-    g.writeEndObject();
-    g.writeEndObject();
-    g.close();
-    zip.closeEntry();
-    rooms.add(new RoomLine(roomId, file, room.settings().getTitle(), r.counts));
   }
 
   /** Their chat messages, oldest first: as posted, every edit, and as the room holds them now. */

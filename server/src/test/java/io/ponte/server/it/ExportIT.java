@@ -173,6 +173,12 @@ class ExportIT {
             PollIT.question("Secret-question?", "yes", "no").setAnonymous(true))));
         TestClient.ack(tina.request(PollIT.open("r1", "anon")));
         TestClient.ack(ana.request(PollIT.answer("r1", "anon", "a2", 0)));
+        // a named poll answered, then deleted by the teacher: only in the history
+        TestClient.ack(tina.request(PollIT.create("r1", "gone", PollIT.question("Deleted poll?", "a", "b"))));
+        TestClient.ack(tina.request(PollIT.open("r1", "gone")));
+        TestClient.ack(ana.request(PollIT.answer("r1", "gone", "a3", 0)));
+        TestClient.ack(tina.request(PollIT.poll("r1", "gone", io.ponte.protocol.v1.PollRequest.newBuilder()
+            .setDelete(io.ponte.protocol.v1.PollDelete.getDefaultInstance()))));
         // a teacher mutes and unmutes her (audit entries about her)
         TestClient.ack(ModerationIT.mute(tina, "r1", "ana", true));
         TestClient.ack(ModerationIT.mute(tina, "r1", "ana", false));
@@ -251,6 +257,12 @@ class ExportIT {
         assertEquals("named", answer.getString("pollId"));
         assertEquals("Best day?", answer.getString("question"));
         assertEquals(new JsonArray().add("Tue"), answer.getJsonArray("chosenOptions"));
+
+        JsonArray history = one.getJsonArray("pollAnswerHistory");
+        assertEquals(List.of("named", "gone"), history.stream()
+            .map(o -> ((JsonObject) o).getString("pollId")).toList(), history::encodePrettily);
+        assertEquals("Deleted poll?", history.getJsonObject(1).getString("question"));
+        assertEquals(new JsonArray().add("a"), history.getJsonObject(1).getJsonArray("chosenOptions"));
 
         JsonObject made = only(one.getJsonArray("reportsMade"), "reports made");
         assertEquals(reportMade, made.getLong("reportSeq"));
