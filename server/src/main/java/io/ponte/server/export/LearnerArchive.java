@@ -356,8 +356,7 @@ final class LearnerArchive {
     String roomId = room.roomId();
     String file = fileName(roomId);
     zip.putNextEntry(new ZipEntry(file));
-    JsonGenerator g = JSON.createGenerator(new Unclosable(zip));
-    g.useDefaultPrettyPrinter();
+    JsonGenerator g = generator(zip);
     g.writeStartObject();
     g.writeStringField("roomId", roomId);
     g.writeStringField("title", room.settings().getTitle());
@@ -436,11 +435,13 @@ final class LearnerArchive {
       ChatMessage m = chat == null ? null : chat.message(sop.getSeq());
       if (m != null) {
         g.writeBooleanField("deleted", m.getDeleted());
-        if (!m.getDeleted()) {
+        if (m.getDeleted()) {
+          g.writeNumberField("deletedMs", m.getEditedMs()); // a deletion stamps the edit time
+        } else {
           g.writeStringField("currentText", m.getText());
-        }
-        if (m.getEditedMs() > 0) {
-          g.writeNumberField("lastEditedMs", m.getEditedMs());
+          if (m.getEditedMs() > 0) {
+            g.writeNumberField("lastEditedMs", m.getEditedMs());
+          }
         }
       }
       g.writeArrayFieldStart("edits");
@@ -627,7 +628,7 @@ final class LearnerArchive {
         }
         g.writeEndArray();
         g.writeNumberField("answeredSeq", b.getAnsweredSeq());
-        g.writeStringField("status", p.getPoll().getStatus().name().toLowerCase(java.util.Locale.ROOT));
+        g.writeStringField("status", shortName(p.getPoll().getStatus().name(), "POLL_STATUS_"));
         g.writeEndObject();
       }
     }
@@ -664,7 +665,7 @@ final class LearnerArchive {
     g.writeNumberField("reportSeq", rep.getReportSeq());
     g.writeNumberField("filedMs", rep.getFiledMs());
     g.writeStringField("reason", rep.getReason().name().toLowerCase(java.util.Locale.ROOT));
-    g.writeStringField("status", rep.getStatus().name().toLowerCase(java.util.Locale.ROOT));
+    g.writeStringField("status", shortName(rep.getStatus().name(), "REPORT_"));
     ReportTarget t = rep.getTarget();
     switch (t.getKindCase()) {
       case MESSAGE_SEQ -> {
@@ -710,8 +711,7 @@ final class LearnerArchive {
   // ------------------------------------------------------------------------------------------
 
   private void writeProfile(OutputStream out) throws IOException {
-    JsonGenerator g = JSON.createGenerator(new Unclosable(out));
-    g.useDefaultPrettyPrinter();
+    JsonGenerator g = generator(out);
     g.writeStartObject();
     g.writeStringField("userId", userId);
     g.writeNumberField("exportedAtMs", nowMs);
@@ -854,12 +854,25 @@ final class LearnerArchive {
     }
   }
 
+  /** An enum value's name without its prefix, in lower case: POLL_STATUS_OPEN → open. */
+  private static String shortName(String name, String prefix) {
+    return (name.startsWith(prefix) ? name.substring(prefix.length()) : name).toLowerCase(java.util.Locale.ROOT);
+  }
+
   private static String protoJson(com.google.protobuf.MessageOrBuilder m) {
     try {
       return PROTO_JSON.print(m);
     } catch (InvalidProtocolBufferException e) {
       throw new UncheckedIOException(new IOException(e));
     }
+  }
+
+  /** Through a Writer: Jackson's byte generator escapes characters beyond the BMP (emoji). */
+  private static JsonGenerator generator(OutputStream out) throws IOException {
+    JsonGenerator g = JSON.createGenerator(
+        new java.io.OutputStreamWriter(new Unclosable(out), StandardCharsets.UTF_8));
+    g.useDefaultPrettyPrinter();
+    return g;
   }
 
   /** Lets a JSON generator close without closing the zip entry's stream under it. */

@@ -204,6 +204,7 @@ class ExportIT {
           }
         }
 
+        assertTrue(files.get("rooms/r1.json").contains("\"👍\""), "characters beyond the BMP as they are");
         JsonObject one = new JsonObject(files.get("rooms/r1.json"));
         assertEquals("r1", one.getString("roomId"));
         assertTrue(one.getBoolean("currentStateAvailable"));
@@ -220,6 +221,7 @@ class ExportIT {
         assertEquals("oops", second.getString("text"), "the stored post");
         assertTrue(second.getBoolean("deleted"));
         assertFalse(second.containsKey("currentText"));
+        assertTrue(second.getLong("deletedMs") >= second.getLong("postedMs"));
         JsonObject third = chat.getJsonObject(2);
         assertEquals(question, third.getLong("seq"));
         assertEquals("teachers", third.getString("to"));
@@ -272,7 +274,7 @@ class ExportIT {
         JsonObject about = only(one.getJsonArray("reportsAbout"), "reports about her");
         assertEquals(reportAbout, about.getLong("reportSeq"));
         assertEquals("harassment", about.getString("reason"));
-        assertEquals("report_dismissed", about.getString("status"));
+        assertEquals("dismissed", about.getString("status"));
         assertFalse(about.containsKey("text"), "not the reporter's words");
 
         JsonArray audit = one.getJsonArray("audit");
