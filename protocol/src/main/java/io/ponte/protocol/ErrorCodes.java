@@ -18,6 +18,7 @@ public final class ErrorCodes {
       case ROOM_LOCKED:
       case TOO_MANY_CONNECTIONS:
       case LOBBY_FULL:
+      case EXPORT_BUSY:
         return true;
       default:
         return false;

@@ -138,6 +138,7 @@ class ErrorCodesTest {
             ErrorCode.RATE_LIMITED,
             ErrorCode.TOO_MANY_CONNECTIONS,
             ErrorCode.LOBBY_FULL,
+            ErrorCode.EXPORT_BUSY,
             ErrorCode.INTERNAL,
             ErrorCode.UNAVAILABLE,
             ErrorCode.SHUTTING_DOWN,

@@ -272,6 +272,8 @@ public final class PonteServer {
           .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
           .end(metrics.scrape())));
       new AdminApi(config, adminAuth, issuer, store, rooms).mount(router);
+      new io.ponte.server.export.LearnerExport(store, () -> StandardFeatures.of(config),
+          metrics.registry()).mount(router); // under /admin/*: after AdminApi's token check
       new io.ponte.server.whiteboard.BoardExport(adminAuth, new TokenVerifier(keys), rooms).mount(router);
       WebApp.create(config).mount(router);
       HttpServer server = vertx.createHttpServer(options).requestHandler(router);
