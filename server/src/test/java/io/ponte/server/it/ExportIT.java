@@ -356,7 +356,6 @@ class ExportIT {
             .setChatPost(ChatPost.newBuilder().setRoomId("long").setText((mine ? "lena " : "max ") + i))
             .build();
       });
-      s.start();
       double pagesBefore = pagesRead(s);
       try (Bystanders others = new Bystanders(s, "by")) {
         HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + "/admin/users/lena/export"))
