@@ -99,6 +99,11 @@ public final class Room implements RoomListener {
   private long lastSnapshotBytes;
   private long bytesSinceSnapshot;
   private boolean snapshotInFlight;
+  /**
+   * A redaction at this seq was carried out: snapshots taken before it still hold what it removed,
+   * so the next snapshot replaces every older one (0: none pending).
+   */
+  private long scrubSnapshotsBefore;
   /** Caught up after attaching: from then on a gap in {@link #received} is one the broker skipped. */
   private boolean live;
   private boolean gapFillInFlight;
@@ -298,6 +303,8 @@ public final class Room implements RoomListener {
       // A crash may have come between an operation's store write and its audit entry's: record
       // it again (the store keeps one entry per seq).
       recordAudit(applied);
+      // ... or its redaction: carry it out again (idempotent; nothing changes when it was done).
+      redact(applied, true);
     }
     return stored;
   }
@@ -430,6 +437,7 @@ public final class Room implements RoomListener {
       received.remove(next);
       AppliedOperation applied = state.apply(sop);
       remember(applied);
+      redact(applied, ours);
       if (storedHere.remove(next) || ours) {
         // The node that stored the operation records its audit entry: once, though every node
         // applies it.
@@ -541,6 +549,43 @@ public final class Room implements RoomListener {
   /** A page of this room's audit log, newest first (see {@link Store#audit}). */
   public Future<List<AuditEntry>> auditLog(String actorUserId, long beforeId, int limit) {
     return store.audit(new AuditQuery(roomId, actorUserId, 0, 0, beforeId, limit));
+  }
+
+  /**
+   * Carries out an applied operation's redaction (see {@link Redaction}) in what this node holds:
+   * its resume window and its store (a shared store is rewritten by every node alike; rows another
+   * node has not stored yet are redacted by that node, which applies the same operation after
+   * storing them), then replaces the snapshots taken before it. The broker's history is rewritten
+   * by the node that originated the operation ({@code toBroker}), and by every node loading the
+   * room, in case that one crashed first.
+   */
+  private void redact(AppliedOperation applied, boolean toBroker) {
+    Redaction r = applied.redaction();
+    if (r == null) {
+      return;
+    }
+    for (long seq : r.seqs()) {
+      recent.rewrite(seq, r.event());
+    }
+    long seq = applied.seq();
+    store.redact(roomId, r.seqs(), r.operation()).onComplete(ar -> onRoomContext(() -> {
+      if (ar.failed()) {
+        log.warn("room {}: cannot redact the operations before seq {} in the store: {}", roomId,
+            seq, ar.cause().toString());
+        return;
+      }
+      if (ar.result() > 0 || lastSnapshotSeq < seq) {
+        scrubSnapshotsBefore = Math.max(scrubSnapshotsBefore, seq);
+        if (!unloaded) {
+          snapshot();
+        }
+      }
+    }));
+    if (toBroker) {
+      broker.redact(roomId, r.seqs(), r.operation()).onFailure(err ->
+          log.warn("room {}: cannot redact the operations before seq {} in the broker: {}",
+              roomId, seq, err.toString()));
+    }
   }
 
   private void remember(AppliedOperation applied) {
@@ -1141,12 +1186,17 @@ public final class Room implements RoomListener {
   public Future<Void> snapshot() {
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> {
-      if (state == null || state.seq() == lastSnapshotSeq || snapshotInFlight) {
+      if (state == null || snapshotInFlight
+          || state.seq() == lastSnapshotSeq && scrubSnapshotsBefore == 0) {
         done.complete();
         return;
       }
       snapshotInFlight = true;
       long seq = state.seq();
+      long scrubbing = scrubSnapshotsBefore;
+      // Keeping only this one drops those taken before a redaction (clients resuming from before
+      // it that the window no longer covers get a reset).
+      int keep = scrubbing > 0 ? 1 : options.snapshotsKept();
       RoomState.SnapshotSource source = state.snapshotSource();
       bytesSinceSnapshot = 0;
       // Encoding the record grows with the room: not on its event loop. The chat is copied as
@@ -1155,14 +1205,23 @@ public final class Room implements RoomListener {
       vertx.executeBlocking(source::encode, false)
           .compose(encoded -> {
             lastSnapshotBytes = encoded.length;
-            return store.saveSnapshot(roomId, seq, encoded, options.snapshotsKept());
+            return store.saveSnapshot(roomId, seq, encoded, keep);
           })
           .onComplete(ar -> context.runOnContext(x -> {
             snapshotInFlight = false;
             if (ar.succeeded()) {
               lastSnapshotSeq = Math.max(lastSnapshotSeq, seq);
+              if (scrubbing > 0) {
+                store.scrub();
+                if (scrubSnapshotsBefore == scrubbing) {
+                  scrubSnapshotsBefore = 0;
+                }
+              }
             } else {
               log.warn("room {}: snapshot at seq {} failed: {}", roomId, seq, ar.cause().toString());
+            }
+            if (ar.succeeded() && scrubSnapshotsBefore > 0 && !unloaded) {
+              snapshot(); // a redaction came while this one was being taken
             }
             done.complete();
           }));

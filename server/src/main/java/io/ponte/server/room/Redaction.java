@@ -1,0 +1,28 @@
+package io.ponte.server.room;
+
+import io.ponte.protocol.v1.Event;
+import io.ponte.protocol.v1.Operation;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * Earlier operations of a room that an operation just applied makes obsolete in part (a deleted
+ * chat message's text, an edited message's earlier texts): every copy of them is rewritten, in
+ * the store, the broker's history, the resume window and the snapshots, so that what was deleted
+ * is gone and not merely hidden. The seqs stay: sequencing, resume and replay go on working.
+ *
+ * <p>The rewrites must be deterministic, idempotent ({@code f(f(x)) == f(x)}) and must keep the
+ * operation's effect on a replay: a redacted copy is applied without the content checks its
+ * original passed ({@link RoomCore#redacted()}), and a fresh node replaying the rewritten
+ * operations ends in the same state as a node that applied the originals.
+ *
+ * @param seqs the seqs to rewrite, ascending, all below the operation's own
+ * @param operation how a stored operation at one of them is rewritten
+ * @param event how its event (resume window) is rewritten
+ */
+public record Redaction(List<Long> seqs, UnaryOperator<Operation> operation,
+    UnaryOperator<Event> event) {
+  public Redaction {
+    seqs = List.copyOf(seqs);
+  }
+}
