@@ -291,7 +291,19 @@ public final class ChatState implements FeatureState {
     }
     Long edit = lastEdits.get(target);
     return new Redaction(edit == null ? List.of(target) : List.of(target, edit),
-        ChatState::blankText, ChatState::blankText);
+        ChatState::blankText, ChatState::blankText, record -> blankText(record, target));
+  }
+
+  /** The snapshot with the message's text blank (as replaying its redacted post gives it). */
+  static RoomStateRecord blankText(RoomStateRecord record, long messageSeq) {
+    for (int i = 0; i < record.getMessagesCount(); i++) {
+      ChatMessage m = record.getMessages(i);
+      if (m.getSeq() == messageSeq) {
+        return m.getText().isEmpty() ? record
+            : record.toBuilder().setMessages(i, m.toBuilder().clearText()).build();
+      }
+    }
+    return record;
   }
 
   /** The operation with its chat text blank (other operations as they are). */

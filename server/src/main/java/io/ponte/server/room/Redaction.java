@@ -2,6 +2,7 @@ package io.ponte.server.room;
 
 import io.ponte.protocol.v1.Event;
 import io.ponte.protocol.v1.Operation;
+import io.ponte.protocol.v1.RoomStateRecord;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
@@ -19,9 +20,12 @@ import java.util.function.UnaryOperator;
  * @param seqs the seqs to rewrite, ascending, all below the operation's own
  * @param operation how a stored operation at one of them is rewritten
  * @param event how its event (resume window) is rewritten
+ * @param snapshot how a snapshot taken before the operation is rewritten: what it removes from
+ *     the state must go from the snapshot too, and a replay of the rewritten operations up to the
+ *     snapshot's seq must give the rewritten snapshot
  */
 public record Redaction(List<Long> seqs, UnaryOperator<Operation> operation,
-    UnaryOperator<Event> event) {
+    UnaryOperator<Event> event, UnaryOperator<RoomStateRecord> snapshot) {
   public Redaction {
     seqs = List.copyOf(seqs);
   }

@@ -100,10 +100,10 @@ public final class Room implements RoomListener {
   private long bytesSinceSnapshot;
   private boolean snapshotInFlight;
   /**
-   * A redaction at this seq was carried out: snapshots taken before it still hold what it removed,
-   * so the next snapshot replaces every older one (0: none pending).
+   * Redactions applied while a snapshot was being taken, with their seqs: that snapshot, taken
+   * before them, is saved after the store rewrote the older ones, so it is rewritten once saved.
    */
-  private long scrubSnapshotsBefore;
+  private final List<AppliedOperation> redactedDuringSnapshot = new ArrayList<>();
   /** Caught up after attaching: from then on a gap in {@link #received} is one the broker skipped. */
   private boolean live;
   private boolean gapFillInFlight;
@@ -555,7 +555,7 @@ public final class Room implements RoomListener {
    * Carries out an applied operation's redaction (see {@link Redaction}) in what this node holds:
    * its resume window and its store (a shared store is rewritten by every node alike; rows another
    * node has not stored yet are redacted by that node, which applies the same operation after
-   * storing them), then replaces the snapshots taken before it. The broker's history is rewritten
+   * storing them) and the snapshots taken before it. The broker's history is rewritten
    * by the node that originated the operation ({@code toBroker}), and by every node loading the
    * room, in case that one crashed first.
    */
@@ -568,19 +568,12 @@ public final class Room implements RoomListener {
       recent.rewrite(seq, r.event());
     }
     long seq = applied.seq();
-    store.redact(roomId, r.seqs(), r.operation()).onComplete(ar -> onRoomContext(() -> {
-      if (ar.failed()) {
+    if (snapshotInFlight) {
+      redactedDuringSnapshot.add(applied);
+    }
+    store.redact(roomId, r.seqs(), r.operation(), seq, r.snapshot()).onFailure(err ->
         log.warn("room {}: cannot redact the operations before seq {} in the store: {}", roomId,
-            seq, ar.cause().toString());
-        return;
-      }
-      if (ar.result() > 0 || lastSnapshotSeq < seq) {
-        scrubSnapshotsBefore = Math.max(scrubSnapshotsBefore, seq);
-        if (!unloaded) {
-          snapshot();
-        }
-      }
-    }));
+            seq, err.toString()));
     if (toBroker) {
       broker.redact(roomId, r.seqs(), r.operation()).onFailure(err ->
           log.warn("room {}: cannot redact the operations before seq {} in the broker: {}",
@@ -1186,17 +1179,12 @@ public final class Room implements RoomListener {
   public Future<Void> snapshot() {
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> {
-      if (state == null || snapshotInFlight
-          || state.seq() == lastSnapshotSeq && scrubSnapshotsBefore == 0) {
+      if (state == null || state.seq() == lastSnapshotSeq || snapshotInFlight) {
         done.complete();
         return;
       }
       snapshotInFlight = true;
       long seq = state.seq();
-      long scrubbing = scrubSnapshotsBefore;
-      // Keeping only this one drops those taken before a redaction (clients resuming from before
-      // it that the window no longer covers get a reset).
-      int keep = scrubbing > 0 ? 1 : options.snapshotsKept();
       RoomState.SnapshotSource source = state.snapshotSource();
       bytesSinceSnapshot = 0;
       // Encoding the record grows with the room: not on its event loop. The chat is copied as
@@ -1205,24 +1193,20 @@ public final class Room implements RoomListener {
       vertx.executeBlocking(source::encode, false)
           .compose(encoded -> {
             lastSnapshotBytes = encoded.length;
-            return store.saveSnapshot(roomId, seq, encoded, keep);
+            return store.saveSnapshot(roomId, seq, encoded, options.snapshotsKept());
           })
           .onComplete(ar -> context.runOnContext(x -> {
             snapshotInFlight = false;
             if (ar.succeeded()) {
               lastSnapshotSeq = Math.max(lastSnapshotSeq, seq);
-              if (scrubbing > 0) {
-                store.scrub();
-                if (scrubSnapshotsBefore == scrubbing) {
-                  scrubSnapshotsBefore = 0;
-                }
-              }
             } else {
               log.warn("room {}: snapshot at seq {} failed: {}", roomId, seq, ar.cause().toString());
             }
-            if (ar.succeeded() && scrubSnapshotsBefore > 0 && !unloaded) {
-              snapshot(); // a redaction came while this one was being taken
+            for (AppliedOperation redacted : redactedDuringSnapshot) {
+              Redaction r = redacted.redaction();
+              store.redact(roomId, List.of(), r.operation(), redacted.seq(), r.snapshot());
             }
+            redactedDuringSnapshot.clear();
             done.complete();
           }));
     });

@@ -414,12 +414,10 @@ public abstract class JdbcStore implements Store {
 
   @Override
   public Future<Integer> redact(String roomId, List<Long> seqs,
-      java.util.function.UnaryOperator<Operation> rewrite) {
-    if (roomId == null || seqs == null || rewrite == null) {
-      return Future.failedFuture(new IllegalArgumentException("roomId, seqs and rewrite required"));
-    }
-    if (seqs.isEmpty()) {
-      return Future.succeededFuture(0);
+      java.util.function.UnaryOperator<Operation> rewrite, long snapshotsBefore,
+      java.util.function.UnaryOperator<RoomStateRecord> rewriteSnapshot) {
+    if (roomId == null || seqs == null || rewrite == null || rewriteSnapshot == null) {
+      return Future.failedFuture(new IllegalArgumentException("roomId, seqs and rewrites required"));
     }
     return write(
         "redact",
@@ -446,12 +444,44 @@ public abstract class JdbcStore implements Store {
               changed++;
             }
           }
+          if (snapshotsBefore > 0) {
+            changed += redactSnapshots(conn, roomId, snapshotsBefore, rewriteSnapshot);
+          }
           return changed;
         });
   }
 
   private static String conflictMessage(String roomId, long seq) {
     return "room " + roomId + " already has seq " + seq + " with different content";
+  }
+
+  private static int redactSnapshots(Connection conn, String roomId, long before,
+      java.util.function.UnaryOperator<RoomStateRecord> rewrite) throws Exception {
+    java.util.LinkedHashMap<Long, byte[]> changed = new java.util.LinkedHashMap<>();
+    try (PreparedStatement st = conn.prepareStatement(
+        "SELECT seq, state FROM snapshots WHERE room_id = ? AND seq < ?")) {
+      st.setString(1, roomId);
+      st.setLong(2, before);
+      try (ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          RoomStateRecord stored = RoomStateRecord.parseFrom(rs.getBytes(2));
+          RoomStateRecord rewritten = rewrite.apply(stored);
+          if (!rewritten.equals(stored)) {
+            changed.put(rs.getLong(1), rewritten.toByteArray());
+          }
+        }
+      }
+    }
+    for (var e : changed.entrySet()) {
+      try (PreparedStatement st = conn.prepareStatement(
+          "UPDATE snapshots SET state = ? WHERE room_id = ? AND seq = ?")) {
+        st.setBytes(1, e.getValue());
+        st.setString(2, roomId);
+        st.setLong(3, e.getKey());
+        st.executeUpdate();
+      }
+    }
+    return changed.size();
   }
 
   @Override

@@ -201,17 +201,14 @@ public final class SqliteStore extends JdbcStore {
    */
   @Override
   public Future<Integer> redact(String roomId, List<Long> seqs,
-      java.util.function.UnaryOperator<io.ponte.protocol.v1.Operation> rewrite) {
-    return super.redact(roomId, seqs, rewrite).onSuccess(n -> {
+      java.util.function.UnaryOperator<io.ponte.protocol.v1.Operation> rewrite,
+      long snapshotsBefore,
+      java.util.function.UnaryOperator<io.ponte.protocol.v1.RoomStateRecord> rewriteSnapshot) {
+    return super.redact(roomId, seqs, rewrite, snapshotsBefore, rewriteSnapshot).onSuccess(n -> {
       if (n > 0) {
         scheduleScrub();
       }
     });
-  }
-
-  @Override
-  public void scrub() {
-    scheduleScrub();
   }
 
   /** Asks for a scrub of the database file and the WAL soon (see {@link #redact}). */

@@ -49,17 +49,13 @@ public interface Store {
   /**
    * Rewrites stored operations of a room (a redaction, see room.Redaction): each one stored at
    * one of {@code seqs} is replaced by {@code rewrite} of it and marked redacted; one not stored
-   * is left alone. Idempotent; a later {@link #append} of an original copy keeps the redacted
-   * one. Completes with how many rows changed, once they are durable.
+   * is left alone. Every snapshot with a seq below {@code snapshotsBefore} is replaced by
+   * {@code rewriteSnapshot} of it. Idempotent; a later {@link #append} of an original copy keeps
+   * the redacted one. Completes with how many rows changed, once they are durable.
    */
   Future<Integer> redact(String roomId, List<Long> seqs,
-      java.util.function.UnaryOperator<io.ponte.protocol.v1.Operation> rewrite);
-
-  /**
-   * Asks the store to wipe soon what deleted or rewritten rows may have left behind in its files
-   * (SQLite: free pages and the WAL). Best effort, returns at once.
-   */
-  default void scrub() {}
+      java.util.function.UnaryOperator<io.ponte.protocol.v1.Operation> rewrite,
+      long snapshotsBefore, java.util.function.UnaryOperator<RoomStateRecord> rewriteSnapshot);
 
   /** Stored operations with seq in (afterSeq, afterSeq + limit], in seq order. */
   Future<List<SequencedOperation>> operations(String roomId, long afterSeq, int limit);
