@@ -178,6 +178,75 @@ class ChatRedactionIT {
     throw new AssertionError("no snapshot of " + room);
   }
 
+  /**
+   * A cluster on PostgreSQL: two nodes on one schema and Redis. The rows of the operations and
+   * snapshots no longer hold the texts (the old row versions are PostgreSQL's to vacuum, see the
+   * README), and a fresh node sees the same room.
+   */
+  @Test
+  void onPostgresTheRowsNoLongerHoldTheTextsAndAFreshNodeSeesTheSameRoom() throws Exception {
+    String prefix = RedisFixture.newPrefix();
+    String url = RedisFixture.get().url();
+    java.util.function.Function<String, java.util.function.UnaryOperator<io.ponte.server.config.PonteConfig.Builder>>
+        node = id -> b -> b.redisUrl(url).redisKeyPrefix(prefix).nodeId(id)
+            .storeUrl(pg.schema().url()).snapshotInterval(10);
+    Joined onB;
+    try (TestServer a = new TestServer(dir.resolve("a"), node.apply("node-a"));
+        TestServer b = new TestServer(dir.resolve("b"), node.apply("node-b"))) {
+      a.createRoom("r4");
+      try (TestClient ana = a.user("ana", "r4", Role.STUDENT);
+          TestClient teacher = b.user("t", "r4", Role.TEACHER)) {
+        ana.join("r4");
+        teacher.join("r4");
+        long deleted = ana.post("r4", DELETED).getSeq();
+        long edited = ana.post("r4", FIRST_VERSION).getSeq();
+        for (int i = 0; i < 10; i++) {
+          teacher.post("r4", "filler " + i);
+        }
+        TestClient.ack(ana.request(edit("r4", edited, LAST_VERSION)));
+        TestClient.ack(teacher.request(delete("r4", deleted))); // sequenced by node B
+        teacher.awaitEvent(e -> e.hasChatDeleted(), "the deletion");
+      }
+      for (int i = 0; i < 100 && rowsHold(DELETED) + rowsHold(FIRST_VERSION) > 0; i++) {
+        Thread.sleep(100);
+      }
+      assertEquals(0, rowsHold(DELETED));
+      assertEquals(0, rowsHold(FIRST_VERSION));
+      assertTrue(rowsHold(LAST_VERSION) > 0);
+      try (TestClient cy = b.user("cy", "r4", Role.STUDENT)) {
+        onB = cy.join("r4");
+      }
+    }
+    try (TestServer fresh = new TestServer(dir.resolve("c"), node.apply("node-c"))) {
+      try (TestClient cy = fresh.user("cy", "r4", Role.STUDENT)) {
+        Joined j = cy.join("r4");
+        assertEquals(onB.getSnapshot(), j.getSnapshot());
+        assertNoGoneText(j.toString() + cy.history("r4", 0, 100));
+      }
+    }
+  }
+
+  @org.junit.jupiter.api.extension.RegisterExtension
+  final io.ponte.server.store.PgTestSchema.PerTest pg = new io.ponte.server.store.PgTestSchema.PerTest();
+
+  /** Rows of the room's operations and snapshots whose bytes hold the text. */
+  private long rowsHold(String text) throws Exception {
+    long n = 0;
+    try (java.sql.Connection c = pg.schema().connection();
+        java.sql.Statement st = c.createStatement()) {
+      for (String sql : List.of("SELECT op FROM operations", "SELECT state FROM snapshots")) {
+        try (java.sql.ResultSet rs = st.executeQuery(sql)) {
+          while (rs.next()) {
+            if (new String(rs.getBytes(1), StandardCharsets.ISO_8859_1).contains(text)) {
+              n++;
+            }
+          }
+        }
+      }
+    }
+    return n;
+  }
+
   static ClientMessage.Builder edit(String room, long seq, String text) {
     return ClientMessage.newBuilder().setChatEdit(
         ChatEdit.newBuilder().setRoomId(room).setMessageSeq(seq).setText(text));
