@@ -66,7 +66,9 @@ import org.slf4j.LoggerFactory;
  *       {@code ON CONFLICT ... DO NOTHING} and then compare, so two nodes storing the same seq get
  *       idempotent success or CONFLICT, never a constraint error.
  *   <li>Operations are never deleted by snapshot pruning: history paging and audits read them.
- *       Only {@link #deleteRoom} (retention) removes them.
+ *       Only {@link #deleteRoom} (retention) removes them. {@link #redact} rewrites some in place
+ *       (column {@code redacted}); an original appended after its redacted copy is accepted as a
+ *       duplicate, a redacted copy appended over an original replaces it.
  *   <li>Nothing logged here contains operation contents or tokens: only room ids, counts and
  *       SQL error messages.
  * </ul>
