@@ -63,6 +63,15 @@ public interface Broker {
   /** Recorded operations with seq > afterSeq, in order, at most limit (may start later if trimmed). */
   Future<List<SequencedOperation>> history(String roomId, long afterSeq, int limit);
 
+  /**
+   * Rewrites the recorded history of a room at these seqs (a redaction, see room.Redaction): each
+   * recorded operation among them is replaced by {@code rewrite} of it, marked redacted, so that a
+   * later {@link #history} serves the rewritten copy and nothing of the original stays. Seqs no
+   * longer (or not) recorded are left alone. Idempotent.
+   */
+  Future<Void> redact(String roomId, List<Long> seqs,
+      java.util.function.UnaryOperator<io.ponte.protocol.v1.Operation> rewrite);
+
   /** Best-effort delivery of an ephemeral payload to every node holding the room (this one too). */
   void publishEphemeral(String roomId, byte[] payload);
 

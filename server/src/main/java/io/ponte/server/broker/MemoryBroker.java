@@ -80,6 +80,16 @@ public final class MemoryBroker implements Broker {
   }
 
   @Override
+  public Future<Void> redact(String roomId, List<Long> seqs,
+      java.util.function.UnaryOperator<Operation> rewrite) {
+    RoomChannel channel = rooms.get(roomId);
+    if (channel != null) {
+      channel.redact(seqs, rewrite);
+    }
+    return Future.succeededFuture();
+  }
+
+  @Override
   public void publishEphemeral(String roomId, byte[] payload) {
     RoomChannel channel = rooms.get(roomId);
     if (channel != null) {
@@ -136,6 +146,34 @@ public final class MemoryBroker implements Broker {
       return sop.getSeq();
     }
 
+    /** Rewritten entries that did not fit over their old bytes, by seq. */
+    private final java.util.TreeMap<Long, SequencedOperation> rewritten = new java.util.TreeMap<>();
+
+    synchronized void redact(List<Long> seqs,
+        java.util.function.UnaryOperator<Operation> rewrite) {
+      if (history == null || history.isEmpty()) {
+        return;
+      }
+      rewritten.headMap(history.firstKey()).clear();
+      for (long s : seqs) {
+        int i = history.indexOf(s);
+        if (i < 0) {
+          continue;
+        }
+        SequencedOperation before = decode(i);
+        SequencedOperation after = before.toBuilder()
+            .setOperation(rewrite.apply(before.getOperation())).setRedacted(true).build();
+        if (after.equals(before)) {
+          continue;
+        }
+        if (history.overwrite(i, after)) {
+          rewritten.remove(s);
+        } else {
+          rewritten.put(s, after);
+        }
+      }
+    }
+
     synchronized List<SequencedOperation> history(long afterSeq, int limit) {
       ArrayList<SequencedOperation> out = new ArrayList<>();
       if (history == null) {
@@ -151,6 +189,10 @@ public final class MemoryBroker implements Broker {
     }
 
     private SequencedOperation decode(int i) {
+      SequencedOperation replaced = rewritten.isEmpty() ? null : rewritten.get(history.key(i));
+      if (replaced != null) {
+        return replaced;
+      }
       try {
         return history.parse(i, SequencedOperation.parser());
       } catch (InvalidProtocolBufferException e) {

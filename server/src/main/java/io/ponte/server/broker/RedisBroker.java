@@ -185,6 +185,47 @@ public final class RedisBroker implements Broker {
       return 0
       """;
 
+  // KEYS: stream. ARGV: pairs of (seq, rewritten SequencedOperation). Replaces those entries'
+  // payloads by rebuilding the stream with the same ids: XDEL would only mark an entry deleted and
+  // leave its bytes in Redis's memory (and so in later RDB files) until its whole node goes.
+  // Returns how many entries it replaced (0: none held, the stream is left as it was).
+  static final String REDACT_SCRIPT = """
+      local repl = {}
+      for i = 1, #ARGV, 2 do
+        repl[ARGV[i]] = ARGV[i + 1]
+      end
+      local entries = redis.call('XRANGE', KEYS[1], '-', '+')
+      local hits = 0
+      for _, e in ipairs(entries) do
+        if repl[string.match(e[1], '^(%d+)-')] then
+          hits = hits + 1
+        end
+      end
+      if hits == 0 then
+        return 0
+      end
+      -- An ended room's stream expires with its retention (expireAt): keep that deadline.
+      local ttl = redis.call('PTTL', KEYS[1])
+      redis.call('DEL', KEYS[1])
+      for _, e in ipairs(entries) do
+        local s = string.match(e[1], '^(%d+)-')
+        local payload = repl[s]
+        if not payload then
+          local f = e[2]
+          for j = 1, #f, 2 do
+            if f[j] == 'op' then
+              payload = f[j + 1]
+            end
+          end
+        end
+        redis.call('XADD', KEYS[1], e[1], 'seq', s, 'op', payload)
+      end
+      if ttl > 0 then
+        redis.call('PEXPIRE', KEYS[1], ttl)
+      end
+      return hits
+      """;
+
   /** The append script of cluster mode: the same, publishing to the room's shard channel. */
   static final String APPEND_SHARDED_SCRIPT = APPEND_SCRIPT.replace("'PUBLISH'", "'SPUBLISH'");
 
@@ -207,6 +248,7 @@ public final class RedisBroker implements Broker {
       return 0
       """;
   private static final RedisScript EXPIRE_AT = new RedisScript(EXPIRE_AT_SCRIPT);
+  private static final RedisScript REDACT = new RedisScript(REDACT_SCRIPT);
   /** How many delivered seqs each room remembers, to tell a duplicate from a re-issued seq. */
   static final int DELIVERED_WINDOW = 256;
   private static final long RETRY_MS = 200;
@@ -439,6 +481,38 @@ public final class RedisBroker implements Broker {
     return onContext(caller,
         xrange(key(roomId, "stream"), Math.max(0, afterSeq) + 1, Long.MAX_VALUE, limit)
             .timeout(COMMAND_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS));
+  }
+
+  @Override
+  public Future<Void> redact(String roomId, List<Long> seqs,
+      java.util.function.UnaryOperator<Operation> rewrite) {
+    if (seqs.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Context caller = Vertx.currentContext();
+    String streamKey = key(roomId, "stream");
+    List<Future<List<SequencedOperation>>> reads = new ArrayList<>();
+    for (long seq : seqs) {
+      reads.add(xrange(streamKey, seq, seq, 1));
+    }
+    Future<Void> done = Future.all(reads).<Void>compose(all -> {
+      List<byte[]> args = new ArrayList<>();
+      for (int i = 0; i < reads.size(); i++) {
+        for (SequencedOperation before : reads.get(i).result()) {
+          SequencedOperation after = before.toBuilder()
+              .setOperation(rewrite.apply(before.getOperation())).setRedacted(true).build();
+          if (!after.equals(before)) {
+            args.add(Long.toString(before.getSeq()).getBytes(StandardCharsets.UTF_8));
+            args.add(after.toByteArray());
+          }
+        }
+      }
+      if (args.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      return REDACT.run(client, List.of(streamKey), args).mapEmpty();
+    }).timeout(COMMAND_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    return onContext(caller, done);
   }
 
   @Override

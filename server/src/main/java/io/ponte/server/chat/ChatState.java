@@ -6,6 +6,7 @@ import io.ponte.protocol.v1.ChatDelete;
 import io.ponte.protocol.v1.ChatDeleted;
 import io.ponte.protocol.v1.ChatEdit;
 import io.ponte.protocol.v1.ChatEdited;
+import io.ponte.protocol.v1.ChatLastEdit;
 import io.ponte.protocol.v1.ChatMessage;
 import io.ponte.protocol.v1.ChatPost;
 import io.ponte.protocol.v1.ChatReact;
@@ -22,6 +23,7 @@ import io.ponte.server.moderation.ModerationState;
 import io.ponte.server.room.AuditNote;
 import io.ponte.server.room.FeatureState;
 import io.ponte.server.room.RecordPart;
+import io.ponte.server.room.Redaction;
 import io.ponte.server.room.RoomCore;
 import io.ponte.server.text.ChatText;
 import java.io.IOException;
@@ -37,6 +39,8 @@ import java.util.TreeSet;
  */
 public final class ChatState implements FeatureState {
   private final ChatLog messages = new ChatLog();
+  /** The seq of each edited message's latest edit, by message seq: the one text kept stored. */
+  private final java.util.TreeMap<Long, Long> lastEdits = new java.util.TreeMap<>();
   private final int maxReactionsPerMessage;
   private final int recentMessages;
 
@@ -45,6 +49,9 @@ public final class ChatState implements FeatureState {
     this.recentMessages = recentMessages;
     for (ChatMessage m : record.getMessagesList()) {
       messages.put(m);
+    }
+    for (ChatLastEdit e : record.getChatLastEditsList()) {
+      lastEdits.put(e.getMessageSeq(), e.getEditSeq());
     }
   }
 
@@ -81,22 +88,32 @@ public final class ChatState implements FeatureState {
   @Override
   public void writeTo(RoomStateRecord.Builder record) {
     record.addAllMessages(messages.frozen().decodeAll());
+    record.addAllChatLastEdits(lastEditsRecord().getChatLastEditsList());
+  }
+
+  private RoomStateRecord lastEditsRecord() {
+    RoomStateRecord.Builder b = RoomStateRecord.newBuilder();
+    lastEdits.forEach((message, edit) ->
+        b.addChatLastEdits(ChatLastEdit.newBuilder().setMessageSeq(message).setEditSeq(edit)));
+    return b.build();
   }
 
   /** The messages as the bytes they are kept as, not decoded (see {@link ChatLog}). */
   @Override
   public RecordPart snapshot() {
     ChatLog.Frozen frozen = messages.frozen();
+    RoomStateRecord edits = lastEditsRecord();
     int field = RoomStateRecord.MESSAGES_FIELD_NUMBER;
     return new RecordPart() {
       @Override
       public int serializedSize() {
-        return frozen.serializedSize(field);
+        return frozen.serializedSize(field) + edits.getSerializedSize();
       }
 
       @Override
       public void writeTo(CodedOutputStream out) throws IOException {
         frozen.writeTo(out, field);
+        edits.writeTo(out);
       }
     };
   }
@@ -117,7 +134,7 @@ public final class ChatState implements FeatureState {
         if (e != null) {
           return e;
         }
-        e = checked(ChatText.message(p.getText()), room);
+        e = room.redacted() ? null : checked(ChatText.message(p.getText()), room);
         if (e == null) {
           e = checked(ChatText.language(p.getLanguage()), room);
         }
@@ -143,7 +160,7 @@ public final class ChatState implements FeatureState {
         if (!m.getAuthor().getUserId().equals(userId)) {
           return room.error(ErrorCode.PERMISSION_DENIED, "only the author can edit a message");
         }
-        return checked(ChatText.message(ed.getText()), room);
+        return room.redacted() ? null : checked(ChatText.message(ed.getText()), room);
       }
       case CHAT_DELETE -> {
         if (role == Role.OBSERVER) {
@@ -211,7 +228,7 @@ public final class ChatState implements FeatureState {
         m = ChatMessage.newBuilder()
             .setSeq(seq)
             .setAuthor(op.getActor())
-            .setText(ChatText.message(p.getText()).value())
+            .setText(text(p.getText(), room))
             .setLanguage(ChatText.language(p.getLanguage()).value())
             .setReplyTo(p.getReplyTo())
             .setToTeachers(p.getToTeachers())
@@ -224,8 +241,9 @@ public final class ChatState implements FeatureState {
       case CHAT_EDIT -> {
         ChatEdit e = op.getChatEdit();
         m = messages.get(e.getMessageSeq());
-        String text = ChatText.message(e.getText()).value();
+        String text = text(e.getText(), room);
         messages.put(m.toBuilder().setText(text).setEditedMs(op.getServerTimeMs()).build());
+        lastEdits.put(m.getSeq(), seq);
         event.setChatEdited(ChatEdited.newBuilder().setMessageSeq(m.getSeq()).setText(text));
       }
       case CHAT_DELETE -> {
@@ -236,6 +254,7 @@ public final class ChatState implements FeatureState {
             .setText("").setLanguage("").clearReactions().setDeleted(true)
             .setEditedMs(op.getServerTimeMs()).build());
         event.setChatDeleted(ChatDeleted.newBuilder().setMessageSeq(m.getSeq()));
+        lastEdits.remove(m.getSeq());
       }
       case CHAT_REACT -> {
         ChatReact r = op.getChatReact();
@@ -248,6 +267,65 @@ public final class ChatState implements FeatureState {
       default -> throw new IllegalArgumentException("not a chat operation: " + op.getBodyCase());
     }
     return m.getToTeachers() ? Outcome.privateTo(m.getAuthor().getUserId()) : Outcome.PUBLIC;
+  }
+
+  /** A message's text as applied: a redacted copy's is blank. */
+  private static String text(String submitted, RoomCore room) {
+    return room.redacted() ? "" : ChatText.message(submitted).value();
+  }
+
+  /**
+   * Deleting a message blanks its text in the stored post and its edits; editing it blanks the
+   * post's and the earlier edits' (the new text lives in the edit). Seqs, authors and message ids
+   * stay, so a replay gives the same messages.
+   */
+  @Override
+  public Redaction redaction(Operation op, RoomCore room) {
+    long target = switch (op.getBodyCase()) {
+      case CHAT_EDIT -> op.getChatEdit().getMessageSeq();
+      case CHAT_DELETE -> op.getChatDelete().getMessageSeq();
+      default -> 0;
+    };
+    if (target == 0) {
+      return null;
+    }
+    Long edit = lastEdits.get(target);
+    return new Redaction(edit == null ? List.of(target) : List.of(target, edit),
+        ChatState::blankText, ChatState::blankText, record -> blankText(record, target));
+  }
+
+  /** The snapshot with the message's text blank (as replaying its redacted post gives it). */
+  static RoomStateRecord blankText(RoomStateRecord record, long messageSeq) {
+    for (int i = 0; i < record.getMessagesCount(); i++) {
+      ChatMessage m = record.getMessages(i);
+      if (m.getSeq() == messageSeq) {
+        return m.getText().isEmpty() ? record
+            : record.toBuilder().setMessages(i, m.toBuilder().clearText()).build();
+      }
+    }
+    return record;
+  }
+
+  /** The operation with its chat text blank (other operations as they are). */
+  static Operation blankText(Operation op) {
+    return switch (op.getBodyCase()) {
+      case CHAT_POST -> op.getChatPost().getText().isEmpty() ? op
+          : op.toBuilder().setChatPost(op.getChatPost().toBuilder().clearText()).build();
+      case CHAT_EDIT -> op.getChatEdit().getText().isEmpty() ? op
+          : op.toBuilder().setChatEdit(op.getChatEdit().toBuilder().clearText()).build();
+      default -> op;
+    };
+  }
+
+  /** The event with its chat text blank (other events as they are). */
+  static Event blankText(Event event) {
+    return switch (event.getBodyCase()) {
+      case CHAT_POSTED -> event.getChatPosted().getText().isEmpty() ? event
+          : event.toBuilder().setChatPosted(event.getChatPosted().toBuilder().clearText()).build();
+      case CHAT_EDITED -> event.getChatEdited().getText().isEmpty() ? event
+          : event.toBuilder().setChatEdited(event.getChatEdited().toBuilder().clearText()).build();
+      default -> event;
+    };
   }
 
   /**

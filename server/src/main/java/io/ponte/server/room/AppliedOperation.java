@@ -18,6 +18,7 @@ import io.ponte.protocol.v1.SequencedOperation;
  * @param duplicateOf the seq of the earlier identical send when this was a retry, or 0
  * @param effect what the runtime has to do besides delivering
  * @param affectedUser the user an effect is about ("" when none)
+ * @param redaction the earlier operations it makes obsolete in part, or null (see {@link Redaction})
  */
 public record AppliedOperation(
     SequencedOperation operation,
@@ -26,7 +27,18 @@ public record AppliedOperation(
     ErrorInfo rejection,
     long duplicateOf,
     RoomState.Effect effect,
-    String affectedUser) {
+    String affectedUser,
+    Redaction redaction) {
+
+  public AppliedOperation(SequencedOperation operation, Event event, String privateTo,
+      ErrorInfo rejection, long duplicateOf, RoomState.Effect effect, String affectedUser) {
+    this(operation, event, privateTo, rejection, duplicateOf, effect, affectedUser, null);
+  }
+
+  AppliedOperation withRedaction(Redaction r) {
+    return r == null ? this : new AppliedOperation(operation, event, privateTo, rejection,
+        duplicateOf, effect, affectedUser, r);
+  }
 
   static AppliedOperation accepted(SequencedOperation op, Event event, String privateTo,
       RoomState.Effect effect, String affectedUser) {

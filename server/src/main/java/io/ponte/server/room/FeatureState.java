@@ -36,6 +36,15 @@ public interface FeatureState {
     return null;
   }
 
+  /**
+   * The earlier operations that this one, valid at this seq and about to be applied, makes
+   * obsolete in part (see {@link Redaction}), or null. Called before {@link #apply}, on every
+   * node alike, also when a room replays its stored operations.
+   */
+  default Redaction redaction(Operation op, RoomCore room) {
+    return null;
+  }
+
   /** Writes this feature's fields of the snapshot record. */
   void writeTo(RoomStateRecord.Builder record);
 

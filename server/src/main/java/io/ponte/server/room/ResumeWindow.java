@@ -44,6 +44,9 @@ final class ResumeWindow {
     if (!privateTo.isEmpty()) {
       privateTo.headMap(events.firstKey()).clear();
     }
+    if (!rewritten.isEmpty()) {
+      rewritten.headMap(events.firstKey()).clear();
+    }
   }
 
   void clear() {
@@ -51,6 +54,31 @@ final class ResumeWindow {
       events.clear();
     }
     privateTo.clear();
+    rewritten.clear();
+  }
+
+  /** Rewritten events that did not fit over their old bytes, by seq. */
+  private final TreeMap<Long, Event> rewritten = new TreeMap<>();
+
+  /** Rewrites the event at this seq when the window holds it (a redaction). */
+  void rewrite(long seq, java.util.function.UnaryOperator<Event> rewrite) {
+    if (size() == 0) {
+      return;
+    }
+    int i = events.indexOf(seq);
+    if (i < 0) {
+      return;
+    }
+    Event before = decode(i, seq);
+    Event after = rewrite.apply(before);
+    if (after.equals(before)) {
+      return;
+    }
+    if (events.overwrite(i, after)) {
+      rewritten.remove(seq);
+    } else {
+      rewritten.put(seq, after);
+    }
   }
 
   int size() {
@@ -87,6 +115,10 @@ final class ResumeWindow {
   }
 
   private Event decode(int i, long seq) {
+    Event replaced = rewritten.get(seq);
+    if (replaced != null) {
+      return replaced;
+    }
     try {
       return events.parse(i, Event.parser());
     } catch (InvalidProtocolBufferException ex) {

@@ -99,6 +99,11 @@ public final class Room implements RoomListener {
   private long lastSnapshotBytes;
   private long bytesSinceSnapshot;
   private boolean snapshotInFlight;
+  /**
+   * Redactions applied while a snapshot was being taken, with their seqs: that snapshot, taken
+   * before them, is saved after the store rewrote the older ones, so it is rewritten once saved.
+   */
+  private final List<AppliedOperation> redactedDuringSnapshot = new ArrayList<>();
   /** Caught up after attaching: from then on a gap in {@link #received} is one the broker skipped. */
   private boolean live;
   private boolean gapFillInFlight;
@@ -298,6 +303,8 @@ public final class Room implements RoomListener {
       // A crash may have come between an operation's store write and its audit entry's: record
       // it again (the store keeps one entry per seq).
       recordAudit(applied);
+      // ... or its redaction: carry it out again (idempotent; nothing changes when it was done).
+      redact(applied, true);
     }
     return stored;
   }
@@ -430,6 +437,7 @@ public final class Room implements RoomListener {
       received.remove(next);
       AppliedOperation applied = state.apply(sop);
       remember(applied);
+      redact(applied, ours);
       if (storedHere.remove(next) || ours) {
         // The node that stored the operation records its audit entry: once, though every node
         // applies it.
@@ -541,6 +549,36 @@ public final class Room implements RoomListener {
   /** A page of this room's audit log, newest first (see {@link Store#audit}). */
   public Future<List<AuditEntry>> auditLog(String actorUserId, long beforeId, int limit) {
     return store.audit(new AuditQuery(roomId, actorUserId, 0, 0, beforeId, limit));
+  }
+
+  /**
+   * Carries out an applied operation's redaction (see {@link Redaction}) in what this node holds:
+   * its resume window and its store (a shared store is rewritten by every node alike; rows another
+   * node has not stored yet are redacted by that node, which applies the same operation after
+   * storing them) and the snapshots taken before it. The broker's history is rewritten
+   * by the node that originated the operation ({@code toBroker}), and by every node loading the
+   * room, in case that one crashed first.
+   */
+  private void redact(AppliedOperation applied, boolean toBroker) {
+    Redaction r = applied.redaction();
+    if (r == null) {
+      return;
+    }
+    for (long seq : r.seqs()) {
+      recent.rewrite(seq, r.event());
+    }
+    long seq = applied.seq();
+    if (snapshotInFlight) {
+      redactedDuringSnapshot.add(applied);
+    }
+    store.redact(roomId, r.seqs(), r.operation(), seq, r.snapshot()).onFailure(err ->
+        log.warn("room {}: cannot redact the operations before seq {} in the store: {}", roomId,
+            seq, err.toString()));
+    if (toBroker) {
+      broker.redact(roomId, r.seqs(), r.operation()).onFailure(err ->
+          log.warn("room {}: cannot redact the operations before seq {} in the broker: {}",
+              roomId, seq, err.toString()));
+    }
   }
 
   private void remember(AppliedOperation applied) {
@@ -1170,6 +1208,11 @@ public final class Room implements RoomListener {
             } else {
               log.warn("room {}: snapshot at seq {} failed: {}", roomId, seq, ar.cause().toString());
             }
+            for (AppliedOperation redacted : redactedDuringSnapshot) {
+              Redaction r = redacted.redaction();
+              store.redact(roomId, List.of(), r.operation(), redacted.seq(), r.snapshot());
+            }
+            redactedDuringSnapshot.clear();
             done.complete();
           }));
     });

@@ -27,6 +27,14 @@ public interface RoomCore {
 
   boolean isBanned(String userId);
 
+  /**
+   * Whether the operation being validated or applied is a redacted copy ({@link Redaction}): it
+   * took effect as its original did, so checks on the content that was blanked are skipped.
+   */
+  default boolean redacted() {
+    return false;
+  }
+
   /** Another feature's state in this room (e.g. chat reads moderation's mutes); fails if absent. */
   <T extends FeatureState> T feature(Class<T> type);
 

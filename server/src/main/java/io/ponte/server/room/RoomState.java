@@ -56,6 +56,8 @@ public final class RoomState implements RoomCore {
   private final Map<Class<?>, FeatureState> byType = new IdentityHashMap<>();
   /** The feature keeping participants' overrides, or null when the room runs none. */
   private CapabilityOverrides overrides;
+  /** The operation being applied is a redacted copy (see {@link Redaction}). */
+  private boolean applyingRedacted;
 
   private RoomState(String roomId, RoomSettings settings, RoomFeatures features, RoomStateRecord record) {
     this.roomId = roomId;
@@ -331,22 +333,35 @@ public final class RoomState implements RoomCore {
     if (earlier != 0) {
       return AppliedOperation.duplicate(sop, skipped(event), earlier);
     }
-    ErrorInfo rejection = validate(op);
-    if (rejection != null) {
-      return AppliedOperation.rejected(sop, skipped(event), rejection);
+    applyingRedacted = sop.getRedacted();
+    try {
+      ErrorInfo rejection = validate(op);
+      if (rejection != null) {
+        return AppliedOperation.rejected(sop, skipped(event), rejection);
+      }
+      FeatureState.Outcome outcome;
+      Redaction redaction = null;
+      if (op.getBodyCase() == Operation.BodyCase.CLOSE_ROOM) {
+        closed = true;
+        ended = true;
+        event.setRoomClosed(RoomClosed.getDefaultInstance());
+        outcome = new FeatureState.Outcome("", Effect.ROOM_CLOSED, "");
+      } else {
+        FeatureState owner = states.get(features.owner(op.getBodyCase()));
+        redaction = owner.redaction(op, this);
+        outcome = owner.apply(op, event, this);
+      }
+      remember(userId, op.getClientMsgId());
+      return AppliedOperation.accepted(sop, event.build(), outcome.privateTo(), outcome.effect(),
+          outcome.affectedUser()).withRedaction(redaction);
+    } finally {
+      applyingRedacted = false;
     }
-    FeatureState.Outcome outcome;
-    if (op.getBodyCase() == Operation.BodyCase.CLOSE_ROOM) {
-      closed = true;
-      ended = true;
-      event.setRoomClosed(RoomClosed.getDefaultInstance());
-      outcome = new FeatureState.Outcome("", Effect.ROOM_CLOSED, "");
-    } else {
-      outcome = states.get(features.owner(op.getBodyCase())).apply(op, event, this);
-    }
-    remember(userId, op.getClientMsgId());
-    return AppliedOperation.accepted(sop, event.build(), outcome.privateTo(), outcome.effect(),
-        outcome.affectedUser());
+  }
+
+  @Override
+  public boolean redacted() {
+    return applyingRedacted;
   }
 
   private ErrorInfo validate(Operation op) {

@@ -66,7 +66,9 @@ import org.slf4j.LoggerFactory;
  *       {@code ON CONFLICT ... DO NOTHING} and then compare, so two nodes storing the same seq get
  *       idempotent success or CONFLICT, never a constraint error.
  *   <li>Operations are never deleted by snapshot pruning: history paging and audits read them.
- *       Only {@link #deleteRoom} (retention) removes them.
+ *       Only {@link #deleteRoom} (retention) removes them. {@link #redact} rewrites some in place
+ *       (column {@code redacted}); an original appended after its redacted copy is accepted as a
+ *       duplicate, a redacted copy appended over an original replaces it.
  *   <li>Nothing logged here contains operation contents or tokens: only room ids, counts and
  *       SQL error messages.
  * </ul>
@@ -334,11 +336,12 @@ public abstract class JdbcStore implements Store {
           // several nodes share the store, so only an existing seq is checked (idempotent
           // retry, or CONFLICT); a missing room shows up as the foreign key failing.
           PreparedStatement insert = writerStatement(conn,
-              "INSERT INTO operations(room_id, seq, op) VALUES (?, ?, ?)"
+              "INSERT INTO operations(room_id, seq, op, redacted) VALUES (?, ?, ?, ?)"
                   + " ON CONFLICT (room_id, seq) DO NOTHING");
           insert.setString(1, roomId);
           insert.setLong(2, seq);
           insert.setBytes(3, op);
+          insert.setInt(4, operation.getRedacted() ? 1 : 0);
           int inserted;
           try {
             inserted = insert.executeUpdate();
@@ -348,7 +351,10 @@ public abstract class JdbcStore implements Store {
             }
             throw e;
           }
-          if (inserted == 0 && !sameAsStored(conn, roomId, seq, op)) {
+          if (inserted == 0 && operation.getRedacted()) {
+            // A redacted copy (a broker's rewritten history) wins over the original.
+            overwriteRedacted(conn, roomId, seq, op);
+          } else if (inserted == 0 && !sameAsStored(conn, roomId, seq, op)) {
             // Another node stored this seq between our check and our insert.
             throw new StoreException(StoreException.Kind.CONFLICT, conflictMessage(roomId, seq));
           }
@@ -380,28 +386,107 @@ public abstract class JdbcStore implements Store {
   }
 
   /**
-   * True when the room already has {@code seq} with exactly these bytes; CONFLICT when it has it
-   * with other bytes; false when it does not have it.
+   * True when the room already has {@code seq} with exactly these bytes, or a redacted copy of it
+   * (the original arriving late, say adopted from a broker's history, does not bring back what was
+   * redacted); CONFLICT when it has it with other bytes; false when it does not have it.
    */
   private boolean sameAsStored(Connection conn, String roomId, long seq, byte[] op)
       throws SQLException {
-    PreparedStatement st =
-        writerStatement(conn, "SELECT op FROM operations WHERE room_id = ? AND seq = ?");
+    PreparedStatement st = writerStatement(conn,
+        "SELECT op, redacted FROM operations WHERE room_id = ? AND seq = ?");
     st.setString(1, roomId);
     st.setLong(2, seq);
     try (ResultSet rs = st.executeQuery()) {
       if (!rs.next()) {
         return false;
       }
-      if (Arrays.equals(rs.getBytes(1), op)) {
+      if (Arrays.equals(rs.getBytes(1), op) || rs.getInt(2) != 0) {
         return true;
       }
       throw new StoreException(StoreException.Kind.CONFLICT, conflictMessage(roomId, seq));
     }
   }
 
+  private void overwriteRedacted(Connection conn, String roomId, long seq, byte[] op)
+      throws SQLException {
+    PreparedStatement st = writerStatement(conn,
+        "UPDATE operations SET op = ?, redacted = 1 WHERE room_id = ? AND seq = ?");
+    st.setBytes(1, op);
+    st.setString(2, roomId);
+    st.setLong(3, seq);
+    st.executeUpdate();
+  }
+
+  @Override
+  public Future<Integer> redact(String roomId, List<Long> seqs,
+      java.util.function.UnaryOperator<Operation> rewrite, long snapshotsBefore,
+      java.util.function.UnaryOperator<RoomStateRecord> rewriteSnapshot) {
+    if (roomId == null || seqs == null || rewrite == null || rewriteSnapshot == null) {
+      return Future.failedFuture(new IllegalArgumentException("roomId, seqs and rewrites required"));
+    }
+    return write(
+        "redact",
+        conn -> {
+          int changed = 0;
+          for (long seq : seqs) {
+            byte[] stored;
+            boolean marked;
+            PreparedStatement st = writerStatement(conn,
+                "SELECT op, redacted FROM operations WHERE room_id = ? AND seq = ?");
+            st.setString(1, roomId);
+            st.setLong(2, seq);
+            try (ResultSet rs = st.executeQuery()) {
+              if (!rs.next()) {
+                // Not stored (yet): the node storing it applies the same redaction after it.
+                continue;
+              }
+              stored = rs.getBytes(1);
+              marked = rs.getInt(2) != 0;
+            }
+            byte[] rewritten = rewrite.apply(Operation.parseFrom(stored)).toByteArray();
+            if (!marked || !Arrays.equals(stored, rewritten)) {
+              overwriteRedacted(conn, roomId, seq, rewritten);
+              changed++;
+            }
+          }
+          if (snapshotsBefore > 0) {
+            changed += redactSnapshots(conn, roomId, snapshotsBefore, rewriteSnapshot);
+          }
+          return changed;
+        });
+  }
+
   private static String conflictMessage(String roomId, long seq) {
     return "room " + roomId + " already has seq " + seq + " with different content";
+  }
+
+  private static int redactSnapshots(Connection conn, String roomId, long before,
+      java.util.function.UnaryOperator<RoomStateRecord> rewrite) throws Exception {
+    java.util.LinkedHashMap<Long, byte[]> changed = new java.util.LinkedHashMap<>();
+    try (PreparedStatement st = conn.prepareStatement(
+        "SELECT seq, state FROM snapshots WHERE room_id = ? AND seq < ?")) {
+      st.setString(1, roomId);
+      st.setLong(2, before);
+      try (ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          RoomStateRecord stored = RoomStateRecord.parseFrom(rs.getBytes(2));
+          RoomStateRecord rewritten = rewrite.apply(stored);
+          if (!rewritten.equals(stored)) {
+            changed.put(rs.getLong(1), rewritten.toByteArray());
+          }
+        }
+      }
+    }
+    for (var e : changed.entrySet()) {
+      try (PreparedStatement st = conn.prepareStatement(
+          "UPDATE snapshots SET state = ? WHERE room_id = ? AND seq = ?")) {
+        st.setBytes(1, e.getValue());
+        st.setString(2, roomId);
+        st.setLong(3, e.getKey());
+        st.executeUpdate();
+      }
+    }
+    return changed.size();
   }
 
   @Override
@@ -1123,7 +1208,8 @@ public abstract class JdbcStore implements Store {
       Connection conn, String roomId, long afterSeq, int limit) throws Exception {
     List<SequencedOperation> out = new ArrayList<>();
     // No "LIMIT -1": SQLite reads it as "no limit", PostgreSQL rejects it.
-    String sql = "SELECT seq, op FROM operations WHERE room_id = ? AND seq > ? ORDER BY seq";
+    String sql =
+        "SELECT seq, op, redacted FROM operations WHERE room_id = ? AND seq > ? ORDER BY seq";
     try (PreparedStatement st = conn.prepareStatement(limit < 0 ? sql : sql + " LIMIT ?")) {
       st.setString(1, roomId);
       st.setLong(2, afterSeq);
@@ -1136,6 +1222,7 @@ public abstract class JdbcStore implements Store {
               SequencedOperation.newBuilder()
                   .setSeq(rs.getLong(1))
                   .setOperation(Operation.parseFrom(rs.getBytes(2)))
+                  .setRedacted(rs.getInt(3) != 0)
                   .build());
         }
       }

@@ -74,7 +74,9 @@ public final class PostgresStore extends JdbcStore {
                   + " entry BYTEA NOT NULL)",
               "CREATE UNIQUE INDEX audit_log_op ON audit_log(room_id, seq) WHERE seq > 0",
               "CREATE INDEX audit_log_room ON audit_log(room_id, id)",
-              "CREATE INDEX audit_log_actor ON audit_log(actor_id, id)"));
+              "CREATE INDEX audit_log_actor ON audit_log(actor_id, id)"),
+          // 4: operations rewritten by a redaction (deleted or edited chat text blanked).
+          List.of("ALTER TABLE operations ADD COLUMN redacted SMALLINT NOT NULL DEFAULT 0"));
 
   /** Store settings. */
   public record Options(int maxBatch, int readers) {

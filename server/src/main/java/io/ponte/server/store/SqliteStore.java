@@ -69,7 +69,9 @@ public final class SqliteStore extends JdbcStore {
                   + " entry BLOB NOT NULL)",
               "CREATE UNIQUE INDEX audit_log_op ON audit_log(room_id, seq) WHERE seq > 0",
               "CREATE INDEX audit_log_room ON audit_log(room_id, id)",
-              "CREATE INDEX audit_log_actor ON audit_log(actor_id, id)"));
+              "CREATE INDEX audit_log_actor ON audit_log(actor_id, id)"),
+          // 4: operations rewritten by a redaction (deleted or edited chat text blanked).
+          List.of("ALTER TABLE operations ADD COLUMN redacted INTEGER NOT NULL DEFAULT 0"));
 
   /** The schema version this server writes (a database with a newer one is refused). */
   public static final int SCHEMA_VERSION = MIGRATIONS.size();
@@ -190,6 +192,60 @@ public final class SqliteStore extends JdbcStore {
     });
   }
 
+  /** A scrub is queued on the checkpointer: later redactions until it runs share it. */
+  private final java.util.concurrent.atomic.AtomicBoolean scrubQueued =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  /** How long a scrub waits for more redactions (a burst of deletions scrubs once). */
+  static final long SCRUB_DELAY_MS = 200;
+
+  /**
+   * Rewrites the operations, then scrubs: secure_delete zeroes the replaced bytes in the database
+   * pages; a TRUNCATE checkpoint leaves no older copy of those pages in the WAL, and an
+   * incremental vacuum gives the free pages back. Debounced: one scrub per burst of redactions.
+   * The returned future completes once the rows are durable, not when the scrub ran.
+   */
+  @Override
+  public Future<Integer> redact(String roomId, List<Long> seqs,
+      java.util.function.UnaryOperator<io.ponte.protocol.v1.Operation> rewrite,
+      long snapshotsBefore,
+      java.util.function.UnaryOperator<io.ponte.protocol.v1.RoomStateRecord> rewriteSnapshot) {
+    return super.redact(roomId, seqs, rewrite, snapshotsBefore, rewriteSnapshot).onSuccess(n -> {
+      if (n > 0) {
+        scheduleScrub();
+      }
+    });
+  }
+
+  /** Asks for a scrub of the database file and the WAL soon (see {@link #redact}). */
+  private void scheduleScrub() {
+    if (checkpointer == null || !scrubQueued.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      checkpointer.schedule(() -> {
+        scrubQueued.set(false);
+        scrubNow();
+      }, SCRUB_DELAY_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException closing) {
+      scrubQueued.set(false);
+    }
+  }
+
+  /** Frees pages and empties the WAL now, on the calling thread (the checkpointer's). */
+  private void scrubNow() {
+    try {
+      if (checkpointConn == null) {
+        checkpointConn = connect(false);
+      }
+      try (Statement st = checkpointConn.createStatement()) {
+        st.execute("PRAGMA incremental_vacuum");
+      }
+    } catch (SQLException | RuntimeException e) {
+      LOG_CHECKPOINT.warn("incremental vacuum failed: {}", e.toString());
+    }
+    checkpoint("TRUNCATE");
+  }
+
   private void checkpoint(String mode) {
     try {
       if (checkpointConn == null) {
@@ -261,6 +317,7 @@ public final class SqliteStore extends JdbcStore {
       }
       // Checkpoints are the checkpointer thread's job (see afterOpen), not the commit's.
       st.execute("PRAGMA wal_autocheckpoint = 0");
+      incrementalVacuum(st);
       // The database, its WAL and shared memory hold learners' data: the owner's alone.
       for (String suffix : List.of("", "-wal", "-shm")) {
         OwnerOnly.file(dbFile.resolveSibling(dbFile.getFileName() + suffix));
@@ -270,6 +327,29 @@ public final class SqliteStore extends JdbcStore {
       throw e;
     }
     return conn;
+  }
+
+  /**
+   * Free pages are given back by {@code PRAGMA incremental_vacuum} after a redaction, which needs
+   * auto_vacuum=INCREMENTAL: set before the first table exists, or followed once by a VACUUM for
+   * a database created before (which rewrites the file, also dropping any free page left).
+   */
+  private static void incrementalVacuum(Statement st) throws SQLException {
+    int mode;
+    try (ResultSet rs = st.executeQuery("PRAGMA auto_vacuum")) {
+      mode = rs.next() ? rs.getInt(1) : 0;
+    }
+    if (mode == 2) {
+      return;
+    }
+    st.execute("PRAGMA auto_vacuum = INCREMENTAL");
+    boolean hasTables;
+    try (ResultSet rs = st.executeQuery("SELECT count(*) FROM sqlite_master")) {
+      hasTables = rs.next() && rs.getInt(1) > 0;
+    }
+    if (hasTables) {
+      st.execute("VACUUM");
+    }
   }
 
   @Override

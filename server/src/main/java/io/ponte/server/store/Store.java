@@ -46,6 +46,17 @@ public interface Store {
   /** Durably appends one sequenced operation. See the class comment for ordering and idempotency. */
   Future<Void> append(String roomId, SequencedOperation operation);
 
+  /**
+   * Rewrites stored operations of a room (a redaction, see room.Redaction): each one stored at
+   * one of {@code seqs} is replaced by {@code rewrite} of it and marked redacted; one not stored
+   * is left alone. Every snapshot with a seq below {@code snapshotsBefore} is replaced by
+   * {@code rewriteSnapshot} of it. Idempotent; a later {@link #append} of an original copy keeps
+   * the redacted one. Completes with how many rows changed, once they are durable.
+   */
+  Future<Integer> redact(String roomId, List<Long> seqs,
+      java.util.function.UnaryOperator<io.ponte.protocol.v1.Operation> rewrite,
+      long snapshotsBefore, java.util.function.UnaryOperator<RoomStateRecord> rewriteSnapshot);
+
   /** Stored operations with seq in (afterSeq, afterSeq + limit], in seq order. */
   Future<List<SequencedOperation>> operations(String roomId, long afterSeq, int limit);
 

@@ -77,6 +77,50 @@ public final class EncodedRing {
     return parser.parseFrom(arrays[s], offsets[s], lengths[s]);
   }
 
+  /** The index of the entry with this key (keys ascending), or -1. */
+  public int indexOf(long key) {
+    int lo = 0;
+    int hi = size - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      long k = key(mid);
+      if (k < key) {
+        lo = mid + 1;
+      } else if (k > key) {
+        hi = mid - 1;
+      } else {
+        return mid;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Writes the message over the i-th entry's bytes, zeroing what it leaves of them: the old
+   * content is gone from memory, not just unreachable (a redaction). When the message is longer
+   * than the entry, the entry is zeroed and left empty, and false is returned: the caller keeps the
+   * message elsewhere.
+   */
+  public boolean overwrite(int i, MessageLite message) {
+    int s = slot(i);
+    int length = message.getSerializedSize();
+    byte[] array = arrays[s];
+    int offset = offsets[s];
+    boolean fits = length <= lengths[s];
+    if (fits) {
+      com.google.protobuf.CodedOutputStream out =
+          com.google.protobuf.CodedOutputStream.newInstance(array, offset, length);
+      try {
+        message.writeTo(out);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    java.util.Arrays.fill(array, offset + (fits ? length : 0), offset + lengths[s], (byte) 0);
+    lengths[s] = fits ? length : 0;
+    return fits;
+  }
+
   /** Encodes the message as the newest entry; the oldest leaves when the ring is full. */
   public void add(long key, MessageLite message) {
     int length = message.getSerializedSize();

@@ -233,6 +233,31 @@ abstract class BrokerContractTest {
   }
 
   @Test
+  void redactRewritesTheRecordedHistoryKeepingEverySeq() throws Exception {
+    String room = room();
+    Context ctx = vertx.getOrCreateContext();
+    onContext(ctx, () -> broker.attach(room, 0, "", new Recorder()));
+    for (int i = 0; i < 5; i++) {
+      int n = i;
+      onContext(ctx, () -> broker.append(room, op("secret " + n)));
+    }
+    java.util.function.UnaryOperator<Operation> blank = o -> o.toBuilder()
+        .setChatPost(o.getChatPost().toBuilder().clearText()).build();
+    onContext(ctx, () -> broker.redact(room, List.of(2L, 4L, 99L), blank));
+    onContext(ctx, () -> broker.redact(room, List.of(2L, 4L), blank)); // idempotent
+    List<SequencedOperation> all = await(broker.history(room, 0, 10));
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L), seqs(all));
+    for (SequencedOperation sop : all) {
+      boolean redacted = sop.getSeq() == 2 || sop.getSeq() == 4;
+      assertEquals(redacted, sop.getRedacted());
+      assertEquals(redacted ? "" : "secret " + (sop.getSeq() - 1),
+          sop.getOperation().getChatPost().getText());
+    }
+    assertEquals(6L, onContext(ctx, () -> broker.append(room, op("after"))));
+    assertEquals(List.of(5L, 6L), seqs(await(broker.history(room, 4, 10))));
+  }
+
+  @Test
   void ephemeralMessagesReachTheListenerAndAreNotSequenced() throws Exception {
     String room = room();
     Recorder recorder = new Recorder();
