@@ -19,6 +19,7 @@ public final class ErrorCodes {
       case TOO_MANY_CONNECTIONS:
       case LOBBY_FULL:
       case EXPORT_BUSY:
+      case TOKEN_KEYS_UNAVAILABLE:
         return true;
       default:
         return false;

@@ -248,7 +248,8 @@ public final class Main {
     try {
       io.ponte.server.util.OwnerOnly.directory(config.dataDir());
       AuthKeys keys = AuthKeys.load(config.dataDir(), config.jwtSecret().orElse(null),
-          config.jwtPublicKeys(), config.jwtIssuer().orElse(null), config.jwtAudience().orElse(null))
+          config.jwtPublicKeys(), config.jwtIssuer().orElse(null), config.jwtAudience().orElse(null),
+          config.jwtJwksUrl().isPresent())
           .withMaxLifetime(config.tokenMaxLifetimeHours() * 3600L)
           .withDisplayNames(config.displayNames());
       if (!keys.hasSecret()) {

@@ -3,6 +3,7 @@ package io.ponte.server;
 import io.ponte.server.admin.AdminApi;
 import io.ponte.server.auth.AdminAuth;
 import io.ponte.server.auth.AuthKeys;
+import io.ponte.server.auth.JwksKeys;
 import io.ponte.server.auth.TokenIssuer;
 import io.ponte.server.auth.TokenVerifier;
 import io.ponte.server.broker.Broker;
@@ -59,6 +60,9 @@ public final class PonteServer {
   private final PonteConfig config;
   private final Vertx vertx;
   private final AuthKeys keys;
+  /** Verifies every token (sockets and HTTP), with the published keys when configured. */
+  private final TokenVerifier tokens;
+  private final JwksKeys jwks;
   private final AdminAuth adminAuth;
   private final TokenIssuer issuer;
   private final Store store;
@@ -72,12 +76,14 @@ public final class PonteServer {
   private long retentionTimer = -1;
   private volatile int port;
 
-  private PonteServer(PonteConfig config, Vertx vertx, AuthKeys keys, AdminAuth adminAuth,
-      Store store, Broker broker, Presence presence, PonteMetrics metrics,
-      List<Context> roomShards) {
+  private PonteServer(PonteConfig config, Vertx vertx, AuthKeys keys, TokenVerifier tokens,
+      JwksKeys jwks, AdminAuth adminAuth, Store store, Broker broker, Presence presence,
+      PonteMetrics metrics, List<Context> roomShards) {
     this.config = config;
     this.vertx = vertx;
     this.keys = keys;
+    this.tokens = tokens;
+    this.jwks = jwks;
     this.adminAuth = adminAuth;
     this.issuer = keys.hasSecret() ? new TokenIssuer(keys) : null;
     this.store = store;
@@ -88,7 +94,7 @@ public final class PonteServer {
         new RoomOptions(incarnation(config.nodeId()), config.resumeWindow(), config.snapshotInterval(),
             config.snapshotsKept(), config.roomIdleUnloadMs(), config.maxParticipants(),
             StandardFeatures.of(config), config.maxRetentionDays()));
-    this.transport = new Transport(config, new TokenVerifier(keys), rooms, metrics,
+    this.transport = new Transport(config, tokens, rooms, metrics,
         StandardFeatures.requests(config), StandardFeatures.access(rooms, store));
     this.retention = new RetentionSweeper(store, broker, presence, rooms,
         config.maxRetentionDays());
@@ -116,15 +122,13 @@ public final class PonteServer {
    */
   public static Future<PonteServer> start(PonteConfig config) {
     AuthKeys keys;
-    AdminAuth adminAuth;
     try {
       OwnerOnly.directory(config.dataDir());
       keys = AuthKeys.load(config.dataDir(), config.jwtSecret().orElse(null),
-          config.jwtPublicKeys(), config.jwtIssuer().orElse(null), config.jwtAudience().orElse(null))
+          config.jwtPublicKeys(), config.jwtIssuer().orElse(null), config.jwtAudience().orElse(null),
+          config.jwtJwksUrl().isPresent())
           .withMaxLifetime(config.tokenMaxLifetimeHours() * 3600L)
           .withDisplayNames(config.displayNames());
-      adminAuth = AdminAuth.load(config.dataDir(), config.adminToken().orElse(null),
-          new TokenVerifier(keys));
       WebApp.create(config); // a web-dir without an app fails the start, not the first request
     } catch (IOException e) {
       return Future.failedFuture(new UncheckedIOException("data-dir: " + e.getMessage(), e));
@@ -137,6 +141,22 @@ public final class PonteServer {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.effectiveEventLoops())
         .setPreferNativeTransport(true));
     log.info("transport: {}", describeTransport(vertx));
+    JwksKeys jwks = config.jwtJwksUrl().map(url -> JwksKeys.create(vertx, new JwksKeys.Options(url,
+        config.jwtJwksRefreshIntervalMs(), config.jwtJwksRefreshMinIntervalMs(),
+        config.jwtJwksTimeoutMs()))).orElse(null);
+    TokenVerifier tokens = new TokenVerifier(keys, jwks);
+    AdminAuth adminAuth;
+    try {
+      adminAuth = AdminAuth.load(config.dataDir(), config.adminToken().orElse(null), tokens);
+    } catch (IOException | IllegalArgumentException e) {
+      Throwable failure = e instanceof IOException io
+          ? new UncheckedIOException("data-dir: " + e.getMessage(), io) : e;
+      return vertx.close().transform(x -> Future.failedFuture(failure));
+    }
+    // The node starts even when the provider does not answer now: its tokens wait for it.
+    Future<Void> keysFetched = jwks == null ? Future.succeededFuture()
+        : jwks.start().onComplete(x -> log.info("jwt-jwks-url: {} published token keys",
+            jwks.keyCount()));
     PonteMetrics metrics = new PonteMetrics();
     Optional<RedisTarget> redis = config.redisTarget();
     Future<Broker> brokerStarted = redis.isPresent()
@@ -158,11 +178,11 @@ public final class PonteServer {
         : Future.succeededFuture(new MemoryPresence(config.nodeId()));
     AuthKeys k = keys;
     AdminAuth a = adminAuth;
-    return presenceStarted.compose(presence -> brokerStarted.compose(broker ->
+    return keysFetched.compose(f -> presenceStarted).compose(presence -> brokerStarted.compose(broker ->
         openStore(config)
         .compose(store -> RoomRegistry.deployShards(vertx, config.effectiveEventLoops())
-            .map(shards -> new PonteServer(config, vertx, k, a, store, broker, presence, metrics,
-                shards))
+            .map(shards -> new PonteServer(config, vertx, k, tokens, jwks, a, store, broker,
+                presence, metrics, shards))
             .compose(PonteServer::listen)
             // A store left open would keep its database locked (SqliteFileLock) in this JVM.
             .recover(err -> store.close().otherwiseEmpty().transform(x -> Future.failedFuture(err))))
@@ -274,7 +294,7 @@ public final class PonteServer {
       new AdminApi(config, adminAuth, issuer, store, rooms).mount(router);
       new io.ponte.server.export.LearnerExport(store, () -> StandardFeatures.of(config),
           metrics.registry()).mount(router); // under /admin/*: after AdminApi's token check
-      new io.ponte.server.whiteboard.BoardExport(adminAuth, new TokenVerifier(keys), rooms).mount(router);
+      new io.ponte.server.whiteboard.BoardExport(adminAuth, tokens, rooms).mount(router);
       WebApp.create(config).mount(router);
       HttpServer server = vertx.createHttpServer(options).requestHandler(router);
       if (config.wsCompression() == io.ponte.server.config.WsCompression.ON) {
@@ -373,7 +393,12 @@ public final class PonteServer {
           return Future.join(unloads).timeout(Math.max(1000, config.shutdownGraceMs()), TimeUnit.MILLISECONDS)
               .otherwiseEmpty();
         })
-        .compose(x -> store.close().otherwiseEmpty())
+        .compose(x -> {
+          if (jwks != null) {
+            jwks.close();
+          }
+          return store.close().otherwiseEmpty();
+        })
         .compose(x -> presence.close().otherwiseEmpty())
         .compose(x -> broker.close().otherwiseEmpty())
         .compose(x -> vertx.close())

@@ -20,7 +20,10 @@ public class AuthException extends Exception {
     this.code = Objects.requireNonNull(code, "code");
   }
 
-  /** The protocol error code: TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_BAD_SIGNATURE or ROOM_NOT_ALLOWED. */
+  /**
+   * The protocol error code: TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_BAD_SIGNATURE,
+   * TOKEN_KEYS_UNAVAILABLE (retryable) or ROOM_NOT_ALLOWED.
+   */
   public ErrorCode code() {
     return code;
   }

@@ -29,6 +29,8 @@ import java.util.regex.Pattern;
  *   <li>RS256 (RSA, at least 2048 bits) and ES256 (EC P-256): public keys from PEM files holding
  *       one or more {@code -----BEGIN PUBLIC KEY-----} (X.509 SubjectPublicKeyInfo) blocks. When
  *       public keys are configured and no secret is, HS256 is disabled.
+ *   <li>Keys published at a JWK Set URL ({@link JwksKeys}, verified by {@link TokenVerifier}):
+ *       when that URL is configured and no secret is, HS256 is disabled too.
  * </ul>
  *
  * <p>Instances are immutable. {@link #toString()} never shows the secret.
@@ -98,6 +100,22 @@ public final class AuthKeys {
       String issuer,
       String audience)
       throws IOException {
+    return load(dataDir, configuredSecret, publicKeyPemFiles, issuer, audience, false);
+  }
+
+  /**
+   * Loads the server's keys, as {@link #load(Path, String, List, String, String)}; with {@code
+   * publishedKeys} (a JWK Set URL is configured) no secret is generated: without a configured
+   * one, HS256 is disabled.
+   */
+  public static AuthKeys load(
+      Path dataDir,
+      String configuredSecret,
+      List<Path> publicKeyPemFiles,
+      String issuer,
+      String audience,
+      boolean publishedKeys)
+      throws IOException {
     List<RSAPublicKey> rsa = new ArrayList<>();
     List<ECPublicKey> ec = new ArrayList<>();
     if (publicKeyPemFiles != null) {
@@ -113,7 +131,7 @@ public final class AuthKeys {
       return new AuthKeys(bytes, rsa, ec, issuer, audience, null, false, false,
           Claims.DEFAULT_MAX_LIFETIME_SECONDS, DisplayNames.FULL);
     }
-    if (!rsa.isEmpty() || !ec.isEmpty()) {
+    if (!rsa.isEmpty() || !ec.isEmpty() || publishedKeys) {
       return new AuthKeys(null, rsa, ec, issuer, audience, null, false, false,
           Claims.DEFAULT_MAX_LIFETIME_SECONDS, DisplayNames.FULL);
     }

@@ -13,6 +13,11 @@ import com.nimbusds.jose.crypto.MACVerifier;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
 import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.Role;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.text.ParseException;
@@ -31,9 +36,16 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>{@code HS256} with the server's shared secret (its UTF-8 bytes; see {@link AuthKeys});
- *   <li>{@code RS256} with an RSA private key (at least 2048 bits) whose public key is configured;
- *   <li>{@code ES256} with an EC P-256 private key whose public key is configured.
+ *   <li>{@code RS256} or {@code PS256} with an RSA private key (at least 2048 bits) whose public
+ *       key is configured ({@code jwt-public-keys}) or published in the JWK Set at {@code
+ *       jwt-jwks-url};
+ *   <li>{@code ES256} with an EC P-256 private key whose public key is configured or published.
  * </ul>
+ *
+ * <p>A token's {@code kid} header picks the published key; without one, every published key of
+ * its algorithm is tried. A {@code kid} the cached set does not hold makes {@link #verifyAsync}
+ * fetch the set again ({@link JwksKeys}: at most once per minimum interval); {@link #verify},
+ * which never waits, uses the keys fetched so far.
  *
  * <p>Unsigned tokens ({@code "alg": "none"}), encrypted tokens, and any other algorithm or an
  * algorithm whose key is not configured are refused. The compact token must not exceed 8 KiB.
@@ -85,7 +97,10 @@ import java.util.Objects;
  * <ul>
  *   <li>TOKEN_EXPIRED: {@code exp} has passed (beyond the skew);
  *   <li>TOKEN_BAD_SIGNATURE: the signature does not verify, the algorithm is not accepted or has
- *       no configured key, or the token is unsigned ({@code alg: none});
+ *       no configured key, the published key set (fetched again) has no key with the token's
+ *       {@code kid}, or the token is unsigned ({@code alg: none});
+ *   <li>TOKEN_KEYS_UNAVAILABLE (retryable): the token needs a published key that is not cached,
+ *       and the key set cannot be fetched now;
  *   <li>TOKEN_INVALID: anything else: not a JWS, longer than 8 KiB, payload not a JSON object,
  *       required claim missing or of the wrong type (e.g. a non-boolean {@code admin} or
  *       {@code guest}), bad {@code rooms} or {@code groups}, {@code nbf} in the future,
@@ -104,13 +119,25 @@ public final class TokenVerifier {
   private final JWSVerifier hmac;
   private final List<JWSVerifier> rsa = new ArrayList<>();
   private final List<JWSVerifier> ec = new ArrayList<>();
+  /** Published keys ({@code jwt-jwks-url}), or null. */
+  private final JwksKeys jwks;
 
   public TokenVerifier(AuthKeys keys) {
-    this(keys, Clock.systemUTC());
+    this(keys, null, Clock.systemUTC());
   }
 
   public TokenVerifier(AuthKeys keys, Clock clock) {
+    this(keys, null, clock);
+  }
+
+  /** Verifies with {@code keys} and, when not null, the keys {@code jwks} publishes. */
+  public TokenVerifier(AuthKeys keys, JwksKeys jwks) {
+    this(keys, jwks, Clock.systemUTC());
+  }
+
+  public TokenVerifier(AuthKeys keys, JwksKeys jwks, Clock clock) {
     Objects.requireNonNull(keys, "keys");
+    this.jwks = jwks;
     this.clock = Objects.requireNonNull(clock, "clock");
     this.issuer = keys.issuer();
     this.audience = keys.audience();
@@ -131,11 +158,67 @@ public final class TokenVerifier {
   }
 
   /**
-   * Verifies {@code token} and returns who it names.
+   * Verifies {@code token} and returns who it names, without waiting: a published key not fetched
+   * yet is TOKEN_BAD_SIGNATURE (TOKEN_KEYS_UNAVAILABLE before any fetch succeeded), and asks for a
+   * fetch for the next token. For the HTTP API; sockets use {@link #verifyAsync}.
    *
-   * @throws AuthException with TOKEN_INVALID, TOKEN_EXPIRED or TOKEN_BAD_SIGNATURE
+   * @throws AuthException with TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_BAD_SIGNATURE or
+   *     TOKEN_KEYS_UNAVAILABLE
    */
   public Principal verify(String token) throws AuthException {
+    JWSObject jws = parse(token);
+    if (!signedByKnownKey(jws)) {
+      jwks.refreshForUnknownKey(); // for the next one; its outcome is not awaited
+      throw jwks.loaded() ? unknownKey(jws) : keysUnavailable();
+    }
+    return principalFrom(jws);
+  }
+
+  /**
+   * Verifies {@code token} like {@link #verify}, fetching the published key set again when the
+   * token names a key it does not hold (at most once per {@code jwt-jwks-refresh-min-interval-ms};
+   * concurrent calls share one fetch). Completes on the caller's context (when there is one),
+   * within {@code jwt-jwks-timeout-ms}; without a fetch to wait for, it is already complete.
+   * Fails with an {@link AuthException}: TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_BAD_SIGNATURE or
+   * TOKEN_KEYS_UNAVAILABLE (retryable).
+   */
+  public Future<Principal> verifyAsync(String token) {
+    JWSObject jws;
+    try {
+      jws = parse(token);
+      if (signedByKnownKey(jws)) {
+        return Future.succeededFuture(principalFrom(jws));
+      }
+    } catch (AuthException e) {
+      return Future.failedFuture(e);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(invalid("cannot verify the token"));
+    }
+    Context caller = Vertx.currentContext();
+    Promise<Principal> result = caller == null ? Promise.promise() : ((ContextInternal) caller).promise();
+    jwks.refreshForUnknownKey().onComplete(ar -> {
+      try {
+        if (ar.failed()) {
+          throw ar.cause() instanceof AuthException e ? e : keysUnavailable();
+        }
+        List<JWSVerifier> keys = ar.result().candidates(jws.getHeader().getKeyID(),
+            jws.getHeader().getAlgorithm());
+        if (keys.isEmpty()) {
+          throw unknownKey(jws);
+        }
+        checkSignature(jws, keys);
+        result.complete(principalFrom(jws));
+      } catch (AuthException e) {
+        result.fail(e);
+      } catch (RuntimeException e) {
+        result.fail(invalid("cannot verify the token"));
+      }
+    });
+    return result.future();
+  }
+
+  /** The token as a JWS; refuses what is not one, unsigned, or too long. */
+  private static JWSObject parse(String token) throws AuthException {
     if (token == null || token.isEmpty()) {
       throw invalid("no token");
     }
@@ -159,7 +242,10 @@ public final class TokenVerifier {
     if (!(parsed instanceof JWSObject jws)) {
       throw invalid("not a signed JWT");
     }
-    checkSignature(jws);
+    return jws;
+  }
+
+  private Principal principalFrom(JWSObject jws) throws AuthException {
     Map<String, Object> claims = jws.getPayload().toJSONObject();
     if (claims == null) {
       throw invalid("payload is not a JSON object");
@@ -180,21 +266,62 @@ public final class TokenVerifier {
     return role;
   }
 
-  private void checkSignature(JWSObject jws) throws AuthException {
+  /**
+   * True when a configured key, or a published key already fetched, verifies the signature; false
+   * when only a published key not fetched yet could (the key set must be fetched again).
+   *
+   * @throws AuthException TOKEN_BAD_SIGNATURE when no key could
+   */
+  private boolean signedByKnownKey(JWSObject jws) throws AuthException {
     JWSAlgorithm alg = jws.getHeader().getAlgorithm();
-    List<JWSVerifier> candidates;
+    List<JWSVerifier> configured;
     if (JWSAlgorithm.HS256.equals(alg)) {
-      candidates = hmac == null ? List.of() : List.of(hmac);
-    } else if (JWSAlgorithm.RS256.equals(alg)) {
-      candidates = rsa;
+      configured = hmac == null ? List.of() : List.of(hmac);
+    } else if (JWSAlgorithm.RS256.equals(alg) || JWSAlgorithm.PS256.equals(alg)) {
+      configured = rsa;
     } else if (JWSAlgorithm.ES256.equals(alg)) {
-      candidates = ec;
+      configured = ec;
     } else {
       throw badSignature("algorithm " + alg + " is not accepted");
     }
-    if (candidates.isEmpty()) {
+    boolean published = jwks != null && !JWSAlgorithm.HS256.equals(alg);
+    if (published) {
+      List<JWSVerifier> fetched = jwks.current().candidates(jws.getHeader().getKeyID(), alg);
+      if (!fetched.isEmpty()) {
+        // The key the token names: its verdict is final (a kid is not looked up twice).
+        if (!configured.isEmpty() && verifiesWithAny(jws, configured)) {
+          return true;
+        }
+        checkSignature(jws, fetched);
+        return true;
+      }
+    }
+    if (configured.isEmpty()) {
+      if (published) {
+        return false;
+      }
       throw badSignature("no key configured for " + alg);
     }
+    if (verifiesWithAny(jws, configured)) {
+      return true;
+    }
+    if (published) {
+      return false;
+    }
+    throw badSignature("signature does not verify");
+  }
+
+  private static boolean verifiesWithAny(JWSObject jws, List<JWSVerifier> keys) {
+    try {
+      checkSignature(jws, keys);
+      return true;
+    } catch (AuthException e) {
+      return false;
+    }
+  }
+
+  private static void checkSignature(JWSObject jws, List<JWSVerifier> candidates)
+      throws AuthException {
     for (JWSVerifier verifier : candidates) {
       try {
         // JWSObject.verify is synchronized on the object, which is local to this call.
@@ -308,5 +435,16 @@ public final class TokenVerifier {
 
   private static AuthException badSignature(String message) {
     return new AuthException(ErrorCode.TOKEN_BAD_SIGNATURE, message);
+  }
+
+  private static AuthException unknownKey(JWSObject jws) {
+    return badSignature(jws.getHeader().getKeyID() == null
+        ? "no published key verifies the token"
+        : "no published key has the token's kid");
+  }
+
+  private static AuthException keysUnavailable() {
+    return new AuthException(ErrorCode.TOKEN_KEYS_UNAVAILABLE,
+        "the token signing keys cannot be fetched now; retry later");
   }
 }

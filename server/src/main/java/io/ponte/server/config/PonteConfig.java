@@ -93,6 +93,23 @@ public final class PonteConfig {
       def("jwt-issuer", ValueType.optionalString(), null, "required JWT 'iss' claim when set");
   private static final Setting<String> JWT_AUDIENCE =
       def("jwt-audience", ValueType.optionalString(), null, "required JWT 'aud' claim when set");
+  private static final Setting<String> JWT_JWKS_URL =
+      def("jwt-jwks-url", ValueType.jwksUrl(), null,
+          "JWK Set URL of an identity provider or LMS whose RS256/PS256/ES256 tokens are accepted"
+              + " (keys picked by kid, fetched again when a token names an unknown one); https://,"
+              + " or http:// only to a loopback host");
+  private static final Setting<Integer> JWT_JWKS_REFRESH_INTERVAL_MS =
+      def("jwt-jwks-refresh-interval-ms", ValueType.intRange(1000, 86_400_000), 900_000,
+          "with jwt-jwks-url: the key set is fetched again this often (keys removed by the"
+              + " provider stop working within it)");
+  private static final Setting<Integer> JWT_JWKS_REFRESH_MIN_INTERVAL_MS =
+      def("jwt-jwks-refresh-min-interval-ms", ValueType.intRange(100, 86_400_000), 30_000,
+          "with jwt-jwks-url: a token with an unknown kid fetches the key set again at most once"
+              + " per this interval; at most jwt-jwks-refresh-interval-ms");
+  private static final Setting<Integer> JWT_JWKS_TIMEOUT_MS =
+      def("jwt-jwks-timeout-ms", ValueType.intRange(100, 60_000), 5_000,
+          "with jwt-jwks-url: a fetch of the key set (connect, answer and body) that takes longer"
+              + " has failed, and the keys fetched before stay in use");
   private static final Setting<Integer> TOKEN_MAX_LIFETIME_HOURS =
       def("token-max-lifetime-hours", ValueType.intRange(1, 8760), 24,
           "longest token lifetime accepted (exp - iat, or exp - now without iat); longer tokens are"
@@ -688,6 +705,26 @@ public final class PonteConfig {
     return Optional.ofNullable(get(JWT_AUDIENCE));
   }
 
+  /** {@code jwt-jwks-url}: where published token keys come from; empty when not set. */
+  public Optional<String> jwtJwksUrl() {
+    return Optional.ofNullable(get(JWT_JWKS_URL));
+  }
+
+  /** {@code jwt-jwks-refresh-interval-ms}. */
+  public int jwtJwksRefreshIntervalMs() {
+    return get(JWT_JWKS_REFRESH_INTERVAL_MS);
+  }
+
+  /** {@code jwt-jwks-refresh-min-interval-ms}. */
+  public int jwtJwksRefreshMinIntervalMs() {
+    return get(JWT_JWKS_REFRESH_MIN_INTERVAL_MS);
+  }
+
+  /** {@code jwt-jwks-timeout-ms}. */
+  public int jwtJwksTimeoutMs() {
+    return get(JWT_JWKS_TIMEOUT_MS);
+  }
+
   /** {@code token-max-lifetime-hours}: the longest token lifetime accepted. */
   public int tokenMaxLifetimeHours() {
     return get(TOKEN_MAX_LIFETIME_HOURS);
@@ -1113,9 +1150,12 @@ public final class PonteConfig {
     return dataDir().resolve("admin-token");
   }
 
-  /** True when neither jwt-secret nor jwt-public-keys is set: a generated secret is used. */
+  /**
+   * True when neither jwt-secret, jwt-public-keys nor jwt-jwks-url is set: a generated secret is
+   * used.
+   */
   public boolean usesGeneratedJwtSecret() {
-    return jwtSecret().isEmpty() && jwtPublicKeys().isEmpty();
+    return jwtSecret().isEmpty() && jwtPublicKeys().isEmpty() && jwtJwksUrl().isEmpty();
   }
 
   /**
@@ -1279,6 +1319,23 @@ public final class PonteConfig {
 
     public Builder jwtAudience(String v) {
       return put(JWT_AUDIENCE, v);
+    }
+
+    /** Sets the JWK Set URL; {@code null} or "" means not set. */
+    public Builder jwtJwksUrl(String v) {
+      return put(JWT_JWKS_URL, v);
+    }
+
+    public Builder jwtJwksRefreshIntervalMs(int v) {
+      return put(JWT_JWKS_REFRESH_INTERVAL_MS, v);
+    }
+
+    public Builder jwtJwksRefreshMinIntervalMs(int v) {
+      return put(JWT_JWKS_REFRESH_MIN_INTERVAL_MS, v);
+    }
+
+    public Builder jwtJwksTimeoutMs(int v) {
+      return put(JWT_JWKS_TIMEOUT_MS, v);
     }
 
     public Builder tokenMaxLifetimeHours(int v) {
@@ -1471,6 +1528,12 @@ public final class PonteConfig {
           IDLE_TIMEOUT_MS.name,
           "must be greater than ping-interval-ms (" + c.pingIntervalMs() + "), got "
               + c.idleTimeoutMs());
+    }
+    if (c.jwtJwksRefreshMinIntervalMs() > c.jwtJwksRefreshIntervalMs()) {
+      throw new ConfigException(
+          JWT_JWKS_REFRESH_MIN_INTERVAL_MS.name,
+          "must be at most jwt-jwks-refresh-interval-ms (" + c.jwtJwksRefreshIntervalMs()
+              + "), got " + c.jwtJwksRefreshMinIntervalMs());
     }
     if (c.docMaxBytes() < c.docMaxUpdateBytes()) {
       throw new ConfigException(

@@ -120,6 +120,14 @@ interface ValueType<T> {
     return new RedisUrl();
   }
 
+  /**
+   * Optional JWK Set URL: {@code https://host/...}, or {@code http://} to a loopback host only
+   * (keys fetched in clear text could be swapped on the way); shown with any user info masked.
+   */
+  static ValueType<String> jwksUrl() {
+    return new JwksUrl();
+  }
+
   /** Boolean; a bare {@code --name} on the command line means true. */
   static ValueType<Boolean> bool() {
     return new BoolType();
@@ -254,6 +262,64 @@ interface ValueType<T> {
   }
 
   /** One Redis URL, or several separated by commas (cluster seeds, sentinels); each is checked. */
+  final class JwksUrl implements ValueType<String> {
+    @Override
+    public String parse(String text) {
+      return check(text);
+    }
+
+    @Override
+    public String check(String value) {
+      if (value == null || value.isBlank()) {
+        return null;
+      }
+      String url = value.strip();
+      URI uri;
+      try {
+        uri = new URI(url);
+      } catch (URISyntaxException e) {
+        throw new Invalid("is not a valid URL: '" + masked(url) + "'");
+      }
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      String host = uri.getHost();
+      if (!scheme.equals("https") && !scheme.equals("http") || host == null || host.isEmpty()) {
+        throw new Invalid("must be an https:// URL with a host (http:// only to a loopback host"
+            + " such as 127.0.0.1), got '" + masked(url) + "'");
+      }
+      if (scheme.equals("http") && !isLoopback(host)) {
+        throw new Invalid("must use https:// for host " + host + ": keys fetched over plain http"
+            + " could be replaced on the way, so http:// is accepted only for a loopback host"
+            + " (localhost, 127.0.0.1, [::1]), got '" + masked(url) + "'");
+      }
+      return url;
+    }
+
+    /** By name only: no DNS lookup at configuration time. */
+    private static boolean isLoopback(String host) {
+      String h = host.toLowerCase(Locale.ROOT);
+      if (h.startsWith("[") && h.endsWith("]")) {
+        h = h.substring(1, h.length() - 1);
+      }
+      return h.equals("localhost") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1")
+          || h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+    }
+
+    @Override
+    public String format(String value) {
+      return value == null ? "" : masked(value);
+    }
+
+    @Override
+    public String rule() {
+      return "optional, https://host/path (http:// only to localhost, 127.x.x.x or [::1])";
+    }
+
+    /** The URL with its user info (which may hold a password) replaced by "***". */
+    static String masked(String url) {
+      return url.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@", "$1***@");
+    }
+  }
+
   final class RedisUrl implements ValueType<String> {
     @Override
     public String parse(String text) {

@@ -79,6 +79,8 @@ public final class Connection implements RoomMember, Session, SocketCore.Protoco
           return new ArrayList<>(MAX_BATCH_MESSAGES);
         }
       };
+  /** Messages held while a Hello is verified: a client may send its Joins right after Hello. */
+  static final int MAX_HELD_MESSAGES = 32;
   /** A room being joined. */
   private static final Membership JOINING = new Membership(null, Role.ROLE_UNSPECIFIED);
 
@@ -91,6 +93,13 @@ public final class Connection implements RoomMember, Session, SocketCore.Protoco
 
   private final SocketCore core;
   private Principal principal;
+  /**
+   * Messages that arrived while a Hello's token was being verified (its keys being fetched), in
+   * order; null when no Hello is waiting. Bounded by {@link #MAX_HELD_MESSAGES} and
+   * max-frame-bytes in all.
+   */
+  private java.util.ArrayDeque<ClientMessage> held;
+  private long heldBytes;
   private final TokenBucket typingBucket;
   private final TokenBucket presenceBucket;
   /** Features' per-connection values ({@link #attachment}); connection context only. */
@@ -384,12 +393,31 @@ public final class Connection implements RoomMember, Session, SocketCore.Protoco
     }
     core.acceptedForRate();
     transport.metrics().messageIn(message.getBodyCase().name().toLowerCase(java.util.Locale.ROOT));
+    if (held != null) {
+      hold(message, length);
+      return;
+    }
+    dispatchSafely(message);
+  }
+
+  private void dispatchSafely(ClientMessage message) {
     try {
       dispatch(message);
     } catch (RuntimeException e) {
       log.error("session {}: failed to handle a {} request", sessionId, message.getBodyCase(), e);
       replyError(message.getRequestId(), ErrorCode.INTERNAL, "internal error", null);
     }
+  }
+
+  /** Keeps a message until the Hello being verified is answered; refuses a client that floods. */
+  private void hold(ClientMessage message, int length) {
+    if (held.size() >= MAX_HELD_MESSAGES || heldBytes + length > config.maxFrameBytes()) {
+      refuse(message.getRequestId(), ErrorCodes.error(ErrorCode.NOT_AUTHENTICATED,
+          "too much sent before the Welcome", null), CloseCode.PROTOCOL_VIOLATION);
+      return;
+    }
+    held.add(message);
+    heldBytes += length;
   }
 
   private void refuseOversizeFrame(int length, int limit) {
@@ -444,15 +472,50 @@ public final class Connection implements RoomMember, Session, SocketCore.Protoco
         Pong.newBuilder().setClientTimeMs(clientTimeMs).setServerTimeMs(System.currentTimeMillis())));
   }
 
+  /**
+   * Verifies the token; while its keys are fetched, later messages are held (no read pause) and
+   * the auth deadline still runs. Every outcome ends in the Welcome or a refusal, unless the
+   * socket closed meanwhile.
+   */
   private void hello(long requestId, String token) {
-    Principal p;
-    try {
-      p = transport.tokens().verify(token);
-    } catch (AuthException e) {
+    Future<Principal> verified = transport.tokens().verifyAsync(token);
+    if (verified.isComplete()) {
+      helloVerified(requestId, verified);
+      return;
+    }
+    held = new java.util.ArrayDeque<>();
+    heldBytes = 0;
+    verified.onComplete(ar -> context.runOnContext(v -> {
+      java.util.ArrayDeque<ClientMessage> waiting = held;
+      held = null;
+      heldBytes = 0;
+      if (closing) {
+        return;
+      }
+      helloVerified(requestId, ar);
+      // In arrival order, as if the Hello had been answered at once.
+      ClientMessage next;
+      while (!closing && waiting != null && (next = waiting.poll()) != null) {
+        dispatchSafely(next);
+      }
+    }));
+  }
+
+  private void helloVerified(long requestId, io.vertx.core.AsyncResult<Principal> verified) {
+    if (verified.failed()) {
+      AuthException e = verified.cause() instanceof AuthException a ? a
+          : new AuthException(ErrorCode.TOKEN_INVALID, "cannot verify the token");
+      if (e.code() == ErrorCode.TOKEN_KEYS_UNAVAILABLE) {
+        // Not the client's fault: it reconnects (resume) after a while with the same token.
+        refuse(requestId, ErrorCodes.error(e.code(), e.getMessage(), null,
+            config.jwtJwksRefreshMinIntervalMs()), CloseCode.INTERNAL_ERROR);
+        return;
+      }
       CloseCode close = e.code() == ErrorCode.TOKEN_EXPIRED ? CloseCode.TOKEN_EXPIRED : CloseCode.AUTH_FAILED;
       refuse(requestId, ErrorCodes.error(e.code(), e.getMessage(), null), close);
       return;
     }
+    Principal p = verified.result();
     if (!core.claimUser(p.userId())) {
       refuse(requestId, ErrorCodes.error(ErrorCode.TOO_MANY_CONNECTIONS, "at most "
           + config.maxConnectionsPerUser() + " connections per user", null), CloseCode.TOO_MANY_CONNECTIONS);
@@ -662,6 +725,9 @@ public final class Connection implements RoomMember, Session, SocketCore.Protoco
       if (closedPromise != null) {
         closedPromise.tryComplete();
       }
+    }
+    if (held != null) {
+      held.clear();
     }
     for (Membership m : rooms.values()) {
       if (m.room() != null) {

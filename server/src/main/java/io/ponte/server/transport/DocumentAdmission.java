@@ -50,13 +50,24 @@ final class DocumentAdmission {
 
   private DocumentAdmission() { }
 
+  /**
+   * Admits the token to the document. The token's keys may have to be fetched first ({@link
+   * io.ponte.server.auth.TokenVerifier#verifyAsync}); a token whose keys cannot be fetched now is
+   * refused as retryable (TOKEN_KEYS_UNAVAILABLE).
+   */
   static Future<Admitted> admit(Transport transport, String token, String roomId, String docId) {
-    Principal principal;
-    try {
-      principal = transport.tokens().verify(token == null ? "" : token);
-    } catch (AuthException e) {
-      return Future.failedFuture(new Refused(e.code(), e.getMessage(), true, false));
-    }
+    return transport.tokens().verifyAsync(token == null ? "" : token)
+        .recover(err -> {
+          AuthException e = err instanceof AuthException a ? a
+              : new AuthException(ErrorCode.TOKEN_INVALID, "cannot verify the token");
+          return Future.failedFuture(new Refused(e.code(), e.getMessage(), true,
+              io.ponte.protocol.ErrorCodes.retryable(e.code())));
+        })
+        .compose(principal -> admit(transport, principal, roomId, docId));
+  }
+
+  private static Future<Admitted> admit(Transport transport, Principal principal, String roomId,
+      String docId) {
     if (!ResourceId.valid(roomId)) {
       return Future.failedFuture(new Refused(ErrorCode.ROOM_NOT_FOUND, "no such room", false, false));
     }

@@ -212,7 +212,9 @@ final class HocuspocusConnection implements SocketCore.Protocol {
         deny(ErrorCode.DOC_NOT_FOUND.name() + ": the document name must be {room}/{doc}");
         return;
       }
-      DocumentAdmission.admit(transport, token, roomId, docId).onComplete(ar -> context.runOnContext(v -> {
+      // Bounded like /yjs: a document never stays AUTHENTICATING (its queue held) for ever.
+      Transport.within(context, transport.config().authTimeoutMs(),
+          DocumentAdmission.admit(transport, token, roomId, docId)).onComplete(ar -> context.runOnContext(v -> {
         if (core.isClosing() || state != State.AUTHENTICATING) {
           return;
         }

@@ -224,14 +224,16 @@ public final class Transport {
     }
     request.pause();
     io.netty.channel.Channel channel = channelOf(request);
-    Future<DocumentAdmission.Admitted> admission =
-        DocumentAdmission.admit(this, request.getParam("token"), roomId, docId);
-    onRequestContext(Vertx.currentContext(), admission, ar -> {
+    Context requestContext = Vertx.currentContext();
+    // The admission may wait for the token's keys or the room: bounded by the auth deadline,
+    // so that the paused request is always either upgraded or refused.
+    Future<DocumentAdmission.Admitted> admission = within(requestContext, config.authTimeoutMs(),
+        DocumentAdmission.admit(this, request.getParam("token"), roomId, docId));
+    onRequestContext(requestContext, admission, ar -> {
       if (ar.failed()) {
         DocumentAdmission.Refused r = ar.cause() instanceof DocumentAdmission.Refused x ? x
             : new DocumentAdmission.Refused(io.ponte.protocol.v1.ErrorCode.UNAVAILABLE, "retry", false, true);
-        refuseAfterUpgrade(request, yjsCloseCode(r), r.retryable && !r.authentication
-            ? "UNAVAILABLE: retry" : r.code.name());
+        refuseAfterUpgrade(request, yjsCloseCode(r), yjsCloseReason(r));
         return;
       }
       DocumentAdmission.Admitted a = ar.result();
@@ -269,17 +271,48 @@ public final class Transport {
   }
 
   /**
+   * {@code admission}, or a retryable UNAVAILABLE refusal when it has not ended after {@code ms}
+   * (a room that does not load, keys that do not come). Completes on no particular thread.
+   */
+  static <T> Future<T> within(Context context, long ms, Future<T> admission) {
+    if (context == null || admission.isComplete()) {
+      return admission;
+    }
+    io.vertx.core.Promise<T> bounded = io.vertx.core.Promise.promise();
+    long timer = context.owner().setTimer(ms, id -> bounded.tryFail(new DocumentAdmission.Refused(
+        io.ponte.protocol.v1.ErrorCode.UNAVAILABLE, "admission took too long, retry", false, true)));
+    admission.onComplete(ar -> {
+      context.owner().cancelTimer(timer);
+      if (ar.succeeded()) {
+        bounded.tryComplete(ar.result());
+      } else {
+        bounded.tryFail(ar.cause());
+      }
+    });
+    return bounded.future();
+  }
+
+  /**
    * The close code for a /yjs socket refused at admission: 4401 the token, 4404 no such room or
-   * document, 4403 refused for good, 4105 (retried by providers) refused for now.
+   * document, 4403 refused for good, 4105 (retried by providers) refused for now, the token's
+   * keys included.
    */
   private static CloseCode yjsCloseCode(DocumentAdmission.Refused r) {
-    if (r.authentication) {
+    if (r.authentication && !r.retryable) {
       return CloseCode.UNAUTHORIZED;
     }
     return switch (r.code) {
       case ROOM_NOT_FOUND, DOC_NOT_FOUND -> CloseCode.NOT_FOUND;
       default -> r.retryable ? CloseCode.ROOM_UNAVAILABLE : CloseCode.FORBIDDEN;
     };
+  }
+
+  /** The reason of that close: the error code's name (with "retry" for a refusal for now). */
+  private static String yjsCloseReason(DocumentAdmission.Refused r) {
+    if (!r.retryable) {
+      return r.code.name();
+    }
+    return r.authentication ? r.code.name() + ": retry" : "UNAVAILABLE: retry";
   }
 
   /** Upgrades only to close at once with the code and reason (an error code name first). */
