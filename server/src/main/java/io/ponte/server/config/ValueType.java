@@ -278,7 +278,7 @@ interface ValueType<T> {
       try {
         uri = new URI(url);
       } catch (URISyntaxException e) {
-        throw new Invalid("is not a valid URL: '" + masked(url) + "'");
+        throw new Invalid("must be a valid https:// URL, got '" + masked(url) + "'");
       }
       String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
       String host = uri.getHost();

@@ -27,7 +27,8 @@ class PonteConfigTest {
   private static final List<String> ALL_SETTINGS =
       List.of(
           "http-host", "http-port", "data-dir", "web-dir", "jwt-secret", "jwt-public-keys", "jwt-issuer",
-          "jwt-audience", "token-max-lifetime-hours", "admin-token", "allowed-origins", "auth-timeout-ms", "ping-interval-ms",
+          "jwt-audience", "jwt-jwks-url", "jwt-jwks-refresh-interval-ms",
+          "jwt-jwks-refresh-min-interval-ms", "jwt-jwks-timeout-ms", "token-max-lifetime-hours", "admin-token", "allowed-origins", "auth-timeout-ms", "ping-interval-ms",
           "idle-timeout-ms", "max-frame-bytes", "max-rooms-per-connection", "max-participants",
           "default-max-participants", "default-retention-days", "max-retention-days", "display-names", "rate-messages-per-second",
           "rate-messages-burst", "rate-bytes-per-second", "rate-bytes-burst", "typing-per-second",
