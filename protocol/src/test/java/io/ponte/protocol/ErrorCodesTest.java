@@ -135,6 +135,7 @@ class ErrorCodesTest {
     }
     assertEquals(
         EnumSet.of(
+            ErrorCode.TOKEN_KEYS_UNAVAILABLE,
             ErrorCode.RATE_LIMITED,
             ErrorCode.TOO_MANY_CONNECTIONS,
             ErrorCode.LOBBY_FULL,
