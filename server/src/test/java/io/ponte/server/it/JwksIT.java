@@ -234,7 +234,7 @@ class JwksIT {
     try (JwksServer jwks = JwksServer.start()) {
       jwks.publish(k1);
       try (TestServer s = new TestServer(dir, b -> b.jwtJwksUrl(jwks.url())
-          .jwtJwksRefreshMinIntervalMs(100).jwtJwksTimeoutMs(60_000).authTimeoutMs(1000))) {
+          .jwtJwksRefreshMinIntervalMs(100).jwtJwksTimeoutMs(60_000).authTimeoutMs(3000))) {
         letPass(100);
         jwks.hold();
         try (TestClient c = s.client()) {
