@@ -125,4 +125,35 @@ class EventLoopBlockingIT {
     }
     assertTrue(BLOCKING.isEmpty(), () -> "blocking calls on event loops:\n" + String.join("\n", BLOCKING));
   }
+
+  @Test
+  void tokensFromAJwksUrlNeverBlockAnEventLoop() {
+    BLOCKING.clear();
+    var k1 = io.ponte.server.testsupport.JwksServer.SigningKey.rsa("k1");
+    var k2 = io.ponte.server.testsupport.JwksServer.SigningKey.ec("k2");
+    try (var jwks = io.ponte.server.testsupport.JwksServer.start()) {
+      jwks.publish(k1);
+      try (TestServer s = new TestServer(dir, b -> b.jwtJwksUrl(jwks.url())
+          .jwtJwksRefreshMinIntervalMs(100).jwtJwksRefreshIntervalMs(1000))) {
+        s.createRoom("blockhound");
+        // A cached key; then a rotated-in one (fetched, parsed and verified on event loops).
+        try (TestClient a = s.client()) {
+          a.hello(k1.token("a", "blockhound", "teacher"));
+          a.join("blockhound");
+        }
+        jwks.publish(k1, k2);
+        jwks.awaitRequests(3, 60_000); // the periodic refresh fetched the new set at least once
+        try (TestClient b = s.client()) {
+          b.hello(k2.token("b", "blockhound", "student"));
+          b.join("blockhound");
+        }
+        try (TestClient c = s.client()) {
+          long id = c.sendRequest(ClientMessage.newBuilder().setHello(io.ponte.protocol.v1.Hello.newBuilder()
+              .setToken(io.ponte.server.testsupport.JwksServer.SigningKey.rsa("made-up").token("c", "blockhound", "student"))));
+          assertTrue(c.await(m -> m.getRequestId() == id, "the refusal", java.time.Duration.ofSeconds(60)).hasError());
+        }
+      }
+    }
+    assertTrue(BLOCKING.isEmpty(), () -> "blocking calls on event loops:\n" + String.join("\n", BLOCKING));
+  }
 }
