@@ -815,7 +815,7 @@ public final class Room implements RoomListener {
             }
           })
           .onSuccess(seq -> persist(SequencedOperation.newBuilder()
-              .setSeq(seq).setOperation(stamped).build()));
+              .setSeq(seq).setOperation(stamped).setEpoch(epoch).build()));
     });
     return result.future();
   }
