@@ -190,6 +190,38 @@ class LostSeqIT {
   }
 
   @Test
+  void aLiveNodeMeetingALostSeqFillsItAndDeliversWhatCameAfter() throws Exception {
+    try (TestServer b = new TestServer(dir.resolve("b"), node("node-b", false));
+        TestClient tea = b.user("tea", ROOM, Role.TEACHER);
+        TestClient stu = b.user("stu", ROOM, Role.STUDENT)) {
+      b.createRoom(ROOM);
+      tea.join(ROOM);
+      stu.join(ROOM);
+      for (int i = 1; i <= 3; i++) {
+        assertEquals(i, tea.post(ROOM, "tea " + i).getSeq());
+        assertEquals(i, stu.nextEvent(ROOM).getSeq());
+      }
+      // Seq 4 is taken in Redis by a node that dies at once: its publish never reached node b
+      // and its stream entry is gone (as trimmed). Then node A sequences seq 5, which b receives.
+      assertEquals("4", redis.cli("INCR", prefix + "{" + ROOM + "}:seq").strip());
+      long started = System.currentTimeMillis();
+      assertEquals(5, sequenceWithoutStoring("ana", "after the lost one").getSeq());
+      // A post of b's own waits behind the gap, and is answered once it is filled.
+      long request = tea.sendRequest(io.ponte.protocol.v1.ClientMessage.newBuilder().setChatPost(
+          ChatPost.newBuilder().setRoomId(ROOM).setText("tea 6").setClientMsgId("t6")));
+      assertEquals(6, TestClient.ack(tea.await(m -> m.getRequestId() == request, "ack of seq 6",
+          java.time.Duration.ofMillis(SKIP_AFTER_MS + 60_000))).getSeq());
+      assertTrue(System.currentTimeMillis() - started >= SKIP_AFTER_MS, "not filled before the bound");
+      List<Event> events = new ArrayList<>();
+      eventsUpTo(stu, events, 6);
+      assertEquals(List.of(4L, 5L, 6L), events.stream().map(Event::getSeq).toList(), events::toString);
+      assertTrue(events.get(0).hasSkipped(), events::toString);
+      assertEquals("after the lost one", events.get(1).getChatPosted().getText());
+      assertEquals(1, skippedMetric(b));
+    }
+  }
+
+  @Test
   void aSeqWrittenUnderTwoEpochsKeepsTheCurrentEpochsOperationAndRecordsTheOther()
       throws Exception {
     try (TestServer b = new TestServer(dir.resolve("b"), node("node-b", true));
