@@ -64,7 +64,9 @@ import org.slf4j.LoggerFactory;
  *       allowed (the store does not know the broker's numbering beyond what it holds).
  *   <li>Several stores (nodes) may write one PostgreSQL database: inserts use
  *       {@code ON CONFLICT ... DO NOTHING} and then compare, so two nodes storing the same seq get
- *       idempotent success or CONFLICT, never a constraint error.
+ *       idempotent success, or the same-seq rule ({@link #resolveConflict}: the current epoch's
+ *       operation wins, the loser goes to {@code operation_conflicts}), never a constraint error.
+ *       {@link #fillSkipped} is the same insert without the rule: whoever is first stays.
  *   <li>Operations are never deleted by snapshot pruning: history paging and audits read them.
  *       Only {@link #deleteRoom} (retention) removes them. {@link #redact} rewrites some in place
  *       (column {@code redacted}); an original appended after its redacted copy is accepted as a
