@@ -93,13 +93,15 @@ public final class PonteServer {
     this.rooms = new RoomRegistry(roomShards, broker, store, presence, metrics,
         new RoomOptions(incarnation(config.nodeId()), config.resumeWindow(), config.snapshotInterval(),
             config.snapshotsKept(), config.roomIdleUnloadMs(), config.maxParticipants(),
-            StandardFeatures.of(config), config.maxRetentionDays()));
+            StandardFeatures.of(config), config.maxRetentionDays(),
+            config.gapSkipAfterMs()));
     this.transport = new Transport(config, tokens, rooms, metrics,
         StandardFeatures.requests(config), StandardFeatures.access(rooms, store));
     this.retention = new RetentionSweeper(store, broker, presence, rooms,
         config.maxRetentionDays());
     metrics.dependencies(broker instanceof RedisBroker ? "redis" : "memory",
         store instanceof PostgresStore ? "postgresql" : "sqlite");
+    metrics.seqConflicts(store, Store::conflictsRecorded);
   }
 
   private static final long RETENTION_SWEEP_MS = 3_600_000;

@@ -137,7 +137,8 @@ public final class MemoryBroker implements Broker {
     // seq order and delivery order are the same.
     synchronized long append(Operation operation, int historyLimit) {
       SequencedOperation sop =
-          SequencedOperation.newBuilder().setSeq(++seq).setOperation(operation).build();
+          SequencedOperation.newBuilder().setSeq(++seq).setOperation(operation)
+              .setEpoch(epoch).build();
       if (history == null) {
         history = new EncodedRing(historyLimit);
       }

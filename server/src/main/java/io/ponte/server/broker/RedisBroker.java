@@ -144,7 +144,7 @@ public final class RedisBroker implements Broker {
       """;
 
   // KEYS: seq, epoch, stream. ARGV: epoch, stream max length, SequencedOperation without its seq
-  // (field 2 only), ops channel, the highest seq this node knows of the room (absent: 0). The seq
+  // (fields 2 and 6, the operation and the epoch), ops channel, the highest seq this node knows of the room (absent: 0). The seq
   // is prepended as protobuf field 1 (varint), which gives the canonical encoding of the whole
   // SequencedOperation. Returns the seq.
   static final String APPEND_SCRIPT = """
@@ -425,9 +425,10 @@ public final class RedisBroker implements Broker {
     if (channel == null || channel.epoch == null) {
       return Future.failedFuture(new IllegalStateException("room " + roomId + " is not attached"));
     }
-    byte[] body = SequencedOperation.newBuilder().setOperation(operation).build().toByteArray();
-    long started = System.nanoTime();
     String epoch = channel.epoch;
+    byte[] body = SequencedOperation.newBuilder().setOperation(operation).setEpoch(epoch).build()
+        .toByteArray();
+    long started = System.nanoTime();
     long known = channel.highest.get();
     Future<Long> seq = append.run(client,
         List.of(channel.seqKey, channel.epochKey, channel.streamKey),

@@ -430,6 +430,14 @@ public final class PonteConfig {
           ValueType.intRange(1000, 86_400_000),
           60_000,
           "a room without connections is unloaded from memory after this long");
+  private static final Setting<Integer> GAP_SKIP_AFTER_MS =
+      def(
+          "gap-skip-after-ms",
+          ValueType.intRange(500, 86_400_000),
+          60_000,
+          "a seq that no node can recover (sequenced, then its node died before storing it, and"
+              + " Redis's stream no longer holds it) is filled with a skipped placeholder after a"
+              + " room waited this long for it; it was never acknowledged");
   private static final Setting<Integer> EVENT_LOOPS =
       def(
           "event-loops",
@@ -1053,6 +1061,11 @@ public final class PonteConfig {
     return get(ROOM_IDLE_UNLOAD_MS);
   }
 
+  /** {@code gap-skip-after-ms}. */
+  public int gapSkipAfterMs() {
+    return get(GAP_SKIP_AFTER_MS);
+  }
+
   /** {@code event-loops} as configured; 0 means "2 x available processors". */
   public int eventLoops() {
     return get(EVENT_LOOPS);
@@ -1444,6 +1457,10 @@ public final class PonteConfig {
 
     public Builder roomIdleUnloadMs(int v) {
       return put(ROOM_IDLE_UNLOAD_MS, v);
+    }
+
+    public Builder gapSkipAfterMs(int v) {
+      return put(GAP_SKIP_AFTER_MS, v);
     }
 
     public Builder eventLoops(int v) {

@@ -45,6 +45,7 @@ public final class PonteMetrics {
   private final Counter batchFramesComposed;
   private final Timer brokerPublish;
   private final Counter gapsFetched;
+  private final Counter seqsSkipped;
   private final Counter presenceLeaseRenewals;
   private final Counter redisReconnects;
 
@@ -94,6 +95,11 @@ public final class PonteMetrics {
         .register(registry);
     gapsFetched = Counter.builder("ponte.broker.gaps.fetched")
         .description("Operations a node fetched from the broker's history to fill a seq gap")
+        .register(registry);
+    seqsSkipped = Counter.builder("ponte.seq.skipped")
+        .description("Seqs no node could recover (their node died before storing them and the"
+            + " broker's history no longer held them) that this node filled with a skipped"
+            + " placeholder; counted by the one node whose write won")
         .register(registry);
     presenceLeaseRenewals = Counter.builder("ponte.presence.lease.renewals")
         .description("Renewals of this node's presence lease on a room it holds")
@@ -233,6 +239,22 @@ public final class PonteMetrics {
 
   public void gapsFetched(int operations) {
     gapsFetched.increment(operations);
+  }
+
+  /** Placeholders this node wrote for lost seqs. */
+  public void seqsSkipped(int seqs) {
+    seqsSkipped.increment(seqs);
+  }
+
+  /**
+   * Registers {@code ponte.seq.conflicts}: same-seq conflicts the store recorded (two epochs
+   * issued one seq; the loser is kept in operation_conflicts), read from the store at scrape time.
+   */
+  public <T> void seqConflicts(T store, ToDoubleFunction<T> recorded) {
+    io.micrometer.core.instrument.FunctionCounter.builder("ponte.seq.conflicts", store, recorded)
+        .description("Operations that lost a same-seq conflict in the store (kept in"
+            + " operation_conflicts) since this node started")
+        .register(registry);
   }
 
   public void presenceLeaseRenewal() {

@@ -109,6 +109,14 @@ public final class Room implements RoomListener {
   private boolean gapFillInFlight;
   private long gapFillNotBeforeMs;
   private long gapLoggedFrom;
+  /** When the current gap was first seen, and its last seq then (0: no gap being waited on). */
+  private long gapSinceMs;
+  private long gapSeenTo;
+  /**
+   * The highest seq the broker had issued when this node attached: seqs up to it exist even when
+   * nothing after them arrives, so a missing one is a gap to fill like any other.
+   */
+  private long issuedUpTo;
   private static final long GAP_FILL_RETRY_MS = 1_000;
   private boolean unloaded;
   private boolean failed;
@@ -184,7 +192,7 @@ public final class Room implements RoomListener {
     context.runOnContext(v -> store.load(roomId)
         .compose(this::fillGaps)
         .compose(this::rebuild)
-        .compose(stored -> broker.attach(roomId, state.seq(), epoch, this))
+        .compose(stored -> broker.attach(roomId, storedUpTo(stored), epoch, this))
         .compose(this::catchUp)
         .onSuccess(x -> {
           metrics.roomsLoaded().incrementAndGet();
@@ -220,21 +228,50 @@ public final class Room implements RoomListener {
       for (SequencedOperation sop : ops) {
         merged.put(sop.getSeq(), sop);
       }
-      List<Future<Void>> writes = new ArrayList<>();
+      List<Future<SequencedOperation>> writes = new ArrayList<>();
       for (SequencedOperation sop : fromBroker) {
-        if (sop.getSeq() <= last && merged.putIfAbsent(sop.getSeq(), sop) == null) {
-          writes.add(store.append(roomId, sop));
+        if (sop.getSeq() <= last && !merged.containsKey(sop.getSeq())) {
+          writes.add(adopt(sop));
         }
       }
       log.info("room {}: filled {} stored operation(s) missing before seq {} from the broker",
           roomId, writes.size(), last);
-      if (merged.size() != last - from) {
+      if (writes.size() + ops.size() != last - from) {
+        // Applied up to the first of them; the room waits gap-skip-after-ms for them, then
+        // fills them with placeholders (fillGapFromStore).
         log.error("room {}: {} operation(s) between seqs {} and {} are neither stored nor in the"
-            + " broker", roomId, last - from - merged.size(), from, last);
+            + " broker", roomId, last - from - writes.size() - ops.size(), from, last);
       }
-      return Future.all(writes).map(x -> new StoredRoom(stored.room(), stored.snapshot(),
-          List.copyOf(merged.values())));
+      return Future.all(writes).map(x -> {
+        for (Future<SequencedOperation> w : writes) {
+          merged.put(w.result().getSeq(), w.result());
+        }
+        return new StoredRoom(stored.room(), stored.snapshot(), List.copyOf(merged.values()));
+      });
     });
+  }
+
+  /**
+   * Stores an operation another node sequenced (taken from the broker's history); completes with
+   * the operation the store holds at its seq afterwards: the store decides a same-seq conflict
+   * (see {@link Store#append}), and this node applies what every node will load.
+   */
+  private Future<SequencedOperation> adopt(SequencedOperation sop) {
+    return store.append(roomId, sop).map(sop).recover(err -> {
+      if (!(err instanceof io.ponte.server.store.StoreException se)
+          || se.kind() != io.ponte.server.store.StoreException.Kind.CONFLICT) {
+        return Future.failedFuture(err);
+      }
+      return store.operations(roomId, sop.getSeq() - 1, 1).compose(found ->
+          found.isEmpty() || found.get(0).getSeq() != sop.getSeq()
+              ? Future.failedFuture(err) : Future.succeededFuture(found.get(0)));
+    });
+  }
+
+  /** The highest stored seq: past holes in the stored operations (see {@link #rebuildFrom}). */
+  private long storedUpTo(StoredRoom stored) {
+    List<SequencedOperation> ops = stored.operationsAfterSnapshot();
+    return Math.max(state.seq(), ops.isEmpty() ? 0 : ops.get(ops.size() - 1).getSeq());
   }
 
   private Future<StoredRoom> rebuild(StoredRoom stored) {
@@ -298,6 +335,11 @@ public final class Room implements RoomListener {
     }
     lastSnapshotSeq = snapshot == null ? 0 : snapshot.getSeq();
     for (SequencedOperation sop : stored.operationsAfterSnapshot()) {
+      if (sop.getSeq() != state.seq() + 1) {
+        // A hole (fillGaps found the seq nowhere): what follows waits for it in received.
+        received.put(sop.getSeq(), sop);
+        continue;
+      }
       AppliedOperation applied = state.apply(sop);
       remember(applied);
       // A crash may have come between an operation's store write and its audit entry's: record
@@ -335,12 +377,14 @@ public final class Room implements RoomListener {
             log.error("room {}: the broker's history starts at seq {}, the store ends at {}:"
                 + " operations in between are lost", roomId, ops.get(0).getSeq(), state.seq());
           }
-          List<Future<Void>> writes = new ArrayList<>();
+          List<Future<SequencedOperation>> writes = new ArrayList<>();
           for (SequencedOperation sop : ops) {
-            writes.add(store.append(roomId, sop));
+            writes.add(adopt(sop));
           }
           return Future.all(writes).map(x -> {
-            for (SequencedOperation sop : ops) {
+            issuedUpTo = Math.max(issuedUpTo, attachment.seq());
+            for (Future<SequencedOperation> w : writes) {
+              SequencedOperation sop = w.result();
               if (sop.getSeq() > state.seq()) {
                 storedHere.add(sop.getSeq());
               }
@@ -404,16 +448,16 @@ public final class Room implements RoomListener {
   }
 
   private void applyReady() {
-    while (!received.isEmpty()) {
+    while (!received.isEmpty() || state.seq() < issuedUpTo) {
       long next = state.seq() + 1;
       SequencedOperation sop = received.get(next);
       if (sop == null) {
-        if (received.firstKey() < next) {
+        if (!received.isEmpty() && received.firstKey() < next) {
           received.pollFirstEntry();
           continue;
         }
         if (live) {
-          fillGapFromStore(next, received.firstKey() - 1);
+          fillGapFromStore(next, received.isEmpty() ? issuedUpTo : received.firstKey() - 1);
         }
         return;
       }
@@ -472,13 +516,26 @@ public final class Room implements RoomListener {
   /**
    * The broker delivered past seqs it could not fetch (its stream no longer reaches back: this node
    * fell behind by more than the stream's length, say its pub/sub connection was down while the
-   * room was busy). Every operation is stored by the node that sequenced it before that node
-   * acknowledges it, so a cluster's shared store has them: take them from there. While some are
-   * not stored yet (or the store is unreachable), try again every second.
+   * room was busy), or the room loaded with seqs neither stored nor in the broker. Every operation
+   * is stored by the node that sequenced it before that node acknowledges it, so a cluster's
+   * shared store has them: take them from there, trying again every second while some are not
+   * stored yet (or the store is unreachable).
+   *
+   * <p>A seq still missing after {@code gap-skip-after-ms} is lost: its node sequenced it and died
+   * before storing it, and the stream was trimmed before any node adopted it. It was never
+   * acknowledged, so the room fills it with a skipped placeholder ({@link #fillSkipped}) rather
+   * than stop at it for ever.
    */
   private void fillGapFromStore(long from, long to) {
     if (gapFillInFlight || unloaded || failed || System.currentTimeMillis() < gapFillNotBeforeMs) {
       return;
+    }
+    long now = System.currentTimeMillis();
+    if (gapSinceMs == 0 || from > gapSeenTo) {
+      // A new gap: its seqs have been missing since now. (From within the one seen before: the
+      // store filled its start, the rest has been missing since then.)
+      gapSinceMs = now;
+      gapSeenTo = to;
     }
     gapFillInFlight = true;
     store.operations(roomId, from - 1, (int) Math.min(Integer.MAX_VALUE, to - from + 1))
@@ -488,8 +545,10 @@ public final class Room implements RoomListener {
             return;
           }
           int found = 0;
+          Set<Long> stored = new HashSet<>();
           if (ar.succeeded()) {
             for (SequencedOperation sop : ar.result()) {
+              stored.add(sop.getSeq());
               if (sop.getSeq() > state.seq() && received.putIfAbsent(sop.getSeq(), sop) == null) {
                 found++;
               }
@@ -501,11 +560,81 @@ public final class Room implements RoomListener {
                 roomId, from, to, found, ar.failed() ? " (store: " + ar.cause() + ")" : "");
           }
           gapFillNotBeforeMs = System.currentTimeMillis() + GAP_FILL_RETRY_MS;
+          if (ar.succeeded() && !stored.contains(from)
+              && System.currentTimeMillis() - gapSinceMs >= options.gapSkipAfterMs()) {
+            List<Long> lost = new ArrayList<>();
+            for (long seq = from; seq <= Math.min(to, gapSeenTo); seq++) {
+              if (!stored.contains(seq)) {
+                lost.add(seq);
+              }
+            }
+            fillSkipped(lost);
+            return;
+          }
           applyReady();
-          if (!received.isEmpty() && received.firstKey() > state.seq() + 1) {
+          if (!received.isEmpty() && received.firstKey() > state.seq() + 1
+              || received.isEmpty() && state.seq() < issuedUpTo) {
             vertx.setTimer(GAP_FILL_RETRY_MS, t -> onRoomContext(this::applyReady));
           }
         }));
+  }
+
+  /**
+   * Fills lost seqs with skipped placeholders through the store's conditional write: of several
+   * nodes filling a seq, one wins, and every node applies the operation the store then holds (the
+   * placeholder, or the real one if its node stored it at last), so seqs stay gap-free and the
+   * same everywhere. The winner logs and counts it; no content is logged (there is none).
+   */
+  private void fillSkipped(List<Long> seqs) {
+    gapFillInFlight = true;
+    long now = System.currentTimeMillis();
+    List<SequencedOperation> mine = new ArrayList<>();
+    List<Future<SequencedOperation>> writes = new ArrayList<>();
+    for (long seq : seqs) {
+      SequencedOperation placeholder = SequencedOperation.newBuilder()
+          .setSeq(seq)
+          .setEpoch(epoch)
+          .setOperation(Operation.newBuilder()
+              .setServerTimeMs(now)
+              .setSeqSkipped(io.ponte.protocol.v1.SeqSkipped.newBuilder().setNode(options.nodeId())))
+          .build();
+      mine.add(placeholder);
+      writes.add(store.fillSkipped(roomId, placeholder));
+    }
+    Future.join(writes).onComplete(ar -> onRoomContext(() -> {
+      gapFillInFlight = false;
+      if (unloaded || failed) {
+        return;
+      }
+      int won = 0;
+      for (int i = 0; i < writes.size(); i++) {
+        Future<SequencedOperation> w = writes.get(i);
+        if (w.failed()) {
+          continue; // tried again with the next gap fill
+        }
+        if (w.result().equals(mine.get(i))) {
+          won++;
+        }
+        if (w.result().getSeq() > state.seq()) {
+          received.putIfAbsent(w.result().getSeq(), w.result());
+        }
+      }
+      if (won > 0) {
+        metrics.seqsSkipped(won);
+        log.error("room {}: {} seq(s) from {} to {} were neither in the broker nor stored after"
+            + " {} ms (their node died before storing them; never acknowledged): filled with"
+            + " skipped placeholders", roomId, won, seqs.get(0), seqs.get(seqs.size() - 1),
+            options.gapSkipAfterMs());
+      }
+      if (ar.failed()) {
+        log.warn("room {}: cannot store placeholders for lost seqs, retrying: {}", roomId,
+            ar.cause().toString());
+        vertx.setTimer(GAP_FILL_RETRY_MS, t -> onRoomContext(this::applyReady));
+      } else {
+        gapSinceMs = 0;
+      }
+      applyReady();
+    }));
   }
 
   /** Writes the audit entry of a teacher's or admin's action just applied (none for others). */
@@ -686,7 +815,7 @@ public final class Room implements RoomListener {
             }
           })
           .onSuccess(seq -> persist(SequencedOperation.newBuilder()
-              .setSeq(seq).setOperation(stamped).build()));
+              .setSeq(seq).setOperation(stamped).setEpoch(epoch).build()));
     });
     return result.future();
   }

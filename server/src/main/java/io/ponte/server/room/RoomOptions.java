@@ -11,6 +11,8 @@ package io.ponte.server.room;
  * @param maxParticipantsCap server-wide upper bound of a room's participants
  * @param features the features every room runs (each with its own limits)
  * @param maxRetentionDays the node's cap on a room's retention (max-retention-days)
+ * @param gapSkipAfterMs how long a room waits for a seq no node can recover before filling it
+ *     with a skipped placeholder (gap-skip-after-ms)
  */
 public record RoomOptions(
     String nodeId,
@@ -20,5 +22,6 @@ public record RoomOptions(
     long idleUnloadMs,
     int maxParticipantsCap,
     RoomFeatures features,
-    int maxRetentionDays) {
+    int maxRetentionDays,
+    long gapSkipAfterMs) {
 }

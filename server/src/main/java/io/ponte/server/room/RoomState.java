@@ -328,6 +328,10 @@ public final class RoomState implements RoomCore {
         .setServerTimeMs(op.getServerTimeMs())
         .setActor(op.getActor());
 
+    if (op.getBodyCase() == Operation.BodyCase.SEQ_SKIPPED) {
+      // A lost seq's placeholder: the seq advances and nothing else happens.
+      return AppliedOperation.accepted(sop, skipped(event), "", Effect.NONE, "");
+    }
     String userId = op.getActor().getUserId();
     long earlier = appliedSeq(userId, op.getClientMsgId());
     if (earlier != 0) {

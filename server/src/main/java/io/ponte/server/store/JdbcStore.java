@@ -64,7 +64,9 @@ import org.slf4j.LoggerFactory;
  *       allowed (the store does not know the broker's numbering beyond what it holds).
  *   <li>Several stores (nodes) may write one PostgreSQL database: inserts use
  *       {@code ON CONFLICT ... DO NOTHING} and then compare, so two nodes storing the same seq get
- *       idempotent success or CONFLICT, never a constraint error.
+ *       idempotent success, or the same-seq rule ({@link #resolveConflict}: the current epoch's
+ *       operation wins, the loser goes to {@code operation_conflicts}), never a constraint error.
+ *       {@link #fillSkipped} is the same insert without the rule: whoever is first stays.
  *   <li>Operations are never deleted by snapshot pruning: history paging and audits read them.
  *       Only {@link #deleteRoom} (retention) removes them. {@link #redact} rewrites some in place
  *       (column {@code redacted}); an original appended after its redacted copy is accepted as a
@@ -86,6 +88,8 @@ public abstract class JdbcStore implements Store {
   private final Thread writerThread;
   private final Object lock = new Object();
   private final AtomicLong commits = new AtomicLong();
+  /** Operations moved to or refused into operation_conflicts (see {@link #resolveConflict}). */
+  private final AtomicLong conflicts = new AtomicLong();
 
   // Guarded by lock.
   private boolean closed;
@@ -329,37 +333,174 @@ public abstract class JdbcStore implements Store {
               StoreException.Kind.CONFLICT, "seq must be greater than 0, was " + seq));
     }
     byte[] op = operation.getOperation().toByteArray();
-    return write(
+    return this.<Boolean>write(
         "append",
         conn -> {
           // The hot path: one cached INSERT. Seqs of one room may arrive out of order when
           // several nodes share the store, so only an existing seq is checked (idempotent
-          // retry, or CONFLICT); a missing room shows up as the foreign key failing.
-          PreparedStatement insert = writerStatement(conn,
-              "INSERT INTO operations(room_id, seq, op, redacted) VALUES (?, ?, ?, ?)"
-                  + " ON CONFLICT (room_id, seq) DO NOTHING");
-          insert.setString(1, roomId);
-          insert.setLong(2, seq);
-          insert.setBytes(3, op);
-          insert.setInt(4, operation.getRedacted() ? 1 : 0);
-          int inserted;
-          try {
-            inserted = insert.executeUpdate();
-          } catch (SQLException e) {
-            if (isForeignKeyViolation(e)) {
-              throw notFound(roomId);
-            }
-            throw e;
+          // retry, or a conflict); a missing room shows up as the foreign key failing.
+          if (insertOperation(conn, roomId, operation, op)) {
+            return true;
           }
-          if (inserted == 0 && operation.getRedacted()) {
+          if (operation.getRedacted()) {
             // A redacted copy (a broker's rewritten history) wins over the original.
             overwriteRedacted(conn, roomId, seq, op);
-          } else if (inserted == 0 && !sameAsStored(conn, roomId, seq, op)) {
-            // Another node stored this seq between our check and our insert.
-            throw new StoreException(StoreException.Kind.CONFLICT, conflictMessage(roomId, seq));
+            return true;
           }
-          return null;
+          StoredOperation stored = storedAt(conn, roomId, seq);
+          if (stored == null || Arrays.equals(stored.op(), op) || stored.redacted()) {
+            // Identical (a retry, or another node adopting it), or a redacted copy of it (the
+            // original arriving late does not bring back what was redacted). Null: deleted
+            // meanwhile, which only erasing the room does.
+            return true;
+          }
+          return resolveConflict(conn, roomId, operation, op, stored);
+        })
+        .compose(stored -> {
+          if (stored) {
+            return Future.succeededFuture();
+          }
+          return Future.failedFuture(
+              new StoreException(StoreException.Kind.CONFLICT, conflictMessage(roomId, seq)));
         });
+  }
+
+  /** INSERT unless the seq is stored; true when this call inserted it. */
+  private boolean insertOperation(Connection conn, String roomId, SequencedOperation operation,
+      byte[] op) throws SQLException {
+    PreparedStatement insert = writerStatement(conn,
+        "INSERT INTO operations(room_id, seq, op, redacted, epoch) VALUES (?, ?, ?, ?, ?)"
+            + " ON CONFLICT (room_id, seq) DO NOTHING");
+    insert.setString(1, roomId);
+    insert.setLong(2, operation.getSeq());
+    insert.setBytes(3, op);
+    insert.setInt(4, operation.getRedacted() ? 1 : 0);
+    insert.setString(5, operation.getEpoch());
+    try {
+      return insert.executeUpdate() > 0;
+    } catch (SQLException e) {
+      if (isForeignKeyViolation(e)) {
+        throw notFound(roomId);
+      }
+      throw e;
+    }
+  }
+
+  /** A stored operations row. */
+  private record StoredOperation(byte[] op, boolean redacted, String epoch) {}
+
+  private StoredOperation storedAt(Connection conn, String roomId, long seq) throws SQLException {
+    PreparedStatement st = writerStatement(conn,
+        "SELECT op, redacted, epoch FROM operations WHERE room_id = ? AND seq = ?");
+    st.setString(1, roomId);
+    st.setLong(2, seq);
+    try (ResultSet rs = st.executeQuery()) {
+      return rs.next() ? new StoredOperation(rs.getBytes(1), rs.getInt(2) != 0, rs.getString(3))
+          : null;
+    }
+  }
+
+  /**
+   * Two operations for one seq (two epochs issued it: Redis lost writes and a node continued the
+   * room from a lower seq; or a placeholder filled it while its node was still storing it). The
+   * rule: the operation of the room's current epoch wins; with neither (or both) of it, the one
+   * stored first stays. The loser goes to {@code operation_conflicts} for inspection, never
+   * silently away. True when the incoming operation is now the stored one.
+   */
+  private boolean resolveConflict(Connection conn, String roomId, SequencedOperation incoming,
+      byte[] op, StoredOperation stored) throws SQLException {
+    long seq = incoming.getSeq();
+    String current = epochOf(conn, roomId);
+    boolean incomingWins = !incoming.getEpoch().isEmpty() && incoming.getEpoch().equals(current)
+        && !stored.epoch().equals(current);
+    if (incomingWins) {
+      keepConflict(conn, roomId, seq, stored.epoch(), stored.op(), incoming.getEpoch());
+      PreparedStatement st = writerStatement(conn,
+          "UPDATE operations SET op = ?, redacted = ?, epoch = ? WHERE room_id = ? AND seq = ?");
+      st.setBytes(1, op);
+      st.setInt(2, incoming.getRedacted() ? 1 : 0);
+      st.setString(3, incoming.getEpoch());
+      st.setString(4, roomId);
+      st.setLong(5, seq);
+      st.executeUpdate();
+      LOG.warn("room {}: seq {} was stored under epoch {} and now comes under the current epoch"
+          + " {}: the current one is kept, the other moved to operation_conflicts", roomId, seq,
+          stored.epoch(), incoming.getEpoch());
+      return true;
+    }
+    keepConflict(conn, roomId, seq, incoming.getEpoch(), op, stored.epoch());
+    LOG.warn("room {}: seq {} is stored (epoch {}); another operation for it (epoch {}) is"
+        + " refused and kept in operation_conflicts", roomId, seq, stored.epoch(),
+        incoming.getEpoch());
+    return false;
+  }
+
+  /** Records the losing operation of a conflict once (a retried write records nothing new). */
+  private void keepConflict(Connection conn, String roomId, long seq, String epoch, byte[] op,
+      String keptEpoch) throws SQLException {
+    PreparedStatement seen = writerStatement(conn,
+        "SELECT 1 FROM operation_conflicts WHERE room_id = ? AND seq = ? AND epoch = ? AND op = ?");
+    seen.setString(1, roomId);
+    seen.setLong(2, seq);
+    seen.setString(3, epoch);
+    seen.setBytes(4, op);
+    try (ResultSet rs = seen.executeQuery()) {
+      if (rs.next()) {
+        return;
+      }
+    }
+    PreparedStatement st = writerStatement(conn,
+        "INSERT INTO operation_conflicts(room_id, seq, epoch, op, kept_epoch, detected_ms)"
+            + " VALUES (?, ?, ?, ?, ?, ?)");
+    st.setString(1, roomId);
+    st.setLong(2, seq);
+    st.setString(3, epoch);
+    st.setBytes(4, op);
+    st.setString(5, keptEpoch);
+    st.setLong(6, System.currentTimeMillis());
+    st.executeUpdate();
+    // Counted once committed would be exact; a rolled-back batch is rare enough to over-count.
+    conflicts.incrementAndGet();
+  }
+
+  private String epochOf(Connection conn, String roomId) throws SQLException {
+    PreparedStatement st = writerStatement(conn, "SELECT epoch FROM rooms WHERE room_id = ?");
+    st.setString(1, roomId);
+    try (ResultSet rs = st.executeQuery()) {
+      return rs.next() ? rs.getString(1) : "";
+    }
+  }
+
+  @Override
+  public Future<SequencedOperation> fillSkipped(String roomId, SequencedOperation placeholder) {
+    if (roomId == null || placeholder == null || placeholder.getSeq() <= 0) {
+      return Future.failedFuture(new IllegalArgumentException("roomId and a seq > 0 required"));
+    }
+    byte[] op = placeholder.getOperation().toByteArray();
+    return write(
+        "fillSkipped",
+        conn -> {
+          // Conditional: whoever comes first (the real operation, or another node's placeholder)
+          // stays, and every node then applies that one.
+          if (insertOperation(conn, roomId, placeholder, op)) {
+            return placeholder;
+          }
+          StoredOperation stored = storedAt(conn, roomId, placeholder.getSeq());
+          if (stored == null) {
+            throw notFound(roomId);
+          }
+          return SequencedOperation.newBuilder()
+              .setSeq(placeholder.getSeq())
+              .setOperation(Operation.parseFrom(stored.op()))
+              .setRedacted(stored.redacted())
+              .setEpoch(stored.epoch())
+              .build();
+        });
+  }
+
+  @Override
+  public long conflictsRecorded() {
+    return conflicts.get();
   }
 
   /** The operations → rooms foreign key failed: the room does not exist (SQLite or PostgreSQL). */
@@ -383,28 +524,6 @@ public abstract class JdbcStore implements Store {
       statements.put(sql, st);
     }
     return st;
-  }
-
-  /**
-   * True when the room already has {@code seq} with exactly these bytes, or a redacted copy of it
-   * (the original arriving late, say adopted from a broker's history, does not bring back what was
-   * redacted); CONFLICT when it has it with other bytes; false when it does not have it.
-   */
-  private boolean sameAsStored(Connection conn, String roomId, long seq, byte[] op)
-      throws SQLException {
-    PreparedStatement st = writerStatement(conn,
-        "SELECT op, redacted FROM operations WHERE room_id = ? AND seq = ?");
-    st.setString(1, roomId);
-    st.setLong(2, seq);
-    try (ResultSet rs = st.executeQuery()) {
-      if (!rs.next()) {
-        return false;
-      }
-      if (Arrays.equals(rs.getBytes(1), op) || rs.getInt(2) != 0) {
-        return true;
-      }
-      throw new StoreException(StoreException.Kind.CONFLICT, conflictMessage(roomId, seq));
-    }
   }
 
   private void overwriteRedacted(Connection conn, String roomId, long seq, byte[] op)
@@ -588,7 +707,8 @@ public abstract class JdbcStore implements Store {
         "deleteRoom",
         conn -> {
           requireRoom(conn, roomId);
-          for (String table : List.of("audit_log", "operations", "snapshots", "rooms")) {
+          for (String table :
+              List.of("audit_log", "operation_conflicts", "operations", "snapshots", "rooms")) {
             try (PreparedStatement st =
                 conn.prepareStatement("DELETE FROM " + table + " WHERE room_id = ?")) {
               st.setString(1, roomId);
@@ -1209,7 +1329,8 @@ public abstract class JdbcStore implements Store {
     List<SequencedOperation> out = new ArrayList<>();
     // No "LIMIT -1": SQLite reads it as "no limit", PostgreSQL rejects it.
     String sql =
-        "SELECT seq, op, redacted FROM operations WHERE room_id = ? AND seq > ? ORDER BY seq";
+        "SELECT seq, op, redacted, epoch FROM operations WHERE room_id = ? AND seq > ?"
+            + " ORDER BY seq";
     try (PreparedStatement st = conn.prepareStatement(limit < 0 ? sql : sql + " LIMIT ?")) {
       st.setString(1, roomId);
       st.setLong(2, afterSeq);
@@ -1223,6 +1344,7 @@ public abstract class JdbcStore implements Store {
                   .setSeq(rs.getLong(1))
                   .setOperation(Operation.parseFrom(rs.getBytes(2)))
                   .setRedacted(rs.getInt(3) != 0)
+                  .setEpoch(rs.getString(4))
                   .build());
         }
       }

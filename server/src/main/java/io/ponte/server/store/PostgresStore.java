@@ -76,7 +76,24 @@ public final class PostgresStore extends JdbcStore {
               "CREATE INDEX audit_log_room ON audit_log(room_id, id)",
               "CREATE INDEX audit_log_actor ON audit_log(actor_id, id)"),
           // 4: operations rewritten by a redaction (deleted or edited chat text blanked).
-          List.of("ALTER TABLE operations ADD COLUMN redacted SMALLINT NOT NULL DEFAULT 0"));
+          List.of("ALTER TABLE operations ADD COLUMN redacted SMALLINT NOT NULL DEFAULT 0"),
+          // 5: PLACEHOLDER, assigned to another change merged separately. The coordinator puts
+          // that change's migration 5 here at merge; until then it is empty so that the list
+          // stays contiguous (index i brings version i to i + 1).
+          List.of(),
+          // 6: the epoch each operation was sequenced under, and the operations that lost a
+          // same-seq conflict (two epochs, or a placeholder and a late write), for inspection.
+          List.of(
+              "ALTER TABLE operations ADD COLUMN epoch TEXT NOT NULL DEFAULT ''",
+              "CREATE TABLE operation_conflicts ("
+                  + " id BIGSERIAL PRIMARY KEY,"
+                  + " room_id TEXT NOT NULL REFERENCES rooms(room_id),"
+                  + " seq BIGINT NOT NULL,"
+                  + " epoch TEXT NOT NULL,"
+                  + " op BYTEA NOT NULL,"
+                  + " kept_epoch TEXT NOT NULL,"
+                  + " detected_ms BIGINT NOT NULL)",
+              "CREATE INDEX operation_conflicts_room ON operation_conflicts(room_id, seq)"));
 
   /** Store settings. */
   public record Options(int maxBatch, int readers) {

@@ -17,8 +17,11 @@ import java.util.Optional;
  *       durable (it survives a kill -9 of the process). Appends are group-committed: many
  *       appends issued close together share one transaction.
  *   <li>Appends of one room are applied in the order they were called; appending a seq that is
- *       already stored with identical bytes succeeds (idempotent), with different bytes fails
- *       with {@link StoreException.Kind#CONFLICT}.
+ *       already stored with identical bytes succeeds (idempotent). With different bytes (two
+ *       epochs issued the seq) the operation of the room's current epoch wins: it replaces a
+ *       stored one of another epoch, and otherwise the append fails with
+ *       {@link StoreException.Kind#CONFLICT}. Either way the losing operation is kept in the
+ *       conflict table and counted ({@link #conflictsRecorded}), never dropped silently.
  *   <li>No method blocks the calling thread: JDBC runs on the store's own threads. Futures
  *       complete on the Vert.x context that made the call when there is one.
  *   <li>Failures go through the future as {@link StoreException}; nothing is thrown across
@@ -45,6 +48,19 @@ public interface Store {
 
   /** Durably appends one sequenced operation. See the class comment for ordering and idempotency. */
   Future<Void> append(String roomId, SequencedOperation operation);
+
+  /**
+   * Fills a seq that no node could recover with {@code placeholder} (a {@code SeqSkipped}
+   * operation), unless the room already has an operation at that seq: a conditional write, so that
+   * of several nodes filling one seq at once exactly one wins. Completes, once durable, with the
+   * operation stored at that seq afterwards (the placeholder, or what was there first).
+   */
+  Future<SequencedOperation> fillSkipped(String roomId, SequencedOperation placeholder);
+
+  /** Conflicts this store recorded since it was opened (see the class comment): for a metric. */
+  default long conflictsRecorded() {
+    return 0;
+  }
 
   /**
    * Rewrites stored operations of a room (a redaction, see room.Redaction): each one stored at

@@ -48,7 +48,8 @@ class PonteConfigTest {
           "sync-requests-per-second", "presence-updates-per-second",
           "max-connections-per-user", "hocuspocus-preauth-bytes", "ws-compression",
           "ws-compression-threshold-bytes", "ws-compression-level",
-          "room-idle-unload-ms", "event-loops", "store-url", "store-sync", "store-max-batch",
+          "room-idle-unload-ms", "gap-skip-after-ms", "event-loops", "store-url", "store-sync",
+          "store-max-batch",
           "redis-url", "redis-mode", "redis-sentinel-master", "redis-key-prefix",
           "redis-stream-max-length", "presence-lease-ms",
           "shutdown-grace-ms", "node-id", "log-level");

@@ -166,6 +166,33 @@ public class RoomStateTest {
     return TestRooms.create(ROOM, settings(true));
   }
 
+  // ---- lost seqs ---------------------------------------------------------------------------
+
+  @Test
+  void aLostSeqsPlaceholderAdvancesTheSeqForEveryoneAndChangesNothingElse() {
+    RoomState s = fresh();
+    accepted(s, post(ANA, "hello"));
+    RoomStateRecord before = s.toRecord();
+    AppliedOperation a = apply(s, Operation.newBuilder()
+        .setSeqSkipped(io.ponte.protocol.v1.SeqSkipped.newBuilder().setNode("node-b")).build());
+    assertEquals(2, s.seq());
+    assertNull(a.rejection(), "nobody waits for it: no error to send");
+    assertEquals(0, a.duplicateOf());
+    assertEquals(Event.BodyCase.SKIPPED, a.event().getBodyCase());
+    assertEquals(2, a.event().getSeq());
+    assertTrue(a.visibleTo("ana", Role.STUDENT), "every member gets the seq (as skipped)");
+    assertEquals(RoomState.Effect.NONE, a.effect());
+    assertNull(s.audit(a));
+    assertEquals(withoutSeq(before), withoutSeq(s.toRecord()), "a placeholder changes nothing");
+    assertEquals(3, accepted(s, post(BO, "after the gap")).seq());
+  }
+
+  @Test
+  void aPlaceholderCannotBeSubmitted() {
+    assertNotNull(fresh().check(Operation.newBuilder().setActor(TEACHER)
+        .setSeqSkipped(io.ponte.protocol.v1.SeqSkipped.getDefaultInstance()).build()));
+  }
+
   // ---- validation --------------------------------------------------------------------------
 
   @Nested

@@ -80,7 +80,9 @@ class PostgresStoreTest extends StoreContractTest {
         for (Future<PostgresStore> f : opening) {
           nodes.add(await(f));
         }
-        assertEquals(List.of(1L, 2L, 3L, 4L), versions(fresh));
+        // One row per migration (the two stores' lists are kept in step).
+        assertEquals(java.util.stream.LongStream.rangeClosed(1, SqliteStore.SCHEMA_VERSION)
+            .boxed().toList(), versions(fresh));
         await(nodes.get(0).createRoom(room("r")));
         for (PostgresStore node : nodes) {
           assertEquals(List.of(room("r")), await(node.rooms()));

@@ -168,6 +168,111 @@ abstract class StoreContractTest {
     assertEquals(expectedOps("r", 1, 2), await(store.load("r")).operationsAfterSnapshot());
   }
 
+  /** The rows of operation_conflicts of a room, oldest first: "seq epoch kept_epoch". */
+  private List<String> conflictRows(String roomId, List<byte[]> ops) throws Exception {
+    List<String> out = new ArrayList<>();
+    try (java.sql.Connection c = connect();
+        java.sql.PreparedStatement st = c.prepareStatement("SELECT seq, epoch, kept_epoch, op"
+            + " FROM operation_conflicts WHERE room_id = ? ORDER BY id")) {
+      st.setString(1, roomId);
+      try (java.sql.ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getLong(1) + " " + rs.getString(2) + " " + rs.getString(3));
+          ops.add(rs.getBytes(4));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static SequencedOperation underEpoch(SequencedOperation sop, String epoch) {
+    return sop.toBuilder().setEpoch(epoch).build();
+  }
+
+  @Test
+  @Timeout(30)
+  void sameSeqFromTwoEpochsKeepsTheCurrentEpochsOperationAndRecordsTheOther() throws Exception {
+    await(store.createRoom(room("r"))); // current epoch: epoch-1
+    long before = store.conflictsRecorded();
+    SequencedOperation old1 = underEpoch(op("r", 1), "epoch-0");
+    SequencedOperation new1 = underEpoch(conflicting("r", 1), "epoch-1");
+    await(store.append("r", old1));
+    // The current epoch's operation replaces the older epoch's, which is kept for inspection.
+    await(store.append("r", new1));
+    assertEquals(List.of(new1), await(store.operations("r", 0, 10)));
+    List<byte[]> ops = new ArrayList<>();
+    assertEquals(List.of("1 epoch-0 epoch-1"), conflictRows("r", ops));
+    assertEquals(old1.getOperation(), Operation.parseFrom(ops.get(0)));
+    assertEquals(1, store.conflictsRecorded() - before);
+    // The older epoch's operation arriving again is refused, and not recorded twice.
+    assertEquals(StoreException.Kind.CONFLICT, failureKind(store.append("r", old1)));
+    assertEquals(List.of(new1), await(store.operations("r", 0, 10)));
+    assertEquals(1, conflictRows("r", new ArrayList<>()).size());
+    assertEquals(1, store.conflictsRecorded() - before);
+    await(store.append("r", new1)); // the stored one again: idempotent
+
+    // Stored under the current epoch first: an older epoch's operation is refused and recorded.
+    SequencedOperation new2 = underEpoch(op("r", 2), "epoch-1");
+    await(store.append("r", new2));
+    assertEquals(StoreException.Kind.CONFLICT,
+        failureKind(store.append("r", underEpoch(conflicting("r", 2), "epoch-0"))));
+    // Two operations of one epoch (neither wins by epoch): the first stays, the other recorded.
+    assertEquals(StoreException.Kind.CONFLICT,
+        failureKind(store.append("r", underEpoch(conflicting("r", 2), "epoch-1"))));
+    assertEquals(List.of(new1, new2), await(store.operations("r", 0, 10)));
+    assertEquals(List.of("1 epoch-0 epoch-1", "2 epoch-0 epoch-1", "2 epoch-1 epoch-1"),
+        conflictRows("r", new ArrayList<>()));
+    assertEquals(3, store.conflictsRecorded() - before);
+
+    // The epoch is the room's current one as the store has it: after setEpoch, the new one wins.
+    await(store.setEpoch("r", "epoch-2"));
+    SequencedOperation newer2 = underEpoch(conflicting("r", 2), "epoch-2");
+    await(store.append("r", newer2));
+    assertEquals(List.of(new1, newer2), await(store.load("r")).operationsAfterSnapshot());
+    assertEquals(4, store.conflictsRecorded() - before);
+  }
+
+  @Test
+  @Timeout(60)
+  void fillSkippedWritesOnePlaceholderPerSeqAndReturnsWhatIsStored() throws Exception {
+    await(store.createRoom(room("r")));
+    await(store.append("r", op("r", 1)));
+    // A seq already stored keeps its operation: the filler gets it back.
+    assertEquals(op("r", 1), await(store.fillSkipped("r", placeholder(1, "node-a"))));
+    // Several nodes filling one seq at once: exactly one placeholder wins, all get it.
+    List<Future<SequencedOperation>> racing = new ArrayList<>();
+    for (int n = 0; n < 8; n++) {
+      racing.add(store.fillSkipped("r", placeholder(2, "node-" + n)));
+    }
+    Set<SequencedOperation> answers = new HashSet<>();
+    for (Future<SequencedOperation> f : racing) {
+      answers.add(await(f));
+    }
+    assertEquals(1, answers.size(), answers::toString);
+    SequencedOperation winner = answers.iterator().next();
+    assertTrue(winner.getOperation().hasSeqSkipped());
+    assertEquals(List.of(op("r", 1), winner), await(store.operations("r", 0, 10)));
+    // The real operation arriving after its placeholder (its node was not dead, only slow): the
+    // placeholder stays (same epoch, first wins) and the late one is refused and recorded.
+    long before = store.conflictsRecorded();
+    assertEquals(StoreException.Kind.CONFLICT,
+        failureKind(store.append("r", underEpoch(op("r", 2), "epoch-1"))));
+    assertEquals(List.of(op("r", 1), winner), await(store.operations("r", 0, 10)));
+    assertEquals(List.of("2 epoch-1 epoch-1"), conflictRows("r", new ArrayList<>()));
+    assertEquals(1, store.conflictsRecorded() - before);
+    assertEquals(StoreException.Kind.ROOM_NOT_FOUND,
+        failureKind(store.fillSkipped("nope", placeholder(1, "node-a"))));
+  }
+
+  private static SequencedOperation placeholder(long seq, String node) {
+    return SequencedOperation.newBuilder()
+        .setSeq(seq)
+        .setEpoch("epoch-1")
+        .setOperation(Operation.newBuilder().setServerTimeMs(1000 + seq)
+            .setSeqSkipped(io.ponte.protocol.v1.SeqSkipped.newBuilder().setNode(node)))
+        .build();
+  }
+
   @Test
   @Timeout(30)
   void nonPositiveSeqsConflictAndSeqsMayArriveOutOfOrder() throws Exception {
@@ -481,6 +586,8 @@ abstract class StoreContractTest {
       await(store.saveSnapshot(id, state(id, 2), 2));
       await(store.appendAudit(audit(id, 2, 1000, "kim", "mute")));
       await(store.markEnded(id, 5000));
+      // A same-seq conflict: the refused operation is kept in operation_conflicts.
+      assertEquals(StoreException.Kind.CONFLICT, failureKind(store.append(id, conflicting(id, 1))));
     }
 
     await(store.deleteRoom("gone"));
@@ -498,7 +605,8 @@ abstract class StoreContractTest {
         assertTrue(count(c, t.getKey(), "kept") > 0, "the other room keeps its rows in " + t.getKey());
       }
     }
-    assertTrue(tables.keySet().containsAll(List.of("rooms", "operations", "snapshots", "audit_log")),
+    assertTrue(tables.keySet().containsAll(
+        List.of("rooms", "operations", "snapshots", "audit_log", "operation_conflicts")),
         tables::toString);
   }
 
