@@ -116,6 +116,15 @@ public final class LoadResult {
   public double measuredSeconds;
   public long sent;
   public long acked;
+  /** --resend: posts sent again after their socket closed unanswered / of those acked as duplicates. */
+  public long resent;
+  public long resentDuplicates;
+  /** --resend: posts sent again after a retryable refusal. */
+  public long retried;
+  /** With recordAcks: every acked post, "room/clientMsgId" -> the seq its ack named. */
+  public java.util.Map<String, Long> ackedPosts = java.util.Map.of();
+  /** With recordAcks: "room/clientMsgId" of the posts sent again after a retryable refusal. */
+  public java.util.Set<String> retriedPosts = java.util.Set.of();
   public long delivered;
   public long deliveredMeasured;
   public double sentPerSecond;
