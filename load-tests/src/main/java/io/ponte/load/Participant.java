@@ -1061,6 +1061,12 @@ final class Participant implements LoadClient {
   }
 
   void teacherAction(String roomId, TeacherAction.Builder action) {
+    RoomView v = rooms.get(roomId);
+    if (v != null && !v.joined && !stopped) {
+      // Reconnecting (the node went away): like a browser's outbox, the action waits for the room.
+      context.owner().setTimer(250, t -> teacherAction(roomId, action));
+      return;
+    }
     action.setRoomId(roomId).setClientMsgId(userId + ".a" + (++postCounter));
     if (send(Kind.ACTION, roomId, false, ClientMessage.newBuilder().setTeacherAction(action))) {
       stats.teacherActions.increment();

@@ -38,8 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
  * A rolling deploy under load: three nodes (child JVMs) sharing their own redis-server and a
  * PostgreSQL schema, behind a real HAProxy configured like ops/haproxy/haproxy.cfg, carry the
  * classroom scenario with browser-like clients (they resume on 4102 and resend what went
- * unanswered, by client message id). Each node in turn is drained ({@code POST /admin/drain},
- * what the Kubernetes preStop hook calls), stopped with SIGTERM and started again. Then: no
+ * unanswered, by client message id). Each node in turn is replaced as a Deployment with maxSurge
+ * 1 and maxUnavailable 0 does it: its replacement starts, and meanwhile the node is drained
+ * ({@code POST /admin/drain}, what the preStop hook calls) and stopped with SIGTERM. Then: no
  * acknowledged post lost (each stored at the seq its ack named), none stored twice, no seq gap
  * in the store or at any client, every client resumed without a reset, and no post that was
  * unanswered when its socket closed had been read (its resend is never a duplicate).
@@ -59,6 +60,8 @@ class RollingRestartIT {
   private Process redis;
   private Process haproxy;
   private final List<ChildServer> nodes = new ArrayList<>();
+  /** Every node started, stopped or not: closed at the end whatever happened. */
+  private final List<ChildServer> started = java.util.Collections.synchronizedList(new ArrayList<>());
   private String schema;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -72,10 +75,8 @@ class RollingRestartIT {
     if (haproxy != null) {
       haproxy.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
-    for (ChildServer n : nodes) {
-      if (n != null) {
-        n.close();
-      }
+    for (ChildServer n : List.copyOf(started)) {
+      n.close();
     }
     if (redis != null) {
       redis.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -88,7 +89,7 @@ class RollingRestartIT {
   }
 
   @Test
-  void eachNodeDrainedAndRestartedInTurnLosesAndDuplicatesNothing() throws Exception {
+  void eachNodeDrainedAndReplacedInTurnLosesAndDuplicatesNothing() throws Exception {
     int rooms = Integer.getInteger("roll.rooms", 3);
     int roomSize = Integer.getInteger("roll.roomSize", 6);
     double rate = Double.parseDouble(System.getProperty("roll.rate", "1"));
@@ -101,14 +102,31 @@ class RollingRestartIT {
       s.execute("CREATE SCHEMA " + schema);
     }
     String storeUrl = PG_URL + "&currentSchema=" + schema;
-    int[] ports = new int[3];
-    for (int i = 0; i < 3; i++) {
+    // Three nodes and a fourth port: like a Deployment with maxSurge 1 and maxUnavailable 0, each
+    // node's replacement starts (on the free port) while the node is drained and stopped.
+    int[] ports = new int[4];
+    for (int i = 0; i < 4; i++) {
       ports[i] = ChildServer.freePort();
-      nodes.add(ChildServer.start(dir.resolve("node" + i), ports[i], nodeArgs(i, redisPort, storeUrl, spreadMs)));
     }
-    int front = startHaproxy(ports);
+    nodes.add(startNode(dir.resolve("node0"), ports[0], nodeArgs(0, redisPort, storeUrl, spreadMs)));
+    java.util.concurrent.ExecutorService starter = java.util.concurrent.Executors.newCachedThreadPool();
+    try {
+      List<java.util.concurrent.Future<ChildServer>> more = new ArrayList<>();
+      for (int i = 1; i < 3; i++) {
+        int n = i;
+        more.add(starter.submit(() -> startNode(dir.resolve("node" + n), ports[n],
+            nodeArgs(n, redisPort, storeUrl, spreadMs))));
+      }
+      for (java.util.concurrent.Future<ChildServer> f : more) {
+        nodes.add(f.get(120, TimeUnit.SECONDS));
+      }
+    } catch (Exception e) {
+      starter.shutdownNow();
+      throw e;
+    }
+    int front = startHaproxy(ports, 3);
 
-    List<long[]> drains = new ArrayList<>(); // {drain ms, sockets closed, restart ms}
+    List<long[]> drains = new ArrayList<>(); // {drain ms, sockets closed, replacement ready after ms}
     LoadOptions o = new LoadOptions();
     o.urls = List.of(URI.create("ws://127.0.0.1:" + front + "/ws"));
     o.jwtSecret = ChildServer.SECRET;
@@ -126,22 +144,33 @@ class RollingRestartIT {
     o.recordAcks = true;
     o.reportDir = dir.resolve("reports");
     o.duringMeasurement = () -> {
+      int spare = 3;
       for (int i = 0; i < 3; i++) {
         long t0 = System.nanoTime();
+        int next = spare;
+        java.util.concurrent.Future<ChildServer> replacement = starter.submit(() -> startNode(
+            dir.resolve("node" + (3 + i)), ports[next], nodeArgs(3 + i, redisPort, storeUrl, spreadMs)));
+        ChildServer old = nodes.get(i);
+        int oldPort = old.port;
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + ports[i] + "/admin/drain"))
+                URI.create("http://127.0.0.1:" + oldPort + "/admin/drain"))
             .header("Authorization", "Bearer " + ChildServer.ADMIN_TOKEN)
             .timeout(Duration.ofSeconds(90)).POST(HttpRequest.BodyPublishers.noBody()).build(),
             HttpResponse.BodyHandlers.ofString());
         long drainMs = (System.nanoTime() - t0) / 1_000_000;
-        assertEquals(200, r.statusCode(), () -> "drain of node" + nodes.indexOf(nodes.get(0)) + ": " + r.body());
+        int node = i;
+        assertEquals(200, r.statusCode(), () -> "drain of node" + node + ": " + r.body());
         Matcher closed = SOCKETS_CLOSED.matcher(r.body());
         assertTrue(closed.find(), r.body());
-        nodes.get(i).close(); // SIGTERM: flush the store, stop
-        long t1 = System.nanoTime();
-        nodes.set(i, ChildServer.start(dir.resolve("node" + i), ports[i], nodeArgs(i, redisPort, storeUrl, spreadMs)));
-        drains.add(new long[] {drainMs, Long.parseLong(closed.group(1)), (System.nanoTime() - t1) / 1_000_000});
-        // HAProxy checks every 300 ms: back in rotation, then some load on all three nodes.
+        old.close(); // SIGTERM, as Kubernetes sends after the preStop hook: flush the store, stop
+        nodes.set(i, replacement.get(120, TimeUnit.SECONDS));
+        drains.add(new long[] {drainMs, Long.parseLong(closed.group(1)), (System.nanoTime() - t0) / 1_000_000});
+        for (int p = 0; p < ports.length; p++) {
+          if (ports[p] == oldPort) {
+            spare = p;
+          }
+        }
+        // HAProxy checks every 300 ms: the replacement in rotation, then load on all three nodes.
         Thread.sleep(settleMs);
       }
       return null;
@@ -151,6 +180,7 @@ class RollingRestartIT {
     try (PrintStream out = new PrintStream(console, true, StandardCharsets.UTF_8)) {
       r = new LoadRun(LoadRun.Scenario.CLASSROOM, o, out).run();
     }
+    starter.shutdownNow();
     String summary = Report.text(r);
 
     // Every client resumed, from where it was, with nothing missed or doubled.
@@ -208,7 +238,7 @@ class RollingRestartIT {
         .append(String.format("rolling restart: %d rooms x %d, %.1f posts/s per student, spread %d ms%n",
             rooms, roomSize, rate, spreadMs));
     for (int i = 0; i < drains.size(); i++) {
-      figures.append(String.format("  node%d: drain %d ms (%d sockets), restart to ready %d ms%n", i,
+      figures.append(String.format("  node%d: drain %d ms (%d sockets), replacement ready after %d ms%n", i,
           drains.get(i)[0], drains.get(i)[1], drains.get(i)[2]));
     }
     figures.append(String.format("  4102 closes %d, resumes %d (resets %d): resume p50 %.1f p99 %.1f max %.1f ms%n",
@@ -220,6 +250,12 @@ class RollingRestartIT {
             r.resent, r.resentDuplicates, r.retried, r.ackedPosts.size(), r.missed, r.duplicates));
     System.out.print(figures);
     Files.writeString(Path.of("target", "rolling-restart.txt"), figures + "\n" + summary);
+  }
+
+  private ChildServer startNode(Path dataDir, int port, String... args) throws Exception {
+    ChildServer n = ChildServer.start(dataDir, port, args);
+    started.add(n);
+    return n;
   }
 
   private static String[] nodeArgs(int i, int redisPort, String storeUrl, int spreadMs) {
@@ -255,7 +291,7 @@ class RollingRestartIT {
    * HAProxy as in ops/haproxy/haproxy.cfg (round robin, ready checks, retries and redispatch of
    * refused upgrades), with fast checks. Fails (never skips) when haproxy is not installed.
    */
-  private int startHaproxy(int[] ports) throws Exception {
+  private int startHaproxy(int[] ports, int live) throws Exception {
     int front = ChildServer.freePort();
     StringBuilder cfg = new StringBuilder()
         .append("global\n    maxconn 4000\n")
@@ -285,7 +321,7 @@ class RollingRestartIT {
     // Ready through the balancer, for each node in turn (round robin).
     int readyInARow = 0;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (readyInARow < ports.length && System.nanoTime() < deadline) {
+    while (readyInARow < live && System.nanoTime() < deadline) {
       try {
         HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + front
             + "/health/ready")).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
@@ -295,7 +331,7 @@ class RollingRestartIT {
       }
       Thread.sleep(100);
     }
-    if (readyInARow < ports.length) {
+    if (readyInARow < live) {
       fail("haproxy did not serve the nodes: " + Files.readString(log));
     }
     return front;

@@ -108,6 +108,8 @@ class DrainIT {
       a.createRoom(ROOM);
       TestClient watcher = b.user("watcher", ROOM, Role.TEACHER);
       String epoch = watcher.join(ROOM).getEpoch();
+      // Writers join at seq 1, not 0: a Join with last_seq 0 asks for a fresh start, not a resume.
+      assertEquals(1, watcher.post(ROOM, "before the writers").getSeq());
       List<Writer> writers = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
         TestClient c = a.user("w" + i, ROOM, Role.STUDENT);
@@ -187,19 +189,22 @@ class DrainIT {
       // what went unanswered under the same client message ids. Each resend is new to the room
       // (never read by a), and so is acked as such, not as a duplicate.
       Map<String, Long> storedExpected = new HashMap<>();
+      java.util.Set<String> retried = new java.util.HashSet<>();
       for (Writer w : writers) {
         TreeMap<Long, Event> seen = new TreeMap<>();
         ServerMessage m;
         while ((m = w.client.poll(x -> x.hasEvent() && x.getEvent().getSeq() > 0, Duration.ofMillis(1))) != null) {
           assertTrue(seen.put(m.getEvent().getSeq(), m.getEvent()) == null, "an event twice");
         }
-        long last = w.joined.getSeq();
+        long seenUpTo = w.joined.getSeq();
         for (long seq : seen.keySet()) {
-          assertEquals(++last, seq, w.user + ": events gap-free before the close");
+          assertEquals(++seenUpTo, seq, w.user + ": events gap-free before the close");
         }
+        long last = seenUpTo;
         TestClient again = b.user(w.user, ROOM, Role.STUDENT);
         Joined resumed = again.join(ROOM, last, epoch);
-        assertFalse(resumed.getReset(), w.user + " resumed without a reset");
+        assertFalse(resumed.getReset(), () -> w.user + " resumed without a reset: from " + last
+            + " to " + resumed.getSeq());
         assertEquals(resumed.getSeq() - last, resumed.getMissedCount(), "exactly the missed events");
         for (long n : w.unanswered) {
           Ack ack = TestClient.ack(again.request(ClientMessage.newBuilder().setChatPost(ChatPost.newBuilder()
@@ -209,6 +214,7 @@ class DrainIT {
           w.ackedSeqByN.put(n, ack.getSeq());
         }
         for (long n : w.retry) {
+          retried.add(w.id(n));
           Ack ack = TestClient.ack(again.request(ClientMessage.newBuilder().setChatPost(ChatPost.newBuilder()
               .setRoomId(ROOM).setText(w.text(n)).setClientMsgId(w.id(n)))));
           w.ackedSeqByN.put(n, ack.getSeq()); // the original's seq when it was sequenced after all
@@ -222,16 +228,23 @@ class DrainIT {
       // The store: gap-free seqs, every write once, at the seq its ack named.
       List<SequencedOperation> ops = b.server().store().operations(ROOM, 0, 100_000)
           .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      Map<String, Long> stored = new LinkedHashMap<>();
+      Map<String, List<Long>> stored = new LinkedHashMap<>();
       long seq = 0;
       for (SequencedOperation op : ops) {
         assertEquals(++seq, op.getSeq(), "stored seqs are gap-free");
-        if (op.getOperation().hasChatPost()) {
-          Long earlier = stored.put(op.getOperation().getClientMsgId(), op.getSeq());
-          assertTrue(earlier == null, "stored twice: " + op.getOperation().getClientMsgId());
+        if (op.getOperation().hasChatPost() && op.getOperation().getClientMsgId().matches("w\\d+\\.\\d+")) {
+          stored.computeIfAbsent(op.getOperation().getClientMsgId(), k -> new ArrayList<>()).add(op.getSeq());
         }
       }
-      assertEquals(storedExpected, stored, "every write stored once, at its acknowledged seq");
+      assertEquals(storedExpected.keySet(), stored.keySet(), "every write stored");
+      for (Map.Entry<String, Long> e : storedExpected.entrySet()) {
+        List<Long> copies = stored.get(e.getKey());
+        // A write refused as retryable may have been sequenced after all, and then its retry too
+        // (the room applies the second copy as a skipped duplicate): stored at its acked seq.
+        assertTrue(copies.equals(List.of(e.getValue())) || retried.contains(e.getKey())
+                && copies.contains(e.getValue()),
+            () -> e.getKey() + " acked at " + e.getValue() + ", stored at " + copies);
+      }
       // The watcher on node b saw the whole room, in order.
       long watched = 0;
       for (long s = 1; s <= seq; s++) {
