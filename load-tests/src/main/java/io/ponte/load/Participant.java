@@ -238,6 +238,9 @@ final class Participant implements LoadClient {
   }
 
   private static String describe(Throwable t) {
+    if (t instanceof io.vertx.core.http.UpgradeRejectedException rejected) {
+      return "upgrade refused with HTTP " + rejected.getStatus();
+    }
     String m = t.getMessage();
     String name = t.getClass().getSimpleName();
     if (m == null) {
