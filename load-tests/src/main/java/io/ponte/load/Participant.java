@@ -115,6 +115,11 @@ final class Participant implements LoadClient {
   private final Map<Long, String> outboxRequests = new HashMap<>();
   /** Outbox posts whose socket closed before they were answered (resent after the resume). */
   private final java.util.Set<String> unansweredAtClose = new java.util.HashSet<>();
+  /**
+   * Outbox posts once refused as retryable: their first send may have been sequenced after all,
+   * so a later copy acked as a duplicate says nothing about a drain.
+   */
+  private final java.util.Set<String> refusedBefore = new java.util.HashSet<>();
 
   private WebSocket ws;
   private long requestIds;
@@ -280,8 +285,14 @@ final class Participant implements LoadClient {
     ws = null;
     stats.connected.decrementAndGet();
     pending.clear();
+    // Sent and unanswered when the socket closed: the server answers every write it read before
+    // its close, so these were never read (a post waiting for its retry is not one of them).
+    for (String id : outboxRequests.values()) {
+      if (!refusedBefore.contains(id)) {
+        unansweredAtClose.add(id);
+      }
+    }
     outboxRequests.clear();
-    unansweredAtClose.addAll(outbox.keySet());
     for (RoomView v : rooms.values()) {
       v.joined = false;
     }
@@ -941,6 +952,7 @@ final class Participant implements LoadClient {
       return;
     }
     outbox.remove(id);
+    refusedBefore.remove(id);
     if (unansweredAtClose.remove(id) && ack.getDuplicate()) {
       stats.resentDuplicates.increment();
     }
@@ -962,8 +974,10 @@ final class Participant implements LoadClient {
     if (!error.getRetryable()) {
       outbox.remove(id);
       unansweredAtClose.remove(id);
+      refusedBefore.remove(id);
       return false;
     }
+    refusedBefore.add(id);
     Stats.count(stats.expectedErrors, error.getCode().name() + "_RETRIED");
     stats.retried.increment();
     if (options.recordAcks) {

@@ -172,7 +172,7 @@ class RollingRestartIT {
             spare = p;
           }
         }
-        // HAProxy checks every 300 ms: the replacement in rotation, then load on all three nodes.
+        // HAProxy checks every 500 ms: the replacement in rotation, then load on all three nodes.
         Thread.sleep(settleMs);
       }
       return null;
@@ -311,7 +311,9 @@ class RollingRestartIT {
         .append("    default_backend ponte_nodes\n")
         .append("backend ponte_nodes\n    balance roundrobin\n")
         .append("    option httpchk GET /health/ready\n    http-check expect status 200\n")
-        .append("    default-server inter 300ms fall 1 rise 1\n")
+        // Fast, but a check that times out once on a loaded machine does not take a node out.
+        .append("    timeout check 2s\n")
+        .append("    default-server inter 500ms fall 2 rise 1\n")
         .append("    http-request disable-l7-retry if ! METH_GET\n");
     for (int i = 0; i < ports.length; i++) {
       cfg.append("    server node").append(i).append(" 127.0.0.1:").append(ports[i]).append(" check\n");
