@@ -115,6 +115,12 @@ public final class LoadMain implements Runnable {
       o.sourceAddresses = new java.util.ArrayList<>(v);
     }
 
+    @Option(names = "--resend", description = "like a browser's outbox: posts unanswered when the socket closed are"
+        + " sent again (same client message id) after the resume, retryable refusals after their delay")
+    void resend(boolean v) {
+      o.resend = v;
+    }
+
     @Option(names = "--report-dir", description = "where reports go (default ${DEFAULT-VALUE})", defaultValue = "load-reports")
     void reportDir(Path v) {
       o.reportDir = v;

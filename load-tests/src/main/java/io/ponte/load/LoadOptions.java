@@ -88,6 +88,18 @@ public final class LoadOptions {
   public double writerRate = 5;
   /** Each participant waits a random 0..jitter before reconnecting (0: all at once). */
   public Duration reconnectJitter = Duration.ZERO;
+  /**
+   * Like a browser's outbox (the SDK's): a post unanswered when its socket closed is sent again,
+   * same client message id, once the room is resumed; one refused as retryable, after its delay.
+   */
+  public boolean resend;
+  /** Keep every acked post's client message id and seq (LoadResult.ackedPosts), for checks. */
+  public boolean recordAcks;
+  /**
+   * Runs on the run's thread as soon as the measured window opens (a rolling restart); the window
+   * then lasts until it returns and at least {@link #duration}. Not a command-line option.
+   */
+  public java.util.concurrent.Callable<?> duringMeasurement;
 
   // classroom
   /** Probability that a student announces typing before a post. */
@@ -160,6 +172,9 @@ public final class LoadOptions {
     o.stormInterval = stormInterval;
     o.writerRate = writerRate;
     o.reconnectJitter = reconnectJitter;
+    o.resend = resend;
+    o.recordAcks = recordAcks;
+    o.duringMeasurement = duringMeasurement;
     o.typingProbability = typingProbability;
     o.churnPerMinute = churnPerMinute;
     o.teacherActionInterval = teacherActionInterval;

@@ -116,6 +116,17 @@ public final class LoadResult {
   public double measuredSeconds;
   public long sent;
   public long acked;
+  /** Clients that gave up connecting (after connect-attempts failed attempts in a row). */
+  public int gaveUp;
+  /** --resend: posts sent again after their socket closed unanswered / of those acked as duplicates. */
+  public long resent;
+  public long resentDuplicates;
+  /** --resend: posts sent again after a retryable refusal. */
+  public long retried;
+  /** With recordAcks: every acked post, "room/clientMsgId" -> the seq its ack named. */
+  public java.util.Map<String, Long> ackedPosts = java.util.Map.of();
+  /** With recordAcks: "room/clientMsgId" of the posts sent again after a retryable refusal. */
+  public java.util.Set<String> retriedPosts = java.util.Set.of();
   public long delivered;
   public long deliveredMeasured;
   public double sentPerSecond;

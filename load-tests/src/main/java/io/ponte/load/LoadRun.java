@@ -491,7 +491,20 @@ public final class LoadRun implements Participant.Listener {
   private void measureFor(Duration warmup, Duration duration) throws InterruptedException {
     Thread.sleep(warmup.toMillis());
     startMeasuring();
-    Thread.sleep(duration.toMillis());
+    long end = System.nanoTime() + duration.toNanos();
+    if (o.duringMeasurement != null) {
+      try {
+        o.duringMeasurement.call();
+      } catch (InterruptedException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException("the action during the measured window failed: " + e, e);
+      }
+    }
+    long left = end - System.nanoTime();
+    if (left > 0) {
+      TimeUnit.NANOSECONDS.sleep(left);
+    }
     stopMeasuring();
   }
 
@@ -946,6 +959,14 @@ public final class LoadRun implements Participant.Listener {
     r.measuredSeconds = measureStart >= 0 && measureEnd >= measureStart ? measureEnd - measureStart : 0;
     r.sent = stats.sent.sum();
     r.acked = stats.acked.sum();
+    r.gaveUp = failed.get();
+    r.resent = stats.resent.sum();
+    r.resentDuplicates = stats.resentDuplicates.sum();
+    r.retried = stats.retried.sum();
+    if (o.recordAcks) {
+      r.ackedPosts = java.util.Map.copyOf(stats.ackedPosts);
+      r.retriedPosts = java.util.Set.copyOf(stats.retriedPosts);
+    }
     r.delivered = stats.delivered.sum();
     r.deliveredMeasured = deliveredAtMeasureEnd - deliveredAtMeasureStart;
     if (r.measuredSeconds > 0) {

@@ -107,6 +107,19 @@ final class Participant implements LoadClient {
   /** The leading teacher with --lobby: admits everyone who knocks, as soon as the knock is seen. */
   boolean admitKnocks;
   private final Map<Long, Pending> pending = new HashMap<>();
+  /**
+   * With --resend, a browser's outbox: posts sent and not yet answered, by client message id, in
+   * send order; and the request id each was last sent under.
+   */
+  private final LinkedHashMap<String, ChatPost> outbox = new LinkedHashMap<>();
+  private final Map<Long, String> outboxRequests = new HashMap<>();
+  /** Outbox posts whose socket closed before they were answered (resent after the resume). */
+  private final java.util.Set<String> unansweredAtClose = new java.util.HashSet<>();
+  /**
+   * Outbox posts once refused as retryable: their first send may have been sequenced after all,
+   * so a later copy acked as a duplicate says nothing about a drain.
+   */
+  private final java.util.Set<String> refusedBefore = new java.util.HashSet<>();
 
   private WebSocket ws;
   private long requestIds;
@@ -230,6 +243,9 @@ final class Participant implements LoadClient {
   }
 
   private static String describe(Throwable t) {
+    if (t instanceof io.vertx.core.http.UpgradeRejectedException rejected) {
+      return "upgrade refused with HTTP " + rejected.getStatus();
+    }
     String m = t.getMessage();
     String name = t.getClass().getSimpleName();
     if (m == null) {
@@ -269,6 +285,14 @@ final class Participant implements LoadClient {
     ws = null;
     stats.connected.decrementAndGet();
     pending.clear();
+    // Sent and unanswered when the socket closed: the server answers every write it read before
+    // its close, so these were never read (a post waiting for its retry is not one of them).
+    for (String id : outboxRequests.values()) {
+      if (!refusedBefore.contains(id)) {
+        unansweredAtClose.add(id);
+      }
+    }
+    outboxRequests.clear();
     for (RoomView v : rooms.values()) {
       v.joined = false;
     }
@@ -379,11 +403,16 @@ final class Participant implements LoadClient {
           }
         } else {
           stats.acked.increment();
+          if (p != null && p.kind() == Kind.POST) {
+            outboxAnswered(m.getRequestId(), p.roomId(), m.getAck());
+          }
         }
       }
       case ERROR -> {
         afterAck.remove(m.getRequestId()); // a refused step ends its poll's chain
-        onError(m.getError(), p);
+        if (p == null || p.kind() != Kind.POST || !outboxRefused(m.getRequestId(), p.roomId(), m.getError())) {
+          onError(m.getError(), p);
+        }
       }
       case LEFT -> {
         String left = m.getLeft().getRoomId();
@@ -443,6 +472,7 @@ final class Participant implements LoadClient {
       }
     }
     v.joined = true;
+    resendOutbox(v.roomId);
     for (RoomView other : rooms.values()) {
       if (!other.joined) {
         return;
@@ -900,9 +930,88 @@ final class Participant implements LoadClient {
     String head = "t" + System.nanoTime() + " " + index + "." + n + " ";
     String text = head.length() >= options.messageSize ? head
         : head + filler.substring(0, options.messageSize - head.length());
-    if (send(Kind.POST, v.roomId, false, ClientMessage.newBuilder().setChatPost(ChatPost.newBuilder()
-        .setRoomId(v.roomId).setText(text).setClientMsgId(userId + "." + n)))) {
+    ChatPost post = ChatPost.newBuilder().setRoomId(v.roomId).setText(text).setClientMsgId(userId + "." + n)
+        .build();
+    if (send(Kind.POST, v.roomId, false, ClientMessage.newBuilder().setChatPost(post))) {
       stats.sent.increment();
+      if (options.resend) {
+        outbox.put(post.getClientMsgId(), post);
+        outboxRequests.put(requestIds, post.getClientMsgId());
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The outbox (--resend): what a browser client does with posts it has no answer to
+  // ------------------------------------------------------------------------------------------
+
+  /** A post was acked: out of the outbox; a resend acked as a duplicate had been read before. */
+  private void outboxAnswered(long requestId, String roomId, io.ponte.protocol.v1.Ack ack) {
+    String id = outboxRequests.remove(requestId);
+    if (id == null) {
+      return;
+    }
+    outbox.remove(id);
+    refusedBefore.remove(id);
+    if (unansweredAtClose.remove(id) && ack.getDuplicate()) {
+      stats.resentDuplicates.increment();
+    }
+    if (options.recordAcks) {
+      stats.ackedPosts.put(roomId + "/" + id, ack.getSeq());
+    }
+  }
+
+  /**
+   * A post was refused: a retryable refusal is sent again after its delay (true: handled), any
+   * other one leaves the outbox.
+   */
+  private boolean outboxRefused(long requestId, String roomId, ErrorInfo error) {
+    String id = outboxRequests.remove(requestId);
+    if (id == null) {
+      return false;
+    }
+    ChatPost post = outbox.get(id);
+    if (!error.getRetryable()) {
+      outbox.remove(id);
+      unansweredAtClose.remove(id);
+      refusedBefore.remove(id);
+      return false;
+    }
+    refusedBefore.add(id);
+    Stats.count(stats.expectedErrors, error.getCode().name() + "_RETRIED");
+    stats.retried.increment();
+    if (options.recordAcks) {
+      stats.retriedPosts.add(roomId + "/" + id);
+    }
+    long delay = Math.max(100, error.getRetryAfterMs());
+    context.owner().setTimer(delay, t -> {
+      RoomView v = rooms.get(roomId);
+      if (!stopped && outbox.containsKey(post.getClientMsgId()) && v != null && v.joined
+          && !outboxRequests.containsValue(post.getClientMsgId())) {
+        sendFromOutbox(post);
+      }
+    });
+    return true;
+  }
+
+  /** The room is joined again: every post of it still unanswered goes out again, in order. */
+  private void resendOutbox(String roomId) {
+    if (outbox.isEmpty()) {
+      return;
+    }
+    for (ChatPost post : java.util.List.copyOf(outbox.values())) {
+      if (post.getRoomId().equals(roomId) && !outboxRequests.containsValue(post.getClientMsgId())) {
+        if (unansweredAtClose.contains(post.getClientMsgId())) {
+          stats.resent.increment();
+        }
+        sendFromOutbox(post);
+      }
+    }
+  }
+
+  private void sendFromOutbox(ChatPost post) {
+    if (send(Kind.POST, post.getRoomId(), false, ClientMessage.newBuilder().setChatPost(post))) {
+      outboxRequests.put(requestIds, post.getClientMsgId());
     }
   }
 
@@ -969,6 +1078,12 @@ final class Participant implements LoadClient {
   }
 
   void teacherAction(String roomId, TeacherAction.Builder action) {
+    RoomView v = rooms.get(roomId);
+    if (v != null && !v.joined && !stopped) {
+      // Reconnecting (the node went away): like a browser's outbox, the action waits for the room.
+      context.owner().setTimer(250, t -> teacherAction(roomId, action));
+      return;
+    }
     action.setRoomId(roomId).setClientMsgId(userId + ".a" + (++postCounter));
     if (send(Kind.ACTION, roomId, false, ClientMessage.newBuilder().setTeacherAction(action))) {
       stats.teacherActions.increment();

@@ -77,6 +77,10 @@ public final class Report {
         .append(", stray ").append(r.strayEvents).append(", laggards ").append(r.laggards)
         .append(", resumes ok ").append(r.resumesOk).append(", resumes reset ").append(r.resumeResets)
         .append(r.consistent() ? "  [OK]" : "  [FAILED]").append('\n');
+    if (r.resent + r.retried > 0) {
+      sb.append("outbox       resent after a close ").append(r.resent).append(" (acked as duplicates ")
+          .append(r.resentDuplicates).append("), retried after a refusal ").append(r.retried).append('\n');
+    }
     if (r.teacherActions + r.typingSent + r.leaves > 0) {
       sb.append("classroom    typing ").append(r.typingSent).append(", teacher actions ")
           .append(r.teacherActions).append(", leaves ").append(r.leaves).append(", rejoins ")
@@ -338,6 +342,9 @@ public final class Report {
     seqs.put("laggards", r.laggards);
     seqs.put("resumesOk", r.resumesOk);
     seqs.put("resumeResets", r.resumeResets);
+    seqs.put("resent", r.resent);
+    seqs.put("resentDuplicates", r.resentDuplicates);
+    seqs.put("retried", r.retried);
     seqs.put("replayed", r.replayed);
     seqs.put("skipped", r.skippedEvents);
     seqs.put("consistent", r.consistent());

@@ -85,6 +85,16 @@ final class Stats {
 
   final LongAdder sent = new LongAdder();
   final LongAdder acked = new LongAdder();
+  /** --resend: posts sent again after a reconnect (unanswered when their socket closed). */
+  final LongAdder resent = new LongAdder();
+  /** --resend: of those, acked as duplicates (the server had read and sequenced them). */
+  final LongAdder resentDuplicates = new LongAdder();
+  /** --resend: posts sent again after a retryable refusal (UNAVAILABLE). */
+  final LongAdder retried = new LongAdder();
+  /** With LoadOptions.recordAcks: every acked post, "room/clientMsgId" -> seq. */
+  final java.util.concurrent.ConcurrentHashMap<String, Long> ackedPosts = new java.util.concurrent.ConcurrentHashMap<>();
+  /** With LoadOptions.recordAcks: "room/clientMsgId" of the posts sent again after a retryable refusal. */
+  final java.util.Set<String> retriedPosts = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** Live chat events received (every receiver, the sender included). */
   final LongAdder delivered = new LongAdder();
   /** Chat events received as Joined.missed on a resume. */

@@ -33,10 +33,17 @@ final class ChildServer implements AutoCloseable {
   }
 
   static ChildServer start(Path dataDir, String... extraArgs) throws Exception {
-    int port;
+    return start(dataDir, freePort(), extraArgs);
+  }
+
+  static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
+      return s.getLocalPort();
     }
+  }
+
+  /** A server on the given port (a node restarted where its balancer expects it). */
+  static ChildServer start(Path dataDir, int port, String... extraArgs) throws Exception {
     Path log = dataDir.resolve("server.log");
     Files.createDirectories(dataDir);
     List<String> cmd = new ArrayList<>(List.of(
@@ -49,7 +56,8 @@ final class ChildServer implements AutoCloseable {
         "--jwt-secret", SECRET, "--admin-token", ADMIN_TOKEN,
         "--event-loops", "2"));
     cmd.addAll(List.of(extraArgs));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     ChildServer server = new ChildServer(p, log, port);
     try {
       server.awaitReady();

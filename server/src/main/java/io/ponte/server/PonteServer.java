@@ -72,6 +72,7 @@ public final class PonteServer {
   private final RoomRegistry rooms;
   private final Transport transport;
   private final RetentionSweeper retention;
+  private final io.ponte.server.admin.Drain drain;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private long retentionTimer = -1;
   private volatile int port;
@@ -99,6 +100,7 @@ public final class PonteServer {
         StandardFeatures.requests(config), StandardFeatures.access(rooms, store));
     this.retention = new RetentionSweeper(store, broker, presence, rooms,
         config.maxRetentionDays());
+    this.drain = new io.ponte.server.admin.Drain(vertx, transport, rooms, metrics);
     metrics.dependencies(broker instanceof RedisBroker ? "redis" : "memory",
         store instanceof PostgresStore ? "postgresql" : "sqlite");
     metrics.seqConflicts(store, Store::conflictsRecorded);
@@ -293,7 +295,7 @@ public final class PonteServer {
       router.get("/metrics").handler(ctx -> ready().onComplete(ar -> ctx.response()
           .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
           .end(metrics.scrape())));
-      new AdminApi(config, adminAuth, issuer, store, rooms).mount(router);
+      new AdminApi(config, adminAuth, issuer, store, rooms, drain).mount(router);
       new io.ponte.server.export.LearnerExport(store, () -> StandardFeatures.of(config),
           metrics.registry()).mount(router); // under /admin/*: after AdminApi's token check
       new io.ponte.server.whiteboard.BoardExport(adminAuth, tokens, rooms).mount(router);
@@ -306,16 +308,16 @@ public final class PonteServer {
     }
   }
 
-  /** Ready when the broker and the store answer, within a second, and not shutting down. */
+  /** Ready when the broker and the store answer, within a second, and not draining or shutting down. */
   public Future<Void> ready() {
-    if (stopping.get()) {
+    if (stopping.get() || drain.started()) {
       metrics.notReady();
-      return Future.failedFuture("stopping");
+      return Future.failedFuture(stopping.get() ? "stopping" : "draining");
     }
     Future<Void> brokerPing = broker.ping().timeout(1, TimeUnit.SECONDS);
     Future<Void> storePing = store.ping().timeout(1, TimeUnit.SECONDS);
     return Future.join(brokerPing, storePing).transform(ar -> {
-      boolean up = ar.succeeded() && !stopping.get();
+      boolean up = ar.succeeded() && !stopping.get() && !drain.started();
       metrics.health(brokerPing.succeeded(), storePing.succeeded(), up);
       return up ? Future.<Void>succeededFuture()
           : Future.<Void>failedFuture(ar.failed() ? ar.cause() : new IllegalStateException("stopping"));
@@ -366,9 +368,15 @@ public final class PonteServer {
     return transportName(vertx);
   }
 
+  /** The node's drain (POST /admin/drain, and the first step of {@link #stop}). */
+  public io.ponte.server.admin.Drain drain() {
+    return drain;
+  }
+
   /**
-   * Graceful shutdown: stop accepting, tell every client to reconnect (SERVER_SHUTDOWN, resume),
-   * snapshot every room, flush the store, release everything.
+   * Graceful shutdown: the drain (stop accepting, answer the writes read, tell every client to
+   * resume elsewhere with SERVER_SHUTDOWN, snapshot every room) unless one already ran (the
+   * preStop hook's), then flush the store and release everything.
    */
   public Future<Void> stop() {
     if (!stopping.compareAndSet(false, true)) {
@@ -377,7 +385,7 @@ public final class PonteServer {
     log.info("shutting down: closing connections, saving rooms, flushing the store");
     vertx.cancelTimer(retentionTimer);
     Promise<Void> grace = Promise.promise();
-    transport.drain().onComplete(x -> {
+    drain.start(0, Math.max(1000, config.shutdownGraceMs())).onComplete(x -> {
       // Give clients a moment to receive their goodbye before the sockets go away.
       long wait = Math.min(config.shutdownGraceMs(), 500);
       if (wait <= 0) {

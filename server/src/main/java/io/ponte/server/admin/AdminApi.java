@@ -59,10 +59,12 @@ public final class AdminApi {
   private final TokenIssuer issuer;
   private final Store store;
   private final RoomRegistry rooms;
+  private final Drain drain;
 
   /** @param issuer null when no HS256 secret is configured (token minting is then refused) */
   public AdminApi(PonteConfig config, AdminAuth adminAuth, TokenIssuer issuer, Store store,
-      RoomRegistry rooms) {
+      RoomRegistry rooms, Drain drain) {
+    this.drain = drain;
     this.config = config;
     this.adminAuth = adminAuth;
     this.issuer = issuer;
@@ -82,6 +84,26 @@ public final class AdminApi {
     router.get("/admin/audit").handler(this::audit);
     router.get("/admin/rooms/:id/reports").handler(this::reports);
     router.get("/admin/retention").handler(this::retentionDryRun);
+    router.post("/admin/drain").handler(this::drain);
+    router.get("/admin/drain").handler(ctx -> json(ctx, 200, drain.status()));
+  }
+
+  /**
+   * POST /admin/drain: takes the node out of service (see {@link Drain}); answers once drained, 200
+   * with the counts, or 503 TIMED_OUT after drain-timeout-ms. A second call gets the same answer.
+   */
+  private void drain(RoutingContext ctx) {
+    log.info("drain requested through the admin API");
+    drain.start(config.drainCloseSpreadMs(), config.drainTimeoutMs()).onComplete(ar -> {
+      Drain.Result r = ar.result();
+      if (r.state() == Drain.State.DRAINED) {
+        json(ctx, 200, r.toJson());
+      } else {
+        json(ctx, 503, r.toJson().put("code", "TIMED_OUT").put("message",
+            "not drained within drain-timeout-ms (" + config.drainTimeoutMs() + " ms): "
+                + r.socketsUnanswered() + " sockets closed before every write was answered"));
+      }
+    });
   }
 
   private void authorize(RoutingContext ctx) {

@@ -83,6 +83,36 @@ public final class Connection implements RoomMember, Session, SocketCore.Protoco
   static final int MAX_HELD_MESSAGES = 32;
   /** A room being joined. */
   private static final Membership JOINING = new Membership(null, Role.ROLE_UNSPECIFIED);
+  /**
+   * The writes: requests that carry a client message id (chat, board, document, moderation...
+   * operations). Each is answered with an Ack or an Error, and a drain waits for that answer.
+   */
+  static final java.util.Set<ClientMessage.BodyCase> WRITES = writes();
+
+  private static java.util.Set<ClientMessage.BodyCase> writes() {
+    java.util.Set<ClientMessage.BodyCase> writes = java.util.EnumSet.noneOf(ClientMessage.BodyCase.class);
+    for (com.google.protobuf.Descriptors.FieldDescriptor f : ClientMessage.getDescriptor().getFields()) {
+      if (f.getJavaType() == com.google.protobuf.Descriptors.FieldDescriptor.JavaType.MESSAGE
+          && carriesClientMsgId(f.getMessageType(), 0)) {
+        writes.add(ClientMessage.BodyCase.forNumber(f.getNumber()));
+      }
+    }
+    return java.util.Collections.unmodifiableSet(writes);
+  }
+
+  /** A client_msg_id field in the message or in a message it holds (a oneof of requests). */
+  private static boolean carriesClientMsgId(com.google.protobuf.Descriptors.Descriptor d, int depth) {
+    for (com.google.protobuf.Descriptors.FieldDescriptor f : d.getFields()) {
+      if (f.getName().equals("client_msg_id")) {
+        return true;
+      }
+      if (depth < 2 && f.getJavaType() == com.google.protobuf.Descriptors.FieldDescriptor.JavaType.MESSAGE
+          && !f.isRepeated() && carriesClientMsgId(f.getMessageType(), depth + 1)) {
+        return true;
+      }
+    }
+    return false;
+  }
 
   private final ServerWebSocket ws;
   private final WireFormat format;
@@ -114,6 +144,8 @@ public final class Connection implements RoomMember, Session, SocketCore.Protoco
   private final AtomicLong queuedBytes = new AtomicLong();
   private final AtomicBoolean flushScheduled = new AtomicBoolean();
   private volatile boolean closing;
+  /** Request ids of the writes read and not yet answered, with how many of each (any thread). */
+  private final ConcurrentHashMap<Long, Integer> unanswered = new ConcurrentHashMap<>();
   /** Completed when the socket closed; made on first use (a Join held by the join gate). */
   private io.vertx.core.Promise<Void> closedPromise;
 
@@ -310,6 +342,23 @@ public final class Connection implements RoomMember, Session, SocketCore.Protoco
   @Override
   public void reply(long requestId, ServerMessage.Builder message) {
     send(OutboundMessage.of(message.setRequestId(requestId).build()));
+    // After the queueing: a drain that sees the write answered finds its answer queued.
+    answered(requestId);
+  }
+
+  /** The first answer to a write read with this request id: one write less to wait for. */
+  private void answered(long requestId) {
+    if (unanswered.isEmpty()) {
+      return;
+    }
+    boolean[] was = new boolean[1];
+    unanswered.computeIfPresent(requestId, (id, n) -> {
+      was[0] = true;
+      return n == 1 ? null : n - 1;
+    });
+    if (was[0]) {
+      core.writeAnswered();
+    }
   }
 
   @Override
@@ -376,6 +425,11 @@ public final class Connection implements RoomMember, Session, SocketCore.Protoco
     } catch (ProtocolException e) {
       refuse(0, ErrorCodes.error(e.code(), e.getMessage(), null), CloseCode.MALFORMED_MESSAGE);
       return;
+    }
+    if (WRITES.contains(message.getBodyCase())) {
+      // Read: from here on it is answered, whatever happens to it (a drain waits for that).
+      unanswered.merge(message.getRequestId(), 1, Integer::sum);
+      core.writeRead();
     }
     if (length > config.maxFrameBytes()
         && message.getBodyCase() != ClientMessage.BodyCase.DOC_UPDATE) {
@@ -747,8 +801,12 @@ public final class Connection implements RoomMember, Session, SocketCore.Protoco
     return m != null && m.room() != null;
   }
 
-  Future<Void> closeForShutdown() {
-    close(CloseCode.SERVER_SHUTDOWN, "server shutting down");
-    return Future.succeededFuture();
+  /**
+   * Closes with SERVER_SHUTDOWN (resume elsewhere) once every write read from the socket is
+   * answered, reading nothing more meanwhile (see {@link SocketCore#drain}); the answers and
+   * everything queued before them go out before the close frame.
+   */
+  Future<Boolean> closeForShutdown(long timeoutMs) {
+    return core.drain(timeoutMs, () -> closeNow(CloseCode.SERVER_SHUTDOWN, "server shutting down", 0));
   }
 }

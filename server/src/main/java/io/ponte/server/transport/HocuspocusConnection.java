@@ -386,8 +386,14 @@ final class HocuspocusConnection implements SocketCore.Protocol {
     transport.forgetHocuspocus(this);
   }
 
-  Future<Void> closeForShutdown() {
-    close(CloseCode.SERVER_SHUTDOWN, "server shutting down");
-    return Future.succeededFuture();
+  /**
+   * Closes with SERVER_SHUTDOWN once every update read from the socket is applied or refused,
+   * reading nothing more meanwhile; what is queued goes out before the close frame.
+   */
+  Future<Boolean> closeForShutdown(long timeoutMs) {
+    return core.drain(timeoutMs, () -> {
+      output.flushAll();
+      closeNow(CloseCode.SERVER_SHUTDOWN, "server shutting down");
+    });
   }
 }

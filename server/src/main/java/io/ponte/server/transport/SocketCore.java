@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,6 +83,15 @@ final class SocketCore {
   private final Set<String> users = new HashSet<>();
   private volatile boolean closing;
   private boolean released;
+  /**
+   * Writes read from this socket whose answer (ack, error, applied) is not yet in its outbound
+   * queue; decremented from any thread. A drain closes the socket only once this is 0.
+   */
+  private final AtomicInteger unanswered = new AtomicInteger();
+  /** Set by {@link #drain}: the adapter's last words and close, run once every write is answered. */
+  private volatile Runnable closeWhenAnswered;
+  private io.vertx.core.Promise<Boolean> drained;
+  private long drainTimer = -1;
 
   // The message being assembled.
   private List<ByteBuf> parts;
@@ -212,11 +222,92 @@ final class SocketCore {
       // A close frame's reason is at most 123 bytes.
       ws.close((short) code.code(), reason.length() > 60 ? reason.substring(0, 60) : reason);
     }
+    if (drained != null) {
+      // A drained socket was paused: read again so that the peer's close frame is seen (data
+      // frames are ignored from now on, see onFrame).
+      ws.resume();
+    }
   }
 
   /** From any thread. */
   void closeLater(CloseCode code, String reason) {
     context.runOnContext(v -> close(code, reason));
+  }
+
+  /**
+   * A write (an operation the client expects an answer to) was read from the socket: a drain
+   * waits for its answer before closing. Call on the socket's context, before handling it.
+   */
+  void writeRead() {
+    unanswered.incrementAndGet();
+  }
+
+  /**
+   * The answer to a write read earlier is in the outbound queue (from any thread, after queueing
+   * it): the last one lets a waiting drain close the socket.
+   */
+  void writeAnswered() {
+    if (unanswered.decrementAndGet() <= 0 && closeWhenAnswered != null) {
+      context.runOnContext(v -> finishDrain());
+    }
+  }
+
+  /**
+   * Drains the socket (from any thread): reads no further message from it at once, then, as soon
+   * as every write already read has its answer queued (or after {@code timeoutMs} at the latest),
+   * runs {@code lastWordsAndClose}, which flushes the outbound queue and closes with
+   * SERVER_SHUTDOWN. Completes once the close was sent (or the socket was already closed): true
+   * when every write read had been answered, false when the deadline closed it before.
+   *
+   * <p>Pitfall: reading is paused, not the messages read dropped: a message handed to the
+   * adapter was "read" and is answered; one still in the socket's buffers was never read, and a
+   * client resends it after resuming elsewhere (exactly once by its client message id).
+   */
+  io.vertx.core.Future<Boolean> drain(long timeoutMs, Runnable lastWordsAndClose) {
+    io.vertx.core.Promise<Boolean> done = io.vertx.core.Promise.promise();
+    context.runOnContext(v -> {
+      if (drained != null) {
+        drained.future().onComplete(done);
+        return;
+      }
+      drained = done;
+      if (closing) {
+        done.tryComplete(true);
+        return;
+      }
+      ws.pause();
+      closeWhenAnswered = lastWordsAndClose;
+      drainTimer = vertx.setTimer(Math.max(1, timeoutMs), t -> {
+        drainTimer = -1;
+        if (unanswered.get() > 0) {
+          log.debug("drain: closing a socket with {} writes unanswered at the deadline", unanswered.get());
+        }
+        finishDrain(true);
+      });
+      finishDrain();
+    });
+    return done.future();
+  }
+
+  private void finishDrain() {
+    finishDrain(false);
+  }
+
+  private void finishDrain(boolean deadline) {
+    Runnable close = closeWhenAnswered;
+    if (close == null || (!deadline && unanswered.get() > 0)) {
+      return;
+    }
+    closeWhenAnswered = null;
+    if (drainTimer >= 0) {
+      vertx.cancelTimer(drainTimer);
+      drainTimer = -1;
+    }
+    boolean answered = unanswered.get() <= 0;
+    if (!closing) {
+      close.run();
+    }
+    drained.tryComplete(answered);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -301,7 +392,7 @@ final class SocketCore {
     ws.pause();
     vertx.setTimer(waitMs, t -> {
       paused = false;
-      if (!closing) {
+      if (!closing && drained == null) {
         ws.resume();
       }
     });
@@ -331,6 +422,14 @@ final class SocketCore {
 
   private void onClosed() {
     closing = true;
+    if (drainTimer >= 0) {
+      vertx.cancelTimer(drainTimer);
+      drainTimer = -1;
+    }
+    closeWhenAnswered = null;
+    if (drained != null) {
+      drained.tryComplete(unanswered.get() <= 0);
+    }
     if (authTimer >= 0) {
       vertx.cancelTimer(authTimer);
     }

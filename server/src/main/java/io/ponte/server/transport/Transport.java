@@ -349,19 +349,42 @@ public final class Transport {
     });
   }
 
-  /** Stops accepting sockets and closes every open one with SERVER_SHUTDOWN (resume later). */
-  public Future<Void> drain() {
+  /** One open socket of any endpoint, as a drain sees it. */
+  public interface OpenSocket {
+    /**
+     * Stops reading from the socket and, once every write read from it is answered (or after
+     * {@code timeoutMs}), sends what is queued and closes with SERVER_SHUTDOWN (4102: resume
+     * elsewhere). Completes when the close is sent: true if every write read was answered.
+     */
+    Future<Boolean> closeForShutdown(long timeoutMs);
+  }
+
+  /** Refuses every new WebSocket upgrade from now on (503, on every endpoint). */
+  public void stopAccepting() {
     draining = true;
-    List<Future<Void>> closing = new ArrayList<>();
+  }
+
+  public boolean accepting() {
+    return !draining;
+  }
+
+  /** The sockets open now, on every endpoint. */
+  public List<OpenSocket> openSockets() {
+    List<OpenSocket> open = new ArrayList<>();
     for (Connection c : List.copyOf(connections)) {
-      closing.add(c.closeForShutdown());
+      open.add(c::closeForShutdown);
     }
     for (YjsConnection c : List.copyOf(yjsConnections)) {
-      closing.add(c.closeForShutdown());
+      open.add(c::closeForShutdown);
     }
     for (HocuspocusConnection c : List.copyOf(hocuspocusConnections)) {
-      closing.add(c.closeForShutdown());
+      open.add(c::closeForShutdown);
     }
-    return Future.all(closing).mapEmpty();
+    return open;
+  }
+
+  /** Sockets open on every endpoint. */
+  public int openSocketCount() {
+    return connections.size() + yjsConnections.size() + hocuspocusConnections.size();
   }
 }

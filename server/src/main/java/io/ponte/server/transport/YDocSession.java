@@ -201,10 +201,13 @@ final class YDocSession implements RoomMember {
    * one) is not sequenced; anything else becomes a DocUpdate operation, checked when applied.
    */
   private void clientUpdate(byte[] update, boolean step2) {
+    // A write read: a drain closes the socket only once it is answered (applied or refused).
+    core.writeRead();
     if (step2) {
       Documents.covers(room, docId, update).onComplete(ar -> {
         if (ar.succeeded() && ar.result()) {
           channel.applied();
+          core.writeAnswered();
           return;
         }
         submit(update);
@@ -229,6 +232,7 @@ final class YDocSession implements RoomMember {
       } else {
         channel.applied();
       }
+      core.writeAnswered();
     });
   }
 

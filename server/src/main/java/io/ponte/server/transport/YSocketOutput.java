@@ -84,6 +84,20 @@ final class YSocketOutput {
     queue.clear();
   }
 
+  /**
+   * Writes everything queued now, past backpressure (before a drain's close: the answers to the
+   * writes read must reach the client ahead of the close frame); on the socket's context.
+   */
+  void flushAll() {
+    flushScheduled.set(false);
+    byte[] frame;
+    while (!ws.isClosed() && (frame = queue.poll()) != null) {
+      queuedMessages.decrementAndGet();
+      queuedBytes.addAndGet(-frame.length);
+      writeNow(frame);
+    }
+  }
+
   /** Writes at once, ahead of the queue (a last word before the close); on the socket's context. */
   void writeNow(byte[] frame) {
     if (!ws.isClosed()) {

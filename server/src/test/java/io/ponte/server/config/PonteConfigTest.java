@@ -52,7 +52,7 @@ class PonteConfigTest {
           "store-max-batch",
           "redis-url", "redis-mode", "redis-sentinel-master", "redis-key-prefix",
           "redis-stream-max-length", "presence-lease-ms",
-          "shutdown-grace-ms", "node-id", "log-level");
+          "shutdown-grace-ms", "drain-timeout-ms", "drain-close-spread-ms", "node-id", "log-level");
 
   private static final String SECRET = "s3cr3t-jwt-value-that-is-long-enough-xyz";
   private static final String TOKEN = "admin-token-value-0123456789";
@@ -326,6 +326,8 @@ class PonteConfigTest {
         "breakout-max-per-room|101",
         "breakout-ops-per-second|0",
         "shutdown-grace-ms|-5",
+        "drain-timeout-ms|999",
+        "drain-close-spread-ms|-1",
         "node-id|has space",
         "node-id|0123456789012345678901234567890123456789012345678901234567890123456789",
         "log-level|verbose",

@@ -184,6 +184,12 @@ class DeploymentFilesTest {
       preStopMax += Integer.parseInt(waits.group(1));
     }
     assertTrue(preStopMax > 0, script);
+    // The drain answers within drain-timeout-ms: the hook must wait longer than that for it.
+    Matcher drainWait = Pattern.compile("timeout (\\d+) ponte-http POST /admin/drain").matcher(script);
+    assertTrue(drainWait.find(), "preStop bounds the drain with timeout N: " + script);
+    int drainTimeoutS = (Integer.parseInt(effectiveSetting("PONTE_DRAIN_TIMEOUT_MS")) + 999) / 1000;
+    assertTrue(Integer.parseInt(drainWait.group(1)) >= drainTimeoutS + 5,
+        "preStop waits " + drainWait.group(1) + " s for a drain of up to " + drainTimeoutS + " s");
     int shutdownGraceS = (Integer.parseInt(effectiveSetting("PONTE_SHUTDOWN_GRACE_MS")) + 999) / 1000;
     int grace = ((Number) pod.get("terminationGracePeriodSeconds")).intValue();
     assertTrue(grace >= preStopMax + shutdownGraceS + 10,
@@ -302,6 +308,9 @@ class DeploymentFilesTest {
       // /admin/ paths carry the admin token from the environment.
       assertEquals(0, ponteHttp(s.port(), TestServer.ADMIN_TOKEN, "GET", "/admin/rooms"));
       assertNotEquals(0, ponteHttp(s.port(), "not-the-admin-token-at-all", "GET", "/admin/rooms"));
+      // The preStop hook's call: drains the node, which then is no longer ready.
+      assertEquals(0, ponteHttp(s.port(), TestServer.ADMIN_TOKEN, "POST", "/admin/drain"));
+      assertEquals(503, s.http("GET", "/health/ready", null, null).statusCode());
     }
     // No node listening: a failure, not a hang.
     assertNotEquals(0, ponteHttp(1, null, "GET", "/health/live"));
