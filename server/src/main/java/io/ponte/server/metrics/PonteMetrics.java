@@ -46,6 +46,7 @@ public final class PonteMetrics {
   private final Timer brokerPublish;
   private final Counter gapsFetched;
   private final Counter seqsSkipped;
+  private final Counter operationsAdopted;
   private final Counter presenceLeaseRenewals;
   private final Counter redisReconnects;
 
@@ -100,6 +101,10 @@ public final class PonteMetrics {
         .description("Seqs no node could recover (their node died before storing them and the"
             + " broker's history no longer held them) that this node filled with a skipped"
             + " placeholder; counted by the one node whose write won")
+        .register(registry);
+    operationsAdopted = Counter.builder("ponte.operations.adopted")
+        .description("Other nodes' operations this node stored because the store still lacked"
+            + " them after a few seconds (their node died between sequencing and storing)")
         .register(registry);
     presenceLeaseRenewals = Counter.builder("ponte.presence.lease.renewals")
         .description("Renewals of this node's presence lease on a room it holds")
@@ -239,6 +244,11 @@ public final class PonteMetrics {
 
   public void gapsFetched(int operations) {
     gapsFetched.increment(operations);
+  }
+
+  /** Other nodes' operations this node stored for them. */
+  public void operationsAdopted(int operations) {
+    operationsAdopted.increment(operations);
   }
 
   /** Placeholders this node wrote for lost seqs. */

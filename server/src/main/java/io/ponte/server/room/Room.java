@@ -131,6 +131,16 @@ public final class Room implements RoomListener {
   private final Set<Long> storedHere = new HashSet<>();
   /** Seqs of this node's origin with no request waiting, being stored before they apply. */
   private final Set<Long> adopted = new HashSet<>();
+  /**
+   * Other nodes' operations applied here but not yet seen in the store, by seq, encoded. Their
+   * node may die between sequencing and its store write while every other node has applied and
+   * delivered them: after {@link #ADOPT_AFTER_MS} this node stores those the store still lacks.
+   */
+  private final TreeMap<Long, Unconfirmed> unconfirmed = new TreeMap<>();
+  private boolean adoptCheckPending;
+  /** Past this many, the oldest are left to a later load, which fills holes from the broker. */
+  private static final int MAX_UNCONFIRMED = 20_000;
+  static final long ADOPT_AFTER_MS = 5_000;
   /** Document updates of this node applied before they were durable, by seq: answered when durable. */
   private final Map<Long, AppliedOperation> appliedNotDurable = new HashMap<>();
   /** Whether this node's document updates may apply before they are durable (see class doc). */
@@ -482,7 +492,11 @@ public final class Room implements RoomListener {
       AppliedOperation applied = state.apply(sop);
       remember(applied);
       redact(applied, ours);
-      if (storedHere.remove(next) || ours) {
+      boolean stored = storedHere.remove(next);
+      if (!ours && !stored) {
+        watchUnconfirmed(sop);
+      }
+      if (stored || ours) {
         // The node that stored the operation records its audit entry: once, though every node
         // applies it.
         recordAudit(applied);
@@ -695,6 +709,13 @@ public final class Room implements RoomListener {
     }
     for (long seq : r.seqs()) {
       recent.rewrite(seq, r.event());
+      Unconfirmed u = unconfirmed.get(seq);
+      if (u != null) {
+        SequencedOperation before = u.decode();
+        unconfirmed.put(seq, new Unconfirmed(before.toBuilder()
+            .setOperation(r.operation().apply(before.getOperation())).setRedacted(true).build()
+            .toByteArray(), u.appliedMs()));
+      }
     }
     long seq = applied.seq();
     if (snapshotInFlight) {
@@ -708,6 +729,115 @@ public final class Room implements RoomListener {
           log.warn("room {}: cannot redact the operations before seq {} in the broker: {}",
               roomId, seq, err.toString()));
     }
+  }
+
+  private record Unconfirmed(byte[] operation, long appliedMs) {
+    SequencedOperation decode() {
+      try {
+        return SequencedOperation.parseFrom(operation);
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException(e); // encoded by this process
+      }
+    }
+  }
+
+  private void watchUnconfirmed(SequencedOperation sop) {
+    if (sop.getOperation().getBodyCase() == Operation.BodyCase.SEQ_SKIPPED) {
+      return; // only ever exists because the store holds it
+    }
+    SequencedOperation withEpoch = sop.getEpoch().isEmpty() ? sop.toBuilder().setEpoch(epoch).build() : sop;
+    unconfirmed.put(sop.getSeq(),
+        new Unconfirmed(withEpoch.toByteArray(), System.currentTimeMillis()));
+    if (unconfirmed.size() > MAX_UNCONFIRMED) {
+      unconfirmed.pollFirstEntry();
+    }
+    armAdoptCheck();
+  }
+
+  private void armAdoptCheck() {
+    if (adoptCheckPending || unconfirmed.isEmpty() || unloaded || failed) {
+      return;
+    }
+    adoptCheckPending = true;
+    vertx.setTimer(ADOPT_AFTER_MS, t -> onRoomContext(() -> {
+      if (unloaded || failed) {
+        adoptCheckPending = false;
+        return;
+      }
+      adoptUnconfirmed(System.currentTimeMillis() - ADOPT_AFTER_MS)
+          .onComplete(ar -> onRoomContext(() -> {
+            adoptCheckPending = false;
+            armAdoptCheck();
+          }));
+    }));
+  }
+
+  /**
+   * Stores the unconfirmed operations applied before {@code appliedBeforeMs} that the store still
+   * lacks (their node died before storing them), and forgets those it holds. Idempotent: a row
+   * stored meanwhile by its own node is identical.
+   */
+  private Future<Void> adoptUnconfirmed(long appliedBeforeMs) {
+    List<Long> due = new ArrayList<>();
+    for (Map.Entry<Long, Unconfirmed> e : unconfirmed.entrySet()) {
+      if (e.getValue().appliedMs() <= appliedBeforeMs) {
+        due.add(e.getKey());
+      }
+    }
+    if (due.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    long from = due.get(0);
+    long to = due.get(due.size() - 1);
+    return store.storedSeqs(roomId, from, to).compose(held -> {
+      Promise<Void> done = Promise.promise();
+      onRoomContext(() -> {
+        Set<Long> have = new HashSet<>(held);
+        List<Future<Void>> writes = new ArrayList<>();
+        for (long seq : due) {
+          Unconfirmed u = unconfirmed.get(seq);
+          if (u == null) {
+            continue;
+          }
+          if (have.contains(seq)) {
+            unconfirmed.remove(seq);
+          } else {
+            writes.add(store.append(roomId, u.decode()).onSuccess(x -> onRoomContext(() -> {
+              if (unconfirmed.get(seq) == u) {
+                unconfirmed.remove(seq);
+              }
+            })));
+          }
+        }
+        if (!writes.isEmpty()) {
+          log.warn("room {}: storing {} operation(s) between seqs {} and {} that their node did"
+              + " not store", roomId, writes.size(), from, to);
+          metrics.operationsAdopted(writes.size());
+        }
+        Future.join(writes).<Void>mapEmpty().onComplete(done);
+      });
+      return done.future();
+    }).onFailure(err -> log.warn("room {}: cannot check the store for other nodes' operations: {}",
+        roomId, err.toString()));
+  }
+
+  /**
+   * A retry of an operation this room already applied is answered as a duplicate only once that
+   * operation is durable: applied here from another node (or early) is not enough.
+   */
+  private Future<Void> durableForDuplicate(long seq) {
+    Unconfirmed u = unconfirmed.get(seq);
+    AppliedOperation early = appliedNotDurable.get(seq);
+    if (u == null && early == null) {
+      return Future.succeededFuture();
+    }
+    SequencedOperation sop = u != null ? u.decode()
+        : early.operation().toBuilder().setEpoch(epoch).build();
+    return store.append(roomId, sop).onSuccess(x -> onRoomContext(() -> {
+      if (u != null && unconfirmed.get(seq) == u) {
+        unconfirmed.remove(seq);
+      }
+    }));
   }
 
   private void remember(AppliedOperation applied) {
@@ -775,9 +905,16 @@ public final class Room implements RoomListener {
       Actor actor = operation.getActor();
       long earlier = state.appliedSeq(actor.getUserId(), operation.getClientMsgId());
       if (earlier != 0) {
-        result.complete(new AppliedOperation(
+        AppliedOperation duplicate = new AppliedOperation(
             SequencedOperation.newBuilder().setSeq(earlier).setOperation(operation).build(),
-            Event.getDefaultInstance(), "", null, earlier, RoomState.Effect.NONE, ""));
+            Event.getDefaultInstance(), "", null, earlier, RoomState.Effect.NONE, "");
+        durableForDuplicate(earlier).onComplete(ar -> {
+          if (ar.succeeded()) {
+            result.complete(duplicate);
+          } else {
+            result.fail(new RoomException(ErrorCode.UNAVAILABLE, "cannot store now, retry"));
+          }
+        });
         return;
       }
       ErrorInfo early = state.check(operation);
@@ -1395,7 +1532,10 @@ public final class Room implements RoomListener {
         done.complete();
         return;
       }
-      snapshot().compose(x -> restoreEpoch()).onComplete(x -> {
+      // Other nodes' operations not seen stored yet go to the store first: once unloaded here,
+      // nobody might store them.
+      adoptUnconfirmed(Long.MAX_VALUE).otherwiseEmpty()
+          .compose(x -> snapshot()).compose(x -> restoreEpoch()).onComplete(x -> {
         unloaded = true;
         relays.values().forEach(FeatureRelay::unloaded);
         cancelIdleTimer();

@@ -891,6 +891,33 @@ public abstract class JdbcStore implements Store {
    * so paging on the last returned seq never stalls. Fails with ROOM_NOT_FOUND for an unknown room.
    */
   @Override
+  public Future<List<Long>> storedSeqs(String roomId, long fromSeq, long toSeq) {
+    if (roomId == null) {
+      return Future.failedFuture(new IllegalArgumentException("roomId required"));
+    }
+    if (toSeq < fromSeq) {
+      return Future.succeededFuture(List.of());
+    }
+    return read(
+        "storedSeqs",
+        conn -> {
+          try (PreparedStatement st = conn.prepareStatement(
+              "SELECT seq FROM operations WHERE room_id = ? AND seq BETWEEN ? AND ? ORDER BY seq")) {
+            st.setString(1, roomId);
+            st.setLong(2, fromSeq);
+            st.setLong(3, toSeq);
+            List<Long> seqs = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery()) {
+              while (rs.next()) {
+                seqs.add(rs.getLong(1));
+              }
+            }
+            return seqs;
+          }
+        });
+  }
+
+  @Override
   public Future<List<SequencedOperation>> operations(String roomId, long afterSeq, int limit) {
     if (roomId == null) {
       return Future.failedFuture(new IllegalArgumentException("roomId required"));

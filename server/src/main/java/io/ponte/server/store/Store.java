@@ -73,6 +73,9 @@ public interface Store {
       java.util.function.UnaryOperator<io.ponte.protocol.v1.Operation> rewrite,
       long snapshotsBefore, java.util.function.UnaryOperator<RoomStateRecord> rewriteSnapshot);
 
+  /** The seqs in [fromSeq, toSeq] this room has stored operations at, ascending. */
+  Future<List<Long>> storedSeqs(String roomId, long fromSeq, long toSeq);
+
   /** Stored operations with seq in (afterSeq, afterSeq + limit], in seq order. */
   Future<List<SequencedOperation>> operations(String roomId, long afterSeq, int limit);
 

@@ -260,6 +260,79 @@ class LostSeqIT {
     }
   }
 
+  @Test
+  void anOperationWhoseNodeDiedBeforeStoringItIsStoredByTheNodesThatAppliedIt() throws Exception {
+    try (TestServer b = new TestServer(dir.resolve("b"), node("node-b", true));
+        TestServer c = new TestServer(dir.resolve("c"), node("node-c", true));
+        TestClient tea = b.user("tea", ROOM, Role.TEACHER);
+        TestClient stu = c.user("stu", ROOM, Role.STUDENT)) {
+      b.createRoom(ROOM);
+      tea.join(ROOM);
+      stu.join(ROOM);
+      assertEquals(1, tea.post(ROOM, "tea 1").getSeq());
+      assertEquals(1, tea.nextEvent(ROOM).getSeq());
+      assertEquals(1, stu.nextEvent(ROOM).getSeq());
+      // Node A sequences seq 2 and publishes it, then dies before its store write: b and c apply
+      // and deliver it, and one of them must store it, or a restart of every node loses it.
+      long started = System.currentTimeMillis();
+      assertEquals(2, sequenceWithoutStoring("ana", "orphaned").getSeq());
+      assertEquals("orphaned", tea.nextEvent(ROOM).getChatPosted().getText());
+      assertEquals("orphaned", stu.nextEvent(ROOM).getChatPosted().getText());
+      long deadline = started + 120_000;
+      while (storedTexts().size() < 2) {
+        assertTrue(System.currentTimeMillis() < deadline, "seq 2 never stored");
+        Thread.sleep(200);
+      }
+      assertEquals(List.of("1 tea 1", "2 orphaned"), storedTexts());
+      assertTrue(adoptedMetric(b) + adoptedMetric(c) >= 1);
+      assertEquals(0, conflictMetric(b) + conflictMetric(c), "an identical row is no conflict");
+      assertEquals(3, stu.post(ROOM, "stu 3").getSeq());
+    }
+  }
+
+  @Test
+  void aRetryOfAnOperationAppliedButNotStoredIsAnsweredOnceItIsStored() throws Exception {
+    try (TestServer b = new TestServer(dir.resolve("b"), node("node-b", true));
+        TestClient tea = b.user("tea", ROOM, Role.TEACHER);
+        TestClient ana = b.user("ana", ROOM, Role.STUDENT)) {
+      b.createRoom(ROOM);
+      tea.join(ROOM);
+      ana.join(ROOM);
+      // Ana's post reached node A, which sequenced it and died before storing; her client sends
+      // it again, with the same client message id, to node b, which applied it from Redis.
+      assertEquals(1, sequenceWithoutStoring("ana", "sent twice").getSeq());
+      assertEquals("sent twice", tea.nextEvent(ROOM).getChatPosted().getText());
+      long request = ana.sendRequest(io.ponte.protocol.v1.ClientMessage.newBuilder().setChatPost(
+          ChatPost.newBuilder().setRoomId(ROOM).setText("sent twice").setClientMsgId("ana-0")));
+      var ack = TestClient.ack(ana.await(m -> m.getRequestId() == request, "ack of the retry",
+          java.time.Duration.ofSeconds(60)));
+      assertEquals(1, ack.getSeq());
+      assertTrue(ack.getDuplicate());
+      // Acknowledged means durable: the row is there the moment the ack is.
+      assertEquals(List.of("1 sent twice"), storedTexts());
+    }
+  }
+
+  /** "seq text" of every stored chat post of the room, in seq order. */
+  private List<String> storedTexts() throws Exception {
+    List<String> out = new ArrayList<>();
+    try (Connection conn = pg.schema().connection();
+        PreparedStatement st = conn.prepareStatement(
+            "SELECT seq, op FROM operations WHERE room_id = ? ORDER BY seq")) {
+      st.setString(1, ROOM);
+      try (ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getLong(1) + " " + Operation.parseFrom(rs.getBytes(2)).getChatPost().getText());
+        }
+      }
+    }
+    return out;
+  }
+
+  private static double adoptedMetric(TestServer s) {
+    return Math.max(0, OperabilityIT.metric(OperabilityIT.scrape(s), "ponte_operations_adopted_total", null));
+  }
+
   // -------------------------------------------------------------------------------------------
 
   /** Three posts from a teacher on b, seen on b and on c; returns the room's epoch. */

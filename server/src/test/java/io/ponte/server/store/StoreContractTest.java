@@ -116,6 +116,22 @@ abstract class StoreContractTest {
 
   @Test
   @Timeout(30)
+  void storedSeqsListsTheHeldSeqsOfARange() throws Exception {
+    await(store.createRoom(room("r")));
+    await(store.createRoom(room("other")));
+    for (long seq : new long[] {1, 2, 4, 7}) {
+      await(store.append("r", op("r", seq)));
+    }
+    await(store.append("other", op("other", 3)));
+    assertEquals(List.of(2L, 4L), await(store.storedSeqs("r", 2, 6)));
+    assertEquals(List.of(1L, 2L, 4L, 7L), await(store.storedSeqs("r", 0, 100)));
+    assertEquals(List.of(), await(store.storedSeqs("r", 5, 6)));
+    assertEquals(List.of(), await(store.storedSeqs("r", 6, 5)));
+    assertEquals(List.of(), await(store.storedSeqs("missing", 1, 10)));
+  }
+
+  @Test
+  @Timeout(30)
   void duplicateCreateFailsWithRoomExists() throws Exception {
     await(store.createRoom(room("r")));
     assertEquals(StoreException.Kind.ROOM_EXISTS, failureKind(store.createRoom(room("r"))));
