@@ -68,6 +68,7 @@ public final class PonteServer {
   private final RoomRegistry rooms;
   private final Transport transport;
   private final RetentionSweeper retention;
+  private final io.ponte.server.erasure.ErasureJobs erasures;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private long retentionTimer = -1;
   private volatile int port;
@@ -92,6 +93,10 @@ public final class PonteServer {
         StandardFeatures.requests(config), StandardFeatures.access(rooms, store));
     this.retention = new RetentionSweeper(store, broker, presence, rooms,
         config.maxRetentionDays());
+    this.erasures = new io.ponte.server.erasure.ErasureJobs(vertx, store, broker, rooms,
+        config.erasureSecret().map(io.ponte.server.erasure.Pseudonyms::ofSecret)
+            .orElseGet(() -> new io.ponte.server.erasure.Pseudonyms(adminAuth.derivedKey())),
+        config.erasureBoardElements(), config.nodeId());
     metrics.dependencies(broker instanceof RedisBroker ? "redis" : "memory",
         store instanceof PostgresStore ? "postgresql" : "sqlite");
   }
@@ -218,6 +223,7 @@ public final class PonteServer {
             new DeploymentOptions().setInstances(instances))
         .map(x -> {
           retention.sweep(System.currentTimeMillis());
+          erasures.resume();
           retentionTimer = vertx.setPeriodic(RETENTION_SWEEP_MS,
               id -> retention.sweep(System.currentTimeMillis()));
           log.info("Ponte node {} listening on {}:{} (data in {}, {} event loops)", config.nodeId(),
@@ -274,6 +280,7 @@ public final class PonteServer {
       new AdminApi(config, adminAuth, issuer, store, rooms).mount(router);
       new io.ponte.server.export.LearnerExport(store, () -> StandardFeatures.of(config),
           metrics.registry()).mount(router); // under /admin/*: after AdminApi's token check
+      erasures.mount(router); // likewise
       new io.ponte.server.whiteboard.BoardExport(adminAuth, new TokenVerifier(keys), rooms).mount(router);
       WebApp.create(config).mount(router);
       HttpServer server = vertx.createHttpServer(options).requestHandler(router);
@@ -354,6 +361,7 @@ public final class PonteServer {
     }
     log.info("shutting down: closing connections, saving rooms, flushing the store");
     vertx.cancelTimer(retentionTimer);
+    erasures.stop();
     Promise<Void> grace = Promise.promise();
     transport.drain().onComplete(x -> {
       // Give clients a moment to receive their goodbye before the sockets go away.

@@ -76,7 +76,20 @@ public final class PostgresStore extends JdbcStore {
               "CREATE INDEX audit_log_room ON audit_log(room_id, id)",
               "CREATE INDEX audit_log_actor ON audit_log(actor_id, id)"),
           // 4: operations rewritten by a redaction (deleted or edited chat text blanked).
-          List.of("ALTER TABLE operations ADD COLUMN redacted SMALLINT NOT NULL DEFAULT 0"));
+          List.of("ALTER TABLE operations ADD COLUMN redacted SMALLINT NOT NULL DEFAULT 0"),
+          // 5: erasures of one learner (erasure.ErasureJobs): the job, its claim and progress.
+          List.of(
+              "CREATE TABLE erasure_jobs ("
+                  + " job_id TEXT PRIMARY KEY NOT NULL,"
+                  + " user_id TEXT NOT NULL,"
+                  + " pseudonym TEXT NOT NULL,"
+                  + " state TEXT NOT NULL,"
+                  + " created_ms BIGINT NOT NULL,"
+                  + " finished_ms BIGINT NOT NULL DEFAULT 0,"
+                  + " claimed_by TEXT NOT NULL DEFAULT '',"
+                  + " claimed_until_ms BIGINT NOT NULL DEFAULT 0,"
+                  + " progress TEXT NOT NULL)",
+              "CREATE INDEX erasure_jobs_pseudonym ON erasure_jobs(pseudonym, created_ms)"));
 
   /** Store settings. */
   public record Options(int maxBatch, int readers) {

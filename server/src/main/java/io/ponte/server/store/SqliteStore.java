@@ -71,7 +71,20 @@ public final class SqliteStore extends JdbcStore {
               "CREATE INDEX audit_log_room ON audit_log(room_id, id)",
               "CREATE INDEX audit_log_actor ON audit_log(actor_id, id)"),
           // 4: operations rewritten by a redaction (deleted or edited chat text blanked).
-          List.of("ALTER TABLE operations ADD COLUMN redacted INTEGER NOT NULL DEFAULT 0"));
+          List.of("ALTER TABLE operations ADD COLUMN redacted INTEGER NOT NULL DEFAULT 0"),
+          // 5: erasures of one learner (erasure.ErasureJobs): the job, its claim and progress.
+          List.of(
+              "CREATE TABLE erasure_jobs ("
+                  + " job_id TEXT PRIMARY KEY NOT NULL,"
+                  + " user_id TEXT NOT NULL,"
+                  + " pseudonym TEXT NOT NULL,"
+                  + " state TEXT NOT NULL,"
+                  + " created_ms INTEGER NOT NULL,"
+                  + " finished_ms INTEGER NOT NULL DEFAULT 0,"
+                  + " claimed_by TEXT NOT NULL DEFAULT '',"
+                  + " claimed_until_ms INTEGER NOT NULL DEFAULT 0,"
+                  + " progress TEXT NOT NULL)",
+              "CREATE INDEX erasure_jobs_pseudonym ON erasure_jobs(pseudonym, created_ms)"));
 
   /** The schema version this server writes (a database with a newer one is refused). */
   public static final int SCHEMA_VERSION = MIGRATIONS.size();
@@ -210,6 +223,17 @@ public final class SqliteStore extends JdbcStore {
       long snapshotsBefore,
       java.util.function.UnaryOperator<io.ponte.protocol.v1.RoomStateRecord> rewriteSnapshot) {
     return super.redact(roomId, seqs, rewrite, snapshotsBefore, rewriteSnapshot).onSuccess(n -> {
+      if (n > 0) {
+        scheduleScrub();
+      }
+    });
+  }
+
+  /** As {@link #redact}: the old entries' bytes are scrubbed from the files soon after. */
+  @Override
+  public Future<Integer> rewriteAudit(
+      java.util.function.UnaryOperator<io.ponte.protocol.v1.AuditEntry> rewrite) {
+    return super.rewriteAudit(rewrite).onSuccess(n -> {
       if (n > 0) {
         scheduleScrub();
       }
