@@ -420,7 +420,8 @@ public final class RoomState implements RoomCore {
 
   private ErrorInfo validate(Operation op) {
     Operation.BodyCase kind = op.getBodyCase();
-    if (op.getActor().getRole() == Role.ROLE_UNSPECIFIED && kind != Operation.BodyCase.CLOSE_ROOM) {
+    if (op.getActor().getRole() == Role.ROLE_UNSPECIFIED && kind != Operation.BodyCase.CLOSE_ROOM
+        && kind != Operation.BodyCase.ERASE_PARTICIPANT) {
       return error(ErrorCode.PERMISSION_DENIED, "operation without a role");
     }
     if (kind == Operation.BodyCase.ERASE_PARTICIPANT) {
