@@ -343,8 +343,11 @@ public final class ErasureJobs {
       }).compose(x -> {
         progress.put("finishedMs", now);
         return save("", ErasureJob.DONE, now);
-      }).onSuccess(x -> log.info("erasure {} of a learner ({}) done: {} room(s)", job.jobId(),
-          job.pseudonym(), progress.getJsonArray("rooms").size()));
+      }).onSuccess(x -> {
+        store.scrub(); // the job row's user id, now cleared, goes from the files too
+        log.info("erasure {} of a learner ({}) done: {} room(s)", job.jobId(),
+            job.pseudonym(), progress.getJsonArray("rooms").size());
+      });
     }
 
     /** Each room's part of the receipt, as an audit entry of that room. */

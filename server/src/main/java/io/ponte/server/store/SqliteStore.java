@@ -229,6 +229,11 @@ public final class SqliteStore extends JdbcStore {
     });
   }
 
+  @Override
+  public void scrub() {
+    scheduleScrub();
+  }
+
   /** As {@link #redact}: the old entries' bytes are scrubbed from the files soon after. */
   @Override
   public Future<Integer> rewriteAudit(

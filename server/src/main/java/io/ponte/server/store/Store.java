@@ -57,6 +57,12 @@ public interface Store {
       java.util.function.UnaryOperator<io.ponte.protocol.v1.Operation> rewrite,
       long snapshotsBefore, java.util.function.UnaryOperator<RoomStateRecord> rewriteSnapshot);
 
+  /**
+   * Asks the store to wipe soon what rewritten or deleted rows may have left behind in its files
+   * (SQLite: free pages and the WAL; see {@link #redact}). Best effort, returns at once.
+   */
+  default void scrub() {}
+
   /** Stored operations with seq in (afterSeq, afterSeq + limit], in seq order. */
   Future<List<SequencedOperation>> operations(String roomId, long afterSeq, int limit);
 
