@@ -80,7 +80,7 @@ class PostgresStoreTest extends StoreContractTest {
         for (Future<PostgresStore> f : opening) {
           nodes.add(await(f));
         }
-        assertEquals(List.of(1L, 2L, 3L, 4L), versions(fresh));
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L), versions(fresh));
         await(nodes.get(0).createRoom(room("r")));
         for (PostgresStore node : nodes) {
           assertEquals(List.of(room("r")), await(node.rooms()));
