@@ -295,8 +295,26 @@ public final class ErasureJobs {
       return finish();
     }
 
-    /** Erases the user in one room: the operation, then its redaction made durable here. */
+    /**
+     * Erases the user in one room, retrying a few times while the room is being unloaded or
+     * cannot be sequenced for a moment (UNAVAILABLE); later failures wait for the next resume.
+     */
     private Future<JsonObject> eraseRoom(String roomId) {
+      return eraseRoom(roomId, 5);
+    }
+
+    private Future<JsonObject> eraseRoom(String roomId, int attempts) {
+      return eraseRoomOnce(roomId).recover(err -> {
+        if (attempts <= 1 || !(err instanceof RoomException re)
+            || re.error().getCode() != ErrorCode.UNAVAILABLE) {
+          return Future.failedFuture(err);
+        }
+        return vertx.timer(500).compose(x -> eraseRoom(roomId, attempts - 1));
+      });
+    }
+
+    /** Erases the user in one room: the operation, then its redaction made durable here. */
+    private Future<JsonObject> eraseRoomOnce(String roomId) {
       Operation op = Operation.newBuilder()
           .setActor(Actor.newBuilder().setUserId("admin").setRole(Role.ROLE_UNSPECIFIED))
           .setEraseParticipant(body)
