@@ -184,6 +184,9 @@ class ErasureIT {
       assertFalse(byUser.body().contains(ANA), byUser::body);
 
       assertErasedView(s, pseudonym, boSays);
+      // An export finds nothing of her any more.
+      assertEquals(404, ExportIT.export(s, "/admin/users/" + ANA + "/export", TestServer.ADMIN_TOKEN)
+          .statusCode());
       for (String t : concat(ANA_TEXTS, List.of(ANA, ANA_NAME, "ana-deleted-VVV"))) {
         ChatRedactionIT.awaitNowhere(dir, t);
       }
