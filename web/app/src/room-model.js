@@ -205,6 +205,20 @@ export class RoomModel {
         m.text = '';
         note('message', { seq: m.seq });
       }
+    } else if (ev.participantErased) {
+      // An administrator erased a participant: their messages become placeholders under the
+      // pseudonym (their reactions and board elements go with the next snapshot).
+      const { pseudonym, messageSeqs = [] } = ev.participantErased;
+      for (const seq of messageSeqs) {
+        const m = this.messages.get(String(seq));
+        if (m) {
+          m.deleted = true;
+          m.text = '';
+          m.reactions = [];
+          m.author = { ...m.author, userId: pseudonym, displayName: '' };
+          note('message', { seq: m.seq });
+        }
+      }
     } else if (ev.reactionChanged) {
       const rc = ev.reactionChanged;
       const m = this.messages.get(String(rc.messageSeq));

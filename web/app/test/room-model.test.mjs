@@ -197,3 +197,16 @@ test('breakouts: the snapshot and events say where I am; a broadcast is a notice
   assert.equal(m.breakoutRound, null);
   assert.equal(seen.at(-1).closed, true);
 });
+
+test('an erased participant\'s messages become placeholders under the pseudonym', () => {
+  const m = new RoomModel('r', me);
+  m.applyJoined(joined());
+  m.applyEvent({ seq: '3', participantErased: { pseudonym: 'erased-0123', messageSeqs: ['1', '2'] } });
+  const [a, b] = m.orderedMessages();
+  for (const x of [a, b]) {
+    assert.equal(x.deleted, true);
+    assert.equal(x.text, '');
+    assert.equal(x.author.userId, 'erased-0123');
+    assert.equal(x.author.displayName, '');
+  }
+});

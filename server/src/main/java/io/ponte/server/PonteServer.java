@@ -73,6 +73,7 @@ public final class PonteServer {
   private final Transport transport;
   private final RetentionSweeper retention;
   private final io.ponte.server.admin.Drain drain;
+  private final io.ponte.server.erasure.ErasureJobs erasures;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private long retentionTimer = -1;
   private volatile int port;
@@ -101,6 +102,10 @@ public final class PonteServer {
     this.retention = new RetentionSweeper(store, broker, presence, rooms,
         config.maxRetentionDays());
     this.drain = new io.ponte.server.admin.Drain(vertx, transport, rooms, metrics);
+    this.erasures = new io.ponte.server.erasure.ErasureJobs(vertx, store, broker, rooms,
+        config.erasureSecret().map(io.ponte.server.erasure.Pseudonyms::ofSecret)
+            .orElseGet(() -> new io.ponte.server.erasure.Pseudonyms(adminAuth.derivedKey())),
+        config.erasureBoardElements(), config.nodeId());
     metrics.dependencies(broker instanceof RedisBroker ? "redis" : "memory",
         store instanceof PostgresStore ? "postgresql" : "sqlite");
     metrics.seqConflicts(store, Store::conflictsRecorded);
@@ -242,6 +247,7 @@ public final class PonteServer {
             new DeploymentOptions().setInstances(instances))
         .map(x -> {
           retention.sweep(System.currentTimeMillis());
+          erasures.resume();
           retentionTimer = vertx.setPeriodic(RETENTION_SWEEP_MS,
               id -> retention.sweep(System.currentTimeMillis()));
           log.info("Ponte node {} listening on {}:{} (data in {}, {} event loops)", config.nodeId(),
@@ -298,6 +304,7 @@ public final class PonteServer {
       new AdminApi(config, adminAuth, issuer, store, rooms, drain).mount(router);
       new io.ponte.server.export.LearnerExport(store, () -> StandardFeatures.of(config),
           metrics.registry()).mount(router); // under /admin/*: after AdminApi's token check
+      erasures.mount(router); // likewise
       new io.ponte.server.whiteboard.BoardExport(adminAuth, tokens, rooms).mount(router);
       WebApp.create(config).mount(router);
       HttpServer server = vertx.createHttpServer(options).requestHandler(router);
@@ -384,6 +391,7 @@ public final class PonteServer {
     }
     log.info("shutting down: closing connections, saving rooms, flushing the store");
     vertx.cancelTimer(retentionTimer);
+    erasures.stop();
     Promise<Void> grace = Promise.promise();
     drain.start(0, Math.max(1000, config.shutdownGraceMs())).onComplete(x -> {
       // Give clients a moment to receive their goodbye before the sockets go away.

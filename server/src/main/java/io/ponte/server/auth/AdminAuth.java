@@ -75,6 +75,14 @@ public final class AdminAuth {
   }
 
   /**
+   * Key material derived from the admin token (its SHA-256), for pseudonyms that every node
+   * sharing the token derives alike (erasure of one learner). A copy.
+   */
+  public byte[] derivedKey() {
+    return tokenDigest.clone();
+  }
+
+  /**
    * True when {@code authorizationHeader} is {@code Bearer <admin token>} or {@code Bearer <valid
    * JWT with admin: true>}. A missing or malformed header, or any refused token, is false.
    */

@@ -134,7 +134,7 @@ public final class ChatState implements FeatureState {
         if (e != null) {
           return e;
         }
-        e = room.redacted() ? null : checked(ChatText.message(p.getText()), room);
+        e = blanked(p.getText(), room) ? null : checked(ChatText.message(p.getText()), room);
         if (e == null) {
           e = checked(ChatText.language(p.getLanguage()), room);
         }
@@ -160,7 +160,7 @@ public final class ChatState implements FeatureState {
         if (!m.getAuthor().getUserId().equals(userId)) {
           return room.error(ErrorCode.PERMISSION_DENIED, "only the author can edit a message");
         }
-        return room.redacted() ? null : checked(ChatText.message(ed.getText()), room);
+        return blanked(ed.getText(), room) ? null : checked(ChatText.message(ed.getText()), room);
       }
       case CHAT_DELETE -> {
         if (role == Role.OBSERVER) {
@@ -267,6 +267,15 @@ public final class ChatState implements FeatureState {
       default -> throw new IllegalArgumentException("not a chat operation: " + op.getBodyCase());
     }
     return m.getToTeachers() ? Outcome.privateTo(m.getAuthor().getUserId()) : Outcome.PUBLIC;
+  }
+
+  /**
+   * Whether a text was blanked by a redaction: then it took effect as it was and is not checked
+   * again. A redacted copy with a text left in is checked: an erasure (erasure.Erasure) leaves an
+   * invalid marker in place of a text that was refused, so it is refused again.
+   */
+  private static boolean blanked(String text, RoomCore room) {
+    return room.redacted() && text.isEmpty();
   }
 
   /** A message's text as applied: a redacted copy's is blank. */

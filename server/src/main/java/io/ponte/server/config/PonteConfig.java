@@ -193,6 +193,25 @@ public final class PonteConfig {
           DisplayNames.FULL,
           "how much of a token's name the node keeps and shows: full, or first (the first word;"
               + " \"Family, Given\" gives Given; a name without a space is kept whole)");
+  private static final Setting<io.ponte.server.erasure.BoardElementsOnErasure> ERASURE_BOARD_ELEMENTS =
+      def(
+          "erasure-board-elements",
+          ValueType.enumOf(io.ponte.server.erasure.BoardElementsOnErasure.class, true),
+          io.ponte.server.erasure.BoardElementsOnErasure.REMOVE,
+          "what an erasure of one learner (POST /admin/users/{id}/erase) does with the board"
+              + " elements they drew: remove, or anonymise (kept, their author the pseudonym)");
+  private static final Setting<String> ERASURE_SECRET =
+      add(
+          new Setting<>(
+              TABLE.size(),
+              "erasure-secret",
+              ValueType.secretMinChars(16),
+              null,
+              "(not set)",
+              "key of the pseudonyms an erasure of one learner gives (erased-<HMAC of the user"
+                  + " id>); not set: derived from the admin token. Every node of a cluster needs"
+                  + " the same one, so that one learner gets one pseudonym everywhere",
+              true));
   private static final Setting<Integer> RATE_MESSAGES_PER_SECOND =
       def(
           "rate-messages-per-second",
@@ -809,6 +828,16 @@ public final class PonteConfig {
   /** {@code display-names}: how much of a token's name is kept. */
   public DisplayNames displayNames() {
     return get(DISPLAY_NAMES);
+  }
+
+  /** {@code erasure-board-elements}: remove or anonymise an erased learner's board elements. */
+  public io.ponte.server.erasure.BoardElementsOnErasure erasureBoardElements() {
+    return get(ERASURE_BOARD_ELEMENTS);
+  }
+
+  /** {@code erasure-secret}: the pseudonyms' key, when set (else the admin token's). */
+  public Optional<String> erasureSecret() {
+    return Optional.ofNullable(get(ERASURE_SECRET));
   }
 
   /** {@code max-retention-days}: the longest retention a room may have. */

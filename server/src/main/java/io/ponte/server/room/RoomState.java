@@ -6,9 +6,11 @@ import io.ponte.protocol.ErrorCodes;
 import io.ponte.protocol.v1.AppliedClientMessage;
 import io.ponte.protocol.v1.Capability;
 import io.ponte.protocol.v1.ErrorCode;
+import io.ponte.protocol.v1.EraseParticipant;
 import io.ponte.protocol.v1.ErrorInfo;
 import io.ponte.protocol.v1.Event;
 import io.ponte.protocol.v1.Operation;
+import io.ponte.protocol.v1.ParticipantErased;
 import io.ponte.protocol.v1.Permissions;
 import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.RoomClosed;
@@ -17,6 +19,7 @@ import io.ponte.protocol.v1.RoomSnapshot;
 import io.ponte.protocol.v1.RoomStateRecord;
 import io.ponte.protocol.v1.SequencedOperation;
 import io.ponte.protocol.v1.Skipped;
+import io.ponte.server.erasure.Erasure;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -50,7 +53,7 @@ public final class RoomState implements RoomCore {
   private boolean ended;
   private boolean closed;
   private final TreeSet<String> banned = new TreeSet<>();
-  private final AppliedIds appliedClientMessages = new AppliedIds(APPLIED_IDS_KEPT);
+  private AppliedIds appliedClientMessages = new AppliedIds(APPLIED_IDS_KEPT);
   /** Each feature's state, in registration order. */
   private final Map<RoomFeature, FeatureState> states = new LinkedHashMap<>();
   private final Map<Class<?>, FeatureState> byType = new IdentityHashMap<>();
@@ -63,6 +66,13 @@ public final class RoomState implements RoomCore {
     this.roomId = roomId;
     this.settings = settings;
     this.features = features;
+    loadFeatures(record);
+  }
+
+  private void loadFeatures(RoomStateRecord record) {
+    states.clear();
+    byType.clear();
+    overrides = null;
     for (RoomFeature f : features.all()) {
       FeatureState s = f.load(record);
       states.put(f, s);
@@ -79,15 +89,56 @@ public final class RoomState implements RoomCore {
 
   public static RoomState fromRecord(RoomStateRecord r, RoomFeatures features) {
     RoomState s = new RoomState(r.getRoomId(), r.getSettings(), features, r);
-    s.seq = r.getSeq();
-    s.locked = r.getLocked();
-    s.ended = r.getEnded();
-    s.closed = r.getClosed();
-    s.banned.addAll(r.getBannedUserIdsList());
-    for (AppliedClientMessage a : r.getAppliedList()) {
-      s.appliedClientMessages.put(a.getUserId(), a.getClientMsgId(), a.getSeq());
-    }
+    s.loadShared(r);
     return s;
+  }
+
+  private void loadShared(RoomStateRecord r) {
+    seq = r.getSeq();
+    settings = r.getSettings();
+    locked = r.getLocked();
+    ended = r.getEnded();
+    closed = r.getClosed();
+    banned.clear();
+    banned.addAll(r.getBannedUserIdsList());
+    appliedClientMessages = new AppliedIds(APPLIED_IDS_KEPT);
+    for (AppliedClientMessage a : r.getAppliedList()) {
+      appliedClientMessages.put(a.getUserId(), a.getClientMsgId(), a.getSeq());
+    }
+  }
+
+  /**
+   * Erases a participant (see {@link Erasure}): the whole state goes through the erasure's
+   * rewrite of its record and is loaded again from it, the way a node loading the room from a
+   * snapshot would. Rare (an administrator's request), so the cost of a full record is fine.
+   */
+  private FeatureState.Outcome erase(EraseParticipant e, Event.Builder event) {
+    Erasure erasure = new Erasure(e);
+    Erasure.Result r = erasure.state(toRecord());
+    loadShared(r.record());
+    loadFeatures(r.record());
+    Erasure.Counts c = r.counts();
+    event.setParticipantErased(ParticipantErased.newBuilder()
+        .setPseudonym(e.getPseudonym()).addAllMessageSeqs(r.messageSeqs())
+        .setMessagesRemoved(c.messagesRemoved()).setReactionsRemoved(c.reactionsRemoved())
+        .setBoardElementsRemoved(c.boardElementsRemoved())
+        .setBoardElementsAnonymised(c.boardElementsAnonymised())
+        .setReportsAnonymised(c.reportsAnonymised()).setDocumentsAnonymised(c.documentsAnonymised())
+        .setOtherMentions(c.otherMentionsAnonymised()));
+    return FeatureState.Outcome.PUBLIC;
+  }
+
+  /**
+   * The erasure's redaction: every earlier seq and its own (its stored copy loses the user id);
+   * rewrites that leave an operation as it is change nothing in the store or the broker.
+   */
+  private Redaction erasureRedaction(EraseParticipant e) {
+    Erasure erasure = new Erasure(e);
+    List<Long> seqs = new ArrayList<>((int) Math.min(seq, Integer.MAX_VALUE));
+    for (long s = 1; s <= seq; s++) {
+      seqs.add(s);
+    }
+    return new Redaction(seqs, erasure::operation, erasure::event, erasure::snapshot);
   }
 
   public RoomStateRecord toRecord() {
@@ -345,7 +396,10 @@ public final class RoomState implements RoomCore {
       }
       FeatureState.Outcome outcome;
       Redaction redaction = null;
-      if (op.getBodyCase() == Operation.BodyCase.CLOSE_ROOM) {
+      if (op.getBodyCase() == Operation.BodyCase.ERASE_PARTICIPANT) {
+        outcome = erase(op.getEraseParticipant(), event);
+        redaction = erasureRedaction(op.getEraseParticipant());
+      } else if (op.getBodyCase() == Operation.BodyCase.CLOSE_ROOM) {
         closed = true;
         ended = true;
         event.setRoomClosed(RoomClosed.getDefaultInstance());
@@ -370,8 +424,16 @@ public final class RoomState implements RoomCore {
 
   private ErrorInfo validate(Operation op) {
     Operation.BodyCase kind = op.getBodyCase();
-    if (op.getActor().getRole() == Role.ROLE_UNSPECIFIED && kind != Operation.BodyCase.CLOSE_ROOM) {
+    if (op.getActor().getRole() == Role.ROLE_UNSPECIFIED && kind != Operation.BodyCase.CLOSE_ROOM
+        && kind != Operation.BodyCase.ERASE_PARTICIPANT) {
       return error(ErrorCode.PERMISSION_DENIED, "operation without a role");
+    }
+    if (kind == Operation.BodyCase.ERASE_PARTICIPANT) {
+      // An administrator's erasure reaches ended and closed rooms too: what they keep until
+      // their retention ends is erased like the rest.
+      return op.getActor().getRole() == Role.ROLE_UNSPECIFIED
+          && !op.getEraseParticipant().getPseudonym().isEmpty()
+          ? null : error(ErrorCode.PERMISSION_DENIED, "only the admin API erases a participant");
     }
     if (closed) {
       return error(ErrorCode.ROOM_ENDED, "the room is closed");
@@ -398,6 +460,10 @@ public final class RoomState implements RoomCore {
     Operation op = applied.operation().getOperation();
     if (op.getBodyCase() == Operation.BodyCase.CLOSE_ROOM) {
       return AuditNote.of("room.close", "");
+    }
+    if (op.getBodyCase() == Operation.BodyCase.ERASE_PARTICIPANT) {
+      // The receipt (erasure.ErasureJobs) is the audit entry; one per room would name nobody.
+      return null;
     }
     RoomFeature owner = features.owner(op.getBodyCase());
     return owner == null ? null : states.get(owner).audit(op, applied.event(), this);

@@ -549,7 +549,6 @@ public abstract class JdbcStore implements Store {
           int changed = 0;
           for (long seq : seqs) {
             byte[] stored;
-            boolean marked;
             PreparedStatement st = writerStatement(conn,
                 "SELECT op, redacted FROM operations WHERE room_id = ? AND seq = ?");
             st.setString(1, roomId);
@@ -560,10 +559,11 @@ public abstract class JdbcStore implements Store {
                 continue;
               }
               stored = rs.getBytes(1);
-              marked = rs.getInt(2) != 0;
             }
             byte[] rewritten = rewrite.apply(Operation.parseFrom(stored)).toByteArray();
-            if (!marked || !Arrays.equals(stored, rewritten)) {
+            // A row the rewrite leaves as it is stays unmarked: an erasure's redaction lists
+            // every seq of the room, most of them about somebody else.
+            if (!Arrays.equals(stored, rewritten)) {
               overwriteRedacted(conn, roomId, seq, rewritten);
               changed++;
             }
@@ -748,6 +748,133 @@ public abstract class JdbcStore implements Store {
           }
           return null;
         });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Erasure jobs
+  // ---------------------------------------------------------------------------------------------
+
+  private static final String JOB_COLUMNS = "job_id, user_id, pseudonym, state, created_ms,"
+      + " finished_ms, claimed_by, claimed_until_ms, progress";
+
+  @Override
+  public Future<Void> createErasureJob(ErasureJob job) {
+    return write("createErasureJob", conn -> {
+      try (PreparedStatement st = conn.prepareStatement("INSERT INTO erasure_jobs(" + JOB_COLUMNS
+          + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        st.setString(1, job.jobId());
+        st.setString(2, job.userId());
+        st.setString(3, job.pseudonym());
+        st.setString(4, job.state());
+        st.setLong(5, job.createdMs());
+        st.setLong(6, job.finishedMs());
+        st.setString(7, job.claimedBy());
+        st.setLong(8, job.claimedUntilMs());
+        st.setString(9, job.progress());
+        st.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Optional<ErasureJob>> erasureJob(String jobId) {
+    return read("erasureJob", conn -> jobs(conn,
+        "SELECT " + JOB_COLUMNS + " FROM erasure_jobs WHERE job_id = ?", jobId)
+        .stream().findFirst());
+  }
+
+  @Override
+  public Future<Optional<ErasureJob>> latestErasureJob(String pseudonym) {
+    return read("latestErasureJob", conn -> jobs(conn, "SELECT " + JOB_COLUMNS
+        + " FROM erasure_jobs WHERE pseudonym = ? ORDER BY created_ms DESC, job_id DESC LIMIT 1",
+        pseudonym).stream().findFirst());
+  }
+
+  @Override
+  public Future<List<ErasureJob>> unfinishedErasureJobs() {
+    return read("unfinishedErasureJobs", conn -> jobs(conn, "SELECT " + JOB_COLUMNS
+        + " FROM erasure_jobs WHERE state <> ? ORDER BY created_ms, job_id", ErasureJob.DONE));
+  }
+
+  private static List<ErasureJob> jobs(Connection conn, String sql, String arg) throws SQLException {
+    List<ErasureJob> out = new ArrayList<>();
+    try (PreparedStatement st = conn.prepareStatement(sql)) {
+      st.setString(1, arg);
+      try (ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          out.add(new ErasureJob(rs.getString(1), rs.getString(2), rs.getString(3),
+              rs.getString(4), rs.getLong(5), rs.getLong(6), rs.getString(7), rs.getLong(8),
+              rs.getString(9)));
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public Future<Boolean> claimErasureJob(String jobId, String node, long nowMs, long untilMs) {
+    return write("claimErasureJob", conn -> {
+      // One UPDATE with the condition: the row lock (PostgreSQL) or the single writer (SQLite)
+      // makes it atomic among the nodes sharing the store.
+      try (PreparedStatement st = conn.prepareStatement("UPDATE erasure_jobs"
+          + " SET claimed_by = ?, claimed_until_ms = ? WHERE job_id = ? AND state <> ?"
+          + " AND (claimed_by = ? OR claimed_by = '' OR claimed_until_ms < ?)")) {
+        st.setString(1, node);
+        st.setLong(2, untilMs);
+        st.setString(3, jobId);
+        st.setString(4, ErasureJob.DONE);
+        st.setString(5, node);
+        st.setLong(6, nowMs);
+        return st.executeUpdate() == 1;
+      }
+    });
+  }
+
+  @Override
+  public Future<Boolean> updateErasureJob(ErasureJob job, String node) {
+    return write("updateErasureJob", conn -> {
+      try (PreparedStatement st = conn.prepareStatement("UPDATE erasure_jobs SET user_id = ?,"
+          + " state = ?, finished_ms = ?, claimed_until_ms = ?, progress = ?, claimed_by = ?"
+          + " WHERE job_id = ? AND claimed_by = ?")) {
+        st.setString(1, job.userId());
+        st.setString(2, job.state());
+        st.setLong(3, job.finishedMs());
+        st.setLong(4, job.claimedUntilMs());
+        st.setString(5, job.progress());
+        st.setString(6, job.claimedBy());
+        st.setString(7, job.jobId());
+        st.setString(8, node);
+        return st.executeUpdate() == 1;
+      }
+    });
+  }
+
+  @Override
+  public Future<Integer> rewriteAudit(java.util.function.UnaryOperator<AuditEntry> rewrite) {
+    return write("rewriteAudit", conn -> {
+      java.util.LinkedHashMap<Long, AuditEntry> changed = new java.util.LinkedHashMap<>();
+      try (PreparedStatement st = conn.prepareStatement("SELECT id, entry FROM audit_log");
+          ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          AuditEntry before = AuditEntry.parseFrom(rs.getBytes(2));
+          AuditEntry after = rewrite.apply(before);
+          if (!after.equals(before)) {
+            changed.put(rs.getLong(1), after);
+          }
+        }
+      }
+      for (var e : changed.entrySet()) {
+        try (PreparedStatement st = conn.prepareStatement(
+            "UPDATE audit_log SET actor_id = ?, entry = ? WHERE id = ?")) {
+          st.setString(1, e.getValue().getActorUserId());
+          st.setBytes(2, e.getValue().toByteArray());
+          st.setLong(3, e.getKey());
+          st.executeUpdate();
+        }
+      }
+      return changed.size();
+    });
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -72,10 +72,19 @@ public final class SqliteStore extends JdbcStore {
               "CREATE INDEX audit_log_actor ON audit_log(actor_id, id)"),
           // 4: operations rewritten by a redaction (deleted or edited chat text blanked).
           List.of("ALTER TABLE operations ADD COLUMN redacted INTEGER NOT NULL DEFAULT 0"),
-          // 5: PLACEHOLDER, assigned to another change merged separately. The coordinator puts
-          // that change's migration 5 here at merge; until then it is empty so that the list
-          // stays contiguous (index i brings version i to i + 1).
-          List.of(),
+          // 5: erasures of one learner (erasure.ErasureJobs): the job, its claim and progress.
+          List.of(
+              "CREATE TABLE erasure_jobs ("
+                  + " job_id TEXT PRIMARY KEY NOT NULL,"
+                  + " user_id TEXT NOT NULL,"
+                  + " pseudonym TEXT NOT NULL,"
+                  + " state TEXT NOT NULL,"
+                  + " created_ms INTEGER NOT NULL,"
+                  + " finished_ms INTEGER NOT NULL DEFAULT 0,"
+                  + " claimed_by TEXT NOT NULL DEFAULT '',"
+                  + " claimed_until_ms INTEGER NOT NULL DEFAULT 0,"
+                  + " progress TEXT NOT NULL)",
+              "CREATE INDEX erasure_jobs_pseudonym ON erasure_jobs(pseudonym, created_ms)"),
           // 6: the epoch each operation was sequenced under, and the operations that lost a
           // same-seq conflict (two epochs, or a placeholder and a late write), for inspection.
           List.of(
@@ -227,6 +236,22 @@ public final class SqliteStore extends JdbcStore {
       long snapshotsBefore,
       java.util.function.UnaryOperator<io.ponte.protocol.v1.RoomStateRecord> rewriteSnapshot) {
     return super.redact(roomId, seqs, rewrite, snapshotsBefore, rewriteSnapshot).onSuccess(n -> {
+      if (n > 0) {
+        scheduleScrub();
+      }
+    });
+  }
+
+  @Override
+  public void scrub() {
+    scheduleScrub();
+  }
+
+  /** As {@link #redact}: the old entries' bytes are scrubbed from the files soon after. */
+  @Override
+  public Future<Integer> rewriteAudit(
+      java.util.function.UnaryOperator<io.ponte.protocol.v1.AuditEntry> rewrite) {
+    return super.rewriteAudit(rewrite).onSuccess(n -> {
       if (n > 0) {
         scheduleScrub();
       }

@@ -76,6 +76,12 @@ public interface Store {
   /** The seqs in [fromSeq, toSeq] this room has stored operations at, ascending. */
   Future<List<Long>> storedSeqs(String roomId, long fromSeq, long toSeq);
 
+  /**
+   * Asks the store to wipe soon what rewritten or deleted rows may have left behind in its files
+   * (SQLite: free pages and the WAL; see {@link #redact}). Best effort, returns at once.
+   */
+  default void scrub() {}
+
   /** Stored operations with seq in (afterSeq, afterSeq + limit], in seq order. */
   Future<List<SequencedOperation>> operations(String roomId, long afterSeq, int limit);
 
@@ -125,6 +131,37 @@ public interface Store {
 
   /** Erases a room: its record, operations, snapshots and audit entries. Fails with ROOM_NOT_FOUND. */
   Future<Void> deleteRoom(String roomId);
+
+  /** Records a new erasure job (see erasure.ErasureJobs). */
+  Future<Void> createErasureJob(ErasureJob job);
+
+  /** The job, or empty. */
+  Future<java.util.Optional<ErasureJob>> erasureJob(String jobId);
+
+  /** The newest job erasing the user with this pseudonym, or empty. */
+  Future<java.util.Optional<ErasureJob>> latestErasureJob(String pseudonym);
+
+  /** Jobs not done yet, oldest first. */
+  Future<List<ErasureJob>> unfinishedErasureJobs();
+
+  /**
+   * Claims a job for this node until {@code untilMs}: succeeds (true) when it is not done and
+   * unclaimed, claimed by this node, or its claim ran out before {@code nowMs}. Atomic across the
+   * nodes sharing the store: one node runs a job at a time.
+   */
+  Future<Boolean> claimErasureJob(String jobId, String node, long nowMs, long untilMs);
+
+  /**
+   * Saves a job's progress (and state, finish time, user id) while this node holds its claim;
+   * false when it does not any more (another node took it over).
+   */
+  Future<Boolean> updateErasureJob(ErasureJob job, String node);
+
+  /**
+   * Rewrites every audit entry that {@code rewrite} changes (the erasure of one learner), also
+   * its actor column. Completes with how many entries changed.
+   */
+  Future<Integer> rewriteAudit(java.util.function.UnaryOperator<AuditEntry> rewrite);
 
   /** Whether the store answers (for readiness). */
   Future<Void> ping();

@@ -30,7 +30,7 @@ class PonteConfigTest {
           "jwt-audience", "jwt-jwks-url", "jwt-jwks-refresh-interval-ms",
           "jwt-jwks-refresh-min-interval-ms", "jwt-jwks-timeout-ms", "token-max-lifetime-hours", "admin-token", "allowed-origins", "auth-timeout-ms", "ping-interval-ms",
           "idle-timeout-ms", "max-frame-bytes", "max-rooms-per-connection", "max-participants",
-          "default-max-participants", "default-retention-days", "max-retention-days", "display-names", "rate-messages-per-second",
+          "default-max-participants", "default-retention-days", "max-retention-days", "display-names", "erasure-board-elements", "erasure-secret", "rate-messages-per-second",
           "rate-messages-burst", "rate-bytes-per-second", "rate-bytes-burst", "typing-per-second",
           "outbound-queue-messages", "outbound-queue-bytes", "snapshot-interval", "snapshots-kept",
           "resume-window", "history-page-max", "doc-max-update-bytes", "doc-max-bytes",
@@ -497,6 +497,10 @@ class PonteConfigTest {
     assertEquals(DisplayNames.FIRST, load("--display-names=first").displayNames());
     assertEquals(DisplayNames.FIRST, load("--display-names", "FIRST").displayNames());
     assertEquals("display-names", fails(() -> load("--display-names=initials")).setting());
+    assertEquals("erasure-board-elements", fails(() -> load("--erasure-board-elements=hide")).setting());
+    assertEquals(io.ponte.server.erasure.BoardElementsOnErasure.ANONYMISE,
+        load("--erasure-board-elements=anonymise").erasureBoardElements());
+    assertEquals("erasure-secret", fails(() -> load("--erasure-secret=short")).setting());
   }
 
   @Test
@@ -562,6 +566,7 @@ class PonteConfigTest {
     Map<String, String> d = c.describe();
     assertEquals(ALL_SETTINGS, List.copyOf(d.keySet()));
     assertEquals("(set)", d.get("jwt-secret"));
+    assertFalse(load("--erasure-secret=" + SECRET).describe().get("erasure-secret").contains(SECRET));
     assertEquals("(set)", d.get("admin-token"));
     assertEquals("iss-x", d.get("jwt-issuer"));
     assertEquals(c.nodeId(), d.get("node-id"));
