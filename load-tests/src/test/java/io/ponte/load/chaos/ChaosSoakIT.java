@@ -1,0 +1,55 @@
+package io.ponte.load.chaos;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The short chaos soak of the test command: three real nodes (child JVMs from this classpath),
+ * redis-server and a PostgreSQL of its own, faults from fixed seeds while a classroom per room
+ * chats and types; the history checker must find nothing. A second, shorter run deletes one
+ * acknowledged row from the store mid-run and the checker must catch exactly that.
+ */
+class ChaosSoakIT {
+  private static ChaosRun.Options options(long seed, Duration faults) {
+    ChaosRun.Options o = new ChaosRun.Options();
+    o.seed = seed;
+    o.duration = faults;
+    o.rooms = 2;
+    o.clientsPerRoom = 4;
+    o.rate = 4;
+    o.faultGap = Duration.ofSeconds(2);
+    o.settle = Duration.ofSeconds(60);
+    return o;
+  }
+
+  /**
+   * A longer soak is the same test with -Dponte.chaos.seed=N -Dponte.chaos.duration=60m (see
+   * BENCHMARKS.md); every wait inside the run is bounded, so no JUnit timeout caps it.
+   */
+  @Test
+  void everyGuaranteeHoldsUnderFaults() throws Exception {
+    long seed = Long.getLong("ponte.chaos.seed", 1);
+    Duration faults = ChaosMain.parse(System.getProperty("ponte.chaos.duration", "75s"));
+    ChaosRun.Outcome out = new ChaosRun(options(seed, faults), System.out).run();
+    assertTrue(out.result().ok(), out.result().describe());
+    assertTrue(out.faults().values().stream().mapToInt(Integer::intValue).sum() >= 5,
+        "too few faults injected: " + out.faults());
+    assertTrue(out.result().counts().get("acks") > 100, out.result().describe());
+  }
+
+  @Test
+  @Timeout(300)
+  void theCheckerCatchesAnAcknowledgedRowDeletedFromTheStore() throws Exception {
+    ChaosRun.Options o = options(2, Duration.ofSeconds(20));
+    o.faults = List.of(ChaosRun.Fault.PROXY_CUT, ChaosRun.Fault.NODE_KILL);
+    o.plantDeleteAcked = true;
+    ChaosRun.Outcome out = new ChaosRun(o, System.out).run();
+    assertTrue(out.faults().containsKey("PLANTED_DELETE_ACKED"), "nothing was planted: " + out.faults());
+    assertTrue(out.result().violations().stream().anyMatch(v -> v.rule().equals("acked-missing")),
+        "the deleted acknowledged row was not reported:\n" + out.result().describe());
+  }
+}
