@@ -42,6 +42,9 @@ public final class ChaosMain implements Callable<Integer> {
   @Option(names = "--server-classpath", description = "classpath of the Ponte server (default: this JVM's)")
   String serverClasspath;
 
+  @Option(names = "--sentinel", description = "Redis through a Sentinel (master, replica; failover faults)")
+  boolean sentinel;
+
   @Option(names = "--plant-delete-acked", description = "delete one acknowledged row mid-run (the checker must fail)")
   boolean plant;
 
@@ -65,6 +68,7 @@ public final class ChaosMain implements Callable<Integer> {
       o.serverClasspath = serverClasspath;
     }
     o.plantDeleteAcked = plant;
+    o.sentinel = sentinel;
     try {
       return new ChaosRun(o, System.out).run().result().ok() ? 0 : 1;
     } catch (Exception e) {

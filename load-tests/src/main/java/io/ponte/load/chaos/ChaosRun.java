@@ -67,13 +67,22 @@ public final class ChaosRun {
     public boolean plantDeleteAcked;
     /** The faults to draw from (names of {@link Fault}); empty: all. */
     public List<Fault> faults = List.of(Fault.values());
+    /** Redis through a Sentinel (master, replica, Sentinel; failovers) instead of one server. */
+    public boolean sentinel;
     /** Keep the run's directory (logs, history) even without violations. */
     public boolean keep;
   }
 
   /** The kinds of fault the schedule draws from. */
   public enum Fault {
-    NODE_KILL, NODE_STOP, REDIS_KILL_KEEP, REDIS_KILL_WIPE, POSTGRES_RESTART, PROXY_CUT, PROXY_STALL
+    NODE_KILL, NODE_STOP,
+    /** Standalone Redis: SIGKILL, restart with its append-only file (keeps its data). */
+    REDIS_KILL_KEEP,
+    /** Standalone Redis: SIGKILL, restart without its data (the append-only file deleted). */
+    REDIS_KILL_WIPE,
+    /** Sentinel: the master is killed, the replica promoted, the old master rejoins as a replica. */
+    SENTINEL_FAILOVER,
+    POSTGRES_RESTART, PROXY_CUT, PROXY_STALL
   }
 
   /** The run's outcome. */
@@ -102,25 +111,39 @@ public final class ChaosRun {
     try {
       out.printf("chaos soak: seed %d, %s, %d nodes, %d rooms x %d clients, dir %s%n", o.seed, o.duration,
           o.nodes, o.rooms, o.clientsPerRoom, dir);
-      LocalProcess.Redis redis = new LocalProcess.Redis(dir.resolve("redis"));
-      closing.add(redis);
-      redis.start();
+      LocalProcess.Redis redis = null;
+      LocalProcess.Sentinel sentinel = null;
+      List<String> redisArgs;
+      if (o.sentinel) {
+        sentinel = new LocalProcess.Sentinel(dir.resolve("redis"));
+        closing.add(sentinel);
+        sentinel.start();
+        redisArgs = List.of("--redis-mode", "sentinel", "--redis-url", sentinel.url(),
+            "--redis-sentinel-master", LocalProcess.Sentinel.MASTER);
+      } else {
+        redis = new LocalProcess.Redis("redis", dir.resolve("redis"));
+        closing.add(redis);
+        redis.start();
+        redisArgs = List.of("--redis-url", redis.url());
+      }
       LocalProcess.Postgres pg = LocalProcess.Postgres.create(pgDir);
       closing.add(pg);
       pg.start();
       List<LocalProcess.Node> nodes = new ArrayList<>();
       for (int i = 0; i < o.nodes; i++) {
-        LocalProcess.Node n = new LocalProcess.Node("node" + i, dir.resolve("node" + i), o.serverClasspath,
-            List.of("--redis-url", redis.url(), "--store-url", pg.jdbcUrl(),
+        List<String> args = new ArrayList<>(redisArgs);
+        args.addAll(List.of("--store-url", pg.jdbcUrl(),
                 "--jwt-secret", SECRET, "--admin-token", ADMIN_TOKEN, "--event-loops", "2",
                 "--rate-messages-per-second", "100000", "--rate-messages-burst", "100000",
                 "--rate-bytes-per-second", "100000000", "--rate-bytes-burst", "100000000",
                 "--presence-lease-ms", "3000", "--shutdown-grace-ms", "1000"));
+        LocalProcess.Node n = new LocalProcess.Node("node" + i, dir.resolve("node" + i), o.serverClasspath, args);
         closing.add(n);
         nodes.add(n);
         n.start();
       }
-      out.printf("started redis :%d, postgres :%d, nodes %s%n", redis.port, pg.port,
+      out.printf("started %s :%d, postgres :%d, nodes %s%n", o.sentinel ? "sentinel" : "redis",
+          o.sentinel ? sentinel.port : redis.port, pg.port,
           nodes.stream().map(n -> ":" + n.port).toList());
       List<String> rooms = new ArrayList<>();
       for (int r = 0; r < o.rooms; r++) {
@@ -159,7 +182,9 @@ public final class ChaosRun {
       long end = System.nanoTime() + o.duration.toNanos();
       boolean planted = false;
       long plantAt = System.nanoTime() + o.duration.toNanos() / 2;
-      List<Fault> kinds = o.faults.isEmpty() ? List.of(Fault.values()) : o.faults;
+      List<Fault> kinds = (o.faults.isEmpty() ? List.of(Fault.values()) : o.faults).stream()
+          .filter(f -> o.sentinel ? f != Fault.REDIS_KILL_KEEP && f != Fault.REDIS_KILL_WIPE : f != Fault.SENTINEL_FAILOVER)
+          .toList();
       while (System.nanoTime() < end) {
         Thread.sleep(500 + (long) (rnd.nextDouble() * 2 * o.faultGap.toMillis()));
         if (o.plantDeleteAcked && !planted && System.nanoTime() > plantAt) {
@@ -173,7 +198,10 @@ public final class ChaosRun {
         int target = rnd.nextInt(o.nodes);
         long hold = 1000 + rnd.nextInt(4000);
         faultCounts.merge(f.name(), 1, Integer::sum);
-        inject(f, target, hold, nodes, redis, pg, proxies);
+        inject(f, target, hold, nodes, redis, sentinel, pg, proxies);
+      }
+      if (o.plantDeleteAcked && !planted && plantDeleteAcked(pg)) {
+        faultCounts.merge("PLANTED_DELETE_ACKED", 1, Integer::sum);
       }
       history.note("harness", "faults stopped");
       out.printf("faults stopped: %s; settling%n", faultCounts);
@@ -223,7 +251,7 @@ public final class ChaosRun {
   }
 
   private void inject(Fault f, int target, long hold, List<LocalProcess.Node> nodes, LocalProcess.Redis redis,
-      LocalProcess.Postgres pg, List<FaultProxy> proxies) throws Exception {
+      LocalProcess.Sentinel sentinel, LocalProcess.Postgres pg, List<FaultProxy> proxies) throws Exception {
     String what = switch (f) {
       case NODE_KILL, NODE_STOP -> f + " node" + target + " for " + hold + " ms";
       case PROXY_CUT -> f + " half the connections to node" + target;
@@ -253,6 +281,7 @@ public final class ChaosRun {
         Thread.sleep(hold);
         redis.start();
       }
+      case SENTINEL_FAILOVER -> sentinel.failover(hold);
       case POSTGRES_RESTART -> {
         pg.kill();
         Thread.sleep(hold);

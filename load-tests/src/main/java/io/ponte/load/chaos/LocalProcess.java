@@ -154,25 +154,36 @@ abstract class LocalProcess implements AutoCloseable {
 
   /** A redis-server with an append-only file (so a restart may keep its data, or lose it on purpose). */
   static final class Redis extends LocalProcess {
-    Redis(Path dir) {
-      super("redis", freePort(), dir);
+    /** The master to replicate (Sentinel setups), 0: none. */
+    int replicaOf;
+
+    Redis(String name, Path dir) {
+      super(name, freePort(), dir);
     }
 
     @Override
     void start() throws Exception {
       Files.createDirectories(dir);
       Path log = dir.resolve("redis.log");
-      process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-          "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir.toString())
+      List<String> cmd = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
+          "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "always",
+          "--dir", dir.toString()));
+      if (replicaOf > 0) {
+        cmd.addAll(List.of("--replicaof", "127.0.0.1", Integer.toString(replicaOf)));
+      }
+      process = new ProcessBuilder(cmd)
           .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-      await(name, 20_000, () -> {
-        try {
-          return run(List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(port), "PING"), 5)
-              .contains("PONG");
-        } catch (IllegalStateException e) {
-          return false;
-        }
-      }, process, log);
+      await(name, 20_000, () -> cli(port, "PING").contains("PONG"), process, log);
+    }
+
+    static String cli(int port, String... args) {
+      List<String> cmd = new ArrayList<>(List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(port)));
+      cmd.addAll(List.of(args));
+      try {
+        return run(cmd, 10);
+      } catch (IllegalStateException e) {
+        return "";
+      }
     }
 
     /** Forgets everything it held: the append-only files are deleted (call while it is down). */
@@ -188,6 +199,76 @@ abstract class LocalProcess implements AutoCloseable {
 
     String url() {
       return "redis://127.0.0.1:" + port;
+    }
+  }
+
+  /**
+   * A Sentinel setup: two redis-servers (master and replica) and one Sentinel naming the master
+   * {@link #MASTER}. A failover kills the current master; the Sentinel promotes the replica; the
+   * killed one comes back as a replica of the new master.
+   */
+  static final class Sentinel extends LocalProcess {
+    static final String MASTER = "ponte-master";
+    final Redis[] servers;
+
+    Sentinel(Path dir) {
+      super("sentinel", freePort(), dir);
+      servers = new Redis[] {new Redis("redis-a", dir.resolve("a")), new Redis("redis-b", dir.resolve("b"))};
+      servers[1].replicaOf = servers[0].port;
+    }
+
+    @Override
+    void start() throws Exception {
+      if (!servers[0].alive()) {
+        servers[0].start();
+        servers[1].start();
+        await("replica", 30_000, () -> Redis.cli(servers[1].port, "INFO", "replication")
+            .contains("master_link_status:up"), null, servers[1].dir);
+      }
+      Files.createDirectories(dir);
+      Path conf = dir.resolve("sentinel.conf");
+      Files.writeString(conf, String.join("\n", "port " + port, "bind 127.0.0.1", "dir " + dir,
+          "sentinel monitor " + MASTER + " 127.0.0.1 " + servers[0].port + " 1",
+          "sentinel down-after-milliseconds " + MASTER + " 2000",
+          "sentinel failover-timeout " + MASTER + " 10000", ""));
+      Path log = dir.resolve("sentinel.log");
+      process = new ProcessBuilder("redis-server", conf.toString(), "--sentinel").redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+      await(name, 30_000, () -> masterPort() == servers[0].port, process, log);
+      await(name + " sees the replica", 30_000, () -> Redis.cli(port, "SENTINEL", "REPLICAS", MASTER)
+          .contains(Integer.toString(servers[1].port)), process, log);
+    }
+
+    int masterPort() {
+      String[] a = Redis.cli(port, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER).strip().split("\\s+");
+      try {
+        return Integer.parseInt(a[a.length - 1]);
+      } catch (NumberFormatException e) {
+        return -1;
+      }
+    }
+
+    /** Kills the master, waits for the promotion, holds, then brings the old master back as a replica. */
+    void failover(long holdMs) throws Exception {
+      int master = masterPort();
+      Redis old = servers[0].port == master ? servers[0] : servers[1];
+      Redis other = old == servers[0] ? servers[1] : servers[0];
+      old.kill();
+      await("failover to " + other.name, 60_000, () -> masterPort() == other.port, process, dir.resolve("sentinel.log"));
+      Thread.sleep(holdMs);
+      old.replicaOf = other.port;
+      old.start();
+    }
+
+    String url() {
+      return "redis://127.0.0.1:" + port;
+    }
+
+    @Override
+    public void close() throws Exception {
+      super.close();
+      servers[0].close();
+      servers[1].close();
     }
   }
 

@@ -14,6 +14,29 @@ import org.junit.jupiter.api.Timeout;
  * acknowledged row from the store mid-run and the checker must catch exactly that.
  */
 class ChaosSoakIT {
+  /**
+   * Writes the whole test classpath (surefire may pass it in a manifest-only jar) to
+   * target/chaos-classpath.txt: the classpath for running ChaosMain by hand.
+   */
+  @org.junit.jupiter.api.BeforeAll
+  static void writeClasspath() throws Exception {
+    String cp = System.getProperty("java.class.path");
+    String[] parts = cp.split(java.io.File.pathSeparator);
+    if (parts.length == 1 && parts[0].endsWith(".jar")) {
+      try (java.util.jar.JarFile jar = new java.util.jar.JarFile(parts[0])) {
+        String manifest = jar.getManifest().getMainAttributes().getValue("Class-Path");
+        if (manifest != null) {
+          List<String> paths = new java.util.ArrayList<>();
+          for (String u : manifest.trim().split(" +")) {
+            paths.add(java.nio.file.Path.of(java.net.URI.create(u)).toString());
+          }
+          cp = String.join(java.io.File.pathSeparator, paths);
+        }
+      }
+    }
+    java.nio.file.Files.writeString(java.nio.file.Path.of("target", "chaos-classpath.txt"), cp);
+  }
+
   private static ChaosRun.Options options(long seed, Duration faults) {
     ChaosRun.Options o = new ChaosRun.Options();
     o.seed = seed;
