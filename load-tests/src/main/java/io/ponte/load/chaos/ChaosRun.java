@@ -86,7 +86,11 @@ public final class ChaosRun {
   }
 
   /** The run's outcome. */
-  public record Outcome(HistoryChecker.Result result, Map<String, Integer> faults, Path dir) { }
+  public record Outcome(HistoryChecker.Result result, Map<String, Integer> faults, Path dir,
+      History.Acked planted) { }
+
+  /** The acknowledged operation whose row was deleted on purpose, if any. */
+  private volatile History.Acked planted;
 
   private final Options o;
   private final PrintStream out;
@@ -140,8 +144,11 @@ public final class ChaosRun {
         LocalProcess.Node n = new LocalProcess.Node("node" + i, dir.resolve("node" + i), o.serverClasspath, args);
         closing.add(n);
         nodes.add(n);
-        n.start();
+        if (i == 0) {
+          n.start(); // the first migrates the store's schema; the others then start side by side
+        }
       }
+      startAll(nodes.subList(1, nodes.size()));
       out.printf("started %s :%d, postgres :%d, nodes %s%n", o.sentinel ? "sentinel" : "redis",
           o.sentinel ? sentinel.port : redis.port, pg.port,
           nodes.stream().map(n -> ":" + n.port).toList());
@@ -205,11 +212,7 @@ public final class ChaosRun {
       }
       history.note("harness", "faults stopped");
       out.printf("faults stopped: %s; settling%n", faultCounts);
-      for (LocalProcess.Node node : nodes) {
-        if (!node.alive()) {
-          node.start();
-        }
-      }
+      startAll(nodes.stream().filter(node -> !node.alive()).toList());
       clients.forEach(ChaosClient::stopWorking);
       boolean settled = awaitQuietly(o.settle.toMillis(), () -> clients.stream()
           .allMatch(c -> c.isJoined() && c.idle()));
@@ -233,8 +236,12 @@ public final class ChaosRun {
       Files.write(file, history.entries().stream().map(Object::toString).toList());
       out.print(result.describe());
       out.println("faults injected: " + faultCounts);
-      out.println("history: " + file);
-      return new Outcome(result, faultCounts, dir);
+      if (result.ok() && !o.keep) {
+        deleteTree(dir);
+      } else {
+        out.println("history and logs: " + dir);
+      }
+      return new Outcome(result, faultCounts, dir, planted);
     } finally {
       clients.forEach(ChaosClient::stop);
       Thread.sleep(300);
@@ -293,7 +300,7 @@ public final class ChaosRun {
         Thread.sleep(hold);
       }
     }
-    history.note("harness", "fault ended: " + f);
+    history.note("harness", "recovered from " + f);
   }
 
   /** Deletes the row of one acknowledged post from the store: a violation the checker must catch. */
@@ -312,6 +319,7 @@ public final class ChaosRun {
       st.setString(1, victim.room());
       st.setLong(2, victim.seq());
       int n = st.executeUpdate();
+      planted = victim;
       history.note("harness", "fault PLANTED: deleted the stored row of acknowledged " + victim.cmid()
           + " (seq " + victim.seq() + "), " + n + " row(s)");
       out.println("planted: deleted acknowledged " + victim.cmid() + " seq " + victim.seq());
@@ -339,6 +347,9 @@ public final class ChaosRun {
           seq = -1;
           ChaosClient.View v = p.view().get(10, TimeUnit.SECONDS);
           detail = "no answer within 60 s; probe joined=" + v.joined() + " at seq " + v.lastSeq();
+        }
+        if (seq <= 0) {
+          detail += "; " + node.name + (node.alive() ? " alive, threads in " + node.threadDump() : " not running");
         }
         probes.add(new Probe(room, node.name, seq > 0, detail));
         if (seq > 0) {
@@ -421,6 +432,22 @@ public final class ChaosRun {
       if (r.statusCode() != 201) {
         throw new IllegalStateException("creating room " + id + ": HTTP " + r.statusCode() + " " + r.body());
       }
+    }
+  }
+
+  private static void startAll(List<LocalProcess.Node> nodes) throws Exception {
+    List<java.util.concurrent.CompletableFuture<Void>> starts = new ArrayList<>();
+    for (LocalProcess.Node n : nodes) {
+      starts.add(java.util.concurrent.CompletableFuture.runAsync(() -> {
+        try {
+          n.start();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }));
+    }
+    for (var f : starts) {
+      f.get(180, TimeUnit.SECONDS);
     }
   }
 

@@ -138,6 +138,18 @@ abstract class LocalProcess implements AutoCloseable {
       await(name, 90_000, this::ready, process, log);
     }
 
+    /** Writes the node's threads (jcmd Thread.print) next to its log; returns the file. */
+    Path threadDump() {
+      Path file = dir.resolve("threads-" + System.nanoTime() + ".txt");
+      try {
+        Files.writeString(file, run(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+            Long.toString(process.pid()), "Thread.print"), 60));
+      } catch (IOException | RuntimeException e) {
+        return Path.of("(no thread dump: " + e.getMessage() + ")");
+      }
+      return file;
+    }
+
     boolean ready() {
       try {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready"))
