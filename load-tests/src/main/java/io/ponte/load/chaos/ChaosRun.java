@@ -187,16 +187,16 @@ public final class ChaosRun {
       out.println("clients working; faults start");
 
       long end = System.nanoTime() + o.duration.toNanos();
-      boolean planted = false;
+      boolean plantedYet = false;
       long plantAt = System.nanoTime() + o.duration.toNanos() / 2;
       List<Fault> kinds = (o.faults.isEmpty() ? List.of(Fault.values()) : o.faults).stream()
           .filter(f -> o.sentinel ? f != Fault.REDIS_KILL_KEEP && f != Fault.REDIS_KILL_WIPE : f != Fault.SENTINEL_FAILOVER)
           .toList();
       while (System.nanoTime() < end) {
         Thread.sleep(500 + (long) (rnd.nextDouble() * 2 * o.faultGap.toMillis()));
-        if (o.plantDeleteAcked && !planted && System.nanoTime() > plantAt) {
-          planted = plantDeleteAcked(pg);
-          if (planted) {
+        if (o.plantDeleteAcked && !plantedYet && System.nanoTime() > plantAt) {
+          plantedYet = plantDeleteAcked(pg);
+          if (plantedYet) {
             faultCounts.merge("PLANTED_DELETE_ACKED", 1, Integer::sum);
           }
           continue;
@@ -207,7 +207,7 @@ public final class ChaosRun {
         faultCounts.merge(f.name(), 1, Integer::sum);
         inject(f, target, hold, nodes, redis, sentinel, pg, proxies);
       }
-      if (o.plantDeleteAcked && !planted && plantDeleteAcked(pg)) {
+      if (o.plantDeleteAcked && !plantedYet && plantDeleteAcked(pg)) {
         faultCounts.merge("PLANTED_DELETE_ACKED", 1, Integer::sum);
       }
       history.note("harness", "faults stopped");
