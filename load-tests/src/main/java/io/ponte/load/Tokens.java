@@ -31,6 +31,11 @@ public final class Tokens {
     this.ttlSeconds = ttlSeconds;
   }
 
+  /** Tokens minted with {@code secret}, valid for {@code ttlSeconds}. */
+  public static Tokens withSecret(String secret, long ttlSeconds) {
+    return new Tokens(secret.getBytes(StandardCharsets.UTF_8), null, ttlSeconds);
+  }
+
   public static Tokens forOptions(LoadOptions o) throws IOException {
     long ttl = Math.max(3600, o.warmup.plus(o.duration).getSeconds() * 2 + 3600);
     if (o.jwtSecret != null) {

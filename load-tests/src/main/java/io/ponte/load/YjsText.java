@@ -22,7 +22,7 @@ import java.nio.charset.StandardCharsets;
  * as written by yjs' {@code writeClientsStructs} and {@code Item.write} with an
  * {@code UpdateEncoderV1}.
  */
-final class YjsText {
+public final class YjsText {
   private static final int CONTENT_STRING = 4;
   private static final int HAS_ORIGIN = 0x80;
 
@@ -33,7 +33,7 @@ final class YjsText {
    * (originClient, originClock), or at the start of the root type {@code root} when
    * {@code originClock < 0}.
    */
-  static byte[] insert(long client, long clock, long originClient, long originClock, String root,
+  public static byte[] insert(long client, long clock, long originClient, long originClock, String root,
       String text) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(32 + text.length() * 3);
     writeVarUint(out, 1);
