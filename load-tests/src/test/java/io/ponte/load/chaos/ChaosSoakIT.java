@@ -81,8 +81,8 @@ class ChaosSoakIT {
    * Server fixes are for the coordinator to schedule; enable this case with them.
    */
   @Test
-  @org.junit.jupiter.api.Disabled("issue 16 findings F1 and F2 (server): node SIGKILL leaves an applied, duplicate-acked"
-      + " operation unstored; a room whose load failed during a PostgreSQL restart cannot be joined again")
+  @org.junit.jupiter.api.Disabled("issue 16 finding F2 (server): a room whose load failed during a PostgreSQL"
+      + " restart cannot be joined again on that node (F1 is fixed: LostSeqIT)")
   void everyGuaranteeHoldsWhenNodesAreKilled() throws Exception {
     ChaosRun.Options o = options(1, Duration.ofSeconds(60));
     ChaosRun.Outcome out = new ChaosRun(o, System.out).run();
