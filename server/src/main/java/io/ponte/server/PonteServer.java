@@ -73,7 +73,7 @@ public final class PonteServer {
   private final Transport transport;
   private final RetentionSweeper retention;
   private final io.ponte.server.admin.Drain drain;
-  private final io.ponte.server.erasure.ErasureJobs erasures;
+  private final io.ponte.server.admin.ErasureJobs erasures;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private long retentionTimer = -1;
   private volatile int port;
@@ -102,7 +102,7 @@ public final class PonteServer {
     this.retention = new RetentionSweeper(store, broker, presence, rooms,
         config.maxRetentionDays());
     this.drain = new io.ponte.server.admin.Drain(vertx, transport, rooms, metrics);
-    this.erasures = new io.ponte.server.erasure.ErasureJobs(vertx, store, broker, rooms,
+    this.erasures = new io.ponte.server.admin.ErasureJobs(vertx, store, broker, rooms,
         config.erasureSecret().map(io.ponte.server.erasure.Pseudonyms::ofSecret)
             .orElseGet(() -> new io.ponte.server.erasure.Pseudonyms(adminAuth.derivedKey())),
         config.erasureBoardElements(), config.nodeId());

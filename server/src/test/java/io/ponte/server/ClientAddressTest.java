@@ -27,7 +27,8 @@ class ClientAddressTest {
       "authorization", // admin API, board export
       "origin", // allowed-origins
       "upgrade", "sec-websocket-protocol", // the WebSocket handshake
-      "if-none-match", "accept-encoding"); // the web app's caching and compression
+      "if-none-match", "accept-encoding", // the web app's caching and compression
+      "content-length"); // of the identity provider's JWKS response (auth.JwksKeys), not a client's
 
   private static final Pattern GET_HEADER = Pattern.compile("getHeader\\(\"([^\"]+)\"\\)");
   private static final List<String> NEVER = List.of("remoteAddress(", "localAddress(",

@@ -363,7 +363,7 @@ public final class Erasure {
     return n;
   }
 
-  static boolean contains(byte[] haystack, byte[] needle) {
+  public static boolean contains(byte[] haystack, byte[] needle) {
     if (needle.length == 0) {
       return false;
     }

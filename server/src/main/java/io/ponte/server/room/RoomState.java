@@ -462,7 +462,7 @@ public final class RoomState implements RoomCore {
       return AuditNote.of("room.close", "");
     }
     if (op.getBodyCase() == Operation.BodyCase.ERASE_PARTICIPANT) {
-      // The receipt (erasure.ErasureJobs) is the audit entry; one per room would name nobody.
+      // The receipt (admin.ErasureJobs) is the audit entry; one per room would name nobody.
       return null;
     }
     RoomFeature owner = features.owner(op.getBodyCase());

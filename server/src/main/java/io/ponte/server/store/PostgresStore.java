@@ -77,7 +77,7 @@ public final class PostgresStore extends JdbcStore {
               "CREATE INDEX audit_log_actor ON audit_log(actor_id, id)"),
           // 4: operations rewritten by a redaction (deleted or edited chat text blanked).
           List.of("ALTER TABLE operations ADD COLUMN redacted SMALLINT NOT NULL DEFAULT 0"),
-          // 5: erasures of one learner (erasure.ErasureJobs): the job, its claim and progress.
+          // 5: erasures of one learner (admin.ErasureJobs): the job, its claim and progress.
           List.of(
               "CREATE TABLE erasure_jobs ("
                   + " job_id TEXT PRIMARY KEY NOT NULL,"

@@ -132,7 +132,7 @@ public interface Store {
   /** Erases a room: its record, operations, snapshots and audit entries. Fails with ROOM_NOT_FOUND. */
   Future<Void> deleteRoom(String roomId);
 
-  /** Records a new erasure job (see erasure.ErasureJobs). */
+  /** Records a new erasure job (see admin.ErasureJobs). */
   Future<Void> createErasureJob(ErasureJob job);
 
   /** The job, or empty. */

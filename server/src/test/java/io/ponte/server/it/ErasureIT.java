@@ -12,7 +12,7 @@ import io.ponte.protocol.v1.ReportReason;
 import io.ponte.protocol.v1.ReportTarget;
 import io.ponte.protocol.v1.Role;
 import io.ponte.server.config.PonteConfig;
-import io.ponte.server.erasure.ErasureJobs;
+import io.ponte.server.admin.ErasureJobs;
 import io.ponte.server.redis.RedisFixture;
 import io.ponte.server.store.PgTestSchema;
 import io.vertx.core.json.JsonObject;

@@ -1,4 +1,4 @@
-package io.ponte.server.erasure;
+package io.ponte.server.admin;
 
 import io.ponte.protocol.v1.Actor;
 import io.ponte.protocol.v1.AuditEntry;
@@ -8,6 +8,9 @@ import io.ponte.protocol.v1.Operation;
 import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.SequencedOperation;
 import io.ponte.server.broker.Broker;
+import io.ponte.server.erasure.BoardElementsOnErasure;
+import io.ponte.server.erasure.Erasure;
+import io.ponte.server.erasure.Pseudonyms;
 import io.ponte.server.room.RoomException;
 import io.ponte.server.room.RoomRegistry;
 import io.ponte.server.store.ErasureJob;
