@@ -224,6 +224,10 @@ public final class Room implements RoomListener {
           detachOnce().onComplete(y -> started.fail(err));
         })
         .onSuccess(x -> {
+          if (unloaded || failed) { // given up on right after its last step
+            detachOnce().onComplete(y -> started.fail(new RoomUnloadedException()));
+            return;
+          }
           startSucceeded = true;
           metrics.roomsLoaded().incrementAndGet();
           context.runOnContext(y -> {
@@ -236,8 +240,7 @@ public final class Room implements RoomListener {
           });
           context.runOnContext(y -> startPresenceRenewal());
           started.complete(this);
-        })
-        .onFailure(started::fail));
+        }));
     return started.future();
   }
 
@@ -1593,7 +1596,7 @@ public final class Room implements RoomListener {
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> {
       if (unloaded) {
-        done.complete();
+        detachOnce().onComplete(x -> done.complete()); // a load given up on may still hold it
         return;
       }
       // Other nodes' operations not seen stored yet go to the store first: once unloaded here,
