@@ -70,9 +70,9 @@ import org.slf4j.LoggerFactory;
 public final class Connection implements RoomMember, Session, SocketCore.Protocol {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
   private static final int MAX_BATCH_MESSAGES = 128;
+  private static final int MAX_BATCH_BYTES = 64 * 1024;
   /** A Join's room load, bounded past the registry's own bound (which answers first). */
   static final long JOIN_LOAD_BOUND_MS = io.ponte.server.room.RoomRegistry.LOAD_TIMEOUT_MS + 5_000;
-  private static final int MAX_BATCH_BYTES = 64 * 1024;
   /** The messages of the batch being written: one list per event loop, not one per write. */
   private static final FastThreadLocal<List<OutboundMessage>> BATCH_SCRATCH =
       new FastThreadLocal<>() {
