@@ -258,6 +258,8 @@ public final class RedisBroker implements Broker {
    * durable sends fail fast (the caller answers UNAVAILABLE, retryable) instead of queueing.
    */
   static final long COMMAND_TIMEOUT_MS = 2_000;
+  /** An attach: the subscription (retried in a cluster) and the attach script. */
+  static final long ATTACH_TIMEOUT_MS = 3 * COMMAND_TIMEOUT_MS;
 
   private final Vertx vertx;
   private final Options options;
@@ -359,6 +361,9 @@ public final class RedisBroker implements Broker {
             List.of(channel.seqKey, channel.epochKey, channel.streamKey),
             List.of(Long.toString(Math.max(0, storedSeq)).getBytes(StandardCharsets.UTF_8),
                 UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8))))
+        // Bounded: a connection that just died (Redis killed) may neither answer nor fail the
+        // subscription or the script, and a room load (every Join of the room here) waits on it.
+        .timeout(ATTACH_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS)
         .onComplete(ar -> ctx.runOnContext(v -> {
           if (ar.failed()) {
             forget(channel);

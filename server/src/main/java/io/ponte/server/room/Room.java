@@ -120,6 +120,11 @@ public final class Room implements RoomListener {
   private static final long GAP_FILL_RETRY_MS = 1_000;
   private boolean unloaded;
   private boolean failed;
+  /** {@link #start} completed successfully (the registry may serve the room). */
+  private boolean startSucceeded;
+  /** This load's broker attachment exists; {@link #detached}: it was let go (see detachOnce). */
+  private boolean attached;
+  private boolean detached;
   private long idleTimer = -1;
   private long nextRef;
 
@@ -164,6 +169,8 @@ public final class Room implements RoomListener {
   private boolean presenceDirty;
   private List<Handler<AsyncResult<Presence.Result>>> presenceWaiters = new ArrayList<>();
   private long renewTimer = -1;
+  /** How long a Join waits for the shared presence before it is answered without it. */
+  static final long JOIN_PRESENCE_WAIT_MS = 10_000;
   /** Joins waiting for the shared presence; the room is not idle while there are any. */
   private int joining;
 
@@ -200,11 +207,28 @@ public final class Room implements RoomListener {
   Future<Room> start() {
     Promise<Room> started = Promise.promise();
     context.runOnContext(v -> store.load(roomId)
-        .compose(this::fillGaps)
+        .compose(stored -> stillLoading().compose(x -> fillGaps(stored)))
         .compose(this::rebuild)
-        .compose(stored -> broker.attach(roomId, storedUpTo(stored), epoch, this))
-        .compose(this::catchUp)
+        .compose(stored -> stillLoading()
+            .compose(x -> broker.attach(roomId, storedUpTo(stored), epoch, this)))
+        .compose(attachment -> {
+          attached = true;
+          return stillLoading().compose(x -> catchUp(attachment));
+        })
+        .compose(x -> stillLoading())
+        .onFailure(err -> {
+          // A load that fails after attaching lets go of the broker before the registry forgets
+          // it: left attached, every later load of the room on this node would be refused
+          // ("already attached") and no Join answered with the room again.
+          unloaded = true;
+          detachOnce().onComplete(y -> started.fail(err));
+        })
         .onSuccess(x -> {
+          if (unloaded || failed) { // given up on right after its last step
+            detachOnce().onComplete(y -> started.fail(new RoomUnloadedException()));
+            return;
+          }
+          startSucceeded = true;
           metrics.roomsLoaded().incrementAndGet();
           context.runOnContext(y -> {
             live = true;
@@ -216,9 +240,39 @@ public final class Room implements RoomListener {
           });
           context.runOnContext(y -> startPresenceRenewal());
           started.complete(this);
-        })
-        .onFailure(started::fail));
+        }));
     return started.future();
+  }
+
+  /** Fails when the load was given up on meanwhile ({@link #abandonLoad}, or {@link #fail}). */
+  private Future<Void> stillLoading() {
+    return unloaded || failed ? Future.failedFuture(new RoomUnloadedException())
+        : Future.succeededFuture();
+  }
+
+  /**
+   * The registry stopped waiting for {@link #start} (past its bound): a start still under way
+   * fails at its next step and lets go of the broker; one that already succeeded is unloaded by
+   * the registry when its completion arrives.
+   */
+  void abandonLoad() {
+    context.runOnContext(v -> {
+      if (!startSucceeded) {
+        unloaded = true;
+      }
+    });
+  }
+
+  /**
+   * Detaches this room's broker attachment, once: the broker knows rooms by id, so a second
+   * detach could take away the attachment of the room's next load on this node.
+   */
+  private Future<Void> detachOnce() {
+    if (!attached || detached) {
+      return Future.succeededFuture();
+    }
+    detached = true;
+    return broker.detach(roomId);
   }
 
   /**
@@ -1046,8 +1100,14 @@ public final class Room implements RoomListener {
       p.sessions.add(member.sessionId());
       joining++;
       // The participant list comes from the shared presence (every node), so the Joined waits
-      // for this node's entry to be recorded there.
-      syncPresence(ar -> {
+      // for this node's entry to be recorded there; at most JOIN_PRESENCE_WAIT_MS, then it goes
+      // with the participants known here (as when the presence fails): a Join is always answered.
+      boolean[] answered = new boolean[1];
+      Handler<AsyncResult<Presence.Result>> proceed = ar -> {
+        if (answered[0]) {
+          return;
+        }
+        answered[0] = true;
         joining--;
         if (unloaded || failed) {
           forgetSession(member);
@@ -1073,6 +1133,13 @@ public final class Room implements RoomListener {
         member.send(OutboundMessage.of(
             ServerMessage.newBuilder().setRequestId(requestId).setJoined(joined).build()));
         result.complete();
+      };
+      long waited = vertx.setTimer(JOIN_PRESENCE_WAIT_MS, id -> onContext(() -> proceed.handle(
+          Future.failedFuture("the shared presence did not answer within "
+              + JOIN_PRESENCE_WAIT_MS + " ms"))));
+      syncPresence(ar -> {
+        vertx.cancelTimer(waited);
+        proceed.handle(ar);
       });
     });
     return result.future();
@@ -1529,7 +1596,7 @@ public final class Room implements RoomListener {
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> {
       if (unloaded) {
-        done.complete();
+        detachOnce().onComplete(x -> done.complete()); // a load given up on may still hold it
         return;
       }
       // Other nodes' operations not seen stored yet go to the store first: once unloaded here,
@@ -1541,7 +1608,7 @@ public final class Room implements RoomListener {
         cancelIdleTimer();
         onUnload.run();
         metrics.roomsLoaded().decrementAndGet();
-        stopPresence().onComplete(y -> broker.detach(roomId).onComplete(z -> done.complete()));
+        stopPresence().onComplete(y -> detachOnce().onComplete(z -> done.complete()));
       });
     });
     return done.future();
@@ -1576,8 +1643,10 @@ public final class Room implements RoomListener {
     cancelIdleTimer();
     stopPresence();
     onUnload.run();
-    metrics.roomsLoaded().decrementAndGet();
-    broker.detach(roomId);
+    if (startSucceeded) {
+      metrics.roomsLoaded().decrementAndGet();
+    }
+    detachOnce();
   }
 
   private static Actor actor(RoomMember member, Role role) {

@@ -27,6 +27,13 @@ public final class RoomRegistry {
   private final PonteMetrics metrics;
   private final RoomOptions options;
   private final ConcurrentHashMap<String, Future<Room>> rooms = new ConcurrentHashMap<>();
+  /**
+   * The longest a room load may take (store, broker attach, catch-up) before the Joins waiting on
+   * it are answered UNAVAILABLE. Each step has a bound of its own (the store's socket timeout,
+   * the broker's command timeout), this one holds whatever hangs between them.
+   */
+  public static final long LOAD_TIMEOUT_MS = 20_000;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RoomRegistry.class);
 
   /** @param shards the event-loop contexts rooms run on (see {@link #deployShards}) */
   public RoomRegistry(List<Context> shards, Broker broker, Store store, Presence presence,
@@ -70,24 +77,48 @@ public final class RoomRegistry {
     if (existing != null) {
       return existing;
     }
-    load(roomId, loading.future()).onComplete(loading);
+    load(roomId, loading);
     return loading.future();
   }
 
-  private Future<Room> load(String roomId, Future<Room> entry) {
+  /**
+   * Starts the room and completes its registry entry: within {@link #LOAD_TIMEOUT_MS}, else the
+   * entry fails with the retryable UNAVAILABLE and is removed (every Join waiting on it is
+   * answered, the next one loads afresh), and a start that completes later is let go.
+   */
+  private void load(String roomId, Promise<Room> loading) {
+    Future<Room> entry = loading.future();
     Context shard = shards[Math.floorMod(roomId.hashCode(), shards.length)];
-    Room[] self = new Room[1];
-    Runnable forget = () -> rooms.computeIfPresent(roomId,
-        (id, f) -> f.succeeded() && f.result() == self[0] ? null : f);
+    // The entry is this load's own: a room that fails or unloads, even before its start
+    // completed, takes its entry away and never the one of a later load.
+    Runnable forget = () -> rooms.remove(roomId, entry);
     Room room = new Room(roomId, shard, broker, store, presence, metrics, options, forget, this);
-    self[0] = room;
-    return room.start().recover(err -> {
-      rooms.remove(roomId, entry);
-      if (err instanceof StoreException se && se.kind() == StoreException.Kind.ROOM_NOT_FOUND) {
-        return Future.failedFuture(new RoomException(ErrorCode.ROOM_NOT_FOUND, "no such room"));
+    Vertx vertx = shard.owner();
+    long timer = vertx.setTimer(LOAD_TIMEOUT_MS, id -> {
+      if (loading.tryFail(new RoomException(ErrorCode.UNAVAILABLE,
+          "the room cannot be loaded now, retry"))) {
+        LOG.warn("room {}: not loaded within {} ms; giving up on this load", roomId,
+            LOAD_TIMEOUT_MS);
+        rooms.remove(roomId, entry);
+        room.abandonLoad();
       }
-      return Future.failedFuture(
-          new RoomException(ErrorCode.UNAVAILABLE, "the room cannot be loaded now, retry"));
+    });
+    room.start().onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.succeeded()) {
+        if (!loading.tryComplete(room)) {
+          room.unload(); // completed after the registry gave up on it
+        }
+        return;
+      }
+      rooms.remove(roomId, entry);
+      Throwable err = ar.cause();
+      if (err instanceof StoreException se && se.kind() == StoreException.Kind.ROOM_NOT_FOUND) {
+        loading.tryFail(new RoomException(ErrorCode.ROOM_NOT_FOUND, "no such room"));
+      } else {
+        loading.tryFail(
+            new RoomException(ErrorCode.UNAVAILABLE, "the room cannot be loaded now, retry"));
+      }
     });
   }
 

@@ -71,6 +71,8 @@ public final class Connection implements RoomMember, Session, SocketCore.Protoco
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
   private static final int MAX_BATCH_MESSAGES = 128;
   private static final int MAX_BATCH_BYTES = 64 * 1024;
+  /** A Join's room load, bounded past the registry's own bound (which answers first). */
+  static final long JOIN_LOAD_BOUND_MS = io.ponte.server.room.RoomRegistry.LOAD_TIMEOUT_MS + 5_000;
   /** The messages of the batch being written: one list per event loop, not one per write. */
   private static final FastThreadLocal<List<OutboundMessage>> BATCH_SCRATCH =
       new FastThreadLocal<>() {
@@ -616,7 +618,7 @@ public final class Connection implements RoomMember, Session, SocketCore.Protoco
     transport.access().roleFor(principal, roomId)
         .compose(role -> role == null
             ? Future.failedFuture(new RoomException(ErrorCode.ROOM_NOT_ALLOWED, "the token grants no role in this room"))
-            : transport.rooms().room(roomId)
+            : loadBounded(roomId)
                 // The admission hook (the lobby): may hold the Join until a teacher admits it.
                 .compose(room -> transport.requests().gate().admit(this, room, role, join).map(room))
                 .compose(room -> room.join(this, role, join, requestId).map(room)))
@@ -635,6 +637,18 @@ public final class Connection implements RoomMember, Session, SocketCore.Protoco
             replyError(requestId, errorOf(ar.cause(), roomId));
           }
         }));
+  }
+
+  /**
+   * The room for a Join, answered within {@link #JOIN_LOAD_BOUND_MS} (the registry bounds its
+   * loads; this holds whatever else waits), so no Join waits for ever on a room that never
+   * loads: past it, the retryable UNAVAILABLE.
+   */
+  private Future<Room> loadBounded(String roomId) {
+    return transport.rooms().room(roomId)
+        .timeout(JOIN_LOAD_BOUND_MS, java.util.concurrent.TimeUnit.MILLISECONDS)
+        .recover(err -> Future.failedFuture(err instanceof RoomException ? err
+            : new RoomException(ErrorCode.UNAVAILABLE, "the room cannot be loaded now, retry")));
   }
 
   private void leave(long requestId, String roomId) {
@@ -752,6 +766,10 @@ public final class Connection implements RoomMember, Session, SocketCore.Protoco
     if (cause instanceof RoomException re) {
       ErrorInfo e = re.error();
       return e.getRoomId().isEmpty() ? e.toBuilder().setRoomId(roomId).build() : e;
+    }
+    if (cause instanceof RoomUnloadedException) {
+      // Unloaded again while joining (a failing room): the next Join loads it afresh.
+      return ErrorCodes.error(ErrorCode.UNAVAILABLE, "the room is being unloaded, retry", roomId);
     }
     log.warn("request failed unexpectedly: {}", cause.toString());
     return ErrorCodes.error(ErrorCode.INTERNAL, "internal error", roomId);
