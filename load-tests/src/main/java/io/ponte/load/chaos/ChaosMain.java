@@ -45,7 +45,7 @@ public final class ChaosMain implements Callable<Integer> {
   @Option(names = "--sentinel", description = "Redis through a Sentinel (master, replica; failover faults)")
   boolean sentinel;
 
-  @Option(names = "--plant-delete-acked", description = "delete one acknowledged row mid-run (the checker must fail)")
+  @Option(names = "--plant-delete-acked", description = "delete one acknowledged row after the run, before the check (the checker must fail)")
   boolean plant;
 
   public static void main(String[] args) {
