@@ -36,7 +36,7 @@ import java.util.TreeSet;
  * string naming the user (their user id, and the pseudonym once renamed) becomes the pseudonym,
  * with the display name beside it cleared; their chat texts are blanked; in the state their chat
  * messages become deleted placeholders, their reactions go, and (when asked) the board elements
- * they authored go.
+ * they authored go, their content blanked in the stored copies too ({@link #keepingBoardContentOf}).
  *
  * <p>Pure functions of the record and the {@link EraseParticipant}: every node and every replay
  * rewrites alike, and a second erasure changes nothing ({@code f(f(x)) == f(x)}).
