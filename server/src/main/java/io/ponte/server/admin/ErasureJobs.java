@@ -5,6 +5,7 @@ import io.ponte.protocol.v1.AuditEntry;
 import io.ponte.protocol.v1.EraseParticipant;
 import io.ponte.protocol.v1.ErrorCode;
 import io.ponte.protocol.v1.Operation;
+import io.ponte.protocol.v1.RoomStateRecord;
 import io.ponte.protocol.v1.Role;
 import io.ponte.protocol.v1.SequencedOperation;
 import io.ponte.server.broker.Broker;
@@ -30,6 +31,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -343,8 +345,14 @@ public final class ErasureJobs {
             .put("reportsAnonymised", e.getReportsAnonymised())
             .put("documentsAnonymised", e.getDocumentsAnonymised())
             .put("otherMentionsAnonymised", e.getOtherMentions());
-        return store.redact(roomId, seqs, erasure::operation, seq, erasure::snapshot)
-            .compose(rows -> broker.redact(roomId, seqs, erasure::operation).otherwise(err -> {
+        // The room's own redaction when it has one: it knows which board content the state
+        // keeps (Erasure#keepingBoardContentOf); a repeated erasure's has only the renames.
+        UnaryOperator<Operation> rewrite = applied.redaction() != null
+            ? applied.redaction().operation() : erasure::operation;
+        UnaryOperator<RoomStateRecord> rewriteSnapshot = applied.redaction() != null
+            ? applied.redaction().snapshot() : erasure::snapshot;
+        return store.redact(roomId, seqs, rewrite, seq, rewriteSnapshot)
+            .compose(rows -> broker.redact(roomId, seqs, rewrite).otherwise(err -> {
               log.warn("erasure {}: room {}: the broker's history is not rewritten: {}",
                   job.jobId(), roomId, err.toString());
               return null;

@@ -1,11 +1,20 @@
 package io.ponte.server.erasure;
 
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Descriptors.OneofDescriptor;
 import com.google.protobuf.Message;
+import io.ponte.protocol.v1.BoardChanged;
 import io.ponte.protocol.v1.BoardChangeRecord;
 import io.ponte.protocol.v1.BoardElement;
 import io.ponte.protocol.v1.BoardPage;
 import io.ponte.protocol.v1.BoardRecord;
+import io.ponte.protocol.v1.BoardRequest;
+import io.ponte.protocol.v1.ElementPatch;
+import io.ponte.protocol.v1.ElementsAdd;
+import io.ponte.protocol.v1.ElementsChanged;
+import io.ponte.protocol.v1.ElementsUpdate;
+import io.ponte.protocol.v1.PageElements;
 import io.ponte.protocol.v1.ChatMessage;
 import io.ponte.protocol.v1.ChatLastEdit;
 import io.ponte.protocol.v1.EraseParticipant;
@@ -27,7 +36,7 @@ import java.util.TreeSet;
  * string naming the user (their user id, and the pseudonym once renamed) becomes the pseudonym,
  * with the display name beside it cleared; their chat texts are blanked; in the state their chat
  * messages become deleted placeholders, their reactions go, and (when asked) the board elements
- * they authored go.
+ * they authored go, their content blanked in the stored copies too ({@link #keepingBoardContentOf}).
  *
  * <p>Pure functions of the record and the {@link EraseParticipant}: every node and every replay
  * rewrites alike, and a second erasure changes nothing ({@code f(f(x)) == f(x)}).
@@ -44,8 +53,18 @@ public final class Erasure {
   private final boolean removeBoardElements;
   private final byte[] userIdBytes;
   private final byte[] pseudonymBytes;
+  /**
+   * The board elements (keys, {@link #elementKey}) whose content the state after the erasure
+   * holds; null: the stored board content is left as it is (anonymise mode, or not known here).
+   */
+  private final Set<String> keptElements;
 
   public Erasure(EraseParticipant e) {
+    this(e, null);
+  }
+
+  private Erasure(EraseParticipant e, Set<String> keptElements) {
+    this.keptElements = keptElements;
     this.userId = e.getUserId();
     this.pseudonym = e.getPseudonym();
     this.removeBoardElements = e.getRemoveBoardElements();
@@ -58,6 +77,46 @@ public final class Erasure {
 
   public String pseudonym() {
     return pseudonym;
+  }
+
+  /**
+   * This erasure, blanking in the stored copies (when it removes board elements) the content of
+   * every element that {@code after}, the room's state after it, no longer holds: the removed
+   * elements' strokes, texts and images leave the stored operations, events and older snapshots
+   * too, not only the state. Which elements is decided by element, not by who sent the
+   * operation: an element's content then comes only from blanked copies, so a replay, and an
+   * older snapshot rewritten alike, give the same state (the teachers' edits of an erased
+   * learner's element go too, and so does the stored content of elements deleted before; what
+   * the boards or their revert history still hold is kept).
+   */
+  public Erasure keepingBoardContentOf(RoomStateRecord after) {
+    if (!removeBoardElements) {
+      return this;
+    }
+    Set<String> kept = new HashSet<>();
+    for (BoardRecord board : after.getBoardsList()) {
+      String boardId = board.getBoard().getBoardId();
+      for (BoardPage page : board.getBoard().getPagesList()) {
+        for (BoardElement el : page.getElementsList()) {
+          kept.add(elementKey(boardId, page.getPageId(), el.getElementId()));
+        }
+      }
+      for (BoardChangeRecord c : board.getHistoryList()) {
+        if (c.hasBefore()) {
+          kept.add(elementKey(boardId, c.getPageId(), c.getElementId()));
+        }
+      }
+    }
+    return new Erasure(EraseParticipant.newBuilder().setUserId(userId).setPseudonym(pseudonym)
+        .setRemoveBoardElements(true).build(), Set.copyOf(kept));
+  }
+
+  private static String elementKey(String boardId, String pageId, String elementId) {
+    return boardId + "/" + pageId + "/" + elementId;
+  }
+
+  private boolean blanks(String boardId, String pageId, String elementId) {
+    return keptElements != null && !keptElements.contains(elementKey(boardId, pageId, elementId));
   }
 
   /** Whether this string names the erased user (never the empty string). */
@@ -85,6 +144,7 @@ public final class Erasure {
       return op.getEraseParticipant().getUserId().isEmpty() ? op : op.toBuilder()
           .setEraseParticipant(op.getEraseParticipant().toBuilder().clearUserId()).build();
     }
+    op = blankBoard(op);
     if (!mayName(op)) {
       return op;
     }
@@ -117,6 +177,7 @@ public final class Erasure {
 
   /** An event in the resume window as the erasure leaves it (as {@link #operation}). */
   public Event event(Event event) {
+    event = blankBoard(event);
     if (!mayName(event)) {
       return event;
     }
@@ -136,6 +197,7 @@ public final class Erasure {
    * gives it: renamed, the user's chat texts blank (their messages are not deleted yet then).
    */
   public RoomStateRecord snapshot(RoomStateRecord record) {
+    record = blankBoards(record);
     if (!mayName(record)) {
       return record;
     }
@@ -150,6 +212,161 @@ public final class Erasure {
       b.setMessages(i, mb);
     }
     return b.build();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Board content (remove mode: see keepingBoardContentOf)
+  // ------------------------------------------------------------------------------------------
+
+  /** A board operation with the content of the elements it adds or patches blanked. */
+  private Operation blankBoard(Operation op) {
+    if (keptElements == null || op.getBodyCase() != Operation.BodyCase.BOARD) {
+      return op;
+    }
+    BoardRequest req = op.getBoard();
+    String boardId = req.getBoardId();
+    BoardRequest.Builder b = req.toBuilder();
+    switch (req.getOpCase()) {
+      case ADD_ELEMENTS -> {
+        ElementsAdd.Builder add = b.getAddElementsBuilder();
+        for (int i = 0; i < add.getElementsCount(); i++) {
+          BoardElement el = add.getElements(i);
+          if (blanks(boardId, add.getPageId(), el.getElementId())) {
+            add.setElements(i, blankShape(el));
+          }
+        }
+      }
+      case UPDATE_ELEMENTS -> {
+        ElementsUpdate.Builder update = b.getUpdateElementsBuilder();
+        for (int i = 0; i < update.getPatchesCount(); i++) {
+          ElementPatch p = update.getPatches(i);
+          if (blanks(boardId, update.getPageId(), p.getElementId())) {
+            update.setPatches(i, blankShape(p));
+          }
+        }
+      }
+      default -> {
+        return op;
+      }
+    }
+    BoardRequest blanked = b.build();
+    return blanked.equals(req) ? op : op.toBuilder().setBoard(blanked).build();
+  }
+
+  /** A board event with the content of the elements it carries blanked. */
+  private Event blankBoard(Event event) {
+    if (keptElements == null || event.getBodyCase() != Event.BodyCase.BOARD_CHANGED
+        || !event.getBoardChanged().hasElements()) {
+      return event;
+    }
+    BoardChanged changed = event.getBoardChanged();
+    ElementsChanged.Builder elements = changed.getElements().toBuilder();
+    for (int p = 0; p < elements.getPagesCount(); p++) {
+      PageElements page = elements.getPages(p);
+      PageElements.Builder pb = page.toBuilder();
+      for (int i = 0; i < pb.getUpsertedCount(); i++) {
+        if (blanks(changed.getBoardId(), page.getPageId(), pb.getUpserted(i).getElementId())) {
+          pb.setUpserted(i, blankShape(pb.getUpserted(i)));
+        }
+      }
+      elements.setPages(p, pb);
+    }
+    ElementsChanged blanked = elements.build();
+    return blanked.equals(changed.getElements()) ? event : event.toBuilder()
+        .setBoardChanged(changed.toBuilder().setElements(blanked)).build();
+  }
+
+  /** A snapshot with the content of the elements on its boards and in their history blanked. */
+  private RoomStateRecord blankBoards(RoomStateRecord record) {
+    if (keptElements == null || record.getBoardsCount() == 0) {
+      return record;
+    }
+    RoomStateRecord.Builder b = record.toBuilder();
+    for (int i = 0; i < b.getBoardsCount(); i++) {
+      BoardRecord.Builder board = b.getBoards(i).toBuilder();
+      String boardId = board.getBoard().getBoardId();
+      for (int p = 0; p < board.getBoard().getPagesCount(); p++) {
+        BoardPage.Builder page = board.getBoardBuilder().getPagesBuilder(p);
+        for (int e = 0; e < page.getElementsCount(); e++) {
+          if (blanks(boardId, page.getPageId(), page.getElements(e).getElementId())) {
+            page.setElements(e, blankShape(page.getElements(e)));
+          }
+        }
+      }
+      for (int h = 0; h < board.getHistoryCount(); h++) {
+        BoardChangeRecord c = board.getHistory(h);
+        if (c.hasBefore() && blanks(boardId, c.getPageId(), c.getElementId())) {
+          board.setHistory(h, c.toBuilder().setBefore(blankShape(c.getBefore())));
+        }
+      }
+      b.setBoards(i, board);
+    }
+    RoomStateRecord blanked = b.build();
+    return blanked.equals(record) ? record : blanked;
+  }
+
+  /**
+   * The element (or patch) with every value of its shape (the {@code shape} oneof: points,
+   * pressures, coordinates, texts, asset ids) replaced by a filler of the same encoded size, its
+   * kind kept. The size is kept because the boards' limits and their history's bound count
+   * encoded bytes: a replay of blanked copies must accept, refuse and forget exactly as the
+   * originals did. The filler depends on the size only, so blanking twice changes nothing.
+   */
+  @SuppressWarnings("unchecked")
+  static <T extends Message> T blankShape(T m) {
+    OneofDescriptor shape = shapeOf(m.getDescriptorForType());
+    FieldDescriptor f = shape == null ? null : m.getOneofFieldDescriptor(shape);
+    if (f == null) {
+      return m;
+    }
+    Message value = (Message) m.getField(f);
+    Message filled = fill(value);
+    return filled.equals(value) ? m : (T) m.toBuilder().setField(f, filled).build();
+  }
+
+  /** The {@code shape} oneof of BoardElement and ElementPatch, or null. */
+  static OneofDescriptor shapeOf(com.google.protobuf.Descriptors.Descriptor type) {
+    return type.getOneofs().stream().filter(o -> o.getName().equals("shape")).findFirst().orElse(null);
+  }
+
+  private static Message fill(Message m) {
+    Message.Builder b = m.toBuilder();
+    for (var e : m.getAllFields().entrySet()) {
+      FieldDescriptor f = e.getKey();
+      if (f.isRepeated()) {
+        List<?> values = (List<?>) e.getValue();
+        for (int i = 0; i < values.size(); i++) {
+          b.setRepeatedField(f, i, filler(f, values.get(i)));
+        }
+      } else {
+        b.setField(f, filler(f, e.getValue()));
+      }
+    }
+    return b.build();
+  }
+
+  private static Object filler(FieldDescriptor f, Object v) {
+    return switch (f.getType()) {
+      case STRING -> " ".repeat(((String) v).getBytes(StandardCharsets.UTF_8).length);
+      // Zigzag varints: the smallest value of each encoded size (0 stays 0; a set field stays set).
+      case SINT32 -> switch (CodedOutputStream.computeSInt32SizeNoTag((Integer) v)) {
+        case 1 -> (Integer) v == 0 ? 0 : 1;
+        case 2 -> 64;
+        case 3 -> 1 << 13;
+        case 4 -> 1 << 20;
+        default -> 1 << 27;
+      };
+      case UINT32 -> switch (CodedOutputStream.computeUInt32SizeNoTag((Integer) v)) {
+        case 1 -> (Integer) v == 0 ? 0 : 1;
+        case 2 -> 1 << 7;
+        case 3 -> 1 << 14;
+        case 4 -> 1 << 21;
+        default -> 1 << 28;
+      };
+      case MESSAGE -> fill((Message) v);
+      // No shape has other kinds today (EraseParticipantTest checks every shape is blanked).
+      default -> v;
+    };
   }
 
   // ------------------------------------------------------------------------------------------

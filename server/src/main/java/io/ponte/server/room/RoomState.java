@@ -133,7 +133,8 @@ public final class RoomState implements RoomCore {
    * rewrites that leave an operation as it is change nothing in the store or the broker.
    */
   private Redaction erasureRedaction(EraseParticipant e) {
-    Erasure erasure = new Erasure(e);
+    // Called after erase(): the state is the one after the erasure.
+    Erasure erasure = new Erasure(e).keepingBoardContentOf(toRecord());
     List<Long> seqs = new ArrayList<>((int) Math.min(seq, Integer.MAX_VALUE));
     for (long s = 1; s <= seq; s++) {
       seqs.add(s);

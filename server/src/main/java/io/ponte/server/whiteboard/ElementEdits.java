@@ -41,7 +41,7 @@ final class ElementEdits {
     Set<String> ids = new HashSet<>();
     long bytes = 0;
     for (BoardElement e : add.getElementsList()) {
-      Refusal r = ElementRules.checkNew(e, limits);
+      Refusal r = ElementRules.checkNew(e, limits, ed.redacted());
       if (r != null) {
         return r;
       }
@@ -90,7 +90,7 @@ final class ElementEdits {
     long delta = 0;
     for (ElementPatch p : update.getPatchesList()) {
       BoardElement current = page.get(p.getElementId());
-      r = ElementRules.checkPatch(p, current, limits);
+      r = ElementRules.checkPatch(p, current, limits, ed.redacted());
       if (r != null) {
         return r;
       }

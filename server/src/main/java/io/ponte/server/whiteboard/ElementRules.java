@@ -19,8 +19,12 @@ final class ElementRules {
     return v >= -COORD_LIMIT && v <= COORD_LIMIT;
   }
 
-  /** Null when a client's new element (id, z, style, shape) may be added. */
-  static Refusal checkNew(BoardElement e, BoardLimits limits) {
+  /**
+   * Null when a client's new element (id, z, style, shape) may be added. {@code blanked}: a
+   * redacted copy, whose shape an erasure blanked (erasure.Erasure) after it was checked and took
+   * effect: its shape is not checked again (only its kind, in a patch).
+   */
+  static Refusal checkNew(BoardElement e, BoardLimits limits, boolean blanked) {
     if (!ResourceId.valid(e.getElementId())) {
       return new Refusal(ErrorCode.ELEMENT_INVALID, "element_id is missing or invalid");
     }
@@ -28,11 +32,18 @@ final class ElementRules {
       return new Refusal(ErrorCode.ELEMENT_INVALID, "z is not a fractional index");
     }
     Refusal r = StyleRules.check(e.getStyle());
-    return r != null ? r : checkShape(e, limits);
+    if (r == null && blanked && e.getShapeCase() == BoardElement.ShapeCase.SHAPE_NOT_SET) {
+      r = new Refusal(ErrorCode.ELEMENT_INVALID, "the element has no shape");
+    }
+    return r != null || blanked ? r : checkShape(e, limits);
   }
 
-  /** Null when the patch may be applied to {@code current}. */
-  static Refusal checkPatch(ElementPatch p, BoardElement current, BoardLimits limits) {
+  /**
+   * Null when the patch may be applied to {@code current}. The shape is checked when the patch
+   * sends one (and is not {@code blanked}, see {@link #checkNew}): a style-only patch leaves the
+   * shape as it was checked, and a blanked one (an erased author's) must stay patchable.
+   */
+  static Refusal checkPatch(ElementPatch p, BoardElement current, BoardLimits limits, boolean blanked) {
     if (p.getShapeCase() == ElementPatch.ShapeCase.SHAPE_NOT_SET && !StyleRules.setsAnything(p.getStyle())) {
       return new Refusal(ErrorCode.ELEMENT_INVALID, "the patch of " + p.getElementId() + " changes nothing");
     }
@@ -42,7 +53,10 @@ final class ElementRules {
           "a " + current.getShapeCase() + " cannot become a " + p.getShapeCase());
     }
     Refusal r = StyleRules.check(p.getStyle());
-    return r != null ? r : checkShape(patched(current, p), limits);
+    if (r != null || blanked || p.getShapeCase() == ElementPatch.ShapeCase.SHAPE_NOT_SET) {
+      return r;
+    }
+    return checkShape(patched(current, p), limits);
   }
 
   /** {@code current} with what the patch sends replaced (server fields untouched). */

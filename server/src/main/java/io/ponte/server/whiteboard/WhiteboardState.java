@@ -217,7 +217,8 @@ public final class WhiteboardState implements FeatureState {
   }
 
   private static Editor editor(Operation op, RoomCore room) {
-    return new Editor(op.getActor().getUserId(), op.getActor().getRole() == Role.TEACHER, room.seq());
+    return new Editor(op.getActor().getUserId(), op.getActor().getRole() == Role.TEACHER, room.seq(),
+        room.redacted());
   }
 
   // ------------------------------------------------------------------------------------------

@@ -38,6 +38,11 @@ import org.junit.jupiter.api.io.TempDir;
 class ErasureIT {
   static final String ANA = "ana-learner-x7";
   static final String ANA_NAME = "User " + ANA;
+  /**
+   * A text she writes on the board: with erasure-board-elements remove (the default) it leaves
+   * the stored operations, snapshots and the broker's copies too, not only the board.
+   */
+  static final String ANA_BOARD_TEXT = "ana-board-text-QQQ";
   static final List<String> ANA_TEXTS =
       List.of("ana-first-QQQ", "ana-edited-RRR", "ana-question-SSS", "ana-room-two-TTT",
           "ana-room-three-UUU");
@@ -72,7 +77,10 @@ class ErasureIT {
           ReportTarget.newBuilder().setMessageSeq(boSays), ReportReason.SPAM, "report-by-ana")));
       TestClient.ack(tina.request(WhiteboardIT.createBoard("r1", "b1", "p1")));
       TestClient.ack(ana.request(WhiteboardIT.add("r1", "b1", "p1",
-          WhiteboardIT.stroke("e1", "a0"), WhiteboardIT.box("e2", "a1"))));
+          WhiteboardIT.stroke("e1", "a0"), WhiteboardIT.box("e2", "a1"),
+          io.ponte.protocol.v1.BoardElement.newBuilder().setElementId("e3").setZ("a3")
+              .setText(io.ponte.protocol.v1.BoardText.newBuilder().setX(5).setY(5)
+                  .setText(ANA_BOARD_TEXT)).build())));
       TestClient.ack(bo.request(WhiteboardIT.add("r1", "b1", "p1", WhiteboardIT.box("bo-element", "a2"))));
       TestClient.ack(DocumentsIT.create(tina, "r1", "d1", false));
       TestClient.ack(DocumentsIT.update(ana, "r1", "d1",
@@ -157,6 +165,7 @@ class ErasureIT {
       long boSays = fill(s);
       ChatRedactionIT.assertFilesHold(dir, ANA_TEXTS.get(1)); // the checks below are not vacuous
       ChatRedactionIT.assertFilesHold(dir, ANA);
+      ChatRedactionIT.assertFilesHold(dir, ANA_BOARD_TEXT);
       others.assertServed();
       JsonObject job = erase(s, ANA);
       String pseudonym = job.getString("pseudonym");
@@ -167,7 +176,7 @@ class ErasureIT {
       JsonObject r1 = receipt.getJsonObject("done").getJsonObject("r1");
       assertEquals(2, r1.getInteger("chatMessagesRemoved"), r1::encode); // the third was deleted before
       assertEquals(1, r1.getInteger("reactionsRemoved"), r1::encode);
-      assertEquals(2, r1.getInteger("boardElementsRemoved"), r1::encode);
+      assertEquals(3, r1.getInteger("boardElementsRemoved"), r1::encode);
       assertEquals(1, r1.getInteger("reportsAnonymised"), r1::encode);
       assertEquals(1, r1.getInteger("documentsAnonymised"), r1::encode);
       assertTrue(receipt.getInteger("auditEntriesAnonymised") >= 2, receipt::encode);
@@ -187,7 +196,7 @@ class ErasureIT {
       // An export finds nothing of her any more.
       assertEquals(404, ExportIT.export(s, "/admin/users/" + ANA + "/export", TestServer.ADMIN_TOKEN)
           .statusCode());
-      for (String t : concat(ANA_TEXTS, List.of(ANA, ANA_NAME, "ana-deleted-VVV"))) {
+      for (String t : concat(ANA_TEXTS, List.of(ANA, ANA_NAME, "ana-deleted-VVV", ANA_BOARD_TEXT))) {
         ChatRedactionIT.awaitNowhere(dir, t);
       }
       others.assertServed();
@@ -287,6 +296,7 @@ class ErasureIT {
         TestServer b = new TestServer(dir.resolve("b"), node.apply("node-b"))) {
       long boSays = fill(a);
       assertTrue(rowsHold(ANA) > 0);
+      assertTrue(rowsHold(ANA_BOARD_TEXT) > 0);
       try (TestClient bo = b.user("bo", "*", Role.STUDENT)) {
         bo.join("r1");
         JsonObject job = erase(a, ANA);
@@ -296,10 +306,11 @@ class ErasureIT {
         awaitDone(a, job.getString("jobId"));
         assertErasedView(b, job.getString("pseudonym"), boSays);
       }
-      for (int i = 0; i < 100 && rowsHold(ANA) + rowsHold(ANA_TEXTS.get(1)) > 0; i++) {
+      for (int i = 0; i < 100
+          && rowsHold(ANA) + rowsHold(ANA_TEXTS.get(1)) + rowsHold(ANA_BOARD_TEXT) > 0; i++) {
         Thread.sleep(100);
       }
-      for (String t : concat(ANA_TEXTS, List.of(ANA, ANA_NAME))) {
+      for (String t : concat(ANA_TEXTS, List.of(ANA, ANA_NAME, ANA_BOARD_TEXT))) {
         assertEquals(0, rowsHold(t), t);
       }
     }

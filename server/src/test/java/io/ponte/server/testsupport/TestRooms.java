@@ -13,6 +13,8 @@ import io.ponte.server.moderation.Moderation;
 import io.ponte.server.moderation.ModerationState;
 import io.ponte.server.room.RoomFeatures;
 import io.ponte.server.room.RoomState;
+import io.ponte.server.whiteboard.BoardLimits;
+import io.ponte.server.whiteboard.Whiteboard;
 import java.util.List;
 
 /** Room states with the standard features, and reads of their parts, for state-machine tests. */
@@ -25,6 +27,12 @@ public final class TestRooms {
   public static RoomFeatures features(DocumentSet.Limits limits, int maxReactions) {
     return new RoomFeatures(List.of(new Moderation(), new Chat(maxReactions, RECENT),
         new Documents(limits, 8192)));
+  }
+
+  /** The features with whiteboards too (small limits make a test reach them). */
+  public static RoomFeatures featuresWithBoards(BoardLimits boardLimits) {
+    return new RoomFeatures(List.of(new Moderation(), new Chat(MAX_REACTIONS, RECENT),
+        new Documents(DocumentSet.Limits.DEFAULT, 8192), new Whiteboard(boardLimits)));
   }
 
   public static RoomState create(String roomId, RoomSettings settings) {
