@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Timeout;
  * redis-server and a PostgreSQL of its own, faults from fixed seeds while a classroom per room
  * chats and types; the history checker must find nothing. A second, shorter run (Redis through a
  * Sentinel) deletes one acknowledged row from the store after the run and the checker must catch exactly
- * that. The case with SIGKILL of nodes is disabled while the two server faults it found are open.
+ * that. A third run adds SIGKILL of nodes.
  */
 class ChaosSoakIT {
   /**
@@ -70,15 +70,8 @@ class ChaosSoakIT {
   }
 
   /**
-   * Every fault, SIGKILL of nodes included, seed 1 for 60 s: what the soak found on 2026-12-06
-   * (issue 16; see BENCHMARKS.md "Chaos soak", findings F1 and F2). Under the test command's load
-   * it failed in 2 of 3 runs:
-   * F1: an operation sequenced by a node killed before it stored it was applied and delivered by
-   * the other nodes, and a retry of it acknowledged as duplicate, yet it is in no store row (the
-   * store keeps a hole for ever; the store's copy of the document lacks the update);
-   * F2: a node restarted while PostgreSQL restarts ("Store load failed: This connection has been
-   * closed") never lets anyone join a room again (the probe's Join is not answered in 60 s).
-   * Server fixes are for the coordinator to schedule; enable this case with them.
+   * Every fault, SIGKILL of nodes included, seed 1 for 60 s. It found two server faults
+   * (BENCHMARKS.md "Chaos soak", F1 and F2; fixed, with LostSeqIT and StuckJoinIT).
    */
   @Test
   void everyGuaranteeHoldsWhenNodesAreKilled() throws Exception {
