@@ -261,7 +261,7 @@ interface ValueType<T> {
     }
   }
 
-  /** One Redis URL, or several separated by commas (cluster seeds, sentinels); each is checked. */
+  /** The token keys' address: https, or http to a loopback host only. */
   final class JwksUrl implements ValueType<String> {
     @Override
     public String parse(String text) {
