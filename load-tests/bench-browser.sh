@@ -11,7 +11,8 @@
 # Every client offers permessage-deflate as browsers do (the generator's default); each row says
 # on how many sockets the server accepted it.
 #
-# Environment: WARMUP (5s), DURATION (20s), IDLE_ROOMS (110: x 30 = 3,300 idle connections),
+# Environment: SERVER_JAR and LOAD_JAR (to measure another build with the same generator),
+# WARMUP (5s), DURATION (20s), IDLE_ROOMS (110: x 30 = 3,300 idle connections),
 # CHAT_RATES (0.5 1 1.5 posts/s per participant: 20 rooms x 30 = 9,000, 18,000, 27,000
 # deliveries/s), PORT (18080), OUT (a directory for logs and reports, default a new /tmp one),
 # SERVER_CORE (0), LOAD_CORE (1), ONLY (all, ponte or peers: which rows to run).
@@ -25,8 +26,8 @@
 set -u -o pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-SERVER_JAR="$ROOT/server/target/ponte-server.jar"
-LOAD_JAR="$ROOT/load-tests/target/ponte-load.jar"
+SERVER_JAR="${SERVER_JAR:-$ROOT/server/target/ponte-server.jar}"
+LOAD_JAR="${LOAD_JAR:-$ROOT/load-tests/target/ponte-load.jar}"
 PEERS="$ROOT/load-tests/peers"
 WARMUP="${WARMUP:-5s}"
 DURATION="${DURATION:-20s}"
