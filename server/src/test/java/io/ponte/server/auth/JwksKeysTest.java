@@ -73,6 +73,14 @@ class JwksKeysTest {
         clock::get);
   }
 
+  /** Keys from {@code server}, started: their first fetch is done. */
+  private static JwksKeys started(JwksServer server, long minIntervalMs, long timeoutMs, AtomicLong clock)
+      throws Exception {
+    JwksKeys keys = keys(server, minIntervalMs, timeoutMs, clock);
+    await(keys.start());
+    return keys;
+  }
+
   // ------------------------------------------------------------------------------------------
 
   @Test
@@ -128,10 +136,8 @@ class JwksKeysTest {
   @Test
   void aDocumentAboveTheBoundIsRefusedAndTheLastGoodSetStays() throws Exception {
     AtomicLong clock = new AtomicLong();
-    try (JwksServer server = JwksServer.start()) {
-      server.publish(rsa);
-      JwksKeys keys = keys(server, 1000, 10_000, clock);
-      await(keys.start());
+    try (JwksServer server = JwksServer.publishing(rsa);
+        JwksKeys keys = started(server, 1000, 10_000, clock)) {
       assertEquals(1, keys.keyCount());
       String padding = "x".repeat(JwksKeys.MAX_DOCUMENT_BYTES);
       for (boolean chunked : new boolean[] {false, true}) {
@@ -144,17 +150,14 @@ class JwksKeysTest {
         assertEquals(1, keys.current().candidates("r1", JWSAlgorithm.RS256).size(), "the last good set stays");
         assertEquals(0, keys.current().candidates("e1", JWSAlgorithm.ES256).size());
       }
-      keys.close();
     }
   }
 
   @Test
   void anUnknownKidFetchesAtMostOncePerMinimumInterval() throws Exception {
     AtomicLong clock = new AtomicLong(1_000_000_000_000L);
-    try (JwksServer server = JwksServer.start()) {
-      server.publish(rsa);
-      JwksKeys keys = keys(server, 30_000, 10_000, clock);
-      await(keys.start());
+    try (JwksServer server = JwksServer.publishing(rsa);
+        JwksKeys keys = started(server, 30_000, 10_000, clock)) {
       assertEquals(1, server.requests());
       server.publish(rsa, ec);
       // Within the interval: answered at once with what the last fetch left.
@@ -170,17 +173,14 @@ class JwksKeysTest {
       }
       assertEquals(2, server.requests());
       assertEquals(2, keys.fetchCount());
-      keys.close();
     }
   }
 
   @Test
   void concurrentLookupsShareOneFetch() throws Exception {
     AtomicLong clock = new AtomicLong(1_000_000_000_000L);
-    try (JwksServer server = JwksServer.start()) {
-      server.publish(rsa);
-      JwksKeys keys = keys(server, 1000, 50_000, clock);
-      await(keys.start());
+    try (JwksServer server = JwksServer.publishing(rsa);
+        JwksKeys keys = started(server, 1000, 50_000, clock)) {
       server.publish(rsa, ec);
       server.hold();
       clock.addAndGet(5_000_000_000L);
@@ -220,17 +220,14 @@ class JwksKeysTest {
         assertEquals(2, await(f).size());
       }
       assertEquals(2, server.requests(), "one fetch for all of them");
-      keys.close();
     }
   }
 
   @Test
   void aFailedFetchKeepsTheLastGoodSetAndIsNotRetriedWithinTheInterval() throws Exception {
     AtomicLong clock = new AtomicLong(1_000_000_000_000L);
-    try (JwksServer server = JwksServer.start()) {
-      server.publish(rsa);
-      JwksKeys keys = keys(server, 1000, 10_000, clock);
-      await(keys.start());
+    try (JwksServer server = JwksServer.publishing(rsa);
+        JwksKeys keys = started(server, 1000, 10_000, clock)) {
       server.answer(503);
       clock.addAndGet(2_000_000_000L);
       assertEquals(ErrorCode.TOKEN_KEYS_UNAVAILABLE, awaitFailure(keys.refreshForUnknownKey()).code());
@@ -246,15 +243,13 @@ class JwksKeysTest {
       server.publish(rsa, ec);
       clock.addAndGet(2_000_000_000L);
       assertEquals(2, await(keys.refreshForUnknownKey()).size(), "back when the provider answers");
-      keys.close();
     }
   }
 
   @Test
   void aFetchThatHangsFailsAtTheTimeout() throws Exception {
     AtomicLong clock = new AtomicLong(1_000_000_000_000L);
-    try (JwksServer server = JwksServer.start()) {
-      server.publish(rsa);
+    try (JwksServer server = JwksServer.publishing(rsa)) {
       server.hold();
       JwksKeys keys = keys(server, 1000, 300, clock);
       long start = System.nanoTime();
@@ -283,10 +278,8 @@ class JwksKeysTest {
   @Test
   void theVerifierUsesPublishedKeysAndWaitsOnlyForAnUnknownKid() throws Exception {
     AtomicLong clock = new AtomicLong(1_000_000_000_000L);
-    try (JwksServer server = JwksServer.start()) {
-      server.publish(rsa);
-      JwksKeys keys = keys(server, 1000, 10_000, clock);
-      await(keys.start());
+    try (JwksServer server = JwksServer.publishing(rsa);
+        JwksKeys keys = started(server, 1000, 10_000, clock)) {
       TokenVerifier verifier = new TokenVerifier(TestTokens.hsKeys(), keys);
       String known = rsa.token("u1", "r*", "student");
       Future<Principal> f = verifier.verifyAsync(known);
@@ -314,17 +307,14 @@ class JwksKeysTest {
       String stranger = SigningKey.rsa("stranger").token("u4", "r*", "teacher");
       assertEquals(ErrorCode.TOKEN_BAD_SIGNATURE, awaitFailure(verifier.verifyAsync(stranger)).code());
       assertEquals(before + 1, server.requests());
-      keys.close();
     }
   }
 
   @Test
   void completesOnTheCallersContext() throws Exception {
     AtomicLong clock = new AtomicLong(1_000_000_000_000L);
-    try (JwksServer server = JwksServer.start()) {
-      server.publish(rsa);
-      JwksKeys keys = keys(server, 1000, 10_000, clock);
-      await(keys.start());
+    try (JwksServer server = JwksServer.publishing(rsa);
+        JwksKeys keys = started(server, 1000, 10_000, clock)) {
       TokenVerifier verifier = new TokenVerifier(TestTokens.hsKeys(), keys);
       server.publish(rsa, ec);
       clock.addAndGet(2_000_000_000L);
@@ -333,7 +323,6 @@ class JwksKeysTest {
       caller.runOnContext(v -> verifier.verifyAsync(ec.token("u2", "r*", "teacher"))
           .onComplete(ar -> onCaller.complete(ar.succeeded() && io.vertx.core.Vertx.currentContext() == caller)));
       assertTrue(onCaller.get(WAIT_S, TimeUnit.SECONDS));
-      keys.close();
     }
   }
 }

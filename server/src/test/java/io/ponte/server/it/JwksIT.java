@@ -125,18 +125,16 @@ class JwksIT {
   void thePeriodicRefreshDropsARemovedKey() throws Exception {
     SigningKey k1 = SigningKey.rsa("k1");
     SigningKey k2 = SigningKey.rsa("k2");
-    try (JwksServer jwks = JwksServer.start()) {
-      jwks.publish(k1);
-      try (TestServer s = node(dir, jwks, 1000, 1000)) {
-        welcomed(s, k1.token("ana", "r1", "student"), "the published key");
-        jwks.publish(k2);
-        int now = jwks.requests();
-        // Nobody asks for k2: the node fetches on its own schedule.
-        jwks.awaitRequests(now + 2, LONG.toMillis());
-        ErrorInfo e = refused(s, k1.token("ana", "r1", "student"), CloseCode.AUTH_FAILED);
-        assertEquals(ErrorCode.TOKEN_BAD_SIGNATURE, e.getCode());
-        welcomed(s, k2.token("bo", "r1", "student"), "the new key");
-      }
+    try (JwksServer jwks = JwksServer.publishing(k1);
+        TestServer s = node(dir, jwks, 1000, 1000)) {
+      welcomed(s, k1.token("ana", "r1", "student"), "the published key");
+      jwks.publish(k2);
+      int now = jwks.requests();
+      // Nobody asks for k2: the node fetches on its own schedule.
+      jwks.awaitRequests(now + 2, LONG.toMillis());
+      ErrorInfo e = refused(s, k1.token("ana", "r1", "student"), CloseCode.AUTH_FAILED);
+      assertEquals(ErrorCode.TOKEN_BAD_SIGNATURE, e.getCode());
+      welcomed(s, k2.token("bo", "r1", "student"), "the new key");
     }
   }
 
@@ -145,34 +143,32 @@ class JwksIT {
     SigningKey k1 = SigningKey.rsa("k1");
     SigningKey k2 = SigningKey.ec("k2");
     int minInterval = 200;
-    try (JwksServer jwks = JwksServer.start()) {
-      jwks.publish(k1);
-      try (TestServer s = node(dir, jwks, minInterval, 3_600_000)) {
-        s.createRoom("r1");
-        YWebsocketIT.createDoc(s, "r1", "report");
-        jwks.answer(503);
-        welcomed(s, k1.token("ana", "r1", "student"), "a cached key while the provider is down");
-        letPass(minInterval);
-        String unknown = k2.token("bo", "r1", "student");
-        ErrorInfo e = refused(s, unknown, CloseCode.INTERNAL_ERROR);
-        assertEquals(ErrorCode.TOKEN_KEYS_UNAVAILABLE, e.getCode(), e.toString());
-        assertTrue(e.getRetryable());
-        assertTrue(e.getRetryAfterMs() > 0);
-        // /yjs: closed with a code y-websocket providers retry.
-        try (RawYSocket y = RawYSocket.open(s.clientVertx(), s.port(), "/yjs/r1/report?token=" + unknown)) {
-          assertTrue(y.closesWithin(LONG));
-          assertEquals(CloseCode.ROOM_UNAVAILABLE.code(), y.awaitClose());
-        }
-        // /hocuspocus: the document's Auth is denied with the code, the socket stays.
-        JsonObject denied = HocuspocusIT.hp("denied", HocuspocusIT.params(s, "r1", "report")
-            .put("tokens", new JsonObject().put("unknown", unknown))
-            .put("cases", new JsonArray().add(new JsonArray().add("unknown").add("unknown").add("r1/report"))));
-        assertTrue(denied.getString("unknown").startsWith("TOKEN_KEYS_UNAVAILABLE"), denied.encode());
-        // The provider is back, with the new key.
-        jwks.publish(k1, k2);
-        letPass(minInterval);
-        welcomed(s, unknown, "the key once the provider answers again");
+    try (JwksServer jwks = JwksServer.publishing(k1);
+        TestServer s = node(dir, jwks, minInterval, 3_600_000)) {
+      s.createRoom("r1");
+      YWebsocketIT.createDoc(s, "r1", "report");
+      jwks.answer(503);
+      welcomed(s, k1.token("ana", "r1", "student"), "a cached key while the provider is down");
+      letPass(minInterval);
+      String unknown = k2.token("bo", "r1", "student");
+      ErrorInfo e = refused(s, unknown, CloseCode.INTERNAL_ERROR);
+      assertEquals(ErrorCode.TOKEN_KEYS_UNAVAILABLE, e.getCode(), e.toString());
+      assertTrue(e.getRetryable());
+      assertTrue(e.getRetryAfterMs() > 0);
+      // /yjs: closed with a code y-websocket providers retry.
+      try (RawYSocket y = RawYSocket.open(s.clientVertx(), s.port(), "/yjs/r1/report?token=" + unknown)) {
+        assertTrue(y.closesWithin(LONG));
+        assertEquals(CloseCode.ROOM_UNAVAILABLE.code(), y.awaitClose());
       }
+      // /hocuspocus: the document's Auth is denied with the code, the socket stays.
+      JsonObject denied = HocuspocusIT.hp("denied", HocuspocusIT.params(s, "r1", "report")
+          .put("tokens", new JsonObject().put("unknown", unknown))
+          .put("cases", new JsonArray().add(new JsonArray().add("unknown").add("unknown").add("r1/report"))));
+      assertTrue(denied.getString("unknown").startsWith("TOKEN_KEYS_UNAVAILABLE"), denied.encode());
+      // The provider is back, with the new key.
+      jwks.publish(k1, k2);
+      letPass(minInterval);
+      welcomed(s, unknown, "the key once the provider answers again");
     }
   }
 
@@ -195,35 +191,33 @@ class JwksIT {
     SigningKey k1 = SigningKey.rsa("k1");
     SigningKey k2 = SigningKey.rsa("k2");
     int minInterval = 200;
-    try (JwksServer jwks = JwksServer.start()) {
-      jwks.publish(k1);
-      try (TestServer s = node(dir, jwks, minInterval, 3_600_000);
-          Bystanders bystanders = new Bystanders(s, "b1")) {
-        s.createRoom("r1");
-        letPass(minInterval);
-        jwks.publish(k1, k2);
-        jwks.hold();
-        int before = jwks.requests();
-        try (TestClient c = s.client()) {
-          // A client that sends its Join right after its Hello, as clients may.
-          long helloId = c.sendRequest(ClientMessage.newBuilder()
-              .setHello(Hello.newBuilder().setToken(k2.token("ana", "r1", "student"))));
-          long joinId = c.sendRequest(ClientMessage.newBuilder().setJoin(Join.newBuilder().setRoomId("r1")));
-          jwks.awaitRequests(before + 1, LONG.toMillis());
-          // The fetch is held: the node serves everybody else meanwhile.
-          bystanders.assertServed();
-          bystanders.assertServed();
-          welcomed(s, k1.token("bo", "r1", "student"), "a cached key while another token waits");
-          assertFalse(c.isClosed());
-          jwks.release();
-          ServerMessage welcome = c.await(m -> m.getRequestId() == helloId, "the Welcome", LONG);
-          assertEquals(ServerMessage.BodyCase.WELCOME, welcome.getBodyCase(), welcome::toString);
-          ServerMessage joined = c.await(m -> m.getRequestId() == joinId, "the Joined", LONG);
-          assertEquals(ServerMessage.BodyCase.JOINED, joined.getBodyCase(), joined::toString);
-          assertEquals(before + 1, jwks.requests(), "one fetch");
-        }
+    try (JwksServer jwks = JwksServer.publishing(k1);
+        TestServer s = node(dir, jwks, minInterval, 3_600_000);
+        Bystanders bystanders = new Bystanders(s, "b1")) {
+      s.createRoom("r1");
+      letPass(minInterval);
+      jwks.publish(k1, k2);
+      jwks.hold();
+      int before = jwks.requests();
+      try (TestClient c = s.client()) {
+        // A client that sends its Join right after its Hello, as clients may.
+        long helloId = c.sendRequest(ClientMessage.newBuilder()
+            .setHello(Hello.newBuilder().setToken(k2.token("ana", "r1", "student"))));
+        long joinId = c.sendRequest(ClientMessage.newBuilder().setJoin(Join.newBuilder().setRoomId("r1")));
+        jwks.awaitRequests(before + 1, LONG.toMillis());
+        // The fetch is held: the node serves everybody else meanwhile.
         bystanders.assertServed();
+        bystanders.assertServed();
+        welcomed(s, k1.token("bo", "r1", "student"), "a cached key while another token waits");
+        assertFalse(c.isClosed());
+        jwks.release();
+        ServerMessage welcome = c.await(m -> m.getRequestId() == helloId, "the Welcome", LONG);
+        assertEquals(ServerMessage.BodyCase.WELCOME, welcome.getBodyCase(), welcome::toString);
+        ServerMessage joined = c.await(m -> m.getRequestId() == joinId, "the Joined", LONG);
+        assertEquals(ServerMessage.BodyCase.JOINED, joined.getBodyCase(), joined::toString);
+        assertEquals(before + 1, jwks.requests(), "one fetch");
       }
+      bystanders.assertServed();
     }
   }
 
@@ -231,20 +225,18 @@ class JwksIT {
   void aHelloWaitingForKeysStillMeetsTheAuthDeadline() throws Exception {
     SigningKey k1 = SigningKey.rsa("k1");
     SigningKey k2 = SigningKey.rsa("k2");
-    try (JwksServer jwks = JwksServer.start()) {
-      jwks.publish(k1);
-      try (TestServer s = new TestServer(dir, b -> b.jwtJwksUrl(jwks.url())
-          .jwtJwksRefreshMinIntervalMs(100).jwtJwksTimeoutMs(60_000).authTimeoutMs(3000))) {
-        letPass(100);
-        jwks.hold();
-        try (TestClient c = s.client()) {
-          c.sendRequest(ClientMessage.newBuilder()
-              .setHello(Hello.newBuilder().setToken(k2.token("ana", "r1", "student"))));
-          assertEquals(CloseCode.AUTH_TIMEOUT.code(), closeCode(c));
-        }
-        jwks.release();
-        welcomed(s, k1.token("bo", "r1", "student"), "the node after the held fetch");
+    try (JwksServer jwks = JwksServer.publishing(k1);
+        TestServer s = new TestServer(dir, b -> b.jwtJwksUrl(jwks.url())
+            .jwtJwksRefreshMinIntervalMs(100).jwtJwksTimeoutMs(60_000).authTimeoutMs(3000))) {
+      letPass(100);
+      jwks.hold();
+      try (TestClient c = s.client()) {
+        c.sendRequest(ClientMessage.newBuilder()
+            .setHello(Hello.newBuilder().setToken(k2.token("ana", "r1", "student"))));
+        assertEquals(CloseCode.AUTH_TIMEOUT.code(), closeCode(c));
       }
+      jwks.release();
+      welcomed(s, k1.token("bo", "r1", "student"), "the node after the held fetch");
     }
   }
 
@@ -253,47 +245,45 @@ class JwksIT {
     SigningKey k1 = SigningKey.rsa("k1");
     SigningKey k2 = SigningKey.ec("k2");
     int minInterval = 200;
-    try (JwksServer jwks = JwksServer.start()) {
-      jwks.publish(k1);
-      try (TestServer s = node(dir, jwks, minInterval, 3_600_000)) {
-        s.createRoom("r1");
-        YWebsocketIT.createDoc(s, "r1", "report");
-        String old = k1.token("olaf", "r1", "student");
-        jwks.publish(k2);
-        letPass(minInterval);
-        JsonObject tokens = new JsonObject()
-            .put("a", k2.token("ana", "r1", "student"))
-            .put("b", k2.token("bo", "r1", "student"))
-            .put("reader", k2.token("tina", "r1", "teacher"))
-            .put("old", old)
-            .put("bad", old)
-            .put("stranger", SigningKey.rsa("stranger").token("x", "r1", "student"));
-        // y-websocket: the first socket with k2 waits for the fetch, then edits.
-        JsonObject wrote = NodeClients.scenario("write", YWebsocketIT.params(s, "r1", "report")
-            .put("tokens", tokens).put("text", "signed by the provider "));
-        assertTrue(wrote.getString("text").contains("signed by the provider"), wrote.encode());
-        // Right after that refresh, an unknown kid on /yjs is refused at once, for good.
-        String stranger = tokens.getString("stranger");
-        try (RawYSocket y = RawYSocket.open(s.clientVertx(), s.port(), "/yjs/r1/report?token=" + stranger)) {
-          assertTrue(y.closesWithin(LONG), "refused within " + LONG);
-          assertEquals(CloseCode.UNAUTHORIZED.code(), y.awaitClose());
-        }
-        // The removed key: closed with 4401, and a stock provider gives up after one socket.
-        JsonObject refused = NodeClients.scenario("refused", YWebsocketIT.params(s, "r1", "report")
-            .put("tokens", tokens)
-            .put("cases", new JsonArray().add(new JsonArray().add("old").add("old").add("report"))));
-        assertEquals(CloseCode.UNAUTHORIZED.code(), refused.getJsonObject("old").getInteger("code"), refused.encode());
-        assertTrue(refused.getJsonObject("old").getString("reason").startsWith("TOKEN_BAD_SIGNATURE"), refused.encode());
-        assertEquals(1, refused.getJsonObject("provider").getInteger("attempts"), refused.encode());
-        // Hocuspocus: the new key writes, the removed one is denied.
-        JsonObject hpParams = HocuspocusIT.params(s, "r1", "report").put("tokens", tokens);
-        JsonObject hpWrote = HocuspocusIT.hp("write", hpParams.copy().put("text", "over hocuspocus "));
-        assertTrue(hpWrote.getString("text").contains("over hocuspocus"), hpWrote.encode());
-        JsonObject denied = HocuspocusIT.hp("denied", hpParams.copy()
-            .put("cases", new JsonArray().add(new JsonArray().add("old").add("old").add("r1/report"))));
-        assertTrue(denied.getString("old").startsWith("TOKEN_BAD_SIGNATURE"), denied.encode());
-        assertFalse(denied.getBoolean("oldSynced"));
+    try (JwksServer jwks = JwksServer.publishing(k1);
+        TestServer s = node(dir, jwks, minInterval, 3_600_000)) {
+      s.createRoom("r1");
+      YWebsocketIT.createDoc(s, "r1", "report");
+      String old = k1.token("olaf", "r1", "student");
+      jwks.publish(k2);
+      letPass(minInterval);
+      JsonObject tokens = new JsonObject()
+          .put("a", k2.token("ana", "r1", "student"))
+          .put("b", k2.token("bo", "r1", "student"))
+          .put("reader", k2.token("tina", "r1", "teacher"))
+          .put("old", old)
+          .put("bad", old)
+          .put("stranger", SigningKey.rsa("stranger").token("x", "r1", "student"));
+      // y-websocket: the first socket with k2 waits for the fetch, then edits.
+      JsonObject wrote = NodeClients.scenario("write", YWebsocketIT.params(s, "r1", "report")
+          .put("tokens", tokens).put("text", "signed by the provider "));
+      assertTrue(wrote.getString("text").contains("signed by the provider"), wrote.encode());
+      // Right after that refresh, an unknown kid on /yjs is refused at once, for good.
+      String stranger = tokens.getString("stranger");
+      try (RawYSocket y = RawYSocket.open(s.clientVertx(), s.port(), "/yjs/r1/report?token=" + stranger)) {
+        assertTrue(y.closesWithin(LONG), "refused within " + LONG);
+        assertEquals(CloseCode.UNAUTHORIZED.code(), y.awaitClose());
       }
+      // The removed key: closed with 4401, and a stock provider gives up after one socket.
+      JsonObject refused = NodeClients.scenario("refused", YWebsocketIT.params(s, "r1", "report")
+          .put("tokens", tokens)
+          .put("cases", new JsonArray().add(new JsonArray().add("old").add("old").add("report"))));
+      assertEquals(CloseCode.UNAUTHORIZED.code(), refused.getJsonObject("old").getInteger("code"), refused.encode());
+      assertTrue(refused.getJsonObject("old").getString("reason").startsWith("TOKEN_BAD_SIGNATURE"), refused.encode());
+      assertEquals(1, refused.getJsonObject("provider").getInteger("attempts"), refused.encode());
+      // Hocuspocus: the new key writes, the removed one is denied.
+      JsonObject hpParams = HocuspocusIT.params(s, "r1", "report").put("tokens", tokens);
+      JsonObject hpWrote = HocuspocusIT.hp("write", hpParams.copy().put("text", "over hocuspocus "));
+      assertTrue(hpWrote.getString("text").contains("over hocuspocus"), hpWrote.encode());
+      JsonObject denied = HocuspocusIT.hp("denied", hpParams.copy()
+          .put("cases", new JsonArray().add(new JsonArray().add("old").add("old").add("r1/report"))));
+      assertTrue(denied.getString("old").startsWith("TOKEN_BAD_SIGNATURE"), denied.encode());
+      assertFalse(denied.getBoolean("oldSynced"));
     }
   }
 }

@@ -3,9 +3,11 @@ package io.ponte.server.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ponte.protocol.v1.Ack;
 import io.ponte.protocol.v1.Actor;
 import io.ponte.protocol.v1.ChatMessage;
 import io.ponte.protocol.v1.ChatPost;
+import io.ponte.protocol.v1.ClientMessage;
 import io.ponte.protocol.v1.Event;
 import io.ponte.protocol.v1.Joined;
 import io.ponte.protocol.v1.Operation;
@@ -24,6 +26,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -117,21 +120,9 @@ class LostSeqIT {
       assertEquals(7, tea.nextEvent(ROOM).getSeq());
 
       // One placeholder in the store, written by one of the two nodes, counted once.
-      List<Long> seqs = new ArrayList<>();
-      List<Operation> ops = new ArrayList<>();
-      try (Connection conn = pg.schema().connection();
-          PreparedStatement st = conn.prepareStatement(
-              "SELECT seq, op FROM operations WHERE room_id = ? ORDER BY seq")) {
-        st.setString(1, ROOM);
-        try (ResultSet rs = st.executeQuery()) {
-          while (rs.next()) {
-            seqs.add(rs.getLong(1));
-            ops.add(Operation.parseFrom(rs.getBytes(2)));
-          }
-        }
-      }
-      assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L), seqs);
-      Operation placeholder = ops.get(3);
+      List<Stored> stored = storedOperations();
+      assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L), stored.stream().map(Stored::seq).toList());
+      Operation placeholder = stored.get(3).op();
       assertTrue(placeholder.hasSeqSkipped(), placeholder::toString);
       String filler = placeholder.getSeqSkipped().getNode();
       assertTrue(filler.startsWith("node-b") || filler.startsWith("node-c"), filler);
@@ -164,10 +155,8 @@ class LostSeqIT {
       List<Event> events = new ArrayList<>(tea.join(ROOM, 3, epoch).getMissedList());
       // Sequenced at 5 behind the lost seq 4: answered once the room filled 4 and applied 5.
       long sent = System.currentTimeMillis();
-      long request = tea.sendRequest(io.ponte.protocol.v1.ClientMessage.newBuilder().setChatPost(
-          ChatPost.newBuilder().setRoomId(ROOM).setText("behind the gap").setClientMsgId("m5")));
-      assertEquals(5, TestClient.ack(tea.await(m -> m.getRequestId() == request, "ack behind the gap",
-          java.time.Duration.ofMillis(SKIP_AFTER_MS + 60_000))).getSeq());
+      assertEquals(5, postAwaitingAck(tea, "behind the gap", "m5", "ack behind the gap",
+          Duration.ofMillis(SKIP_AFTER_MS + 60_000)).getSeq());
       assertTrue(System.currentTimeMillis() - sent < SKIP_AFTER_MS + 60_000);
       eventsUpTo(tea, events, 5);
       assertEquals(List.of(4L, 5L), events.stream().map(Event::getSeq).toList(), events::toString);
@@ -207,10 +196,8 @@ class LostSeqIT {
       long started = System.currentTimeMillis();
       assertEquals(5, sequenceWithoutStoring("ana", "after the lost one").getSeq());
       // A post of b's own waits behind the gap, and is answered once it is filled.
-      long request = tea.sendRequest(io.ponte.protocol.v1.ClientMessage.newBuilder().setChatPost(
-          ChatPost.newBuilder().setRoomId(ROOM).setText("tea 6").setClientMsgId("t6")));
-      assertEquals(6, TestClient.ack(tea.await(m -> m.getRequestId() == request, "ack of seq 6",
-          java.time.Duration.ofMillis(SKIP_AFTER_MS + 60_000))).getSeq());
+      assertEquals(6, postAwaitingAck(tea, "tea 6", "t6", "ack of seq 6",
+          Duration.ofMillis(SKIP_AFTER_MS + 60_000)).getSeq());
       assertTrue(System.currentTimeMillis() - started >= SKIP_AFTER_MS, "not filled before the bound");
       List<Event> events = new ArrayList<>();
       eventsUpTo(stu, events, 6);
@@ -302,10 +289,7 @@ class LostSeqIT {
       // it again, with the same client message id, to node b, which applied it from Redis.
       assertEquals(1, sequenceWithoutStoring("ana", "sent twice").getSeq());
       assertEquals("sent twice", tea.nextEvent(ROOM).getChatPosted().getText());
-      long request = ana.sendRequest(io.ponte.protocol.v1.ClientMessage.newBuilder().setChatPost(
-          ChatPost.newBuilder().setRoomId(ROOM).setText("sent twice").setClientMsgId("ana-0")));
-      var ack = TestClient.ack(ana.await(m -> m.getRequestId() == request, "ack of the retry",
-          java.time.Duration.ofSeconds(60)));
+      var ack = postAwaitingAck(ana, "sent twice", "ana-0", "ack of the retry", Duration.ofSeconds(60));
       assertEquals(1, ack.getSeq());
       assertTrue(ack.getDuplicate());
       // Acknowledged means durable: the row is there the moment the ack is.
@@ -313,20 +297,28 @@ class LostSeqIT {
     }
   }
 
-  /** "seq text" of every stored chat post of the room, in seq order. */
-  private List<String> storedTexts() throws Exception {
-    List<String> out = new ArrayList<>();
+  /** An operation of the room as stored, with its seq. */
+  private record Stored(long seq, Operation op) { }
+
+  /** Every stored operation of the room, in seq order. */
+  private List<Stored> storedOperations() throws Exception {
+    List<Stored> out = new ArrayList<>();
     try (Connection conn = pg.schema().connection();
         PreparedStatement st = conn.prepareStatement(
             "SELECT seq, op FROM operations WHERE room_id = ? ORDER BY seq")) {
       st.setString(1, ROOM);
       try (ResultSet rs = st.executeQuery()) {
         while (rs.next()) {
-          out.add(rs.getLong(1) + " " + Operation.parseFrom(rs.getBytes(2)).getChatPost().getText());
+          out.add(new Stored(rs.getLong(1), Operation.parseFrom(rs.getBytes(2))));
         }
       }
     }
     return out;
+  }
+
+  /** "seq text" of every stored chat post of the room, in seq order. */
+  private List<String> storedTexts() throws Exception {
+    return storedOperations().stream().map(s -> s.seq() + " " + s.op().getChatPost().getText()).toList();
   }
 
   private static double adoptedMetric(TestServer s) {
@@ -385,6 +377,16 @@ class LostSeqIT {
         .setClientMsgId(userId + "-" + n)
         .setChatPost(ChatPost.newBuilder().setRoomId(ROOM).setText(text))
         .build();
+  }
+
+  /**
+   * Posts with this client message id and waits up to {@code within} for the ack (a post behind a
+   * gap is answered only once the gap is filled); returns it.
+   */
+  private static Ack postAwaitingAck(TestClient c, String text, String clientMsgId, String what, Duration within) {
+    long request = c.sendRequest(ClientMessage.newBuilder().setChatPost(
+        ChatPost.newBuilder().setRoomId(ROOM).setText(text).setClientMsgId(clientMsgId)));
+    return TestClient.ack(c.await(m -> m.getRequestId() == request, what, within));
   }
 
   /** Adds the client's durable events of the room to {@code events} until it holds seq {@code upTo}. */

@@ -104,8 +104,7 @@ class StuckJoinIT {
    */
   @Test
   void aRoomWhoseLoadFailedAfterAttachingIsJoinedOnTheNextTry() throws Exception {
-    TestServer a = node(false);
-    try {
+    try (TestServer a = node(false)) {
       twoRooms(a);
       // Redis loses the rooms' epochs while no node holds them: a load writes a new epoch.
       redis.cli("FLUSHALL");
@@ -118,22 +117,17 @@ class StuckJoinIT {
         // The store's writer (its first connection) breaks: its next write, the new epoch of the
         // room loading below, fails after the room attached to the broker.
         pgProxy.cut(before);
-        Joined joined = joinAnswered(tea, ROOM, Duration.ofSeconds(60));
-        assertEquals(3, joined.getSeq());
-        assertEquals(4, tea.post(ROOM, "after the failed load").getSeq());
+        assertLoadsWithItsHistoryAndTakesAPost(tea, "after the failed load");
         assertEquals(4, tea.nextEvent(ROOM).getSeq());
         assertEquals(2, by.post(OTHER, "bystander goes on").getSeq());
       }
-    } finally {
-      a.close();
     }
   }
 
   /** The safety net: a room load that hangs (the store frozen) answers its Joins UNAVAILABLE. */
   @Test
   void aJoinWhoseRoomLoadHangsIsAnsweredAndTheRoomLoadsOnceTheStoreAnswers() throws Exception {
-    TestServer a = node(false);
-    try {
+    try (TestServer a = node(false)) {
       twoRooms(a);
       a.start();
       try (TestClient by = a.user("by", OTHER, Role.STUDENT);
@@ -148,13 +142,9 @@ class StuckJoinIT {
         long waited = System.currentTimeMillis() - sent;
         assertTrue(waited >= RoomRegistry.LOAD_TIMEOUT_MS - 1_000, "answered after " + waited + " ms");
         pgProxy.resume();
-        Joined joined = joinAnswered(tea, ROOM, Duration.ofSeconds(60));
-        assertEquals(3, joined.getSeq());
-        assertEquals(4, tea.post(ROOM, "after the stall").getSeq());
+        assertLoadsWithItsHistoryAndTakesAPost(tea, "after the stall");
         assertEquals(1, by.post(OTHER, "bystander goes on").getSeq());
       }
-    } finally {
-      a.close();
     }
   }
 
@@ -165,8 +155,7 @@ class StuckJoinIT {
    */
   @Test
   void aJoinWhoseBrokerAttachHangsIsAnsweredAndTheRoomLoadsOnceRedisAnswers() throws Exception {
-    TestServer a = node(true);
-    try {
+    try (TestServer a = node(true)) {
       twoRooms(a);
       a.start();
       try (TestClient by = a.user("by", OTHER, Role.STUDENT);
@@ -179,14 +168,17 @@ class StuckJoinIT {
         assertEquals(ErrorCode.UNAVAILABLE, refused.getCode(), refused::toString);
         assertTrue(waited < RoomRegistry.LOAD_TIMEOUT_MS, "answered after " + waited + " ms");
         redisProxy.resume();
-        Joined joined = joinAnswered(tea, ROOM, Duration.ofSeconds(60));
-        assertEquals(3, joined.getSeq());
-        assertEquals(4, tea.post(ROOM, "after the stall").getSeq());
+        assertLoadsWithItsHistoryAndTakesAPost(tea, "after the stall");
         assertEquals(1, postAnswered(by, OTHER, "bystander goes on"));
       }
-    } finally {
-      a.close();
     }
+  }
+
+  /** The room is joined (retried while refused retryably) at its three posts, and takes a fourth. */
+  private static void assertLoadsWithItsHistoryAndTakesAPost(TestClient tea, String text) throws Exception {
+    Joined joined = joinAnswered(tea, ROOM, Duration.ofSeconds(60));
+    assertEquals(3, joined.getSeq());
+    assertEquals(4, tea.post(ROOM, text).getSeq());
   }
 
   private static ServerMessage joinOnce(TestClient c, String room) {

@@ -145,6 +145,13 @@ public final class JwksServer implements AutoCloseable {
     }
   }
 
+  /** Starts a server that serves exactly these keys from the first request on. */
+  public static JwksServer publishing(SigningKey... keys) {
+    JwksServer server = start();
+    server.publish(keys);
+    return server;
+  }
+
   public String url() {
     return "http://127.0.0.1:" + http.getAddress().getPort() + "/jwks.json";
   }
