@@ -29,8 +29,8 @@ public final class LoadMain implements Runnable {
     CommandLine.usage(this, System.out);
   }
 
-  /** "30s", "2m", "500ms", "1h", or plain seconds. */
-  static Duration duration(String s) {
+  /** "30s", "2m", "500ms", "1h", or plain seconds (the chaos soak's options too). */
+  public static Duration duration(String s) {
     String v = s.trim().toLowerCase(Locale.ROOT);
     try {
       if (v.endsWith("ms")) {

@@ -172,7 +172,7 @@ public final class LoadRun implements Participant.Listener {
     int loops = o.eventLoops > 0 ? o.eventLoops : Runtime.getRuntime().availableProcessors();
     vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops)
         .setBlockedThreadCheckInterval(10_000));
-    List<Context> contexts = eventLoopContexts(loops);
+    List<Context> contexts = eventLoopContexts(vertx, loops);
     List<WebSocketClient> wsClients = new ArrayList<>();
     List<String> sources = o.sourceAddresses.isEmpty() ? java.util.Collections.singletonList(null)
         : o.sourceAddresses;
@@ -401,7 +401,8 @@ public final class LoadRun implements Participant.Listener {
     return c;
   }
 
-  private List<Context> eventLoopContexts(int loops) throws Exception {
+  /** One context per event loop (a verticle instance each), to spread clients over the loops. */
+  public static List<Context> eventLoopContexts(Vertx vertx, int loops) throws Exception {
     List<Context> contexts = new CopyOnWriteArrayList<>();
     vertx.deployVerticle(() -> new VerticleBase() {
       @Override

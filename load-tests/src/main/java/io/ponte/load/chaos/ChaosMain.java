@@ -1,5 +1,6 @@
 package io.ponte.load.chaos;
 
+import io.ponte.load.LoadMain;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -21,7 +22,7 @@ public final class ChaosMain implements Callable<Integer> {
 
   @Option(names = "--duration", description = "time with faults, e.g. 3m, 1h (default ${DEFAULT-VALUE})",
       defaultValue = "3m")
-  String duration;
+  Duration duration;
 
   @Option(names = "--rooms", defaultValue = "3", description = "rooms (default ${DEFAULT-VALUE})")
   int rooms;
@@ -34,7 +35,7 @@ public final class ChaosMain implements Callable<Integer> {
   double rate;
 
   @Option(names = "--fault-gap", defaultValue = "3s", description = "mean pause between faults (default ${DEFAULT-VALUE})")
-  String faultGap;
+  Duration faultGap;
 
   @Option(names = "--faults", split = ",", description = "fault kinds to draw from (default: all): ${COMPLETION-CANDIDATES}")
   List<ChaosRun.Fault> faults;
@@ -49,18 +50,23 @@ public final class ChaosMain implements Callable<Integer> {
   boolean plant;
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new ChaosMain()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /** Durations read as the load generator reads them (30s, 2m, 500ms, 1h). */
+  static CommandLine commandLine() {
+    return new CommandLine(new ChaosMain()).registerConverter(Duration.class, LoadMain::duration);
   }
 
   @Override
   public Integer call() throws Exception {
     ChaosRun.Options o = new ChaosRun.Options();
     o.seed = seed;
-    o.duration = parse(duration);
+    o.duration = duration;
     o.rooms = rooms;
     o.clientsPerRoom = clientsPerRoom;
     o.rate = rate;
-    o.faultGap = parse(faultGap);
+    o.faultGap = faultGap;
     if (faults != null) {
       o.faults = faults;
     }
@@ -75,14 +81,5 @@ public final class ChaosMain implements Callable<Integer> {
       e.printStackTrace();
       return 2;
     }
-  }
-
-  static Duration parse(String s) {
-    String v = s.trim();
-    if (v.endsWith("ms")) {
-      return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
-    }
-    long n = Long.parseLong(v.replaceAll("[smh]$", ""));
-    return v.endsWith("h") ? Duration.ofHours(n) : v.endsWith("m") ? Duration.ofMinutes(n) : Duration.ofSeconds(n);
   }
 }

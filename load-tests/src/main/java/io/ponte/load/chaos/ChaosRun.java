@@ -1,16 +1,14 @@
 package io.ponte.load.chaos;
 
+import io.ponte.load.LoadRun;
 import io.ponte.load.Tokens;
 import io.ponte.load.chaos.HistoryChecker.DocReplica;
 import io.ponte.load.chaos.HistoryChecker.Probe;
 import io.ponte.load.chaos.HistoryChecker.StoredOp;
 import io.ponte.protocol.v1.Operation;
 import io.vertx.core.Context;
-import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import java.io.PrintStream;
@@ -168,7 +166,7 @@ public final class ChaosRun {
         proxies.add(p);
       }
       List<Integer> proxyPorts = proxies.stream().map(FaultProxy::port).toList();
-      List<Context> contexts = contexts(vertx, 2);
+      List<Context> contexts = LoadRun.eventLoopContexts(vertx, 2);
       WebSocketClient ws = vertx.createWebSocketClient(new WebSocketClientOptions()
           .setMaxConnections(Integer.MAX_VALUE).setMaxFrameSize(1 << 20).setMaxMessageSize(16 << 20)
           .setConnectTimeout(5000));
@@ -444,18 +442,6 @@ public final class ChaosRun {
     for (var f : starts) {
       f.get(180, TimeUnit.SECONDS);
     }
-  }
-
-  private static List<Context> contexts(Vertx vertx, int n) throws Exception {
-    List<Context> contexts = new CopyOnWriteArrayList<>();
-    vertx.deployVerticle(() -> new VerticleBase() {
-      @Override
-      public Future<?> start() {
-        contexts.add(context);
-        return Future.succeededFuture();
-      }
-    }, new DeploymentOptions().setInstances(n)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    return contexts;
   }
 
   private static void awaitAll(String what, long ms, java.util.function.BooleanSupplier ok) throws InterruptedException {

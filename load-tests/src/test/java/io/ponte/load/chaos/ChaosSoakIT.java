@@ -2,6 +2,7 @@ package io.ponte.load.chaos;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ponte.load.LoadMain;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -58,7 +59,7 @@ class ChaosSoakIT {
   @Test
   void everyGuaranteeHoldsUnderFaults() throws Exception {
     long seed = Long.getLong("ponte.chaos.seed", 1);
-    Duration faults = ChaosMain.parse(System.getProperty("ponte.chaos.duration", "40s"));
+    Duration faults = LoadMain.duration(System.getProperty("ponte.chaos.duration", "40s"));
     ChaosRun.Options o = options(seed, faults);
     o.sentinel = Boolean.getBoolean("ponte.chaos.sentinel");
     o.faults = java.util.Arrays.stream(ChaosRun.Fault.values()).filter(f -> f != ChaosRun.Fault.NODE_KILL).toList();

@@ -48,6 +48,14 @@ class HistoryCheckerTest {
     return h;
   }
 
+  /** One client, b, that joined afresh and received seq 1 (the clean store's first row). */
+  private static History bReceivedSeqOne() {
+    History h = new History();
+    h.joined("b", ROOM, 0, EPOCH, true);
+    h.received("b", ROOM, 1, EPOCH, "chat", History.hash("chat", "one"));
+    return h;
+  }
+
   private static List<StoredOp> cleanStore() {
     return new ArrayList<>(List.of(
         new StoredOp(ROOM, 1, "a.1", "chat", History.hash("chat", "one")),
@@ -129,9 +137,7 @@ class HistoryCheckerTest {
 
   @Test
   void aGapInWhatAClientReceivedIsCaught() {
-    History h = new History();
-    h.joined("b", ROOM, 0, EPOCH, true);
-    h.received("b", ROOM, 1, EPOCH, "chat", History.hash("chat", "one"));
+    History h = bReceivedSeqOne();
     h.received("b", ROOM, 3, EPOCH, "skipped", "");
     Result r = check(h, cleanStore());
     assertViolation(r, "client-order", "seqs 2..2 never received");
@@ -140,33 +146,25 @@ class HistoryCheckerTest {
 
   @Test
   void aSeqReceivedTwiceIsCaught() {
-    History h = new History();
-    h.joined("b", ROOM, 0, EPOCH, true);
-    h.received("b", ROOM, 1, EPOCH, "chat", History.hash("chat", "one"));
+    History h = bReceivedSeqOne();
     h.received("b", ROOM, 1, EPOCH, "chat", History.hash("chat", "one"));
     assertViolation(check(h, cleanStore()), "client-order", "received again");
   }
 
   @Test
   void aResumeThatDoesNotEndAtTheRoomSeqIsCaught() {
-    History h = new History();
-    h.joined("b", ROOM, 0, EPOCH, true);
-    h.received("b", ROOM, 1, EPOCH, "chat", History.hash("chat", "one"));
+    History h = bReceivedSeqOne();
     h.joined("b", ROOM, 3, EPOCH, false);
     assertViolation(check(h, cleanStore()), "client-order", "resume ended at seq 1");
   }
 
   @Test
   void aNewEpochWithoutAResetIsCaughtAndAResetIsAllowed() {
-    History h = new History();
-    h.joined("b", ROOM, 0, EPOCH, true);
-    h.received("b", ROOM, 1, EPOCH, "chat", History.hash("chat", "one"));
+    History h = bReceivedSeqOne();
     h.joined("b", ROOM, 1, "e2", false);
     assertViolation(check(h, cleanStore()), "client-order", "without a reset");
 
-    History ok = new History();
-    ok.joined("b", ROOM, 0, EPOCH, true);
-    ok.received("b", ROOM, 1, EPOCH, "chat", History.hash("chat", "one"));
+    History ok = bReceivedSeqOne();
     ok.joined("b", ROOM, 7, "e2", true);
     ok.received("b", ROOM, 8, "e2", "chat", History.hash("chat", "eight"));
     assertTrue(check(ok, cleanStore()).violations().stream().noneMatch(v -> v.rule().equals("client-order")));
