@@ -765,10 +765,10 @@ public final class Room implements RoomListener {
       recent.rewrite(seq, r.event());
       Unconfirmed u = unconfirmed.get(seq);
       if (u != null) {
-        SequencedOperation before = u.decode();
+        SequencedOperation before = u.operation();
         unconfirmed.put(seq, new Unconfirmed(before.toBuilder()
-            .setOperation(r.operation().apply(before.getOperation())).setRedacted(true).build()
-            .toByteArray(), u.appliedMs()));
+            .setOperation(r.operation().apply(before.getOperation())).setRedacted(true).build(),
+            u.appliedMs()));
       }
     }
     long seq = applied.seq();
@@ -785,23 +785,15 @@ public final class Room implements RoomListener {
     }
   }
 
-  private record Unconfirmed(byte[] operation, long appliedMs) {
-    SequencedOperation decode() {
-      try {
-        return SequencedOperation.parseFrom(operation);
-      } catch (InvalidProtocolBufferException e) {
-        throw new IllegalStateException(e); // encoded by this process
-      }
-    }
-  }
+  /** Kept as the (immutable) message itself: it shares its parts with the applied state. */
+  private record Unconfirmed(SequencedOperation operation, long appliedMs) {}
 
   private void watchUnconfirmed(SequencedOperation sop) {
     if (sop.getOperation().getBodyCase() == Operation.BodyCase.SEQ_SKIPPED) {
       return; // only ever exists because the store holds it
     }
     SequencedOperation withEpoch = sop.getEpoch().isEmpty() ? sop.toBuilder().setEpoch(epoch).build() : sop;
-    unconfirmed.put(sop.getSeq(),
-        new Unconfirmed(withEpoch.toByteArray(), System.currentTimeMillis()));
+    unconfirmed.put(sop.getSeq(), new Unconfirmed(withEpoch, System.currentTimeMillis()));
     if (unconfirmed.size() > MAX_UNCONFIRMED) {
       unconfirmed.pollFirstEntry();
     }
@@ -856,7 +848,7 @@ public final class Room implements RoomListener {
           if (have.contains(seq)) {
             unconfirmed.remove(seq);
           } else {
-            writes.add(store.append(roomId, u.decode()).onSuccess(x -> onRoomContext(() -> {
+            writes.add(store.append(roomId, u.operation()).onSuccess(x -> onRoomContext(() -> {
               if (unconfirmed.get(seq) == u) {
                 unconfirmed.remove(seq);
               }
@@ -885,7 +877,7 @@ public final class Room implements RoomListener {
     if (u == null && early == null) {
       return Future.succeededFuture();
     }
-    SequencedOperation sop = u != null ? u.decode()
+    SequencedOperation sop = u != null ? u.operation()
         : early.operation().toBuilder().setEpoch(epoch).build();
     return store.append(roomId, sop).onSuccess(x -> onRoomContext(() -> {
       if (u != null && unconfirmed.get(seq) == u) {
