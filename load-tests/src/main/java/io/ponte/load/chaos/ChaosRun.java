@@ -296,6 +296,9 @@ public final class ChaosRun {
     history.note("harness", "recovered from " + f);
   }
 
+  /** Well past the nodes' 5 s check of other nodes' operations (Room.ADOPT_AFTER_MS). */
+  private static final long PLANT_AFTER_MS = 15_000;
+
   /** Deletes the row of one acknowledged post from the store: a violation the checker must catch. */
   private boolean plantDeleteAcked(LocalProcess.Postgres pg) throws Exception {
     History.Acked victim = null;
@@ -307,6 +310,9 @@ public final class ChaosRun {
     if (victim == null) {
       return false;
     }
+    // Every node that applied another node's operation stores it when the store lacks it five
+    // seconds later: deleted before those checks ran, the row would be stored again (as it should).
+    Thread.sleep(PLANT_AFTER_MS);
     try (Connection c = DriverManager.getConnection(pg.jdbcUrl());
          PreparedStatement st = c.prepareStatement("DELETE FROM operations WHERE room_id = ? AND seq = ?")) {
       st.setString(1, victim.room());
